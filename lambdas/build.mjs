@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Bundles each deployed Lambda mode with the local esbuild (never Docker) into assets/<name>/.
+//   node lambdas/build.mjs                 build every bundle
+//   node lambdas/build.mjs --copy-to DIR   also copy assets/ to DIR (the package build)
+//   node lambdas/build.mjs --report        print each bundle's size and its largest inputs
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** One entry per deployed mode; each imports only the clients that mode calls. */
+export const BUNDLES = {
+  'chat-iam-stream': 'lambdas/chat/entry/iam-stream.ts',
+};
+
+/** The Lambda runtime the construct deploys (Runtime.NODEJS_24_X). */
+export const TARGET = 'node24';
+
+export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = join(root, 'assets') } = {}) {
+  const results = {};
+  for (const name of names) {
+    const outdir = join(outRoot, name);
+    rmSync(outdir, { recursive: true, force: true });
+    mkdirSync(outdir, { recursive: true });
+    const result = await build({
+      entryPoints: [join(root, BUNDLES[name])],
+      outfile: join(outdir, 'index.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: TARGET,
+      minify: true,
+      sourcemap: 'external',
+      sourcesContent: false,
+      // The managed runtime's SDK copy is not pinned; ship the exact clients we test against.
+      mainFields: ['module', 'main'],
+      // The AWS SDK's CommonJS parts call require(); ESM output has none without this shim.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      metafile: true,
+      logLevel: 'warning',
+    });
+    results[name] = { file: join(outdir, 'index.mjs'), bytes: statSync(join(outdir, 'index.mjs')).size, metafile: result.metafile };
+  }
+  return results;
+}
+
+function report(results) {
+  for (const [name, { file, bytes, metafile }] of Object.entries(results)) {
+    console.log(`${name}: ${relative(root, file)} ${(bytes / 1024).toFixed(1)} KiB`);
+    const inputs = Object.values(metafile.outputs)[0]?.inputs ?? {};
+    const byPackage = {};
+    for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+      const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+      const key = m ? m[1] : 'project';
+      byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput;
+    }
+    for (const [pkg, size] of Object.entries(byPackage).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+      console.log(`  ${(size / 1024).toFixed(1).padStart(7)} KiB  ${pkg}`);
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const results = await buildBundles();
+  if (args.includes('--report')) report(results);
+  const copyTo = args.indexOf('--copy-to');
+  if (copyTo >= 0) cpSync(join(root, 'assets'), join(root, args[copyTo + 1]), { recursive: true });
+}

@@ -1,0 +1,112 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/** The settings of one deployment stage, as read from `cdk.json` context `stages.<name>`. */
+export interface StageConfig {
+  /** Stage name: the CDK `Stage` id, so `cdk deploy '<name>/*'` deploys it. */
+  readonly name: string;
+  /** Target account; omitted means the account of the credentials used at deploy time. */
+  readonly account?: string;
+  /** Target region (also decides which inference-profile geographies are valid). */
+  readonly region: string;
+  /** `destroy` for throwaway stages, `retain` where data must survive a stack deletion. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Days CloudWatch keeps the function's logs. */
+  readonly logRetention: logs.RetentionDays;
+  /** Concurrent executions reserved for (and capping) the chat function. */
+  readonly reservedConcurrency: number;
+  /** Requests per minute each caller may make. */
+  readonly requestsPerMinute: number;
+  /** Let requests through when the rate-limit table is unreachable. */
+  readonly rateLimitFailOpen: boolean;
+  /** Browser origins allowed to call the Function URL (empty: no CORS). */
+  readonly corsAllowedOrigins: string[];
+  /** Model alias → foundation model id or cross-region inference profile id; the first is the default. */
+  readonly models: Record<string, string>;
+}
+
+/** Thrown when `cdk.json` holds a stage setting that cannot work; the message names the key and the value. */
+export class StageConfigError extends Error {
+  constructor(key: string, value: unknown, expected: string) {
+    super(`Invalid stage configuration: ${key} = ${JSON.stringify(value)}; expected ${expected}`);
+    this.name = 'StageConfigError';
+  }
+}
+
+const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy.DESTROY, retain: RemovalPolicy.RETAIN };
+const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
+const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models'];
+
+/** Reads and checks every stage under the `stages` context key. */
+export function parseStageConfigs(raw: unknown): StageConfig[] {
+  if (!isObject(raw) || Object.keys(raw).length === 0) {
+    throw new StageConfigError('stages', raw, 'an object with one entry per stage, e.g. { "dev": { … } }');
+  }
+  return Object.entries(raw).map(([name, value]) => parseStageConfig(name, value));
+}
+
+export function parseStageConfig(name: string, raw: unknown): StageConfig {
+  const at = (key: string) => `stages.${name}.${key}`;
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new StageConfigError(`stages.${name}`, name, 'a stage name of lower-case letters, digits and dashes');
+  if (!isObject(raw)) throw new StageConfigError(`stages.${name}`, raw, 'an object');
+  const unknown = Object.keys(raw).find((k) => !KEYS.includes(k));
+  if (unknown !== undefined) throw new StageConfigError(at(unknown), raw[unknown], `no such setting (known: ${KEYS.join(', ')})`);
+
+  const account = raw.account;
+  if (account !== undefined && (typeof account !== 'string' || !/^\d{12}$/.test(account))) {
+    throw new StageConfigError(at('account'), account, 'a 12-digit AWS account id, or no account key at all');
+  }
+  const region = raw.region;
+  if (typeof region !== 'string' || !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+    throw new StageConfigError(at('region'), region, "an AWS region name such as 'us-east-1'");
+  }
+  const removalPolicy = REMOVAL_POLICIES[String(raw.removalPolicy)];
+  if (!removalPolicy) throw new StageConfigError(at('removalPolicy'), raw.removalPolicy, "'destroy' or 'retain'");
+  const logRetentionDays = raw.logRetentionDays;
+  if (typeof logRetentionDays !== 'number' || !RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new StageConfigError(at('logRetentionDays'), logRetentionDays, `one of the CloudWatch Logs retention periods: ${RETENTION_DAYS.join(', ')}`);
+  }
+  const reservedConcurrency = positiveInteger(raw.reservedConcurrency, at('reservedConcurrency'), 1000);
+  const requestsPerMinute = positiveInteger(raw.requestsPerMinute, at('requestsPerMinute'), 100000);
+  if (typeof raw.rateLimitFailOpen !== 'boolean') throw new StageConfigError(at('rateLimitFailOpen'), raw.rateLimitFailOpen, 'true or false');
+
+  const origins = raw.corsAllowedOrigins;
+  if (!Array.isArray(origins)) throw new StageConfigError(at('corsAllowedOrigins'), origins, 'a list of origins (may be empty)');
+  origins.forEach((origin, i) => {
+    if (typeof origin !== 'string' || !/^https?:\/\/[^/\s*]+$/.test(origin)) {
+      throw new StageConfigError(`${at('corsAllowedOrigins')}[${i}]`, origin, "an origin such as 'https://chat.example.com' (scheme and host, no path, no wildcard)");
+    }
+  });
+
+  const models = raw.models;
+  if (!isObject(models) || Object.keys(models).length === 0) {
+    throw new StageConfigError(at('models'), models, 'an object of alias → model id with at least one entry, e.g. { "haiku": "global.anthropic.claude-haiku-4-5-20251001-v1:0" }');
+  }
+  for (const [alias, id] of Object.entries(models)) {
+    if (typeof id !== 'string' || id.length === 0) throw new StageConfigError(`${at('models')}.${alias}`, id, 'a model id or inference profile id');
+  }
+
+  return {
+    name,
+    account: account as string | undefined,
+    region,
+    removalPolicy,
+    logRetention: logRetentionDays as logs.RetentionDays,
+    reservedConcurrency,
+    requestsPerMinute,
+    rateLimitFailOpen: raw.rateLimitFailOpen,
+    corsAllowedOrigins: origins as string[],
+    models: models as Record<string, string>,
+  };
+}
+
+function positiveInteger(value: unknown, key: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new StageConfigError(key, value, `a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

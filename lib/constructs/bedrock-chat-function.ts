@@ -1,0 +1,292 @@
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BedrockModel } from '../bedrock/bedrock-model';
+import { BEDROCK_ACTIONS, modelAccessStatements } from '../bedrock/model-access';
+import { BUNDLE_HANDLER, bundleCode, CHAT_BUNDLES } from '../lambda-bundles';
+import { ChatAuth } from './chat-auth';
+import { ManagedPolicyRole } from '../iam/managed-policy-role';
+import { IRateLimitTable, RateLimitTable } from './rate-limit-table';
+
+/** Per-caller request limits. */
+export interface ChatRateLimitOptions {
+  /**
+   * The counters table.
+   * @default - a new `RateLimitTable` with this construct's `removalPolicy`
+   */
+  readonly table?: IRateLimitTable;
+
+  /**
+   * Requests each caller may make per minute; the next one gets 429 with `Retry-After`.
+   * @default 10
+   */
+  readonly requestsPerMinute?: number;
+
+  /**
+   * When the counters table cannot be reached: `true` lets the request through (the seed's
+   * choice: an outage of the limiter does not take the chat down), `false` answers 503.
+   * @default true
+   */
+  readonly failOpen?: boolean;
+}
+
+/** Cross-origin access to the Function URL, for browser clients. */
+export interface ChatCorsOptions {
+  /** Origins allowed to call, e.g. `https://chat.example.com`. No wildcard with credentials. */
+  readonly allowedOrigins: string[];
+
+  /**
+   * How long browsers may cache the preflight answer.
+   * @default Duration.minutes(10)
+   */
+  readonly maxAge?: Duration;
+}
+
+export interface BedrockChatFunctionProps {
+  /**
+   * How callers authenticate.
+   * @default ChatAuth.iam()
+   */
+  readonly auth?: ChatAuth;
+
+  /**
+   * The models a caller may choose, by alias (`{ "model": "haiku" }` in a request). The first
+   * entry is the default. Each gets least-privilege invoke permissions, nothing else.
+   */
+  readonly models: Record<string, BedrockModel>;
+
+  /**
+   * Per-caller rate limiting (always on).
+   * @default - a new table, 10 requests per minute, fail-open
+   */
+  readonly rateLimit?: ChatRateLimitOptions;
+
+  /**
+   * The system prompt sent with every conversation, kept apart from the user's text.
+   * @default - a built-in assistant prompt that treats user text as a question, never as instructions
+   */
+  readonly systemPrompt?: string;
+
+  /**
+   * Upper bound on tokens generated per answer; also bounds the work done after a client leaves.
+   * @default 1024
+   */
+  readonly maxTokens?: number;
+
+  /**
+   * Concurrent executions reserved for (and capped at) this function: the blast radius of a flood.
+   * @default 10
+   */
+  readonly reservedConcurrency?: number;
+
+  /**
+   * Memory, which also sets the CPU share (cold start and TLS handshakes are CPU-bound).
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Hard limit per request; the handler stops generating a few seconds before it.
+   * @default Duration.seconds(60)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The KMS key that encrypts the function's log group. The construct adds the key-policy statement
+   * CloudWatch Logs needs (one key can serve many functions).
+   * @default - a new key with rotation enabled
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * What happens to stateful resources this construct creates (log group, key, rate-limit table).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * CORS for the Function URL.
+   * @default - no CORS headers: browsers on other origins cannot call the URL
+   */
+  readonly cors?: ChatCorsOptions;
+}
+
+const ALIAS = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+const MAX_TIMEOUT = Duration.minutes(15);
+
+/**
+ * A streaming chat backend on Amazon Bedrock: a Node.js Lambda function behind a Function URL in
+ * `RESPONSE_STREAM` mode, with per-caller rate limiting, its own encrypted log group, reserved
+ * concurrency, X-Ray tracing and least-privilege access to exactly the configured models.
+ */
+export class BedrockChatFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly functionUrl: lambda.FunctionUrl;
+  public readonly role: ManagedPolicyRole;
+  public readonly logGroup: logs.LogGroup;
+  public readonly rateLimitTable: IRateLimitTable;
+
+  constructor(scope: Construct, id: string, props: BedrockChatFunctionProps) {
+    super(scope, id);
+    const auth = props.auth ?? ChatAuth.iam();
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const rateLimit = props.rateLimit ?? {};
+    const requestsPerMinute = rateLimit.requestsPerMinute ?? 10;
+    const maxTokens = props.maxTokens ?? 1024;
+    const timeout = props.timeout ?? Duration.seconds(60);
+    this.validate(props, { requestsPerMinute, maxTokens, timeout });
+
+    const logEncryptionKey = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
+      description: `Encrypts the logs of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    allowCloudWatchLogs(logEncryptionKey);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: logEncryptionKey,
+      removalPolicy,
+    });
+
+    this.role = new ManagedPolicyRole(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Bedrock chat function: its log group, its rate-limit table and its models only',
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+
+    this.rateLimitTable = rateLimit.table ?? new RateLimitTable(this, 'RateLimitTable', { removalPolicy });
+
+    this.function = new lambda.Function(this, 'Resource', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: bundleCode(CHAT_BUNDLES.iamStream),
+      handler: BUNDLE_HANDLER,
+      role: this.role,
+      memorySize: props.memorySize ?? 512,
+      timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      tracing: lambda.Tracing.ACTIVE,
+      description: 'Streams Amazon Bedrock answers through a Function URL',
+      environment: {
+        CHAT_MODELS: JSON.stringify(Object.fromEntries(Object.entries(props.models).map(([alias, m]) => [alias, m.invocationId]))),
+        CHAT_MAX_TOKENS: String(maxTokens),
+        ...(props.systemPrompt !== undefined ? { CHAT_SYSTEM_PROMPT: props.systemPrompt } : {}),
+        RATE_LIMIT_TABLE_NAME: this.rateLimitTable.tableName,
+        RATE_LIMIT_PER_MINUTE: String(requestsPerMinute),
+        RATE_LIMIT_FAIL_OPEN: String(rateLimit.failOpen ?? true),
+      },
+    });
+    this.function.node.addDependency(this.role);
+
+    this.rateLimitTable.grantConsume(this.role);
+    const stack = Stack.of(this);
+    const scopeOfAccess = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
+    for (const model of uniqueModels(props.models)) {
+      for (const statement of modelAccessStatements(model, [BEDROCK_ACTIONS.converseStream], scopeOfAccess)) {
+        this.role.addToPolicy(statement);
+      }
+    }
+
+    this.functionUrl = this.function.addFunctionUrl({
+      authType: auth.functionUrlAuthType,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+      cors: props.cors && {
+        allowedOrigins: props.cors.allowedOrigins,
+        allowedMethods: [lambda.HttpMethod.POST],
+        allowedHeaders: ['content-type', 'accept', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
+        exposedHeaders: ['x-request-id', 'retry-after'],
+        maxAge: props.cors.maxAge ?? Duration.minutes(10),
+      },
+    });
+
+    this.acknowledgeInherentFindings();
+  }
+
+  /** Lets `grantee` call the Function URL: `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction`, each with its URL condition. */
+  public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvokeUrl(grantee);
+  }
+
+  private validate(props: BedrockChatFunctionProps, v: { requestsPerMinute: number; maxTokens: number; timeout: Duration }): void {
+    const where = `BedrockChatFunction ${this.node.path}`;
+    const aliases = Object.keys(props.models ?? {});
+    if (aliases.length === 0) throw new Error(`${where}: models must name at least one model alias`);
+    const badAlias = aliases.find((a) => !ALIAS.test(a));
+    if (badAlias !== undefined) {
+      throw new Error(`${where}: model alias '${badAlias}' must be 1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    }
+    if (!Token.isUnresolved(v.requestsPerMinute) && (!Number.isInteger(v.requestsPerMinute) || v.requestsPerMinute < 1)) {
+      throw new Error(`${where}: rateLimit.requestsPerMinute must be a whole number of at least 1, got ${v.requestsPerMinute}`);
+    }
+    if (!Number.isInteger(v.maxTokens) || v.maxTokens < 1 || v.maxTokens > 64000) {
+      throw new Error(`${where}: maxTokens must be a whole number from 1 to 64000, got ${v.maxTokens}`);
+    }
+    if (v.timeout.toSeconds() < 5 || v.timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
+      throw new Error(`${where}: timeout must be between 5 seconds and 15 minutes, got ${v.timeout.toSeconds()} seconds`);
+    }
+    const rc = props.reservedConcurrency;
+    if (rc !== undefined && !Token.isUnresolved(rc) && (!Number.isInteger(rc) || rc < 1)) {
+      throw new Error(`${where}: reservedConcurrency must be a whole number of at least 1, got ${rc}`);
+    }
+    const origins = props.cors?.allowedOrigins ?? [];
+    const badOrigin = origins.find((o) => o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o));
+    if (props.cors && (origins.length === 0 || badOrigin !== undefined)) {
+      throw new Error(`${where}: cors.allowedOrigins must be origins like 'https://chat.example.com' (scheme and host, no path), got ${JSON.stringify(origins)}`);
+    }
+  }
+
+  private acknowledgeInherentFindings(): void {
+    Validations.of(this.role.policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only X-Ray PutTraceSegments and PutTelemetryRecords use Resource *: they support no resource-level permissions (Service Authorization Reference). Every other statement names exact ARNs.',
+    });
+    const synchronousOnly = 'The function is only invoked synchronously through its Function URL (RequestResponse); Lambda never sends such events to a dead-letter queue, so one would stay empty. Failures are answered to the caller and logged.';
+    const noVpc = 'Lambda Function URLs do not support response streaming from functions in a VPC (Lambda Developer Guide, "VPC compatibility with response streaming"); the function reaches only AWS APIs over TLS with SigV4 and has no private resources to protect.';
+    Validations.of(this.function).acknowledge(
+      { id: 'Serverless-LambdaDLQ', reason: synchronousOnly },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: synchronousOnly },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: synchronousOnly },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: noVpc },
+    );
+  }
+}
+
+/**
+ * CloudWatch Logs encrypts with the key on the log group's behalf, for this account's log groups
+ * in this region only. A key imported with `fromKeyArn` keeps its own policy (nothing is added),
+ * and must already allow this.
+ */
+function allowCloudWatchLogs(key: kms.IKey): void {
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: {
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
+    },
+  }), false);
+}
+
+/** Two aliases may point at one model; grant it once. */
+function uniqueModels(models: Record<string, BedrockModel>): BedrockModel[] {
+  const byId = new Map<string, BedrockModel>();
+  for (const model of Object.values(models)) byId.set(model.invocationId, model);
+  return [...byId.values()];
+}
