@@ -1,0 +1,153 @@
+/**
+ * Local Amazon Bedrock Runtime emulator speaking the real wire protocol.
+ *
+ * ITS ANSWERS ARE CANNED: no model is ever called. It exists so that tests and `npm run local` can point the
+ * real `@aws-sdk/client-bedrock-runtime` client at it (client `endpoint` option, or the SDK's standard
+ * `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` env var) and exercise the SDK's own serialisation, SigV4 signing,
+ * event-stream decoding and error deserialisation end to end.
+ *
+ * Emulated: `POST /model/{modelId}/converse-stream` (ConverseStream) and `POST /model/{modelId}/converse` (Converse).
+ *
+ * Transport: the SDK's Node handler speaks HTTP/2 with prior knowledge (h2c) to `http://` endpoints. A cleartext
+ * `http2.createServer()` cannot fall back to HTTP/1.1 (`allowHTTP1` only works with TLS/ALPN), so a plain TCP
+ * listener sniffs the HTTP/2 connection preface and hands each connection either to the HTTP/2 server or to an
+ * HTTP/1.1 server: the SDK gets h2c, `curl` works with or without `--http2-prior-knowledge`.
+ *
+ * Faults: `emulator.injectFault(name, { times })`, or per request a `[[emulator:fault=<name>]]` marker in the last
+ * user message (optionally `,afterTokens=N,exceptionType=<type>,message=<text>`), e.g. from curl:
+ *
+ *   curl -sN http://127.0.0.1:PORT/model/anthropic.claude-3-haiku-20240307-v1:0/converse \
+ *     -H 'content-type: application/json' \
+ *     -d '{"messages":[{"role":"user","content":[{"text":"hi [[emulator:fault=throttling]]"}]}]}'
+ */
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import { FaultQueue } from './faults';
+import { handleRequest, type EmulatorState, type RequestLike } from './operations';
+import type { BedrockEmulator, BedrockEmulatorOptions } from './types';
+import { newRequestId, type ResponseLike, writeError } from './wire';
+
+export type * from './types';
+export { defaultAnswer } from './operations';
+export { FAULT_NAMES } from './faults';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const noop = (): void => undefined;
+
+export async function startBedrockEmulator(options: BedrockEmulatorOptions = {}): Promise<BedrockEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const state: EmulatorState = {
+    tokenDelayMs: checkDelay(options.tokenDelayMs ?? 5),
+    answer: options.answer,
+    knownModels: options.knownModels ? [...options.knownModels] : undefined,
+    maxInputTokens: options.maxInputTokens ?? 200_000,
+    faults: new FaultQueue(),
+    requests: [],
+    activeStreams: new Set(),
+    log: options.log ?? noop,
+  };
+
+  const onRequest = (req: RequestLike & NodeJS.EventEmitter, res: ResponseLike): void => {
+    req.on('error', noop);
+    res.on('error', noop);
+    handleRequest(state, req, res).catch((err: unknown) => {
+      state.log(`[bedrock-emulator] internal emulator error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      try {
+        if (!res.headersSent) {
+          writeError(res, { status: 500, type: 'InternalServerException', message: `[bedrock-emulator] ${String(err)}` }, newRequestId());
+        } else if (!res.writableEnded) {
+          res.destroy();
+        }
+      } catch {
+        // The response is already gone; nothing more to do.
+      }
+    });
+  };
+
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
+  const h2 = http2.createServer({}, (req, res) => onRequest(req, res));
+  h2.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.on('error', noop);
+    session.on('close', () => sessions.delete(session));
+  });
+  h2.on('sessionError', noop);
+  h2.on('stream', (stream: http2.ServerHttp2Stream) => stream.on('error', noop));
+  const h1 = http.createServer((req, res) => onRequest(req, res));
+  h1.on('clientError', (_err, socket) => socket.destroy());
+
+  const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', noop);
+    socket.setNoDelay(true);
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, HTTP2_PREFACE.length);
+      const looksLikeHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+      if (looksLikeHttp2 && n < HTTP2_PREFACE.length) return; // need more bytes to decide
+      socket.removeListener('data', onData);
+      socket.pause();
+      socket.unshift(head);
+      if (looksLikeHttp2) {
+        h2.emit('connection', socket);
+      } else {
+        h1.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    socket.on('data', onData);
+  });
+  listener.on('error', noop);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    listener.once('error', onError);
+    listener.listen(options.port ?? 0, host, () => {
+      listener.removeListener('error', onError);
+      resolve();
+    });
+  });
+  const address = listener.address() as net.AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  state.log(
+    `[bedrock-emulator] Local Amazon Bedrock Runtime EMULATOR listening on ${url} (HTTP/2 h2c + HTTP/1.1). ` +
+      'Its answers are CANNED: no model is called.',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    requests: state.requests,
+    get activeStreamCount() {
+      return state.activeStreams.size;
+    },
+    injectFault: (fault, injectOptions) => state.faults.add(fault, injectOptions),
+    clearFaults: () => state.faults.clear(),
+    reset: () => {
+      state.requests.length = 0;
+      state.faults.clear();
+    },
+    setTokenDelay: (ms) => {
+      state.tokenDelayMs = checkDelay(ms);
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        listener.close(() => resolve());
+        for (const controller of state.activeStreams) controller.abort();
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+function checkDelay(ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`tokenDelayMs must be a finite number >= 0, got ${String(ms)}`);
+  return ms;
+}

@@ -1,0 +1,235 @@
+/**
+ * Request handling: routing, fault selection, validation, Converse and ConverseStream answers.
+ */
+import { once } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
+import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, EmulatedOperation, RecordedRequest } from './types';
+import {
+  estimateInputTokens,
+  INVALID_MODEL_ID,
+  isKnownModel,
+  isWellFormedModelId,
+  lastUserText,
+  tokenize,
+  validateBody,
+  validationError,
+} from './validation';
+import { encodeEvent, encodeException, EVENT_STREAM_CONTENT_TYPE, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
+
+/** The part of http2.Http2ServerRequest / http.IncomingMessage the emulator uses. */
+export interface RequestLike extends AsyncIterable<unknown> {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly httpVersion: string;
+}
+
+export interface EmulatorState {
+  tokenDelayMs: number;
+  readonly answer: BedrockEmulatorOptions['answer'];
+  readonly knownModels: readonly string[] | undefined;
+  readonly maxInputTokens: number;
+  readonly faults: FaultQueue;
+  readonly requests: RecordedRequest[];
+  /** Abort controllers of in-flight streams, aborted by close(). */
+  readonly activeStreams: Set<AbortController>;
+  readonly log: (line: string) => void;
+}
+
+const MAX_BODY_BYTES = 25 * 1024 * 1024;
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+
+export function defaultAnswer(request: AnswerContext): string {
+  const asked = request.lastUserText.replace(/\s+/g, ' ').trim();
+  const quoted = asked.length > 80 ? `${asked.slice(0, 80)}…` : asked;
+  return (
+    '[bedrock-emulator] This is a canned answer from the local Bedrock emulator, not a real model. ' +
+    `You asked: "${quoted}". Point the application at Amazon Bedrock to get real answers.`
+  );
+}
+
+function recordHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+async function readBody(req: RequestLike): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buf.byteLength;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function handleRequest(state: EmulatorState, req: RequestLike, res: ResponseLike): Promise<void> {
+  const requestId = newRequestId();
+  const started = Date.now();
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const route = req.method === 'POST' ? ROUTE.exec(path) : null;
+  const fail = (error: ServiceError, what: string): void => {
+    state.log(`[bedrock-emulator] ${what} -> ${error.status} ${error.type}: ${error.message}`);
+    writeError(res, error, requestId);
+  };
+
+  if (!route) {
+    // Drain the body so HTTP/1.1 keep-alive and HTTP/2 flow control stay healthy.
+    for await (const chunk of req) void chunk;
+    return fail(
+      {
+        status: 404,
+        type: 'UnknownOperationException',
+        message: `[bedrock-emulator] ${req.method ?? '?'} ${path} is not emulated; only POST /model/{modelId}/converse and /converse-stream are.`,
+      },
+      `${req.method ?? '?'} ${path}`,
+    );
+  }
+  const operation: EmulatedOperation = route[2] === 'converse-stream' ? 'ConverseStream' : 'Converse';
+  let modelId: string;
+  try {
+    modelId = decodeURIComponent(route[1] ?? '');
+  } catch {
+    return fail(INVALID_MODEL_ID, `${operation} ${route[1] ?? ''}`);
+  }
+  const what = `${operation} ${modelId}`;
+
+  const raw = await readBody(req);
+  if (raw === undefined) return fail(validationError('Request body too large.'), what);
+  let body: ConverseRequestBody;
+  try {
+    const parsed: unknown = JSON.parse(raw.toString('utf8') || '{}');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    body = parsed as ConverseRequestBody;
+  } catch {
+    return fail({ status: 400, type: 'SerializationException', message: 'Unable to parse the request body as JSON.' }, what);
+  }
+
+  const record: RecordedRequest = { operation, modelId, body, headers: recordHeaders(req.headers), httpVersion: req.httpVersion };
+  state.requests.push(record);
+
+  const userText = lastUserText(body);
+  let fault: ResolvedFault | undefined;
+  try {
+    fault = parseMarker(userText);
+  } catch (err) {
+    return fail(validationError(`[bedrock-emulator] ${(err as Error).message}`), what);
+  }
+  fault ??= state.faults.take();
+  if (fault) record.fault = fault.name;
+  if (fault?.kind === 'http') return fail(fault.error, `${what} (fault ${fault.name})`);
+  if (fault && operation === 'Converse') {
+    // Converse has no event stream: the stream fault surfaces as the matching HTTP error.
+    return fail({ ...STREAM_EXCEPTIONS[fault.exceptionType], message: fault.message }, `${what} (fault ${fault.name})`);
+  }
+
+  if (!isWellFormedModelId(modelId)) return fail(INVALID_MODEL_ID, what);
+  if (!isKnownModel(modelId, state.knownModels)) {
+    return fail(
+      { status: 404, type: 'ResourceNotFoundException', message: 'Could not resolve the foundation model from the provided model identifier.' },
+      what,
+    );
+  }
+  const invalid = validateBody(body);
+  if (invalid) return fail(invalid, what);
+  const inputTokens = estimateInputTokens(body);
+  if (inputTokens > state.maxInputTokens) return fail(validationError('Input is too long for requested model.'), what);
+
+  const context: AnswerContext = { operation, modelId, body, lastUserText: stripMarkers(userText) };
+  let text: string;
+  try {
+    text = typeof state.answer === 'function' ? state.answer(context) : (state.answer ?? defaultAnswer(context));
+    if (typeof text !== 'string') throw new TypeError('answer function must return a string');
+  } catch (err) {
+    return fail(
+      { status: 500, type: 'InternalServerException', message: `[bedrock-emulator] answer function failed: ${(err as Error).message}` },
+      what,
+    );
+  }
+  const tokens = tokenize(text);
+  const maxTokens = body.inferenceConfig?.maxTokens;
+  const truncated = maxTokens !== undefined && maxTokens < tokens.length;
+  const emitted = truncated ? tokens.slice(0, maxTokens) : tokens;
+  const stopReason = truncated ? 'max_tokens' : 'end_turn';
+  const usage = { inputTokens, outputTokens: emitted.length, totalTokens: inputTokens + emitted.length };
+
+  if (operation === 'Converse') {
+    state.log(`[bedrock-emulator] ${what} -> 200 canned answer (${emitted.length} tokens, ${stopReason})`);
+    return writeJson(
+      res,
+      200,
+      {
+        output: { message: { role: 'assistant', content: [{ text: emitted.join('') }] } },
+        stopReason,
+        usage,
+        metrics: { latencyMs: Date.now() - started },
+      },
+      requestId,
+    );
+  }
+  state.log(`[bedrock-emulator] ${what} -> 200 streaming canned answer (${emitted.length} tokens, ${stopReason})${fault ? ` with fault ${fault.name}` : ''}`);
+  await streamAnswer(state, res, { what, requestId, started, emitted, stopReason, usage, fault });
+}
+
+interface StreamPlan {
+  what: string;
+  requestId: string;
+  started: number;
+  emitted: string[];
+  stopReason: string;
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number };
+  fault: ResolvedFault | undefined;
+}
+
+/** Writes each event frame as soon as it is produced (no buffering), one token every `tokenDelayMs`. */
+async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: StreamPlan): Promise<void> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  state.activeStreams.add(controller);
+  res.on('close', () => controller.abort());
+  const send = async (frame: Uint8Array): Promise<void> => {
+    signal.throwIfAborted();
+    if (!res.write(frame)) await once(res as unknown as NodeJS.EventEmitter, 'drain', { signal });
+  };
+  const fault = plan.fault?.kind === 'stream' ? plan.fault : undefined;
+  let deltasSent = 0;
+  try {
+    res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': plan.requestId });
+    if (fault?.name === 'streamThrottlingBeforeFirstToken') {
+      await send(encodeException(fault.exceptionType, fault.message));
+      res.end();
+      return;
+    }
+    await send(encodeEvent('messageStart', { role: 'assistant' }));
+    for (let i = 0; i <= plan.emitted.length; i++) {
+      if (fault?.name === 'midStreamError' && i === Math.min(fault.afterTokens, plan.emitted.length)) {
+        await send(encodeException(fault.exceptionType, fault.message));
+        res.end();
+        return;
+      }
+      if (i === plan.emitted.length) break;
+      await sleep(state.tokenDelayMs, undefined, { signal });
+      await send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: plan.emitted[i] } }));
+      deltasSent++;
+    }
+    await send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
+    await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
+    await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
+    res.end();
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    // Client went away (or the emulator is closing): stop quietly.
+    state.log(`[bedrock-emulator] ${plan.what}: stream aborted (client disconnected or emulator closing) after ${deltasSent} of ${plan.emitted.length} tokens`);
+    if (!res.writableEnded && !res.destroyed) res.destroy();
+  } finally {
+    state.activeStreams.delete(controller);
+  }
+}
