@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { parseStageConfigs } from '../lib/config/stage-config';
 import { addSecurityChecks } from '../lib/security-checks';
-import { ChatStage } from '../lib/stages/chat-stage';
+import { addChatStages } from '../lib/stages/chat-stages';
 
-// cdk-nag findings must fail `cdk synth` too: the CLI asks the app to leave validation reporting to it,
-// and this CLI then reports nothing for nested stages. Keep the failure in the app.
+// cdk-nag findings must fail `cdk synth`: the CLI asks apps to leave validation reporting to it,
+// and the 2.1148 CLI then reports nothing for stacks inside stages. Keep the failure in the app.
 const app = new App({ postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
-for (const config of parseStageConfigs(app.node.tryGetContext('stages'))) {
-  new ChatStage(app, config.name, { config });
-}
+addChatStages(app, app.node.tryGetContext('stages'));
 addSecurityChecks(app);

@@ -5,4 +5,7 @@ export * from './constructs/rate-limit-table';
 export * from './constructs/bedrock-chat-function';
 export * from './stacks/streaming-chat-stack';
 export * from './stages/chat-stage';
+export * from './stages/chat-stages';
+export * from './security-checks';
+export * from './iam/managed-policy-role';
 export * from './config/stage-config';

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -52,12 +52,6 @@ export class RateLimitTable extends Construct implements IRateLimitTable {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.tableName = this.table.tableName;
-
-    const reason = 'Counters live for two minutes and expire by TTL; a restored backup would only hold stale windows, and point-in-time recovery already covers accidental deletion.';
-    Validations.of(this.table).acknowledge(
-      { id: 'NIST.800.53.R5-DynamoDBInBackupPlan', reason },
-      { id: 'HIPAA.Security-DynamoDBInBackupPlan', reason },
-    );
   }
 
   public grantConsume(grantee: iam.IGrantable): iam.Grant {

@@ -1,0 +1,69 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { parseStageConfig, parseStageConfigs, StageConfigError } from '../../../lib/config/stage-config';
+import { projectContext } from '../../support/cdk-app';
+
+const valid = {
+  region: 'us-east-1',
+  removalPolicy: 'destroy',
+  logRetentionDays: 7,
+  reservedConcurrency: 5,
+  requestsPerMinute: 20,
+  rateLimitFailOpen: true,
+  corsAllowedOrigins: ['http://localhost:5173'],
+  models: { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
+};
+
+describe('stage configuration', () => {
+  test('the committed cdk.json defines dev, staging and prod, all valid', () => {
+    const stages = parseStageConfigs(projectContext.stages);
+    expect(stages.map((s) => s.name)).toEqual(['dev', 'staging', 'prod']);
+    const prod = stages.find((s) => s.name === 'prod')!;
+    expect(prod.removalPolicy).toBe(RemovalPolicy.RETAIN);
+    expect(stages.find((s) => s.name === 'dev')!.removalPolicy).toBe(RemovalPolicy.DESTROY);
+  });
+
+  test('a valid stage is typed', () => {
+    expect(parseStageConfig('dev', valid)).toEqual({
+      name: 'dev',
+      account: undefined,
+      region: 'us-east-1',
+      removalPolicy: RemovalPolicy.DESTROY,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      reservedConcurrency: 5,
+      requestsPerMinute: 20,
+      rateLimitFailOpen: true,
+      corsAllowedOrigins: ['http://localhost:5173'],
+      models: { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
+    });
+  });
+
+  test.each([
+    ['account', '1234', /stages\.dev\.account = "1234"; expected a 12-digit AWS account id/],
+    ['region', 'mars-1', /stages\.dev\.region = "mars-1"/],
+    ['removalPolicy', 'snapshot', /stages\.dev\.removalPolicy = "snapshot"; expected 'destroy' or 'retain'/],
+    ['logRetentionDays', 45, /stages\.dev\.logRetentionDays = 45; expected one of the CloudWatch Logs retention periods: 1, 3, 5, 7/],
+    ['reservedConcurrency', 0, /stages\.dev\.reservedConcurrency = 0; expected a whole number from 1/],
+    ['requestsPerMinute', 2.5, /stages\.dev\.requestsPerMinute = 2\.5/],
+    ['rateLimitFailOpen', 'yes', /stages\.dev\.rateLimitFailOpen = "yes"; expected true or false/],
+    ['corsAllowedOrigins', 'https://a.example', /stages\.dev\.corsAllowedOrigins = "https:\/\/a\.example"; expected a list/],
+    ['corsAllowedOrigins', ['https://a.example/path'], /stages\.dev\.corsAllowedOrigins\[0\] = "https:\/\/a\.example\/path"/],
+    ['corsAllowedOrigins', ['*'], /stages\.dev\.corsAllowedOrigins\[0\] = "\*"/],
+    ['models', {}, /stages\.dev\.models = \{\}; expected an object of alias/],
+    ['models', { haiku: 42 }, /stages\.dev\.models\.haiku = 42/],
+    ['logRetention', 7, /stages\.dev\.logRetention = 7; expected no such setting/],
+  ])('%s = %j is rejected with a message naming the key and the value', (key, value, message) => {
+    expect(() => parseStageConfig('dev', { ...valid, [key]: value })).toThrow(StageConfigError);
+    expect(() => parseStageConfig('dev', { ...valid, [key]: value })).toThrow(message);
+  });
+
+  test('a missing setting is named', () => {
+    const { requestsPerMinute: _omitted, ...rest } = valid;
+    expect(() => parseStageConfig('dev', rest)).toThrow(/stages\.dev\.requestsPerMinute = undefined/);
+  });
+
+  test('no stages at all, or a bad stage name, is rejected', () => {
+    expect(() => parseStageConfigs(undefined)).toThrow(/stages = undefined/);
+    expect(() => parseStageConfigs({ Prod: valid })).toThrow(/stages\.Prod = "Prod"; expected a stage name/);
+  });
+});

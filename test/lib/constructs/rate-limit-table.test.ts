@@ -1,0 +1,55 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { RateLimitTable } from '../../../lib/constructs/rate-limit-table';
+import { testStack } from '../../support/cdk-app';
+
+describe('RateLimitTable', () => {
+  test('on-demand, TTL on expiresAt, point-in-time recovery, KMS encryption, retained by default', () => {
+    const stack = testStack();
+    new RateLimitTable(stack, 'Limits');
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      },
+    });
+  });
+
+  test('removalPolicy is honoured', () => {
+    const stack = testStack();
+    new RateLimitTable(stack, 'Limits', { removalPolicy: RemovalPolicy.DESTROY });
+    Template.fromStack(stack).hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+
+  test('grantConsume grants exactly dynamodb:UpdateItem on the table, nothing else', () => {
+    const stack = testStack();
+    const limits = new RateLimitTable(stack, 'Limits');
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    limits.grantConsume(role);
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [stack.getLogicalId(limits.table.node.defaultChild as dynamodb.CfnGlobalTable), 'Arn'] } },
+    ]);
+  });
+
+  test('with a customer-managed key, grantConsume also lets the grantee use that key', () => {
+    const stack = testStack();
+    const key = new kms.Key(stack, 'Key');
+    const limits = new RateLimitTable(stack, 'Limits', { encryption: dynamodb.TableEncryptionV2.customerManagedKey(key) });
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    limits.grantConsume(role);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.map((s) => s.Action)).toEqual(['dynamodb:UpdateItem', expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt'])]);
+  });
+});

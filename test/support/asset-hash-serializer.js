@@ -1,0 +1,7 @@
+// Snapshots show what changed in a template, not that the Lambda bundle's bytes changed:
+// asset hashes (64 hex digits) are replaced by a placeholder.
+const HASH = /[0-9a-f]{64}/g;
+module.exports = {
+  test: (value) => typeof value === 'string' && HASH.test(value) && (HASH.lastIndex = 0, true),
+  serialize: (value, config, indentation, depth, refs, printer) => printer(value.replace(HASH, '[ASSET HASH]'), config, indentation, depth, refs),
+};
