@@ -49,7 +49,7 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
 function report(results) {
   for (const [name, { file, bytes, metafile }] of Object.entries(results)) {
     console.log(`${name}: ${relative(root, file)} ${(bytes / 1024).toFixed(1)} KiB`);
-    const inputs = Object.values(metafile.outputs)[0]?.inputs ?? {};
+    const inputs = Object.entries(metafile.outputs).find(([out]) => out.endsWith('.mjs'))?.[1].inputs ?? {};
     const byPackage = {};
     for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
       const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
