@@ -1,10 +1,13 @@
 /**
  * Fault catalogue, fault queue and the `[[emulator:fault=<name>]]` in-message marker.
  *
- * Error types, HTTP statuses and messages follow what the real Bedrock Runtime answers
- * (messages copied from real service responses where known).
+ * Error types, HTTP statuses and messages follow what the real Bedrock Runtime / Bedrock Agent Runtime answer
+ * (messages copied from real service responses where known, otherwise the SDK's documentation of the exception).
  */
 import type {
+  AgentStreamExceptionType,
+  AnyStreamExceptionType,
+  EmulatedOperation,
   EmulatorFault,
   EmulatorFaultName,
   HttpFaultName,
@@ -31,6 +34,11 @@ export const HTTP_FAULTS: Record<HttpFaultName, ServiceError> = {
     type: 'ResourceNotFoundException',
     message: 'Could not resolve the foundation model from the provided model identifier.',
   },
+  notFound: {
+    status: 404,
+    type: 'ResourceNotFoundException',
+    message: 'Could not resolve the foundation model from the provided model identifier.',
+  },
   serviceUnavailable: { status: 503, type: 'ServiceUnavailableException', message: 'Bedrock is unable to process your request.' },
   internal: {
     status: 500,
@@ -39,11 +47,57 @@ export const HTTP_FAULTS: Record<HttpFaultName, ServiceError> = {
   },
 };
 
-/**
- * Stream exception events, and the HTTP error the non-streaming Converse answers instead
- * (Converse has no event stream; a model stream error surfaces there as 424 ModelErrorException).
- */
-export const STREAM_EXCEPTIONS: Record<StreamExceptionType, ServiceError> = {
+/** Bedrock Agent Runtime flavour of the HTTP faults (Retrieve, InvokeAgent). `accessDenied` gets a per-request message. */
+export const AGENT_HTTP_FAULTS: Record<HttpFaultName, ServiceError> = {
+  ...HTTP_FAULTS,
+  accessDenied: { status: 403, type: 'AccessDeniedException', message: 'The request is denied because of missing access permissions.' },
+  unknownModel: {
+    status: 404,
+    type: 'ResourceNotFoundException',
+    message: "Failed to retrieve resource because it doesn't exist. Retry the request with a different resource identifier.",
+  },
+  notFound: {
+    status: 404,
+    type: 'ResourceNotFoundException',
+    message: "Failed to retrieve resource because it doesn't exist. Retry the request with a different resource identifier.",
+  },
+};
+
+/** Exception events of the agent runtime `ResponseStream` union, and the HTTP error Retrieve answers instead. */
+export const AGENT_STREAM_EXCEPTIONS: Record<AgentStreamExceptionType, ServiceError> = {
+  throttlingException: AGENT_HTTP_FAULTS.throttling,
+  internalServerException: AGENT_HTTP_FAULTS.internal,
+  dependencyFailedException: {
+    status: 424,
+    type: 'DependencyFailedException',
+    message: 'There was an issue with a dependency. Check the resource configurations and retry the request.',
+  },
+  badGatewayException: {
+    status: 502,
+    type: 'BadGatewayException',
+    message: 'There was an issue with a dependency due to a server issue. Retry your request.',
+  },
+  validationException: { status: 400, type: 'ValidationException', message: 'Input validation failed. Check your request parameters and retry the request.' },
+  resourceNotFoundException: AGENT_HTTP_FAULTS.notFound,
+  serviceQuotaExceededException: {
+    status: 400,
+    type: 'ServiceQuotaExceededException',
+    message: 'The number of requests exceeds the service quota. Resubmit your request later.',
+  },
+  accessDeniedException: AGENT_HTTP_FAULTS.accessDenied,
+  conflictException: {
+    status: 409,
+    type: 'ConflictException',
+    message: 'There was a conflict performing an operation. Resolve the conflict and retry your request.',
+  },
+  modelNotReadyException: {
+    status: 424,
+    type: 'ModelNotReadyException',
+    message: 'The model specified in the request is not ready to serve inference requests. Retry your request later.',
+  },
+};
+
+const RUNTIME_STREAM_EXCEPTIONS: Record<StreamExceptionType, ServiceError> = {
   modelStreamErrorException: {
     status: 424,
     type: 'ModelErrorException',
@@ -55,27 +109,56 @@ export const STREAM_EXCEPTIONS: Record<StreamExceptionType, ServiceError> = {
   validationException: { status: 400, type: 'ValidationException', message: 'Input is too long for requested model.' },
 };
 
+/**
+ * Stream exception events, and the HTTP error the non-streaming Converse answers instead
+ * (Converse has no event stream; a model stream error surfaces there as 424 ModelErrorException).
+ * Keyed by every exception type of both services; the Bedrock Runtime entry wins where both have one.
+ */
+export const STREAM_EXCEPTIONS: Record<AnyStreamExceptionType, ServiceError> = { ...AGENT_STREAM_EXCEPTIONS, ...RUNTIME_STREAM_EXCEPTIONS };
+
 export const FAULT_NAMES: readonly EmulatorFaultName[] = [
   'throttling',
   'accessDenied',
   'unknownModel',
+  'notFound',
   'serviceUnavailable',
   'internal',
   'midStreamError',
   'streamThrottlingBeforeFirstToken',
 ];
 
-const STREAM_EXCEPTION_TYPES = Object.keys(STREAM_EXCEPTIONS) as StreamExceptionType[];
+export const OPERATIONS: readonly EmulatedOperation[] = ['Converse', 'ConverseStream', 'Retrieve', 'InvokeAgent'];
+
+const RUNTIME_STREAM_EXCEPTION_TYPES = Object.keys(RUNTIME_STREAM_EXCEPTIONS) as StreamExceptionType[];
+export const AGENT_STREAM_EXCEPTION_TYPES = Object.keys(AGENT_STREAM_EXCEPTIONS) as AgentStreamExceptionType[];
+const STREAM_EXCEPTION_TYPES = Object.keys(STREAM_EXCEPTIONS) as AnyStreamExceptionType[];
+
+export function isAgentOperation(operation: EmulatedOperation): operation is 'Retrieve' | 'InvokeAgent' {
+  return operation === 'Retrieve' || operation === 'InvokeAgent';
+}
+
+/** Exception types of the event union of the operation's service. */
+export function streamExceptionTypesFor(operation: EmulatedOperation): readonly AnyStreamExceptionType[] {
+  return isAgentOperation(operation) ? AGENT_STREAM_EXCEPTION_TYPES : RUNTIME_STREAM_EXCEPTION_TYPES;
+}
+
+/** Whether a request of `operation` can take the fault (a stream fault's explicit exception type must exist in that service). */
+export function faultAppliesTo(fault: ResolvedFault, operation: EmulatedOperation): boolean {
+  return fault.kind !== 'stream' || fault.explicitExceptionType === undefined || streamExceptionTypesFor(operation).includes(fault.explicitExceptionType);
+}
 
 /** A fault with every default filled in. */
 export type ResolvedFault =
-  | { kind: 'http'; name: HttpFaultName; error: ServiceError }
+  | { kind: 'http'; name: HttpFaultName; error: ServiceError; customMessage?: string }
   | {
       kind: 'stream';
       name: 'midStreamError' | 'streamThrottlingBeforeFirstToken';
       afterTokens: number;
-      exceptionType: StreamExceptionType;
+      /** The Bedrock Runtime default when none was given (agent operations pick their own default then). */
+      exceptionType: AnyStreamExceptionType;
       message: string;
+      explicitExceptionType?: AnyStreamExceptionType;
+      customMessage?: string;
     };
 
 export function resolveFault(fault: EmulatorFault): ResolvedFault {
@@ -83,7 +166,12 @@ export function resolveFault(fault: EmulatorFault): ResolvedFault {
   const name = spec.type;
   const message = 'message' in spec && typeof spec.message === 'string' ? spec.message : undefined;
   if (isHttpFaultName(name)) {
-    return { kind: 'http', name, error: { ...HTTP_FAULTS[name], ...(message !== undefined ? { message } : {}) } };
+    return {
+      kind: 'http',
+      name,
+      error: { ...HTTP_FAULTS[name], ...(message !== undefined ? { message } : {}) },
+      ...(message !== undefined ? { customMessage: message } : {}),
+    };
   }
   if (name === 'midStreamError' || name === 'streamThrottlingBeforeFirstToken') {
     const requested = 'exceptionType' in spec ? spec.exceptionType : undefined;
@@ -101,6 +189,8 @@ export function resolveFault(fault: EmulatorFault): ResolvedFault {
       afterTokens: name === 'midStreamError' ? afterTokens : 0,
       exceptionType,
       message: message ?? STREAM_EXCEPTIONS[exceptionType].message,
+      ...(requested !== undefined ? { explicitExceptionType: requested } : {}),
+      ...(message !== undefined ? { customMessage: message } : {}),
     };
   }
   throw new RangeError(`Unknown emulator fault "${String(name)}"; expected one of ${FAULT_NAMES.join(', ')}`);
@@ -110,25 +200,57 @@ function isHttpFaultName(name: unknown): name is HttpFaultName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(HTTP_FAULTS, name);
 }
 
-/** FIFO of programmatically injected faults, each applying to the next `times` requests. */
+interface QueueEntry {
+  fault: ResolvedFault;
+  remaining: number;
+  operation: EmulatedOperation | undefined;
+}
+
+/**
+ * FIFO of programmatically injected faults, each applying to the next `times` requests (of its operation, when
+ * scoped to one). `forOperation(op)` gives a view of the same queue whose `take()` serves requests of `op`.
+ */
 export class FaultQueue {
-  private readonly entries: Array<{ fault: ResolvedFault; remaining: number }> = [];
+  constructor(
+    private readonly entries: QueueEntry[] = [],
+    private readonly operation?: EmulatedOperation,
+  ) {}
 
   add(fault: EmulatorFault, options: InjectFaultOptions = {}): void {
     const times = options.times ?? 1;
     if (!(times === Infinity || (Number.isInteger(times) && times > 0))) {
       throw new RangeError(`times must be a positive integer or Infinity, got ${String(times)}`);
     }
-    this.entries.push({ fault: resolveFault(fault), remaining: times });
+    const { operation } = options;
+    if (operation !== undefined && !OPERATIONS.includes(operation)) {
+      throw new RangeError(`Unknown operation "${String(operation)}"; expected one of ${OPERATIONS.join(', ')}`);
+    }
+    const resolved = resolveFault(fault);
+    if (operation !== undefined && !faultAppliesTo(resolved, operation)) {
+      throw new RangeError(
+        `exceptionType "${String(resolved.kind === 'stream' ? resolved.explicitExceptionType : '')}" does not exist for ${operation}; ` +
+          `expected one of ${streamExceptionTypesFor(operation).join(', ')}`,
+      );
+    }
+    this.entries.push({ fault: resolved, remaining: times, operation });
   }
 
-  /** The fault for the next request, if any (consumes one use). */
-  take(): ResolvedFault | undefined {
-    const head = this.entries[0];
-    if (!head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining <= 0) this.entries.shift();
-    return head.fault;
+  /** A view of this queue serving requests of `operation` (shares the entries). */
+  forOperation(operation: EmulatedOperation): FaultQueue {
+    return new FaultQueue(this.entries, operation);
+  }
+
+  /** The fault for the next request (of `operation`, default this view's), if any (consumes one use). */
+  take(operation: EmulatedOperation | undefined = this.operation): ResolvedFault | undefined {
+    const index =
+      operation === undefined
+        ? 0
+        : this.entries.findIndex((entry) => (entry.operation ?? operation) === operation && faultAppliesTo(entry.fault, operation));
+    const entry = this.entries[index];
+    if (index < 0 || !entry) return undefined;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.entries.splice(index, 1);
+    return entry.fault;
   }
 
   clear(): void {

@@ -1,20 +1,25 @@
 /**
- * Local Amazon Bedrock Runtime emulator speaking the real wire protocol.
+ * Local Amazon Bedrock Runtime + Bedrock Agent Runtime emulator speaking the real wire protocol.
  *
- * ITS ANSWERS ARE CANNED: no model is ever called. It exists so that tests and `npm run local` can point the
- * real `@aws-sdk/client-bedrock-runtime` client at it (client `endpoint` option, or the SDK's standard
- * `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` env var) and exercise the SDK's own serialisation, SigV4 signing,
- * event-stream decoding and error deserialisation end to end.
+ * ITS ANSWERS ARE CANNED: no model, agent or knowledge base is ever called. It exists so that tests and
+ * `npm run local` can point the real `@aws-sdk/client-bedrock-runtime` and `@aws-sdk/client-bedrock-agent-runtime`
+ * clients at it (client `endpoint` option, or the SDK's standard `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` /
+ * `AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME` env vars; one port serves both, the routes differ) and exercise the
+ * SDK's own serialisation, SigV4 signing, event-stream decoding and error deserialisation end to end.
  *
- * Emulated: `POST /model/{modelId}/converse-stream` (ConverseStream) and `POST /model/{modelId}/converse` (Converse).
+ * Emulated: `POST /model/{modelId}/converse-stream` (ConverseStream), `POST /model/{modelId}/converse` (Converse),
+ * `POST /knowledgebases/{knowledgeBaseId}/retrieve` (Retrieve) and
+ * `POST /agents/{agentId}/agentAliases/{agentAliasId}/sessions/{sessionId}/text` (InvokeAgent); see agent-runtime.ts.
  *
  * Transport: the SDK's Node handler speaks HTTP/2 with prior knowledge (h2c) to `http://` endpoints. A cleartext
  * `http2.createServer()` cannot fall back to HTTP/1.1 (`allowHTTP1` only works with TLS/ALPN), so a plain TCP
  * listener sniffs the HTTP/2 connection preface and hands each connection either to the HTTP/2 server or to an
  * HTTP/1.1 server: the SDK gets h2c, `curl` works with or without `--http2-prior-knowledge`.
  *
- * Faults: `emulator.injectFault(name, { times })`, or per request a `[[emulator:fault=<name>]]` marker in the last
- * user message (optionally `,afterTokens=N,exceptionType=<type>,message=<text>`), e.g. from curl:
+ * Faults: `emulator.injectFault(name, { times, operation })` (`operation` scopes the fault to one of Converse,
+ * ConverseStream, Retrieve, InvokeAgent; default any), or per request a `[[emulator:fault=<name>]]` marker in the last
+ * user message / the Retrieve query text / the InvokeAgent input text (optionally
+ * `,afterTokens=N,exceptionType=<type>,message=<text>`), e.g. from curl:
  *
  *   curl -sN http://127.0.0.1:PORT/model/anthropic.claude-3-haiku-20240307-v1:0/converse \
  *     -H 'content-type: application/json' \
@@ -23,16 +28,19 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import { type AgentRuntimeState, checkPassages, handleAgentRuntimeRequest, matchAgentRoute } from './agent-runtime';
 import { FaultQueue } from './faults';
 import { handleRequest, type EmulatorState, type RequestLike } from './operations';
-import type { BedrockEmulator, BedrockEmulatorOptions } from './types';
+import type { BedrockEmulator, BedrockEmulatorOptions, RuntimeOperation } from './types';
 import { newRequestId, type ResponseLike, writeError } from './wire';
 
 export type * from './types';
 export { defaultAnswer } from './operations';
 export { FAULT_NAMES } from './faults';
+export { defaultAgentAnswer, defaultPassages, DEFAULT_NUMBER_OF_RESULTS } from './agent-runtime';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const RUNTIME_ROUTE = /^\/model\/[^/]+\/(converse|converse-stream)$/;
 const noop = (): void => undefined;
 
 export async function startBedrockEmulator(options: BedrockEmulatorOptions = {}): Promise<BedrockEmulator> {
@@ -47,11 +55,32 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     activeStreams: new Set(),
     log: options.log ?? noop,
   };
+  const agent: AgentRuntimeState = {
+    knownKnowledgeBases: options.knownKnowledgeBases ? [...options.knownKnowledgeBases] : undefined,
+    knownAgents: options.knownAgents ? [...options.knownAgents] : undefined,
+    passages: new Map(Object.entries(options.passages ?? {}).map(([id, passages]) => [id, checkPassages(passages)])),
+    sessions: new Map(),
+    agentAnswer: options.agentAnswer,
+  };
+  // operations.ts takes faults with `state.faults.take()`: give each runtime operation a view of the state whose
+  // fault queue serves that operation (operation-scoped faults). Everything else is read through the prototype, live.
+  const runtimeState = (operation: RuntimeOperation): EmulatorState =>
+    Object.create(state, { faults: { value: state.faults.forOperation(operation) } }) as EmulatorState;
+  const runtimeStates = { Converse: runtimeState('Converse'), ConverseStream: runtimeState('ConverseStream') };
+
+  const dispatch = (req: RequestLike, res: ResponseLike): Promise<void> => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const agentRoute = matchAgentRoute(req.method, path);
+    if (agentRoute) return handleAgentRuntimeRequest(state, agent, agentRoute, req, res);
+    const runtimeRoute = req.method === 'POST' ? RUNTIME_ROUTE.exec(path) : null;
+    if (runtimeRoute) return handleRequest(runtimeStates[runtimeRoute[1] === 'converse-stream' ? 'ConverseStream' : 'Converse'], req, res);
+    return notEmulated(state, req, res, path);
+  };
 
   const onRequest = (req: RequestLike & NodeJS.EventEmitter, res: ResponseLike): void => {
     req.on('error', noop);
     res.on('error', noop);
-    handleRequest(state, req, res).catch((err: unknown) => {
+    dispatch(req, res).catch((err: unknown) => {
       state.log(`[bedrock-emulator] internal emulator error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       try {
         if (!res.headersSent) {
@@ -114,8 +143,8 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
   const address = listener.address() as net.AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   state.log(
-    `[bedrock-emulator] Local Amazon Bedrock Runtime EMULATOR listening on ${url} (HTTP/2 h2c + HTTP/1.1). ` +
-      'Its answers are CANNED: no model is called.',
+    `[bedrock-emulator] Local Amazon Bedrock Runtime + Agent Runtime EMULATOR listening on ${url} (HTTP/2 h2c + HTTP/1.1). ` +
+      'Its answers are CANNED: no model, agent or knowledge base is called.',
   );
 
   let closing: Promise<void> | undefined;
@@ -131,10 +160,16 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     reset: () => {
       state.requests.length = 0;
       state.faults.clear();
+      agent.sessions.clear();
     },
     setTokenDelay: (ms) => {
       state.tokenDelayMs = checkDelay(ms);
     },
+    setPassages: (knowledgeBaseId, passages) => {
+      if (typeof knowledgeBaseId !== 'string' || knowledgeBaseId === '') throw new TypeError("knowledgeBaseId must be a non-empty string or '*'");
+      agent.passages.set(knowledgeBaseId, checkPassages(passages));
+    },
+    clearPassages: () => agent.passages.clear(),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         listener.close(() => resolve());
@@ -145,6 +180,22 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
       return closing;
     },
   };
+}
+
+const EMULATED_ROUTES =
+  'POST /model/{modelId}/converse, /model/{modelId}/converse-stream, /knowledgebases/{knowledgeBaseId}/retrieve ' +
+  'and /agents/{agentId}/agentAliases/{agentAliasId}/sessions/{sessionId}/text';
+
+async function notEmulated(state: EmulatorState, req: RequestLike, res: ResponseLike, path: string): Promise<void> {
+  // Drain the body so HTTP/1.1 keep-alive and HTTP/2 flow control stay healthy.
+  for await (const chunk of req) void chunk;
+  const error = {
+    status: 404,
+    type: 'UnknownOperationException',
+    message: `[bedrock-emulator] ${req.method ?? '?'} ${path} is not emulated; only ${EMULATED_ROUTES} are.`,
+  };
+  state.log(`[bedrock-emulator] ${req.method ?? '?'} ${path} -> ${error.status} ${error.type}: ${error.message}`);
+  writeError(res, error, newRequestId());
 }
 
 function checkDelay(ms: number): number {

@@ -1,11 +1,18 @@
 /**
- * Public types of the local Amazon Bedrock Runtime emulator.
+ * Public types of the local Amazon Bedrock Runtime / Bedrock Agent Runtime emulator.
  *
- * The emulator answers with CANNED text: no model is ever called.
+ * The emulator answers with CANNED text and CANNED passages: no model, agent or knowledge base is ever called.
  */
 
-/** Faults answered with a non-200 HTTP response (the SDK throws from `send()`). */
-export type HttpFaultName = 'throttling' | 'accessDenied' | 'unknownModel' | 'serviceUnavailable' | 'internal';
+/**
+ * Faults answered with a non-200 HTTP response (the SDK throws from `send()`).
+ *
+ * `notFound` and `unknownModel` are aliases: both answer 404 ResourceNotFoundException, with the model message on
+ * Converse / ConverseStream and the agent / knowledge-base message on Retrieve / InvokeAgent.
+ * `serviceUnavailable` (503) is not modelled by the Bedrock Agent Runtime SDK: it surfaces there as a plain
+ * `BedrockAgentRuntimeServiceException` named `ServiceUnavailableException`.
+ */
+export type HttpFaultName = 'throttling' | 'accessDenied' | 'unknownModel' | 'notFound' | 'serviceUnavailable' | 'internal';
 
 /** Faults answered with HTTP 200 and an exception event inside the event stream. */
 export type StreamFaultName = 'midStreamError' | 'streamThrottlingBeforeFirstToken';
@@ -20,6 +27,27 @@ export type StreamExceptionType =
   | 'serviceUnavailableException'
   | 'validationException';
 
+/** `:exception-type` values of InvokeAgent exception events (members of the agent runtime `ResponseStream` union). */
+export type AgentStreamExceptionType =
+  | 'throttlingException'
+  | 'internalServerException'
+  | 'dependencyFailedException'
+  | 'badGatewayException'
+  | 'validationException'
+  | 'resourceNotFoundException'
+  | 'serviceQuotaExceededException'
+  | 'accessDeniedException'
+  | 'conflictException'
+  | 'modelNotReadyException';
+
+/**
+ * An exception event type of either service. A stream fault with an explicit `exceptionType` only applies to the
+ * operations whose event union has that member (e.g. `dependencyFailedException` only to Retrieve / InvokeAgent,
+ * `modelStreamErrorException` only to Converse / ConverseStream); non-streaming operations answer the matching
+ * HTTP error instead.
+ */
+export type AnyStreamExceptionType = StreamExceptionType | AgentStreamExceptionType;
+
 export interface HttpFault {
   type: HttpFaultName;
   /** Overrides the realistic default error message. */
@@ -28,17 +56,17 @@ export interface HttpFault {
 
 export interface MidStreamErrorFault {
   type: 'midStreamError';
-  /** Number of `contentBlockDelta` events sent before the exception event (default 3). */
+  /** Number of `contentBlockDelta` (ConverseStream) or `chunk` (InvokeAgent) events sent before the exception event (default 3). */
   afterTokens?: number;
-  /** Default `modelStreamErrorException`. */
-  exceptionType?: StreamExceptionType;
+  /** Default `modelStreamErrorException` on Converse / ConverseStream, `dependencyFailedException` on Retrieve / InvokeAgent. */
+  exceptionType?: AnyStreamExceptionType;
   message?: string;
 }
 
 export interface StreamThrottlingBeforeFirstTokenFault {
   type: 'streamThrottlingBeforeFirstToken';
   /** Default `throttlingException`. */
-  exceptionType?: StreamExceptionType;
+  exceptionType?: AnyStreamExceptionType;
   message?: string;
 }
 
@@ -48,9 +76,18 @@ export type EmulatorFault = EmulatorFaultName | HttpFault | MidStreamErrorFault 
 export interface InjectFaultOptions {
   /** How many requests the fault applies to before normal behaviour resumes (default 1; `Infinity` allowed). */
   times?: number;
+  /**
+   * Only requests of this operation take (and consume) the fault; requests of other operations pass it by.
+   * Default: the next request of any operation the fault applies to.
+   */
+  operation?: EmulatedOperation;
 }
 
-export type EmulatedOperation = 'ConverseStream' | 'Converse';
+/** Bedrock Runtime operations. */
+export type RuntimeOperation = 'ConverseStream' | 'Converse';
+/** Bedrock Agent Runtime operations. */
+export type AgentRuntimeOperation = 'Retrieve' | 'InvokeAgent';
+export type EmulatedOperation = RuntimeOperation | AgentRuntimeOperation;
 
 /** The subset of the Converse / ConverseStream request body the emulator looks at (everything else is kept as is). */
 export interface ConverseRequestBody {
@@ -60,12 +97,36 @@ export interface ConverseRequestBody {
   [key: string]: unknown;
 }
 
+/** The subset of the Retrieve request body the emulator looks at. */
+export interface RetrieveRequestBody {
+  retrievalQuery?: { text?: string; [key: string]: unknown };
+  retrievalConfiguration?: { vectorSearchConfiguration?: { numberOfResults?: number; [key: string]: unknown }; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** The subset of the InvokeAgent request body the emulator looks at. */
+export interface InvokeAgentRequestBody {
+  inputText?: string;
+  endSession?: boolean;
+  enableTrace?: boolean;
+  memoryId?: string;
+  sessionState?: Record<string, unknown>;
+  streamingConfigurations?: { streamFinalResponse?: boolean; applyGuardrailInterval?: number };
+  [key: string]: unknown;
+}
+
 export interface RecordedRequest {
   operation: EmulatedOperation;
-  /** URL-decoded model id / inference profile id / ARN. */
+  /** URL-decoded model id / inference profile id / ARN (Converse / ConverseStream); `''` for Retrieve and InvokeAgent. */
   modelId: string;
-  /** Parsed JSON body. */
-  body: ConverseRequestBody;
+  /** Retrieve only: URL-decoded knowledge base id. */
+  knowledgeBaseId?: string;
+  /** InvokeAgent only: URL-decoded agent id, alias id and session id. */
+  agentId?: string;
+  agentAliasId?: string;
+  sessionId?: string;
+  /** Parsed JSON body (fields of the operation's request body; the others are absent). */
+  body: ConverseRequestBody & RetrieveRequestBody & InvokeAgentRequestBody;
   /** Lower-case request headers (HTTP/2 pseudo-headers removed), including `authorization`. */
   headers: Record<string, string>;
   /** `2.0` for the SDK (h2c), `1.1` for e.g. plain curl. */
@@ -76,6 +137,7 @@ export interface RecordedRequest {
 
 /** What an `answer` function receives. */
 export interface AnswerContext {
+  /** Always `Converse` or `ConverseStream`. */
   operation: EmulatedOperation;
   modelId: string;
   body: ConverseRequestBody;
@@ -98,21 +160,67 @@ export interface BedrockEmulatorOptions {
   maxInputTokens?: number;
   /** Receives one line per event (start, each request). Default: no-op. */
   log?: (line: string) => void;
+  /** Knowledge base ids accepted by Retrieve; any other answers 404 ResourceNotFoundException. Undefined = any id accepted. */
+  knownKnowledgeBases?: string[];
+  /** Agent ids accepted by InvokeAgent; any other answers 404 ResourceNotFoundException. Undefined = any id accepted. */
+  knownAgents?: string[];
+  /** Initial Retrieve passages per knowledge base id (`'*'`: any knowledge base without its own); see `setPassages`. */
+  passages?: Record<string, readonly EmulatorPassage[]>;
+  /** Canned InvokeAgent answer, or a function building it. Default: an answer that says it is canned and echoes the session id, turn and input. */
+  agentAnswer?: string | ((request: AgentAnswerContext) => string);
+}
+
+/** A Retrieve result the emulator returns. */
+export interface EmulatorPassage {
+  text: string;
+  /** Relevance score; results are returned by descending score. */
+  score: number;
+  /** S3 location URI. Default `s3://bedrock-emulator-kb/<knowledgeBaseId>/passage-<n>.txt`. */
+  uri?: string;
+  /** Merged over the `x-amz-bedrock-kb-*` metadata the service adds (source URI, chunk id, data source id). */
+  metadata?: Record<string, unknown>;
+}
+
+/** One completed InvokeAgent turn of a session. */
+export interface AgentTurn {
+  inputText: string;
+  answer: string;
+}
+
+/** What an `agentAnswer` function receives. */
+export interface AgentAnswerContext {
+  agentId: string;
+  agentAliasId: string;
+  sessionId: string;
+  /** `inputText` with any `[[emulator:...]]` marker removed. */
+  inputText: string;
+  /** 1 for the first call of a session, 2 for the second, … */
+  turn: number;
+  /** Earlier completed turns of this session (agent id + alias id + session id), oldest first. */
+  history: readonly AgentTurn[];
+  body: InvokeAgentRequestBody;
 }
 
 export interface BedrockEmulator {
-  /** e.g. `http://127.0.0.1:PORT` — use as the client's `endpoint` or as AWS_ENDPOINT_URL_BEDROCK_RUNTIME. */
+  /** e.g. `http://127.0.0.1:PORT` — use as the clients' `endpoint`, or as AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME. */
   readonly url: string;
   readonly port: number;
-  /** Every Converse / ConverseStream request received, in order (live array; cleared by `reset()`). */
+  /** Every Converse / ConverseStream / Retrieve / InvokeAgent request received, in order (live array; cleared by `reset()`). */
   readonly requests: RecordedRequest[];
-  /** ConverseStream responses currently being written (drops to 0 when clients disconnect mid-stream). */
+  /** ConverseStream and InvokeAgent responses currently being written (drops to 0 when clients disconnect mid-stream). */
   readonly activeStreamCount: number;
   injectFault(fault: EmulatorFault, options?: InjectFaultOptions): void;
   clearFaults(): void;
-  /** Clears recorded requests and injected faults. */
+  /** Clears recorded requests, injected faults and InvokeAgent session memory (configured passages are kept). */
   reset(): void;
   setTokenDelay(ms: number): void;
+  /**
+   * Retrieve results for one knowledge base id, or `'*'` for every knowledge base without its own passages.
+   * Replaces earlier passages for that id; an empty array makes Retrieve return no results.
+   */
+  setPassages(knowledgeBaseId: string, passages: readonly EmulatorPassage[]): void;
+  /** Forgets every configured passage: Retrieve returns the canned default passages again. */
+  clearPassages(): void;
   /** Aborts in-flight streams, destroys every open HTTP/2 session and socket, stops listening. */
   close(): Promise<void>;
 }
