@@ -1,0 +1,36 @@
+/**
+ * Who is calling, for rate limiting: the IAM identity the Function URL verified, else the source IP.
+ *
+ * Preference: the Cognito identity id (stable per guest or user across credential refreshes), then the
+ * IAM principal (`userArn`, then `callerId`), then `requestContext.http.sourceIp`. The key is hashed
+ * (SHA-256 of `kind:id`) so the rate-limit table never stores IPs or ARNs in clear; the kind prefix keeps
+ * an IP and an ARN from ever sharing a bucket. The hash is pseudonymisation, not anonymisation: an IPv4
+ * address can be recovered from its hash by trying all 2^32 of them.
+ */
+import { createHash } from 'node:crypto';
+import type { FunctionUrlEvent } from '../http/event';
+
+export type CallerKind = 'cognito' | 'iam' | 'ip';
+
+export interface Caller {
+  readonly kind: CallerKind;
+  /** Hex SHA-256 of `${kind}:${id}`; safe to store and to log. */
+  readonly keyHash: string;
+}
+
+export function identifyCaller(event: FunctionUrlEvent): Caller {
+  const iam = event.requestContext?.authorizer?.iam;
+  const cognitoId = nonEmpty(iam?.cognitoIdentity?.identityId);
+  if (cognitoId) return caller('cognito', cognitoId);
+  const principal = nonEmpty(iam?.userArn) ?? nonEmpty(iam?.callerId);
+  if (principal) return caller('iam', principal);
+  return caller('ip', nonEmpty(event.requestContext?.http?.sourceIp) ?? 'unknown');
+}
+
+function caller(kind: CallerKind, id: string): Caller {
+  return { kind, keyHash: createHash('sha256').update(`${kind}:${id}`).digest('hex') };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * Generates an answer with Bedrock Runtime `ConverseStream` and hands each text delta on as it arrives.
+ *
+ * The system prompt goes into Converse's `system` field; the caller's text only into user messages.
+ * Errors (from the HTTP response or from exception events inside the stream) are mapped to a
+ * `ChatError` by {@link mapBedrockError}, and so is an abort by a {@link DeadlineExceededError} (504);
+ * any other abort reason (the client went away) is rethrown untouched for the caller to handle.
+ */
+import { ConverseStreamCommand, type ConverseStreamCommandOutput, type Message } from '@aws-sdk/client-bedrock-runtime';
+import type { ChatTurn } from '../prompt/history';
+import { DeadlineExceededError, IncompleteStreamError, mapBedrockError, type ModelTarget } from './errors';
+
+/** The one Bedrock operation the chat runtime needs (the real `BedrockRuntimeClient` satisfies it). */
+export interface ConverseStreamClient {
+  send(command: ConverseStreamCommand, options?: { abortSignal?: AbortSignal }): Promise<ConverseStreamCommandOutput>;
+}
+
+export interface GenerationInput {
+  readonly target: ModelTarget;
+  readonly systemPrompt: string;
+  readonly history: readonly ChatTurn[];
+  readonly message: string;
+  readonly maxTokens: number;
+}
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly totalTokens: number;
+}
+
+export interface GenerationResult {
+  /** `end_turn`, `max_tokens`, `stop_sequence`, `guardrail_intervened`, `content_filtered`, … */
+  readonly stopReason: string;
+  readonly usage: TokenUsage;
+}
+
+export function buildConverseCommand(input: GenerationInput): ConverseStreamCommand {
+  const messages: Message[] = [
+    ...input.history.map((turn): Message => ({ role: turn.role, content: [{ text: turn.content }] })),
+    { role: 'user', content: [{ text: input.message }] },
+  ];
+  return new ConverseStreamCommand({
+    modelId: input.target.modelId,
+    system: [{ text: input.systemPrompt }],
+    messages,
+    inferenceConfig: { maxTokens: input.maxTokens },
+  });
+}
+
+export async function streamAnswer(
+  client: ConverseStreamClient,
+  input: GenerationInput,
+  onText: (text: string) => void,
+  signal: AbortSignal,
+): Promise<GenerationResult> {
+  let stopReason: string | undefined;
+  let usage: TokenUsage | undefined;
+  try {
+    const output = await client.send(buildConverseCommand(input), { abortSignal: signal });
+    for await (const event of output.stream ?? []) {
+      if (signal.aborted) break;
+      const text = event.contentBlockDelta?.delta?.text;
+      if (text) onText(text);
+      else if (event.messageStop) stopReason = event.messageStop.stopReason;
+      else if (event.metadata?.usage) usage = toUsage(event.metadata.usage);
+    }
+  } catch (error) {
+    throw settle(error, signal, input.target);
+  }
+  if (signal.aborted) throw settle(undefined, signal, input.target);
+  if (stopReason === undefined || usage === undefined) {
+    throw mapBedrockError(new IncompleteStreamError('The model stream ended before messageStop and metadata'), input.target);
+  }
+  return { stopReason, usage };
+}
+
+/**
+ * What to throw when the call failed or was aborted: a deadline becomes a mapped 504 like any upstream
+ * timeout; another abort reason (the client went away) is rethrown for the caller to handle.
+ */
+function settle(error: unknown, signal: AbortSignal, target: ModelTarget): unknown {
+  if (!signal.aborted) return mapBedrockError(error, target);
+  return signal.reason instanceof DeadlineExceededError ? mapBedrockError(signal.reason, target) : signal.reason;
+}
+
+function toUsage(usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number }): TokenUsage {
+  const inputTokens = usage.inputTokens ?? 0;
+  const outputTokens = usage.outputTokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+}

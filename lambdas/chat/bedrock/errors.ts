@@ -1,0 +1,114 @@
+/**
+ * Maps what the Bedrock Runtime client throws (service exceptions from the HTTP response, exception events
+ * from inside the event stream, network and timeout errors) to the {@link ChatError} a caller sees.
+ *
+ * | Upstream                                                          | Status | Code                    |
+ * |-------------------------------------------------------------------|--------|-------------------------|
+ * | AccessDeniedException                                             | 403    | model_access_denied     |
+ * | ResourceNotFoundException, ValidationException "model identifier is invalid" | 404 | model_not_found |
+ * | other ValidationException (e.g. input too long)                   | 400    | model_rejected_request  |
+ * | ThrottlingException, ServiceQuotaExceededException                | 429    | throttled               |
+ * | InternalServerException, ModelErrorException, ModelStreamErrorException, a stream ending early, other service errors | 502 | upstream_error |
+ * | ServiceUnavailableException, ModelNotReadyException, network errors | 503  | upstream_unavailable    |
+ * | ModelTimeoutException, SDK TimeoutError, our deadline             | 504    | upstream_timeout        |
+ * | anything else (a bug)                                             | 500    | internal_error          |
+ */
+import { ChatError, internalError } from '../http/errors';
+import { isError } from '../log';
+
+export interface ModelTarget {
+  readonly alias: string;
+  readonly modelId: string;
+  readonly region: string;
+}
+
+/** The abort reason when our own deadline stops the call. */
+export class DeadlineExceededError extends Error {
+  public readonly name = 'DeadlineExceededError';
+}
+
+/** The stream ended without the `messageStop` and `metadata` events every complete answer has. */
+export class IncompleteStreamError extends Error {
+  public readonly name = 'IncompleteStreamError';
+}
+
+/**
+ * Connection failures: Node's error codes (also found in the message, `connect ECONNREFUSED 10.0.0.1:443`,
+ * which survives when the SDK wraps the error), and the plain `Error`s of the SDK's HTTP/2 handler.
+ */
+const NETWORK_FAILURE =
+  /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|ERR_HTTP2_[A-Z_]+|ERR_STREAM_PREMATURE_CLOSE)\b|http2 request did not get a response|stream is abnormally aborted|socket hang up|Frame type id/;
+
+export function mapBedrockError(error: unknown, target: ModelTarget): ChatError {
+  if (error instanceof ChatError) return error;
+  if (!isError(error)) return internalError(error);
+  // Exception events name the union member (`throttlingException`); HTTP errors the shape (`ThrottlingException`).
+  const name = error.name.charAt(0).toUpperCase() + error.name.slice(1);
+  const model = `model "${target.alias}"`;
+
+  switch (name) {
+    case 'AccessDeniedException':
+      return new ChatError(
+        403,
+        'model_access_denied',
+        `Access to ${model} (${target.modelId}) was denied. Enable access to this model in the Amazon Bedrock console ` +
+          `for region ${target.region}, or check that the function role may call bedrock:InvokeModelWithResponseStream ` +
+          'on the model and inference-profile ARNs.',
+        {},
+        error,
+      );
+    case 'ResourceNotFoundException':
+      return modelNotFound(model, target, error);
+    case 'ValidationException':
+      // The service answers some unknown ids with 400 "The provided model identifier is invalid."
+      if (/model identifier is invalid/i.test(error.message)) return modelNotFound(model, target, error);
+      return new ChatError(
+        400,
+        'model_rejected_request',
+        `The ${model} rejected the request, for example because the conversation is too long for it. Shorten the history or the message.`,
+        {},
+        error,
+      );
+    case 'ThrottlingException':
+    case 'ServiceQuotaExceededException':
+      return new ChatError(429, 'throttled', `The ${model} is receiving too many requests right now. Try again shortly.`, {}, error);
+    case 'ServiceUnavailableException':
+    case 'ModelNotReadyException':
+      return upstreamUnavailable(model, error);
+    case 'ModelTimeoutException':
+    case 'TimeoutError':
+    case 'DeadlineExceededError':
+      return new ChatError(504, 'upstream_timeout', `The ${model} did not answer in time. Try again, or ask for a shorter answer.`, {}, error);
+    case 'InternalServerException':
+    case 'ModelErrorException':
+    case 'ModelStreamErrorException':
+    case 'IncompleteStreamError':
+      return upstreamError(model, error);
+  }
+  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
+  if (NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`)) {
+    return upstreamUnavailable(model, error);
+  }
+  // Any other modelled or unmodelled service error (it carries response metadata).
+  if ($metadata !== undefined) return upstreamError(model, error);
+  return internalError(error);
+}
+
+function modelNotFound(model: string, target: ModelTarget, cause: Error): ChatError {
+  return new ChatError(
+    404,
+    'model_not_found',
+    `The ${model} (${target.modelId}) was not found in region ${target.region}. Check the model or inference profile id ` +
+      'and that it is offered in this region.',
+    {},
+    cause,
+  );
+}
+
+function upstreamUnavailable(model: string, cause: Error): ChatError {
+  return new ChatError(503, 'upstream_unavailable', `The ${model} is unavailable right now. Try again shortly.`, {}, cause);
+}
+
+function upstreamError(model: string, cause: Error): ChatError {
+  return new ChatError(502, 'upstream_error', `The ${model} failed to answer. Try again.`, {}, cause);
+}

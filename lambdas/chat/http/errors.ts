@@ -1,0 +1,55 @@
+/**
+ * The errors a caller can see: a stable machine-readable `code`, an HTTP status and a human message.
+ *
+ * Body shape: `{ "error": { "code": "...", "message": "..." } }`. Messages never carry stack traces,
+ * AWS request ids or the caller's text.
+ */
+
+/** Every code the chat runtime answers with. Clients may switch on these; they are a public contract. */
+export const ERROR_CODES = [
+  'method_not_allowed',
+  'payload_too_large',
+  'invalid_json',
+  'invalid_body',
+  'message_required',
+  'message_too_long',
+  'invalid_history',
+  'model_not_allowed',
+  'rate_limited',
+  'rate_limiter_unavailable',
+  'model_access_denied',
+  'model_not_found',
+  'model_rejected_request',
+  'throttled',
+  'upstream_error',
+  'upstream_unavailable',
+  'upstream_timeout',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class ChatError extends Error {
+  public readonly name = 'ChatError';
+
+  constructor(
+    public readonly status: number,
+    public readonly code: ErrorCode,
+    message: string,
+    /** Extra response headers, e.g. `retry-after` or `allow` (lower-case names). */
+    public readonly headers: Readonly<Record<string, string>> = {},
+    /** The upstream or internal error behind this one, for the log (never sent to the caller). */
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** The generic answer for a bug: the details go to the log, never to the caller. */
+export function internalError(cause?: unknown): ChatError {
+  return new ChatError(500, 'internal_error', 'An internal error occurred. Try again later.', {}, cause);
+}
+
+export function errorBody(error: ChatError): string {
+  return JSON.stringify({ error: { code: error.code, message: error.message } });
+}

@@ -1,0 +1,25 @@
+/**
+ * Server-Sent Events framing of a chat answer (`Accept: text/event-stream`):
+ *
+ *   event: delta  data: {"text":"…"}
+ *   event: done   data: {"stopReason":"end_turn","usage":{"inputTokens":…,"outputTokens":…,"totalTokens":…},"model":"haiku"}
+ *   event: error  data: {"code":"upstream_error","message":"…"}      (a failure after the first delta)
+ *
+ * `data` is one line of JSON: JSON.stringify escapes CR and LF, the only line breaks SSE knows.
+ */
+import type { TokenUsage } from '../bedrock/converse-stream';
+import type { ErrorCode } from './errors';
+
+export interface DoneEvent {
+  readonly stopReason: string;
+  readonly usage: TokenUsage;
+  /** The model alias that answered. */
+  readonly model: string;
+}
+
+export function sseEvent(event: 'delta', data: { readonly text: string }): string;
+export function sseEvent(event: 'done', data: DoneEvent): string;
+export function sseEvent(event: 'error', data: { readonly code: ErrorCode; readonly message: string }): string;
+export function sseEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}

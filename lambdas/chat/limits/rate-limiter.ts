@@ -1,0 +1,85 @@
+/**
+ * Per-caller rate limit: a fixed one-minute window counted with one atomic DynamoDB `UpdateItem`.
+ *
+ * Item: `pk = "<callerKeyHash>#<windowIndex>"` (windowIndex = floor(epochSeconds / 60)), `requests` (N)
+ * incremented with `ADD`, `expiresAt` (N, epoch seconds) set once with `if_not_exists` to
+ * {@link EXPIRY_GRACE_SECONDS} past the window's end, for DynamoDB TTL to delete it. The key of a past
+ * window is never written again, so an item TTL has not deleted yet is never read as current.
+ *
+ * `ADD` is atomic, so concurrent invocations from one caller are counted exactly. The only call is
+ * `UpdateItem` with `ReturnValues: UPDATED_NEW` (the function role may do nothing else on the table).
+ */
+import { UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { Caller } from '../auth/caller-identity';
+import type { RateLimitConfig } from '../config';
+import { ChatError } from '../http/errors';
+import { errorFields, type Logger } from '../log';
+
+export const WINDOW_SECONDS = 60;
+export const EXPIRY_GRACE_SECONDS = 60;
+
+/** The one DynamoDB operation the limiter needs (the real `DynamoDBClient` satisfies it). */
+export interface UpdateItemClient {
+  send(command: UpdateItemCommand): Promise<UpdateItemCommandOutput>;
+}
+
+export interface WindowCount {
+  /** Requests counted in the current window, this one included. */
+  readonly count: number;
+  /** Whole seconds until the window ends (at least 1): the `Retry-After` of a refused request. */
+  readonly secondsToWindowEnd: number;
+}
+
+/** Counts one request for the caller in the current window and returns the new count. */
+export async function countRequest(client: UpdateItemClient, tableName: string, callerKeyHash: string, nowMs: number): Promise<WindowCount> {
+  const windowIndex = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
+  const windowEndSeconds = (windowIndex + 1) * WINDOW_SECONDS;
+  const output = await client.send(
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: { pk: { S: `${callerKeyHash}#${windowIndex}` } },
+      UpdateExpression: 'ADD #requests :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+      ExpressionAttributeNames: { '#requests': 'requests', '#expiresAt': 'expiresAt' },
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':expiresAt': { N: String(windowEndSeconds + EXPIRY_GRACE_SECONDS) } },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  const count = Number(output.Attributes?.requests?.N);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error('UpdateItem returned no request count');
+  }
+  return { count, secondsToWindowEnd: Math.max(1, Math.ceil(windowEndSeconds - nowMs / 1000)) };
+}
+
+/** The caller's count in this window, or `failedOpen` when DynamoDB failed and the request was let through. */
+export type RateLimitResult = { readonly count: number; readonly failedOpen?: undefined } | { readonly count?: undefined; readonly failedOpen: true };
+
+/**
+ * Counts the request and throws 429 `rate_limited` when the caller is over the limit. When DynamoDB
+ * fails, logs it and either lets the request through (`failOpen`) or throws 503 `rate_limiter_unavailable`.
+ */
+export async function enforceRateLimit(
+  client: UpdateItemClient,
+  config: RateLimitConfig,
+  caller: Caller,
+  log: Logger,
+  nowMs: number = Date.now(),
+): Promise<RateLimitResult> {
+  let window: WindowCount;
+  try {
+    window = await countRequest(client, config.tableName, caller.keyHash, nowMs);
+  } catch (error) {
+    log.error('rate_limiter_unavailable', { failOpen: config.failOpen, ...errorFields(error) });
+    if (config.failOpen) return { failedOpen: true };
+    throw new ChatError(503, 'rate_limiter_unavailable', 'The service cannot check request limits right now. Try again shortly.');
+  }
+  if (window.count > config.requestsPerMinute) {
+    throw new ChatError(
+      429,
+      'rate_limited',
+      `Too many requests: at most ${config.requestsPerMinute} per minute. Try again in ${window.secondsToWindowEnd} s.`,
+      { 'retry-after': String(window.secondsToWindowEnd) },
+    );
+  }
+  return { count: window.count };
+}

@@ -1,0 +1,50 @@
+/**
+ * Turns a caller-supplied history into one Converse accepts.
+ *
+ * Rules, in order:
+ * 1. Keep only `{ role: 'user' | 'assistant', content: string }` entries; anything else (a `system`
+ *    role, non-string content, other shapes) is dropped, so a caller cannot inject other roles.
+ * 2. Sanitise each content like the message (the whole history is caller-controlled, assistant turns
+ *    included), cut it to {@link MAX_TURN_CHARS} code points, and drop turns left empty (Converse rejects
+ *    blank text blocks).
+ * 3. Make the sequence valid for Converse, which requires strictly alternating roles starting with a user
+ *    turn; the new message is a user turn, so the history must end with an assistant turn. Walking from the
+ *    newest turn back, a turn is kept only if it has the role the sequence expects next; of two adjacent
+ *    same-role turns the newer one survives (it is the one the following turn answered or asked after).
+ *    A leading assistant turn is dropped.
+ * 4. Keep the newest {@link MAX_HISTORY_TURNS} turns. The count is even and the sequence ends with an
+ *    assistant turn, so the kept suffix still starts with a user turn.
+ */
+import { sanitise, truncateCodePoints } from './sanitise';
+
+export type ChatRole = 'user' | 'assistant';
+
+export interface ChatTurn {
+  readonly role: ChatRole;
+  readonly content: string;
+}
+
+export const MAX_TURN_CHARS = 2000;
+export const MAX_HISTORY_TURNS = 20;
+
+export function normaliseHistory(entries: readonly unknown[]): ChatTurn[] {
+  const cleaned: ChatTurn[] = [];
+  for (const entry of entries) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { role, content } = entry as { role?: unknown; content?: unknown };
+    if ((role !== 'user' && role !== 'assistant') || typeof content !== 'string') continue;
+    const text = truncateCodePoints(sanitise(content), MAX_TURN_CHARS);
+    if (text !== '') cleaned.push({ role, content: text });
+  }
+
+  const alternating: ChatTurn[] = [];
+  let expected: ChatRole = 'assistant';
+  for (let i = cleaned.length - 1; i >= 0 && alternating.length < MAX_HISTORY_TURNS; i--) {
+    const turn = cleaned[i]!;
+    if (turn.role !== expected) continue;
+    alternating.push(turn);
+    expected = expected === 'assistant' ? 'user' : 'assistant';
+  }
+  if (alternating.length % 2 === 1) alternating.pop(); // the oldest kept turn is an assistant turn
+  return alternating.reverse();
+}

@@ -1,0 +1,70 @@
+/**
+ * Embedded DynamoDB for local runs and tests: dynalite (DynamoDB's API on an in-memory LevelDB) and the
+ * rate-limit table the construct creates.
+ *
+ * dynalite has no TTL: `expiresAt` is written but items never expire (and UpdateTimeToLive does not exist,
+ * so the table is created without it). The rate limiter never reads an old window's item, so nothing
+ * behaves differently except the table's size over a long local session.
+ */
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface DynaliteOptions {
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+export interface Dynalite {
+  /** e.g. `http://127.0.0.1:PORT`, for AWS_ENDPOINT_URL_DYNAMODB. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+// dynalite ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as DynaliteFactory;
+
+export async function startDynalite({ port = 0, host = '127.0.0.1' }: DynaliteOptions = {}): Promise<Dynalite> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${actualPort}`,
+    port: actualPort,
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error?: Error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      })),
+  };
+}
+
+/** The rate-limit table's schema: partition key `pk` (S), on-demand. (`expiresAt` TTL: not in dynalite.) */
+export async function createRateLimitTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Table ${tableName} did not become ACTIVE`);
+}

@@ -1,0 +1,214 @@
+/**
+ * The chat function running locally as deployed: the REAL entry module (real AWS SDK clients) configured by
+ * the same environment the construct sets, DynamoDB from embedded dynalite, Bedrock from the project's
+ * emulator (reached through the SDK's standard AWS_ENDPOINT_URL_* variables), and a Function-URL-like HTTP
+ * server in front, invoked through the Lambda runtime miniature.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../lambdas/local/bedrock-emulator';
+import { createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import { startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
+import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
+import { FAKE_CREDENTIALS } from './events';
+
+type EntryModule = typeof import('../../lambdas/chat/entry/iam-stream');
+
+export const TEST_REGION = 'eu-west-1';
+export const TEST_MODELS = {
+  haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+  sonnet: 'global.anthropic.claude-sonnet-4-6',
+};
+
+/** Environment every local chat function gets besides its configuration: region, fake credentials, quiet SDK. */
+export const BASE_ENV: Record<string, string> = {
+  AWS_REGION: TEST_REGION,
+  AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+  AWS_SESSION_TOKEN: FAKE_CREDENTIALS.sessionToken,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+/** Sets environment variables; returns a function restoring the previous values. */
+export function setEnv(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (vars: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(vars)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+  return () => apply(previous);
+}
+
+/**
+ * Loads a fresh copy of the entry module (its module-scope config and clients) under `env`, with the
+ * `awslambda` global installed as in Lambda. The variables stay set: the SDK resolves endpoints and
+ * credentials lazily, at the first call.
+ */
+export function loadEntry(env: Record<string, string | undefined>): { entry: EntryModule; restoreEnv: () => void } {
+  installAwsLambdaGlobal();
+  const restoreEnv = setEnv({ ...BASE_ENV, ...env });
+  let entry: EntryModule | undefined;
+  try {
+    jest.isolateModules(() => {
+      entry = require('../../lambdas/chat/entry/iam-stream') as EntryModule;
+    });
+  } catch (error) {
+    restoreEnv();
+    throw error;
+  }
+  return { entry: entry!, restoreEnv };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface ChatStackOptions {
+  readonly requestsPerMinute?: number;
+  readonly failOpen?: boolean;
+  readonly maxTokens?: number;
+  readonly models?: Record<string, string>;
+  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  /** Point DynamoDB here instead of starting dynalite (e.g. a closed port, for "DynamoDB is down"). */
+  readonly dynamoEndpoint?: string;
+  readonly identity?: FunctionUrlIamIdentity | null;
+  /** The function timeout. @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+export interface ChatStack {
+  readonly url: string;
+  readonly emulator: BedrockEmulator;
+  readonly tableName: string;
+  readonly server: FunctionUrlServer;
+  readonly entry: EntryModule;
+  close(): Promise<void>;
+}
+
+let tableCounter = 0;
+
+export async function startChatStack(options: ChatStackOptions = {}): Promise<ChatStack> {
+  const restoreBaseEnv = setEnv(BASE_ENV);
+  const emulator = await startBedrockEmulator({ port: 0, ...options.emulator });
+  let dynalite: Dynalite | undefined;
+  const tableName = `chat-rate-limits-${process.pid}-${++tableCounter}`;
+  if (options.dynamoEndpoint === undefined) {
+    dynalite = await startDynalite({ port: 0 });
+    const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
+    await createRateLimitTable(admin, tableName);
+    admin.destroy();
+  }
+  const { entry, restoreEnv } = loadEntry({
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint ?? dynalite!.url,
+    CHAT_MODELS: JSON.stringify(options.models ?? TEST_MODELS),
+    CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
+    RATE_LIMIT_TABLE_NAME: tableName,
+    RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
+    RATE_LIMIT_FAIL_OPEN: String(options.failOpen ?? false),
+  });
+  const server = await startFunctionUrlServer({
+    handler: entry.handler,
+    port: 0,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.identity !== undefined ? { identity: options.identity } : {}),
+  });
+  return {
+    url: server.url,
+    emulator,
+    tableName,
+    server,
+    entry,
+    close: async () => {
+      await server.close();
+      await emulator.close();
+      await dynalite?.close();
+      restoreEnv();
+      restoreBaseEnv();
+    },
+  };
+}
+
+export interface ReceivedChunk {
+  /** ms since the request was sent */
+  readonly at: number;
+  readonly text: string;
+}
+
+export interface ChatHttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  readonly chunks: readonly ReceivedChunk[];
+  /** ms since the request was sent, when the response ended */
+  readonly endedAt: number;
+  json<T = { error: { code: string; message: string } }>(): T;
+}
+
+export interface PostOptions {
+  readonly headers?: Record<string, string>;
+  readonly method?: string;
+  /** A raw body instead of JSON-encoding `body`. */
+  readonly rawBody?: string | Buffer;
+}
+
+/** Sends one request and records every chunk of the response with its arrival time. */
+export function postChat(url: string, body: unknown, options: PostOptions = {}): Promise<ChatHttpResponse> {
+  const payload = options.rawBody ?? (body === undefined ? '' : JSON.stringify(body));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...options.headers },
+      },
+      (res) => {
+        const chunks: ReceivedChunk[] = [];
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => chunks.push({ at: performance.now() - started, text }));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = chunks.map((chunk) => chunk.text).join('');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            chunks,
+            endedAt: performance.now() - started,
+            json: <T>() => JSON.parse(text) as T,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Parses an SSE body into its events. */
+export function parseSse(body: string): Array<{ event: string; data: unknown }> {
+  return body
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const fields = Object.fromEntries(
+        block.split('\n').map((line) => {
+          const at = line.indexOf(': ');
+          return [line.slice(0, at), line.slice(at + 2)];
+        }),
+      );
+      return { event: fields.event ?? 'message', data: JSON.parse(fields.data ?? 'null') as unknown };
+    });
+}
