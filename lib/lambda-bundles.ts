@@ -12,6 +12,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 export const CHAT_BUNDLES = {
   /** IAM-authenticated streaming chat: Bedrock Runtime `ConverseStream` and the DynamoDB rate limiter. */
   iamStream: 'chat-iam-stream',
+  /** JWT-authenticated chat with history, answered by a model: jose, DynamoDB, Bedrock Runtime `ConverseStream`. */
+  jwtModel: 'chat-jwt-model',
+  /** JWT-authenticated chat with history, answered by a Bedrock Agent: jose, DynamoDB, Bedrock Agent Runtime `InvokeAgent`. */
+  jwtAgent: 'chat-jwt-agent',
 } as const;
 
 export type ChatBundleName = (typeof CHAT_BUNDLES)[keyof typeof CHAT_BUNDLES];

@@ -23,6 +23,21 @@ export interface StageConfig {
   readonly corsAllowedOrigins: string[];
   /** Model alias → foundation model id or cross-region inference profile id; the first is the default. */
   readonly models: Record<string, string>;
+  /** The JWT-authenticated chat with history. */
+  readonly jwtChat: JwtChatConfig;
+}
+
+/** Settings of the JWT chat stack (`stages.<name>.jwtChat`). */
+export interface JwtChatConfig {
+  /** An external OIDC issuer and audience; omitted means a Cognito user pool created in the stack. */
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** Claims every token must carry, e.g. `["email"]`. */
+  readonly requiredClaims: string[];
+  /** Self sign-up in the created user pool. */
+  readonly selfSignUp: boolean;
+  /** Answer with this Bedrock Agent alias instead of the stage's models. */
+  readonly agent?: { readonly agentId: string; readonly agentAliasId: string };
 }
 
 /** Thrown when `cdk.json` holds a stage setting that cannot work; the message names the key and the value. */
@@ -35,7 +50,8 @@ export class StageConfigError extends Error {
 
 const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy.DESTROY, retain: RemovalPolicy.RETAIN };
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
-const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models'];
+const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models', 'jwtChat'];
+const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
 
 /** Reads and checks every stage under the `stages` context key. */
 export function parseStageConfigs(raw: unknown): StageConfig[] {
@@ -86,6 +102,8 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     if (typeof id !== 'string' || id.length === 0) throw new StageConfigError(`${at('models')}.${alias}`, id, 'a model id or inference profile id');
   }
 
+  const jwtChat = parseJwtChat(raw.jwtChat, at('jwtChat'));
+
   return {
     name,
     account: account as string | undefined,
@@ -97,6 +115,38 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     rateLimitFailOpen: raw.rateLimitFailOpen,
     corsAllowedOrigins: origins as string[],
     models: models as Record<string, string>,
+    jwtChat,
+  };
+}
+
+function parseJwtChat(raw: unknown, key: string): JwtChatConfig {
+  if (raw === undefined) return { requiredClaims: [], selfSignUp: false };
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object');
+  const unknown = Object.keys(raw).find((k) => !JWT_KEYS.includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${JWT_KEYS.join(', ')})`);
+  const { issuer, audience, agent } = raw;
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new StageConfigError(`${key}.${issuer === undefined ? 'issuer' : 'audience'}`, undefined, 'issuer and audience together (an external issuer), or neither (a Cognito user pool in the stack)');
+  }
+  if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer))) throw new StageConfigError(`${key}.issuer`, issuer, 'an https URL');
+  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) throw new StageConfigError(`${key}.audience`, audience, 'a non-empty string');
+  const claims = raw.requiredClaims ?? [];
+  if (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !/^[A-Za-z0-9_:.-]{1,64}$/.test(c))) {
+    throw new StageConfigError(`${key}.requiredClaims`, claims, 'a list of claim names, e.g. ["email"]');
+  }
+  const selfSignUp = raw.selfSignUp ?? false;
+  if (typeof selfSignUp !== 'boolean') throw new StageConfigError(`${key}.selfSignUp`, selfSignUp, 'true or false');
+  if (agent !== undefined) {
+    if (!isObject(agent)) throw new StageConfigError(`${key}.agent`, agent, 'an object { "agentId", "agentAliasId" }');
+    for (const k of ['agentId', 'agentAliasId']) {
+      if (typeof agent[k] !== 'string' || !/^[0-9a-zA-Z]{10}$/.test(agent[k] as string)) throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a 10-character Bedrock id');
+    }
+  }
+  return {
+    ...(issuer !== undefined ? { issuer: issuer as string, audience: audience as string } : {}),
+    requiredClaims: claims as string[],
+    selfSignUp,
+    ...(agent !== undefined ? { agent: agent as { agentId: string; agentAliasId: string } } : {}),
   };
 }
 

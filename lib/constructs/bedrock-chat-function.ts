@@ -4,10 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BedrockAgentAlias } from '../bedrock/bedrock-agent';
 import { BedrockModel } from '../bedrock/bedrock-model';
 import { BEDROCK_ACTIONS, modelAccessStatements } from '../bedrock/model-access';
-import { BUNDLE_HANDLER, bundleCode, CHAT_BUNDLES } from '../lambda-bundles';
-import { ChatAuth } from './chat-auth';
+import { BUNDLE_HANDLER, bundleCode, CHAT_BUNDLES, ChatBundleName } from '../lambda-bundles';
+import { ChatAuth, ChatAuthConfig } from './chat-auth';
+import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
 import { ManagedPolicyRole } from '../iam/managed-policy-role';
 import { IRateLimitTable, RateLimitTable } from './rate-limit-table';
 
@@ -55,8 +57,29 @@ export interface BedrockChatFunctionProps {
   /**
    * The models a caller may choose, by alias (`{ "model": "haiku" }` in a request). The first
    * entry is the default. Each gets least-privilege invoke permissions, nothing else.
+   * Give either `models` or `agent`.
+   * @default - none: `agent` answers
    */
-  readonly models: Record<string, BedrockModel>;
+  readonly models?: Record<string, BedrockModel>;
+
+  /**
+   * A Bedrock Agent alias that answers instead of a model (`InvokeAgent`, its session tied to the
+   * chat). Needs JWT auth: the agent's session is the signed-in user's chat.
+   * @default - none: `models` answer
+   */
+  readonly agent?: BedrockAgentAlias;
+
+  /**
+   * Where signed-in users' chats are kept (JWT auth only).
+   * @default - with JWT auth, a new `ChatHistoryTable` with this construct's `removalPolicy`
+   */
+  readonly history?: IChatHistoryTable;
+
+  /**
+   * How many of a chat's latest turns are sent back to the model with a new message (JWT auth).
+   * @default 10
+   */
+  readonly historyTurns?: number;
 
   /**
    * Per-caller rate limiting (always on).
@@ -134,16 +157,18 @@ export class BedrockChatFunction extends Construct {
   public readonly role: ManagedPolicyRole;
   public readonly logGroup: logs.LogGroup;
   public readonly rateLimitTable: IRateLimitTable;
+  /** The chat history table, with JWT auth. */
+  public readonly historyTable?: IChatHistoryTable;
 
   constructor(scope: Construct, id: string, props: BedrockChatFunctionProps) {
     super(scope, id);
-    const auth = props.auth ?? ChatAuth.iam();
+    const auth = (props.auth ?? ChatAuth.iam()).bind(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const rateLimit = props.rateLimit ?? {};
     const requestsPerMinute = rateLimit.requestsPerMinute ?? 10;
     const maxTokens = props.maxTokens ?? 1024;
     const timeout = props.timeout ?? Duration.seconds(60);
-    this.validate(props, { requestsPerMinute, maxTokens, timeout });
+    this.validate(props, auth, { requestsPerMinute, maxTokens, timeout });
 
     const logEncryptionKey = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
       description: `Encrypts the logs of ${this.node.path}`,
@@ -167,11 +192,12 @@ export class BedrockChatFunction extends Construct {
     }));
 
     this.rateLimitTable = rateLimit.table ?? new RateLimitTable(this, 'RateLimitTable', { removalPolicy });
+    if (auth.mode === 'jwt') this.historyTable = props.history ?? new ChatHistoryTable(this, 'HistoryTable', { removalPolicy });
 
     this.function = new lambda.Function(this, 'Resource', {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      code: bundleCode(CHAT_BUNDLES.iamStream),
+      code: bundleCode(selectBundle(auth, props)),
       handler: BUNDLE_HANDLER,
       role: this.role,
       memorySize: props.memorySize ?? 512,
@@ -184,12 +210,15 @@ export class BedrockChatFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       description: 'Streams Amazon Bedrock answers through a Function URL',
       environment: {
-        CHAT_MODELS: JSON.stringify(Object.fromEntries(Object.entries(props.models).map(([alias, m]) => [alias, m.invocationId]))),
+        ...(props.models ? { CHAT_MODELS: JSON.stringify(Object.fromEntries(Object.entries(props.models).map(([alias, m]) => [alias, m.invocationId]))) } : {}),
+        ...(props.agent ? { AGENT_ID: props.agent.agentId, AGENT_ALIAS_ID: props.agent.agentAliasId } : {}),
         CHAT_MAX_TOKENS: String(maxTokens),
         ...(props.systemPrompt !== undefined ? { CHAT_SYSTEM_PROMPT: props.systemPrompt } : {}),
         RATE_LIMIT_TABLE_NAME: this.rateLimitTable.tableName,
         RATE_LIMIT_PER_MINUTE: String(requestsPerMinute),
         RATE_LIMIT_FAIL_OPEN: String(rateLimit.failOpen ?? true),
+        ...(this.historyTable ? { HISTORY_TABLE_NAME: this.historyTable.tableName, HISTORY_TURNS: String(props.historyTurns ?? 10) } : {}),
+        ...auth.environment,
       },
     });
     this.function.node.addDependency(this.role);
@@ -197,10 +226,16 @@ export class BedrockChatFunction extends Construct {
     this.rateLimitTable.grantConsume(this.role);
     const stack = Stack.of(this);
     const scopeOfAccess = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
-    for (const model of uniqueModels(props.models)) {
+    for (const model of uniqueModels(props.models ?? {})) {
       for (const statement of modelAccessStatements(model, [BEDROCK_ACTIONS.converseStream], scopeOfAccess)) {
         this.role.addToPolicy(statement);
       }
+    }
+    props.agent?.grantInvoke(this.role);
+    if (this.historyTable) {
+      this.historyTable.grantReadChats(this.role);
+      this.historyTable.grantAppendChats(this.role);
+      this.historyTable.grantDeleteChats(this.role);
     }
 
     this.functionUrl = this.function.addFunctionUrl({
@@ -208,14 +243,16 @@ export class BedrockChatFunction extends Construct {
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
       cors: props.cors && {
         allowedOrigins: props.cors.allowedOrigins,
-        allowedMethods: [lambda.HttpMethod.POST],
-        allowedHeaders: ['content-type', 'accept', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
+        allowedMethods: auth.mode === 'jwt' ? [lambda.HttpMethod.GET, lambda.HttpMethod.POST, lambda.HttpMethod.DELETE] : [lambda.HttpMethod.POST],
+        allowedHeaders: auth.mode === 'jwt'
+          ? ['content-type', 'accept', 'authorization', 'id_token']
+          : ['content-type', 'accept', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
         exposedHeaders: ['x-request-id', 'retry-after'],
         maxAge: props.cors.maxAge ?? Duration.minutes(10),
       },
     });
 
-    this.acknowledgeInherentFindings();
+    this.acknowledgeInherentFindings(auth);
   }
 
   /** Lets `grantee` call the Function URL: `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction`, each with its URL condition. */
@@ -223,10 +260,15 @@ export class BedrockChatFunction extends Construct {
     return this.function.grantInvokeUrl(grantee);
   }
 
-  private validate(props: BedrockChatFunctionProps, v: { requestsPerMinute: number; maxTokens: number; timeout: Duration }): void {
+  private validate(props: BedrockChatFunctionProps, auth: ChatAuthConfig, v: { requestsPerMinute: number; maxTokens: number; timeout: Duration }): void {
     const where = `BedrockChatFunction ${this.node.path}`;
+    if (props.agent && props.models) throw new Error(`${where}: give either models or agent, not both`);
+    if (props.agent && auth.mode !== 'jwt') throw new Error(`${where}: an agent backend needs JWT auth (ChatAuth.jwt or ChatAuth.cognito): its sessions are signed-in users' chats`);
+    if (props.history && auth.mode !== 'jwt') throw new Error(`${where}: history needs JWT auth (ChatAuth.jwt or ChatAuth.cognito): IAM callers have no stable user to own chats`);
+    const ht = props.historyTurns;
+    if (ht !== undefined && (!Number.isInteger(ht) || ht < 0 || ht > 50)) throw new Error(`${where}: historyTurns must be a whole number from 0 to 50, got ${ht}`);
     const aliases = Object.keys(props.models ?? {});
-    if (aliases.length === 0) throw new Error(`${where}: models must name at least one model alias`);
+    if (!props.agent && aliases.length === 0) throw new Error(`${where}: models must name at least one model alias (or give an agent)`);
     const badAlias = aliases.find((a) => !ALIAS.test(a));
     if (badAlias !== undefined) {
       throw new Error(`${where}: model alias '${badAlias}' must be 1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
@@ -251,7 +293,7 @@ export class BedrockChatFunction extends Construct {
     }
   }
 
-  private acknowledgeInherentFindings(): void {
+  private acknowledgeInherentFindings(auth: ChatAuthConfig): void {
     Validations.of(this.role.policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Only X-Ray PutTraceSegments and PutTelemetryRecords use Resource *: they support no resource-level permissions (Service Authorization Reference). Every other statement names exact ARNs.',
@@ -265,6 +307,18 @@ export class BedrockChatFunction extends Construct {
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
       { id: 'HIPAA.Security-LambdaInsideVPC', reason: noVpc },
     );
+    if (auth.mode === 'jwt') {
+      // With auth type NONE, aws-cdk-lib adds two resource-policy statements for principal *: one per URL invoke action.
+      const publicByDesign = 'JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request\'s token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.';
+      for (const id of ['invoke-function-url', 'invoke-function']) {
+        const permission = this.function.node.tryFindChild(id);
+        if (!permission) throw new Error(`BedrockChatFunction ${this.node.path}: expected the Function URL permission '${id}' (aws-cdk-lib changed how NONE URLs are permitted)`);
+        Validations.of(permission).acknowledge(
+          { id: 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
+          { id: 'HIPAA.Security-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
+        );
+      }
+    }
   }
 }
 
@@ -283,6 +337,12 @@ function allowCloudWatchLogs(key: kms.IKey): void {
       ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
     },
   }), false);
+}
+
+/** One bundle per deployed mode, carrying only the clients that mode calls. */
+function selectBundle(auth: ChatAuthConfig, props: BedrockChatFunctionProps): ChatBundleName {
+  if (auth.mode === 'iam') return CHAT_BUNDLES.iamStream;
+  return props.agent ? CHAT_BUNDLES.jwtAgent : CHAT_BUNDLES.jwtModel;
 }
 
 /** Two aliases may point at one model; grant it once. */

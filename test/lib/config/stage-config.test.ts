@@ -35,7 +35,18 @@ describe('stage configuration', () => {
       rateLimitFailOpen: true,
       corsAllowedOrigins: ['http://localhost:5173'],
       models: { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
+      jwtChat: { requiredClaims: [], selfSignUp: false },
     });
+  });
+
+  test('jwtChat: an external issuer needs issuer and audience together; an agent needs 10-character ids', () => {
+    expect(parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'], agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' } } }).jwtChat)
+      .toEqual({ issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'], selfSignUp: false, agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' } });
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/' } })).toThrow(/stages\.dev\.jwtChat\.audience = undefined; expected issuer and audience together/);
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'http://id.example.com/', audience: 'a' } })).toThrow(/stages\.dev\.jwtChat\.issuer = "http:\/\/id\.example\.com\/"; expected an https URL/);
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'short', agentAliasId: 'ALIAS12345' } } })).toThrow(/stages\.dev\.jwtChat\.agent\.agentId = "short"/);
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { requiredClaims: 'email' } })).toThrow(/stages\.dev\.jwtChat\.requiredClaims = "email"/);
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { selfSignup: true } })).toThrow(/stages\.dev\.jwtChat\.selfSignup = true; expected no such setting/);
   });
 
   test.each([

@@ -1,0 +1,105 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BedrockAgentAlias } from '../bedrock/bedrock-agent';
+import { BedrockModel } from '../bedrock/bedrock-model';
+import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
+import { ChatAuth } from '../constructs/chat-auth';
+import { ChatHistoryTable } from '../constructs/chat-history-table';
+import { RateLimitTable } from '../constructs/rate-limit-table';
+
+/** An issuer outside the stack whose tokens callers present. */
+export interface ExternalIssuer {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+export interface JwtChatStackProps extends StackProps {
+  /** Model alias → model or inference profile id; the first is the default. Ignored when `agent` is given. */
+  readonly models: Record<string, string>;
+  /** Answer with this Bedrock Agent alias instead of a model. */
+  readonly agent?: { readonly agentId: string; readonly agentAliasId: string };
+  /** Verify tokens of this issuer; without it the stack creates a Cognito user pool and app client. */
+  readonly externalIssuer?: ExternalIssuer;
+  /** Claims every token must carry. */
+  readonly requiredClaims: string[];
+  /** Let people create their own accounts in the created user pool. */
+  readonly selfSignUp: boolean;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly reservedConcurrency: number;
+  readonly requestsPerMinute: number;
+  readonly rateLimitFailOpen: boolean;
+  readonly corsAllowedOrigins: string[];
+}
+
+/**
+ * The JWT-authenticated chat of one stage (seed 002): signed-in users, chats kept in DynamoDB,
+ * answers from a model or a Bedrock Agent, streamed through a public Function URL whose handler
+ * verifies every token.
+ */
+export class JwtChatStack extends Stack {
+  public readonly chat: BedrockChatFunction;
+  public readonly userPool?: cognito.UserPool;
+  public readonly userPoolClient?: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: JwtChatStackProps) {
+    super(scope, id, props);
+
+    let auth: ChatAuth;
+    if (props.externalIssuer) {
+      auth = ChatAuth.jwt({ ...props.externalIssuer, requiredClaims: props.requiredClaims });
+    } else {
+      this.userPool = new cognito.UserPool(this, 'Users', {
+        selfSignUpEnabled: props.selfSignUp,
+        signInAliases: { email: true },
+        standardAttributes: { email: { required: true, mutable: true } },
+        passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+        mfa: cognito.Mfa.REQUIRED,
+        mfaSecondFactor: { otp: true, sms: false },
+        accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+        featurePlan: cognito.FeaturePlan.PLUS,
+        standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+        removalPolicy: props.removalPolicy,
+      });
+      this.userPoolClient = this.userPool.addClient('WebClient', {
+        generateSecret: false,
+        authFlows: { userSrp: true },
+        preventUserExistenceErrors: true,
+        idTokenValidity: Duration.hours(1),
+        accessTokenValidity: Duration.hours(1),
+        refreshTokenValidity: Duration.days(30),
+        enableTokenRevocation: true,
+      });
+      auth = ChatAuth.cognito(this.userPool, this.userPoolClient, { requiredClaims: props.requiredClaims });
+    }
+
+    const logKey = new kms.Key(this, 'LogKey', { description: 'Encrypts the chat function logs of this stack', enableKeyRotation: true, removalPolicy: props.removalPolicy });
+    const limits = new RateLimitTable(this, 'RateLimits', { removalPolicy: props.removalPolicy });
+    const history = new ChatHistoryTable(this, 'Chats', { removalPolicy: props.removalPolicy });
+
+    this.chat = new BedrockChatFunction(this, 'Chat', {
+      auth,
+      ...(props.agent
+        ? { agent: BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId) }
+        : { models: Object.fromEntries(Object.entries(props.models).map(([alias, modelId]) => [alias, BedrockModel.fromId(modelId)])) }),
+      history,
+      rateLimit: { table: limits, requestsPerMinute: props.requestsPerMinute, failOpen: props.rateLimitFailOpen },
+      reservedConcurrency: props.reservedConcurrency,
+      logRetention: props.logRetention,
+      logEncryptionKey: logKey,
+      removalPolicy: props.removalPolicy,
+      cors: props.corsAllowedOrigins.length > 0 ? { allowedOrigins: props.corsAllowedOrigins } : undefined,
+    });
+
+    new CfnOutput(this, 'ChatUrl', { value: this.chat.functionUrl.url, description: 'POST chat, GET chats, GET/DELETE chats/{id}; send Authorization: Bearer <token>' });
+    new CfnOutput(this, 'ChatHistoryTableName', { value: history.tableName });
+    if (this.userPool && this.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ChatHistoryTable } from '../../../lib/constructs/chat-history-table';
+import { testStack } from '../../support/cdk-app';
+
+function grantsOf(grant: (t: ChatHistoryTable, role: iam.Role) => void) {
+  const stack = testStack();
+  const table = new ChatHistoryTable(stack, 'Chats');
+  const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  grant(table, role);
+  const template = Template.fromStack(stack);
+  const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0];
+  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  return { statements, tableArn: { 'Fn::GetAtt': [tableId, 'Arn'] } };
+}
+
+describe('ChatHistoryTable', () => {
+  test('pk/sk keys, a byUpdated index, on-demand, point-in-time recovery, KMS, retained by default', () => {
+    const stack = testStack();
+    new ChatHistoryTable(stack, 'Chats');
+    Template.fromStack(stack).hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        GlobalSecondaryIndexes: [Match.objectLike({
+          IndexName: 'byUpdated',
+          KeySchema: [{ AttributeName: 'byUpdatedPk', KeyType: 'HASH' }, { AttributeName: 'byUpdatedSk', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'createdAt', 'updatedAt', 'turns'] },
+        })],
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      },
+    });
+  });
+
+  test('grantReadChats: GetItem and Query on the table and its index only', () => {
+    const { statements, tableArn } = grantsOf((t, r) => t.grantReadChats(r));
+    expect(statements).toEqual([{
+      Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+      Effect: 'Allow',
+      Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/byUpdated']] }],
+    }]);
+  });
+
+  test('grantAppendChats: UpdateItem and PutItem on the table only', () => {
+    const { statements, tableArn } = grantsOf((t, r) => t.grantAppendChats(r));
+    expect(statements).toEqual([{ Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn }]);
+  });
+
+  test('grantDeleteChats: DeleteItem and BatchWriteItem on the table only', () => {
+    const { statements, tableArn } = grantsOf((t, r) => t.grantDeleteChats(r));
+    expect(statements).toEqual([{ Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: tableArn }]);
+  });
+});
