@@ -43,3 +43,29 @@ export function captureLogs(): LogCapture {
     restore: () => [...spies, ...writes].forEach((spy) => spy.mockRestore()),
   };
 }
+
+/**
+ * Captures logs for the whole enclosing file or `describe` (from its `beforeAll` to its `afterAll`),
+ * starting each test with an empty capture.
+ */
+export function useLogCapture(): LogCapture {
+  let capture: LogCapture | undefined;
+  beforeAll(() => {
+    capture = captureLogs();
+  });
+  beforeEach(() => capture?.clear());
+  afterAll(() => capture?.restore());
+  const current = (): LogCapture => {
+    if (!capture) throw new Error('useLogCapture(): logs are only captured while tests run');
+    return capture;
+  };
+  return {
+    get lines() {
+      return current().lines;
+    },
+    json: () => current().json(),
+    text: () => current().text(),
+    clear: () => current().clear(),
+    restore: () => current().restore(),
+  };
+}

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { ChatResponse, plainTextErrorMarker } from '../../../lambdas/chat/http/chat-response';
 import { ChatError } from '../../../lambdas/chat/http/errors';
 import { PRELUDE_DELIMITER, startHttpResponse } from '../../../lambdas/chat/http/response-stream';
@@ -17,16 +18,10 @@ import { invocationContext } from '../../support/events';
 const BASE_HEADERS = { 'x-request-id': 'req-1', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 const usage = { inputTokens: 10, outputTokens: 3, totalTokens: 13 };
 
-async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
 /** Runs `write` against a plain stream (no awslambda global): the module writes the prelude itself. */
 async function withoutRuntime(write: (response: ChatResponse) => void, format: 'sse' | 'text' = 'text'): Promise<Buffer> {
   const stream = new PassThrough();
-  const bytes = collect(stream);
+  const bytes = buffer(stream);
   write(new ChatResponse(stream, format, BASE_HEADERS));
   return bytes;
 }
@@ -37,7 +32,7 @@ async function withRuntime(write: (response: ChatResponse) => void, format: 'sse
   try {
     const handler = streamifyResponse(async (_event: unknown, stream: LambdaResponseStream) => write(new ChatResponse(stream, format, BASE_HEADERS)));
     const invocation = invokeStreaming(handler, {}, invocationContext());
-    const [bytes, contentType] = await Promise.all([collect(invocation.body), invocation.contentType, invocation.completion]);
+    const [bytes, contentType] = await Promise.all([buffer(invocation.body), invocation.contentType, invocation.completion]);
     return { bytes, contentType };
   } finally {
     uninstallAwsLambdaGlobal();
@@ -129,7 +124,7 @@ describe('ChatResponse', () => {
 
   test('startHttpResponse writes the prelude and 8 NUL bytes itself when there is no awslambda global', async () => {
     const stream = new PassThrough();
-    const bytes = collect(stream);
+    const bytes = buffer(stream);
     startHttpResponse(stream, { statusCode: 201, headers: { a: 'b' } }).write('x');
     stream.end();
     expect((await bytes).toString()).toBe('{"statusCode":201,"headers":{"a":"b"}}\0\0\0\0\0\0\0\0x');
@@ -145,6 +140,6 @@ describe('ChatResponse', () => {
     const parsed = await parseHttpIntegrationResponse(source);
     expect(parsed.statusCode).toBe(200);
     expect(parsed.headers['x-request-id']).toBe('req-1');
-    expect((await collect(parsed.body)).toString()).toBe('body');
+    expect((await buffer(parsed.body)).toString()).toBe('body');
   });
 });

@@ -2,20 +2,15 @@
  * RATE_LIMIT_FAIL_OPEN with DynamoDB unreachable: the real entry module's DynamoDB client pointed at a
  * port nothing listens on.
  */
-import { captureLogs, type LogCapture } from '../../support/log-capture';
+import { useLogCapture } from '../../support/log-capture';
 import { closedPort, postChat, startChatStack, type ChatStack } from '../../support/local-services';
 
-let logs: LogCapture;
+const logs = useLogCapture();
 let dynamoEndpoint: string;
 
 beforeAll(async () => {
-  logs = captureLogs();
   dynamoEndpoint = `http://127.0.0.1:${await closedPort()}`;
 });
-
-afterAll(() => logs.restore());
-
-beforeEach(() => logs.clear());
 
 function limiterLog(): Record<string, unknown> | undefined {
   return logs.json().find((line) => line.event === 'rate_limiter_unavailable');

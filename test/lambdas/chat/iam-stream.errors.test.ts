@@ -11,32 +11,25 @@ import { MAX_BODY_BYTES } from '../../../lambdas/chat/http/event';
 import { startFunctionUrlServer, type FunctionUrlServer } from '../../../lambdas/local/function-url-server';
 import { installAwsLambdaGlobal, uninstallAwsLambdaGlobal } from '../../../lambdas/local/lambda-runtime';
 import { functionUrlEvent, invocationContext } from '../../support/events';
-import { captureLogs, type LogCapture } from '../../support/log-capture';
+import { useLogCapture } from '../../support/log-capture';
 import { parseSse, postChat, startChatStack, TEST_MODELS, type ChatStack } from '../../support/local-services';
 
 const ANSWER = Array.from({ length: 10 }, (_, i) => `token${i}`).join(' ');
 const SSE = { accept: 'text/event-stream' };
 
+const logs = useLogCapture();
 let stack: ChatStack;
-let logs: LogCapture;
 
 beforeAll(async () => {
-  logs = captureLogs();
   stack = await startChatStack({
     models: { ...TEST_MODELS, broken: 'Not_A_Valid_Model_Id' },
     emulator: { tokenDelayMs: 2, answer: ANSWER },
   });
 });
 
-afterAll(async () => {
-  await stack.close();
-  logs.restore();
-});
+afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.reset();
-  logs.clear();
-});
+beforeEach(() => stack.emulator.reset());
 
 function requestLog(): Record<string, unknown> {
   const lines = logs.json().filter((line) => line.event === 'chat_request');

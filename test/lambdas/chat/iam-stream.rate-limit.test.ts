@@ -3,24 +3,20 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CALLER_HEADER } from '../../../lambdas/local/function-url-server';
-import { captureLogs, type LogCapture } from '../../support/log-capture';
+import { useLogCapture } from '../../support/log-capture';
 import { postChat, startChatStack, type ChatStack } from '../../support/local-services';
 
 const LIMIT = 3;
 const CONCURRENT = 8;
 
+useLogCapture(); // keeps the handler's log lines out of the test output
 let stack: ChatStack;
-let logs: LogCapture;
 
 beforeAll(async () => {
-  logs = captureLogs();
   stack = await startChatStack({ requestsPerMinute: LIMIT, emulator: { tokenDelayMs: 2, answer: 'ok' } });
 });
 
-afterAll(async () => {
-  await stack.close();
-  logs.restore();
-});
+afterAll(() => stack.close());
 
 /**
  * The window is the wall-clock minute. If fewer than 10 s of it remain, wait for the next one (at most

@@ -4,30 +4,23 @@
  */
 import { DEFAULT_SYSTEM_PROMPT } from '../../../lambdas/chat/prompt/system-prompt';
 import { FAKE_CREDENTIALS } from '../../support/events';
-import { captureLogs, type LogCapture } from '../../support/log-capture';
+import { useLogCapture } from '../../support/log-capture';
 import { parseSse, postChat, startChatStack, TEST_MODELS, type ChatStack } from '../../support/local-services';
 
 const WORDS = Array.from({ length: 12 }, (_, i) => `word${i + 1}`);
 const ANSWER = WORDS.join(' ');
 const TOKEN_DELAY_MS = 80;
 
+const logs = useLogCapture();
 let stack: ChatStack;
-let logs: LogCapture;
 
 beforeAll(async () => {
-  logs = captureLogs();
   stack = await startChatStack({ maxTokens: 300, emulator: { tokenDelayMs: 2, answer: ANSWER } });
 });
 
-afterAll(async () => {
-  await stack.close();
-  logs.restore();
-});
+afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.reset();
-  logs.clear();
-});
+beforeEach(() => stack.emulator.reset());
 
 describe('streaming answer (plain text)', () => {
   test('arrives in several chunks, the first long before the model has finished', async () => {

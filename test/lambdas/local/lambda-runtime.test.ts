@@ -1,4 +1,5 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import {
   DEFAULT_CONTENT_TYPE,
   HANDLER_STREAMING,
@@ -12,12 +13,6 @@ import {
   type LambdaResponseStream,
 } from '../../../lambdas/local/lambda-runtime';
 import { invocationContext } from '../../support/events';
-
-async function text(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function run(handler: (event: unknown, stream: LambdaResponseStream) => unknown, remainingMs = 5_000) {
   return invokeStreaming(streamifyResponse(handler), { hello: 'event' }, invocationContext(remainingMs));
