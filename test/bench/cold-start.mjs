@@ -17,12 +17,23 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 21;
 
-const env = {
+const common = {
   ...process.env,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK', AWS_SECRET_ACCESS_KEY: 'bench', // never used: no request is sent
-  CHAT_MODELS: JSON.stringify({ haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' }),
   RATE_LIMIT_TABLE_NAME: 'bench', RATE_LIMIT_PER_MINUTE: '10', RATE_LIMIT_FAIL_OPEN: 'true',
+};
+const MODELS = { CHAT_MODELS: JSON.stringify({ haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' }) };
+const JWT = {
+  JWT_ISSUER: 'https://id.example.com/', JWT_AUDIENCE: 'chat', JWT_JWKS_URI: 'https://id.example.com/.well-known/jwks.json',
+  JWT_ALGORITHMS: 'RS256', JWT_REQUIRED_CLAIMS: 'email', JWT_CLOCK_SKEW_SECONDS: '30', HISTORY_TABLE_NAME: 'bench-history', HISTORY_TURNS: '10',
+};
+/** The environment the construct sets for each bundle (only what that mode reads). */
+const ENV = {
+  'chat-iam-stream': { ...common, ...MODELS },
+  'chat-iam-rag': { ...common, ...MODELS, KNOWLEDGE_BASE_ID: 'KBBENCH123', RETRIEVAL_RESULTS: '5', RETRIEVAL_MIN_SCORE: '0.4' },
+  'chat-jwt-model': { ...common, ...MODELS, ...JWT },
+  'chat-jwt-agent': { ...common, ...JWT, AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' },
 };
 
 async function baselines() {
@@ -47,7 +58,7 @@ async function baselines() {
 }
 
 /** One cold load: a new process imports the module and reports how long the import took. */
-function coldLoad(file) {
+function coldLoad(file, env) {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`loading ${file} failed:\n${run.stderr}`);
@@ -56,12 +67,13 @@ function coldLoad(file) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const { 'chat-iam-stream': chat } = await buildBundles({ names: ['chat-iam-stream'] });
+const bundles = await buildBundles({ outRoot: mkdtempSync(join(tmpdir(), 'cold-start-bundles-')) });
 const { empty, seed } = await baselines();
-const subjects = { empty, 'seed-003 (3 clients)': seed, 'chat-iam-stream': chat.file };
+const subjects = { empty, 'seed-003 (3 clients)': seed, ...Object.fromEntries(Object.entries(bundles).map(([name, b]) => [name, b.file])) };
+const envOf = (name) => ENV[name] ?? { ...common, ...MODELS };
 const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
 for (let i = 0; i < RUNS; i++) {
-  for (const [name, file] of Object.entries(subjects)) samples[name].push(coldLoad(file)); // interleaved: drift hits all alike
+  for (const [name, file] of Object.entries(subjects)) samples[name].push(coldLoad(file, envOf(name))); // interleaved: drift hits all alike
 }
 const seedMedian = median(samples['seed-003 (3 clients)']);
 console.log(`node ${process.version}, ${RUNS} cold loads each, module init (import) time`);
