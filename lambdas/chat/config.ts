@@ -40,38 +40,67 @@ export class ConfigError extends Error {
   public readonly name = 'ConfigError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env): ChatConfig {
+/** Records a bad variable as `NAME=value: expected …` and returns undefined. */
+export type ReportProblem = (name: string, expected: string) => undefined;
+
+/** A problem list and the reporter that fills it, for loaders that check several variables at once. */
+export function problemCollector(env: Env): { problems: string[]; bad: ReportProblem } {
   const problems: string[] = [];
-  const bad = (name: string, expected: string): undefined => {
+  const bad: ReportProblem = (name, expected) => {
     problems.push(`${name}=${show(env[name])}: expected ${expected}`);
     return undefined;
   };
+  return { problems, bad };
+}
 
-  const models = parseModels(env.CHAT_MODELS, bad);
+/** The settings every chat mode shares (all of {@link ChatConfig} but the models). */
+export type SharedChatSettings = Omit<ChatConfig, 'models' | 'defaultModel'>;
+
+export function loadConfig(env: Env): ChatConfig {
+  const { problems, bad } = problemCollector(env);
+  const models = readModels(env, bad);
+  const shared = readSharedSettings(env, bad);
+  if (problems.length > 0 || !models || !shared) throw invalidConfiguration(problems);
+  return { models, defaultModel: models.keys().next().value as string, ...shared };
+}
+
+/** The error a loader throws: every bad variable with its value, at once. */
+export function invalidConfiguration(problems: readonly string[]): ConfigError {
+  return new ConfigError(`Invalid chat function configuration: ${problems.join('; ')}`);
+}
+
+/** `CHAT_MODELS`: alias → model id, in declaration order. */
+export function readModels(env: Env, bad: ReportProblem): Map<string, string> | undefined {
+  return parseModels(env.CHAT_MODELS, bad);
+}
+
+/** `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT`, `AWS_REGION` and `RATE_LIMIT_*`; undefined when one is bad (and reported). */
+export function readSharedSettings(env: Env, report: ReportProblem): SharedChatSettings | undefined {
+  let valid = true;
+  const bad: ReportProblem = (name, expected) => {
+    valid = false;
+    return report(name, expected);
+  };
   const maxTokens = env.CHAT_MAX_TOKENS === undefined ? DEFAULT_MAX_TOKENS : positiveInteger('CHAT_MAX_TOKENS', env, bad);
   const systemPrompt = env.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT;
   if (systemPrompt.trim() === '') bad('CHAT_SYSTEM_PROMPT', 'a non-blank prompt, or the variable unset for the built-in prompt');
   const region = env.AWS_REGION;
   if (region === undefined || !REGION.test(region)) bad('AWS_REGION', 'an AWS region such as eu-west-1');
   const tableName = env.RATE_LIMIT_TABLE_NAME;
-  if (tableName === undefined || !TABLE_NAME.test(tableName)) bad('RATE_LIMIT_TABLE_NAME', 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  if (!isTableName(tableName)) bad('RATE_LIMIT_TABLE_NAME', 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
   const requestsPerMinute = positiveInteger('RATE_LIMIT_PER_MINUTE', env, bad);
   const failOpenRaw = env.RATE_LIMIT_FAIL_OPEN;
   if (failOpenRaw !== 'true' && failOpenRaw !== 'false') bad('RATE_LIMIT_FAIL_OPEN', '"true" or "false"');
 
-  if (problems.length > 0 || !models || !maxTokens || !requestsPerMinute || !region || !tableName) {
-    throw new ConfigError(`Invalid chat function configuration: ${problems.join('; ')}`);
-  }
-  return {
-    models,
-    defaultModel: models.keys().next().value as string,
-    maxTokens,
-    systemPrompt,
-    region,
-    rateLimit: { tableName, requestsPerMinute, failOpen: failOpenRaw === 'true' },
-  };
+  if (!valid || !maxTokens || !requestsPerMinute || !region || !tableName) return undefined;
+  return { maxTokens, systemPrompt, region, rateLimit: { tableName, requestsPerMinute, failOpen: failOpenRaw === 'true' } };
+}
+
+/** A DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -). */
+export function isTableName(value: string | undefined): value is string {
+  return value !== undefined && TABLE_NAME.test(value);
 }
 
 function parseModels(raw: string | undefined, bad: (name: string, expected: string) => undefined): Map<string, string> | undefined {

@@ -11,14 +11,14 @@
  */
 import { identifyCaller } from './auth/caller-identity';
 import { streamAnswer, type ConverseStreamClient } from './bedrock/converse-stream';
-import { DeadlineExceededError } from './bedrock/errors';
 import type { ChatConfig } from './config';
 import { ChatResponse } from './http/chat-response';
 import { ChatError, internalError } from './http/errors';
 import { assertPost, readJsonBody, wantsEventStream, type FunctionUrlEvent, type InvocationContext } from './http/event';
 import type { ResponseStream } from './http/response-stream';
+import { ClientDisconnectedError, deadlineSignal, failureFields } from './invocation';
 import { enforceRateLimit, type UpdateItemClient } from './limits/rate-limiter';
-import { createLogger, errorFields, type LogFields, type LogSink, type LogValue } from './log';
+import { createLogger, type LogFields, type LogSink, type LogValue } from './log';
 import { codePointLength } from './prompt/sanitise';
 import { validateChatRequest } from './prompt/validate';
 
@@ -34,16 +34,7 @@ export interface ChatDependencies {
 
 export type StreamHandler = (event: FunctionUrlEvent, responseStream: ResponseStream, context: InvocationContext) => Promise<void>;
 
-/**
- * Time kept back from the function timeout when bounding the model call, to report the timeout
- * (SSE `error` event or JSON 504), end the stream and log before Lambda stops the invocation.
- */
-export const DEADLINE_SAFETY_MARGIN_MS = 2000;
-
-/** The abort reason when the response stream closes or fails before the handler ended it. */
-export class ClientDisconnectedError extends Error {
-  public readonly name = 'ClientDisconnectedError';
-}
+export { ClientDisconnectedError, DEADLINE_SAFETY_MARGIN_MS } from './invocation';
 
 export function createStreamHandler(deps: ChatDependencies): StreamHandler {
   const { config, bedrock, dynamo } = deps;
@@ -117,28 +108,5 @@ export function createStreamHandler(deps: ChatDependencies): StreamHandler {
       if ((response.status ?? 0) >= 500 || facts.midStream === true) log.error('chat_request', fields);
       else log.info('chat_request', fields);
     }
-  };
-}
-
-/** Aborts with a {@link DeadlineExceededError} {@link DEADLINE_SAFETY_MARGIN_MS} before the function times out. */
-function deadlineSignal(context: InvocationContext): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const budgetMs = Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_SAFETY_MARGIN_MS);
-  const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`No complete answer within ${budgetMs} ms`)), budgetMs);
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
-}
-
-/**
- * What the log keeps of a failure: the upstream or internal error behind it (name, code, status, AWS
- * request id, message), plus a short stack for bugs. Caller mistakes (4xx of our own) need nothing more.
- */
-function failureFields(failure: unknown): LogFields {
-  if (failure === undefined || failure instanceof ClientDisconnectedError) return {};
-  const cause = failure instanceof ChatError ? failure.cause : failure;
-  if (cause === undefined) return {};
-  const isBug = !(failure instanceof ChatError) || failure.code === 'internal_error';
-  return {
-    ...errorFields(cause),
-    ...(isBug && cause instanceof Error ? { errorStack: cause.stack?.split('\n').slice(1, 6).join(' | ') } : {}),
   };
 }

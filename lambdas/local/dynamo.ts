@@ -61,6 +61,39 @@ export async function createRateLimitTable(client: DynamoDBClient, tableName: st
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  await waitUntilActive(client, tableName);
+}
+
+/**
+ * The chat history table's schema, as lib/constructs/chat-history-table.ts creates it: `pk`/`sk` (S) and
+ * the `byUpdated` index (`byUpdatedPk`/`byUpdatedSk`, projecting title, createdAt, updatedAt, turns).
+ */
+export async function createHistoryTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: ['pk', 'sk', 'byUpdatedPk', 'byUpdatedSk'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byUpdated',
+          KeySchema: [
+            { AttributeName: 'byUpdatedPk', KeyType: 'HASH' },
+            { AttributeName: 'byUpdatedSk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'createdAt', 'updatedAt', 'turns'] },
+        },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilActive(client, tableName);
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE') return;

@@ -1,5 +1,6 @@
 /**
- * Who is calling, for rate limiting: the IAM identity the Function URL verified, else the source IP.
+ * Who is calling, for rate limiting: the IAM identity the Function URL verified, else the source IP
+ * (IAM mode), or the subject of the verified bearer token (JWT modes, {@link jwtCaller}).
  *
  * Preference: the Cognito identity id (stable per guest or user across credential refreshes), then the
  * IAM principal (`userArn`, then `callerId`), then `requestContext.http.sourceIp`. The key is hashed
@@ -10,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { FunctionUrlEvent } from '../http/event';
 
-export type CallerKind = 'cognito' | 'iam' | 'ip';
+export type CallerKind = 'cognito' | 'iam' | 'ip' | 'jwt';
 
 export interface Caller {
   readonly kind: CallerKind;
@@ -25,6 +26,11 @@ export function identifyCaller(event: FunctionUrlEvent): Caller {
   const principal = nonEmpty(iam?.userArn) ?? nonEmpty(iam?.callerId);
   if (principal) return caller('iam', principal);
   return caller('ip', nonEmpty(event.requestContext?.http?.sourceIp) ?? 'unknown');
+}
+
+/** A caller of the JWT modes: the verified token's subject (`sub`), the same user across tokens and devices. */
+export function jwtCaller(subject: string): Caller {
+  return caller('jwt', subject);
 }
 
 function caller(kind: CallerKind, id: string): Caller {

@@ -36,7 +36,7 @@ export class IncompleteStreamError extends Error {
  * Connection failures: Node's error codes (also found in the message, `connect ECONNREFUSED 10.0.0.1:443`,
  * which survives when the SDK wraps the error), and the plain `Error`s of the SDK's HTTP/2 handler.
  */
-const NETWORK_FAILURE =
+export const NETWORK_FAILURE =
   /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|ERR_HTTP2_[A-Z_]+|ERR_STREAM_PREMATURE_CLOSE)\b|http2 request did not get a response|stream is abnormally aborted|socket hang up|Frame type id/;
 
 export function mapBedrockError(error: unknown, target: ModelTarget): ChatError {

@@ -6,11 +6,16 @@
  * be reported inside the body: an SSE `error` event, or {@link plainTextErrorMarker} for plain text.
  * Every path ends the stream exactly once.
  */
-import { sseEvent, type DoneEvent } from './sse';
+import { sseEvent, type ChatDoneEvent, type DoneEvent } from './sse';
 import { errorBody, type ChatError, type ErrorCode } from './errors';
 import { startHttpResponse, type ResponseStream } from './response-stream';
 
-export type AnswerFormat = 'sse' | 'text';
+/**
+ * `sse` and `text` stream the answer as it is generated. `json` (the JWT modes' JSON routes) sends one
+ * JSON document with {@link ChatResponse.json} or nothing with {@link ChatResponse.noContent}; text
+ * deltas are not written (the caller collects the answer).
+ */
+export type AnswerFormat = 'sse' | 'text' | 'json';
 
 /** Appended to a plain-text answer that failed after its first byte: `\n\n[error:<code>] <message>`. */
 export function plainTextErrorMarker(code: ErrorCode, message: string): string {
@@ -41,17 +46,34 @@ export class ChatResponse {
     return this.body !== undefined;
   }
 
-  /** Sends a text delta (empty deltas are skipped, they must not commit the status). */
+  /** Sends a text delta (empty deltas are skipped, they must not commit the status; `json` sends none). */
   text(text: string): void {
-    if (text === '' || this.finished) return;
+    if (text === '' || this.finished || this.format === 'json') return;
     this.write(this.format === 'sse' ? sseEvent('delta', { text }) : text);
   }
 
   /** Ends a complete answer (SSE: a `done` event). */
-  done(event: DoneEvent): void {
+  done(event: DoneEvent | ChatDoneEvent): void {
     if (this.finished) return;
     // A plain-text answer that produced no text still needs one write so the status and headers go out.
     this.write(this.format === 'sse' ? sseEvent('done', event) : '');
+    this.end();
+  }
+
+  /** Sends one JSON document with `status` and ends (nothing may have been sent before). */
+  json(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+    if (this.finished) return;
+    if (this.committed) throw new Error('ChatResponse.json() after the status was sent');
+    this.commit(status, CONTENT_TYPES.json, headers).write(JSON.stringify(body));
+    this.end();
+  }
+
+  /** Ends with 204 No Content (nothing may have been sent before). */
+  noContent(headers: Readonly<Record<string, string>> = {}): void {
+    if (this.finished) return;
+    if (this.committed) throw new Error('ChatResponse.noContent() after the status was sent');
+    // One (empty) write sends the prelude: `end()` alone would lose the status and headers.
+    this.commit(204, undefined, headers).write('');
     this.end();
   }
 
@@ -79,11 +101,11 @@ export class ChatResponse {
     (this.body ?? this.commit(200, CONTENT_TYPES[this.format], {})).write(chunk);
   }
 
-  private commit(status: number, contentType: string, headers: Readonly<Record<string, string>>): ResponseStream {
+  private commit(status: number, contentType: string | undefined, headers: Readonly<Record<string, string>>): ResponseStream {
     this.status = status;
     this.body = startHttpResponse(this.stream, {
       statusCode: status,
-      headers: { 'content-type': contentType, ...this.baseHeaders, ...headers },
+      headers: { ...(contentType !== undefined ? { 'content-type': contentType } : {}), ...this.baseHeaders, ...headers },
     });
     return this.body;
   }

@@ -25,6 +25,28 @@ export const ERROR_CODES = [
   'upstream_unavailable',
   'upstream_timeout',
   'internal_error',
+  // JWT modes (entry/jwt-model.ts, entry/jwt-agent.ts)
+  'route_not_found',
+  'token_missing',
+  'token_invalid',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_wrong_issuer',
+  'token_wrong_audience',
+  'token_wrong_type',
+  'token_unknown_key',
+  'token_missing_claim',
+  'auth_unavailable',
+  'prompt_required',
+  'prompt_too_long',
+  'chat_not_found',
+  'invalid_limit',
+  'invalid_cursor',
+  'history_unavailable',
+  'agent_access_denied',
+  'agent_not_found',
+  'agent_rejected_request',
+  'agent_session_busy',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

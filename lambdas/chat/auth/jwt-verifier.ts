@@ -1,0 +1,155 @@
+/**
+ * Verifies bearer tokens with `jose`: signature against the issuer's JWKS, an allow-list of asymmetric
+ * algorithms, `iss`, audience, `exp`/`nbf` with a clock tolerance, and required claims (`sub` and `exp`
+ * always). Every failure becomes a 401 with a stable code (bearer-token.ts), except an issuer whose keys
+ * cannot be fetched: that is our dependency failing, 503 `auth_unavailable`.
+ *
+ * | failure                                                   | code                  |
+ * |-----------------------------------------------------------|-----------------------|
+ * | malformed token or claims set, bad signature, `alg` not allowed (`none`, `HS256`, …), unusable `sub` | `token_invalid` |
+ * | `exp` in the past (beyond the tolerance)                  | `token_expired`       |
+ * | `nbf` in the future (beyond the tolerance)                | `token_not_yet_valid` |
+ * | `iss` differs                                             | `token_wrong_issuer`  |
+ * | `aud` lacks the audience (Cognito: id token `aud`, access token `client_id`) | `token_wrong_audience` |
+ * | Cognito `token_use` not the accepted one                  | `token_wrong_type`    |
+ * | no key in the JWKS has the token's `kid` (after one refetch) | `token_unknown_key` |
+ * | a required claim is absent                                | `token_missing_claim` |
+ * | JWKS unreachable, slow, not 200, not a key set            | 503 `auth_unavailable`|
+ *
+ * The JWKS is fetched on first use, not at init, and cached ({@link JWKS_CACHE_MAX_AGE_MS}); a token
+ * signed with an unknown `kid` makes jose refetch it once, at most every {@link JWKS_COOLDOWN_MS}, so a
+ * rotated key verifies without a cold start and a flood of made-up `kid`s cannot hammer the issuer.
+ */
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { ChatError, internalError } from '../http/errors';
+import { isError } from '../log';
+import type { JwtAuthConfig } from '../jwt-config';
+import { unauthorized } from './bearer-token';
+
+/** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */
+export const JWKS_TIMEOUT_MS = 3_000;
+/** At most one refetch for unknown `kid`s in this period. */
+export const JWKS_COOLDOWN_MS = 30_000;
+/** Keys are refetched after this even when every `kid` is known (a revoked key stops verifying). */
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+/** Subjects become DynamoDB keys (`USER#<sub>`): a longer one is refused. */
+export const MAX_SUBJECT_LENGTH = 256;
+
+export interface VerifiedToken {
+  /** `sub`: the user, owner of the chats and rate-limit key. */
+  readonly subject: string;
+  readonly claims: JWTPayload;
+}
+
+export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+
+/** The JWKS could not be fetched or used; the cause says why (timeout, refused, status, not a key set). */
+export class KeySetUnavailableError extends Error {
+  public readonly name = 'KeySetUnavailableError';
+}
+
+/**
+ * The issuer's keys at `uri`, fetched lazily (nothing happens until the first token is verified).
+ * Failures to fetch become {@link KeySetUnavailableError}; an unknown `kid` stays jose's
+ * `JWKSNoMatchingKey` (the token's problem, not the issuer's).
+ */
+export function remoteKeySet(uri: URL): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(uri, {
+    timeoutDuration: JWKS_TIMEOUT_MS,
+    cooldownDuration: JWKS_COOLDOWN_MS,
+    cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+  });
+  return async (protectedHeader, token) => {
+    try {
+      return await remote(protectedHeader, token);
+    } catch (error) {
+      const code = joseCode(error);
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
+      const detail = isError(error) ? `${error.name}: ${error.message}${causeText(error)}` : String(error);
+      throw new KeySetUnavailableError(`The JWKS at ${uri.origin}${uri.pathname} could not be used (${detail})`, { cause: error });
+    }
+  };
+}
+
+export function createTokenVerifier(config: JwtAuthConfig, keys: JWTVerifyGetKey): TokenVerifier {
+  const options: JWTVerifyOptions = {
+    issuer: config.issuer,
+    // Cognito access tokens carry no `aud`: the audience is checked after verification instead.
+    ...(config.cognitoTokenUse === undefined ? { audience: config.audience } : {}),
+    algorithms: [...config.algorithms],
+    clockTolerance: config.clockSkewSeconds,
+    requiredClaims: [...new Set(['sub', 'exp', ...config.requiredClaims])],
+  };
+
+  return async function verifyToken(token) {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, options));
+    } catch (error) {
+      throw verificationError(error);
+    }
+    if (config.cognitoTokenUse !== undefined) checkCognitoToken(payload, config.cognitoTokenUse, config.audience);
+    const subject = payload.sub;
+    if (typeof subject !== 'string' || subject === '' || subject.length > MAX_SUBJECT_LENGTH) {
+      throw unauthorized('token_invalid', `The token's subject must be a string of 1-${MAX_SUBJECT_LENGTH} characters.`, 'invalid_token');
+    }
+    return { subject, claims: payload };
+  };
+}
+
+/** Cognito: `token_use` is `id` (audience in `aud`) or `access` (audience in `client_id`, no `aud`). */
+function checkCognitoToken(payload: JWTPayload, accepted: 'id' | 'access' | 'any', audience: string): void {
+  const tokenUse = payload.token_use;
+  if (tokenUse === undefined) throw unauthorized('token_missing_claim', "The token lacks the required claim 'token_use'.", 'invalid_token');
+  if ((tokenUse !== 'id' && tokenUse !== 'access') || (accepted !== 'any' && tokenUse !== accepted)) {
+    const wanted = accepted === 'any' ? 'an ID or access token' : `an ${accepted === 'id' ? 'ID' : 'access'} token`;
+    throw unauthorized('token_wrong_type', `This endpoint accepts ${wanted} of the user pool.`, 'invalid_token');
+  }
+  const matches =
+    tokenUse === 'id'
+      ? payload.aud === audience || (Array.isArray(payload.aud) && payload.aud.includes(audience))
+      : payload.client_id === audience;
+  if (!matches) throw unauthorized('token_wrong_audience', 'The token was not issued for this application.', 'invalid_token');
+}
+
+function verificationError(error: unknown): ChatError {
+  if (error instanceof KeySetUnavailableError) {
+    return new ChatError(503, 'auth_unavailable', 'The service cannot verify tokens right now. Try again shortly.', {}, error);
+  }
+  const invalid = (code: Parameters<typeof unauthorized>[0], message: string): ChatError => unauthorized(code, message, 'invalid_token', error);
+  const { claim, reason } = (isError(error) ? error : {}) as { claim?: unknown; reason?: unknown };
+  switch (joseCode(error)) {
+    case 'ERR_JWT_EXPIRED':
+      return invalid('token_expired', 'The token has expired.');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (reason === 'missing') return invalid('token_missing_claim', `The token lacks the required claim '${String(claim)}'.`);
+      if (claim === 'nbf') return invalid('token_not_yet_valid', 'The token is not valid yet.');
+      if (claim === 'iss') return invalid('token_wrong_issuer', 'The token was issued by another issuer.');
+      if (claim === 'aud') return invalid('token_wrong_audience', 'The token was not issued for this application.');
+      return invalid('token_invalid', `The token's '${String(claim)}' claim is invalid.`);
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return invalid('token_unknown_key', "The token's signing key is not one of the issuer's keys.");
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return invalid('token_invalid', "The token's signing algorithm is not accepted.");
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return invalid('token_invalid', "The token's signature is invalid.");
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+    case 'ERR_JWK_INVALID':
+      return invalid('token_invalid', 'The token is malformed.');
+  }
+  return internalError(error);
+}
+
+function joseCode(error: unknown): string | undefined {
+  const code = isError(error) ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** `fetch failed` says little; its cause (`connect ECONNREFUSED …`, a timeout) says why. */
+function causeText(error: Error): string {
+  const cause = (error as Error & { cause?: unknown }).cause;
+  return isError(cause) ? ` <- ${cause.name}: ${cause.message}${causeText(cause)}` : '';
+}

@@ -1,0 +1,154 @@
+/**
+ * The agent backend of the JWT mode: a Bedrock Agent alias answers through Bedrock Agent Runtime
+ * `InvokeAgent`, in a session tied to the chat (`sessionId` = the chat id).
+ *
+ * The agent keeps the session's memory itself, so stored turns are not sent again ({@link AnswerBackend.historyTurns} = 0).
+ * `streamingConfigurations.streamFinalResponse` makes the service send the final answer in pieces as it is
+ * generated (without it, one `chunk` at the end); each `chunk.bytes` is UTF-8, decoded with a streaming
+ * decoder because a piece may end inside a multi-byte character.
+ *
+ * | Upstream                                                                  | Status | Code                   |
+ * |---------------------------------------------------------------------------|--------|------------------------|
+ * | AccessDeniedException                                                     | 403    | agent_access_denied    |
+ * | ResourceNotFoundException                                                 | 404    | agent_not_found        |
+ * | ValidationException                                                       | 400    | agent_rejected_request |
+ * | ConflictException (another request in the same session)                   | 409    | agent_session_busy     |
+ * | ThrottlingException, ServiceQuotaExceededException                        | 429    | throttled              |
+ * | DependencyFailedException, BadGatewayException, InternalServerException, `returnControl`, other service errors | 502 | upstream_error |
+ * | ServiceUnavailableException, ModelNotReadyException, network errors       | 503    | upstream_unavailable   |
+ * | SDK TimeoutError, our deadline                                            | 504    | upstream_timeout       |
+ * | anything else (a bug)                                                     | 500    | internal_error         |
+ */
+import { InvokeAgentCommand, type InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
+import { ChatError, internalError } from '../http/errors';
+import type { JwtAgentChatConfig } from '../jwt-config';
+import { isError } from '../log';
+import type { AnswerBackend, AnswerResult } from './answer-backend';
+import { DeadlineExceededError, NETWORK_FAILURE } from './errors';
+
+/** The one Agent Runtime operation the chat runtime needs (the real `BedrockAgentRuntimeClient` satisfies it). */
+export interface InvokeAgentClient {
+  send(command: InvokeAgentCommand, options?: { abortSignal?: AbortSignal }): Promise<InvokeAgentCommandOutput>;
+}
+
+export interface AgentTarget {
+  readonly agentId: string;
+  readonly agentAliasId: string;
+  readonly region: string;
+}
+
+export interface AgentInput {
+  readonly target: AgentTarget;
+  readonly sessionId: string;
+  readonly inputText: string;
+}
+
+/** The agent asked the caller to run an action (return of control): this function cannot. */
+export class ReturnOfControlError extends Error {
+  public readonly name = 'ReturnOfControlError';
+}
+
+export function agentBackend(client: InvokeAgentClient, config: JwtAgentChatConfig): AnswerBackend {
+  const target: AgentTarget = { ...config.agent, region: config.region };
+  return {
+    kind: 'agent',
+    historyTurns: 0,
+    answer: (request, onText, signal) => streamAgentAnswer(client, { target, sessionId: request.chatId, inputText: request.prompt }, onText, signal),
+  };
+}
+
+export function buildInvokeAgentCommand(input: AgentInput): InvokeAgentCommand {
+  return new InvokeAgentCommand({
+    agentId: input.target.agentId,
+    agentAliasId: input.target.agentAliasId,
+    sessionId: input.sessionId,
+    inputText: input.inputText,
+    enableTrace: false,
+    streamingConfigurations: { streamFinalResponse: true },
+  });
+}
+
+export async function streamAgentAnswer(
+  client: InvokeAgentClient,
+  input: AgentInput,
+  onText: (text: string) => void,
+  signal: AbortSignal,
+): Promise<AnswerResult> {
+  const decoder = new TextDecoder('utf-8');
+  try {
+    const output = await client.send(buildInvokeAgentCommand(input), { abortSignal: signal });
+    for await (const event of output.completion ?? []) {
+      if (signal.aborted) break;
+      if (event.chunk?.bytes) {
+        const text = decoder.decode(event.chunk.bytes, { stream: true });
+        if (text) onText(text);
+      } else if (event.returnControl) {
+        throw new ReturnOfControlError('The agent returned control to the caller (an action group with RETURN_CONTROL), which this function does not support');
+      }
+      // trace and files events carry no answer text.
+    }
+    if (!signal.aborted) {
+      const rest = decoder.decode();
+      if (rest) onText(rest);
+    }
+  } catch (error) {
+    throw settle(error, signal, input.target);
+  }
+  if (signal.aborted) throw settle(undefined, signal, input.target);
+  return {};
+}
+
+function settle(error: unknown, signal: AbortSignal, target: AgentTarget): unknown {
+  if (!signal.aborted) return mapAgentError(error, target);
+  return signal.reason instanceof DeadlineExceededError ? mapAgentError(signal.reason, target) : signal.reason;
+}
+
+export function mapAgentError(error: unknown, target: AgentTarget): ChatError {
+  if (error instanceof ChatError) return error;
+  if (!isError(error)) return internalError(error);
+  const name = error.name.charAt(0).toUpperCase() + error.name.slice(1);
+  const agent = `agent ${target.agentId} (alias ${target.agentAliasId})`;
+  switch (name) {
+    case 'AccessDeniedException':
+      return new ChatError(
+        403,
+        'agent_access_denied',
+        `Access to the ${agent} was denied. Check that the function role may call bedrock:InvokeAgent on the agent alias ARN ` +
+          `arn:aws:bedrock:${target.region}:<account>:agent-alias/${target.agentId}/${target.agentAliasId}.`,
+        {},
+        error,
+      );
+    case 'ResourceNotFoundException':
+      return new ChatError(404, 'agent_not_found', `The ${agent} was not found in region ${target.region}.`, {}, error);
+    case 'ValidationException':
+      return new ChatError(400, 'agent_rejected_request', `The ${agent} rejected the request. Shorten or rephrase the prompt.`, {}, error);
+    case 'ConflictException':
+      return new ChatError(409, 'agent_session_busy', 'Another prompt of this chat is still being answered. Try again when it has finished.', {}, error);
+    case 'ThrottlingException':
+    case 'ServiceQuotaExceededException':
+      return new ChatError(429, 'throttled', `The ${agent} is receiving too many requests right now. Try again shortly.`, {}, error);
+    case 'ServiceUnavailableException':
+    case 'ModelNotReadyException':
+      return upstreamUnavailable(agent, error);
+    case 'TimeoutError':
+    case 'DeadlineExceededError':
+      return new ChatError(504, 'upstream_timeout', `The ${agent} did not answer in time. Try again.`, {}, error);
+    case 'DependencyFailedException':
+    case 'BadGatewayException':
+    case 'InternalServerException':
+    case 'ReturnOfControlError':
+      return upstreamError(agent, error);
+  }
+  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
+  if (NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`)) return upstreamUnavailable(agent, error);
+  if ($metadata !== undefined) return upstreamError(agent, error);
+  return internalError(error);
+}
+
+function upstreamUnavailable(agent: string, cause: Error): ChatError {
+  return new ChatError(503, 'upstream_unavailable', `The ${agent} is unavailable right now. Try again shortly.`, {}, cause);
+}
+
+function upstreamError(agent: string, cause: Error): ChatError {
+  return new ChatError(502, 'upstream_error', `The ${agent} failed to answer. Try again.`, {}, cause);
+}

@@ -1,0 +1,152 @@
+/**
+ * A JWT-mode chat function running locally as deployed: the REAL entry module (entry/jwt-model.ts or
+ * entry/jwt-agent.ts, real AWS SDK clients, real jose) configured by the environment the construct sets,
+ * with a local token issuer serving its JWKS on 127.0.0.1, dynalite behind a recording proxy (rate-limit
+ * and history tables), the Bedrock emulator, and the Function-URL-like server in front (auth NONE: no
+ * authorizer in the events).
+ */
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../lambdas/local/bedrock-emulator';
+import { createHistoryTable, createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import { startFunctionUrlServer, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
+import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../lambdas/local/jwt-issuer';
+import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
+import { startDynamoRecorder, type DynamoRecorder } from './dynamo-recorder';
+import { FAKE_CREDENTIALS } from './events';
+import { BASE_ENV, postChat, setEnv, TEST_MODELS, TEST_REGION, type ChatHttpResponse } from './local-services';
+
+type EntryModule = typeof import('../../lambdas/chat/entry/jwt-model');
+
+export const TEST_AGENT = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' };
+
+export interface JwtChatStackOptions {
+  readonly backend?: 'model' | 'agent';
+  readonly requestsPerMinute?: number;
+  readonly historyTurns?: number;
+  readonly maxTokens?: number;
+  readonly requiredClaims?: readonly string[];
+  readonly cognitoTokenUse?: 'id' | 'access' | 'any';
+  /** Point the function's JWKS here instead of the issuer's (e.g. a closed port). */
+  readonly jwksUri?: string;
+  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  /** The function timeout. @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+export interface RequestOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly sse?: boolean;
+}
+
+export interface JwtChatStack {
+  readonly url: string;
+  readonly emulator: BedrockEmulator;
+  readonly issuer: LocalJwtIssuer;
+  /** Every DynamoDB call the function made. */
+  readonly dynamo: DynamoRecorder;
+  readonly tables: { readonly rateLimit: string; readonly history: string };
+  readonly server: FunctionUrlServer;
+  /** Talks to dynalite directly (not recorded): for setting up and inspecting tables. */
+  readonly admin: DynamoDBClient;
+  /** A valid token for `sub` (and `email`), 1 h, signed with the issuer's current key. */
+  token(sub: string, claims?: Record<string, unknown>): Promise<string>;
+  request(method: string, path: string, options?: RequestOptions): Promise<ChatHttpResponse>;
+  /** Every item of a table (admin Scan). */
+  scan(table: string): Promise<Array<Record<string, AttributeValue>>>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startJwtChatStack(options: JwtChatStackOptions = {}): Promise<JwtChatStack> {
+  const backend = options.backend ?? 'model';
+  const restoreBaseEnv = setEnv(BASE_ENV);
+  const issuer = await startLocalJwtIssuer();
+  const emulator = await startBedrockEmulator({ port: 0, ...options.emulator });
+  const dynalite: Dynalite = await startDynalite({ port: 0 });
+  const dynamo = await startDynamoRecorder(dynalite.url);
+  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
+  const suffix = `${process.pid}-${++counter}`;
+  const tables = { rateLimit: `chat-rate-limits-${suffix}`, history: `chat-history-${suffix}` };
+  await createRateLimitTable(admin, tables.rateLimit);
+  await createHistoryTable(admin, tables.history);
+
+  installAwsLambdaGlobal();
+  const restoreEnv = setEnv({
+    ...BASE_ENV,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
+    CHAT_MODELS: backend === 'model' ? JSON.stringify(TEST_MODELS) : undefined,
+    AGENT_ID: backend === 'agent' ? TEST_AGENT.agentId : undefined,
+    AGENT_ALIAS_ID: backend === 'agent' ? TEST_AGENT.agentAliasId : undefined,
+    CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
+    RATE_LIMIT_TABLE_NAME: tables.rateLimit,
+    RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
+    RATE_LIMIT_FAIL_OPEN: 'false',
+    HISTORY_TABLE_NAME: tables.history,
+    HISTORY_TURNS: String(options.historyTurns ?? 10),
+    JWT_ISSUER: issuer.issuer,
+    JWT_AUDIENCE: issuer.audience,
+    JWT_JWKS_URI: options.jwksUri ?? issuer.jwksUri,
+    JWT_ALGORITHMS: 'RS256,ES256',
+    JWT_REQUIRED_CLAIMS: (options.requiredClaims ?? []).join(','),
+    JWT_CLOCK_SKEW_SECONDS: '30',
+    JWT_COGNITO_TOKEN_USE: options.cognitoTokenUse,
+  });
+  let entry: EntryModule | undefined;
+  try {
+    jest.isolateModules(() => {
+      entry = require(backend === 'model' ? '../../lambdas/chat/entry/jwt-model' : '../../lambdas/chat/entry/jwt-agent') as EntryModule;
+    });
+  } catch (error) {
+    restoreEnv();
+    restoreBaseEnv();
+    throw error;
+  }
+  const server = await startFunctionUrlServer({ handler: entry!.handler, port: 0, identity: null, timeoutMs: options.timeoutMs ?? 30_000 });
+
+  return {
+    url: server.url,
+    emulator,
+    issuer,
+    dynamo,
+    tables,
+    server,
+    admin,
+    token: (sub, claims = {}) => issuer.sign({ sub, email: `${sub}@example.com`, ...claims }),
+    request: (method, path, { token, body, headers = {}, sse = false } = {}) =>
+      postChat(new URL(path, server.url).toString(), body, {
+        method,
+        headers: {
+          ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+          ...(sse ? { accept: 'text/event-stream' } : {}),
+          ...headers,
+        },
+      }),
+    scan: async (table) => {
+      const items: Array<Record<string, AttributeValue>> = [];
+      let startKey: Record<string, AttributeValue> | undefined;
+      for (let page = 0; page < 1000; page++) {
+        const { Items = [], LastEvaluatedKey } = await admin.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+        items.push(...Items);
+        if (!LastEvaluatedKey) return items;
+        startKey = LastEvaluatedKey;
+      }
+      throw new Error('scan did not finish');
+    },
+    close: async () => {
+      await server.close();
+      await emulator.close();
+      await dynamo.close();
+      admin.destroy();
+      await dynalite.close();
+      await issuer.close();
+      restoreEnv();
+      restoreBaseEnv();
+    },
+  };
+}
