@@ -3,6 +3,9 @@
  * in one process and without an AWS account: embedded dynalite for the rate limit, the Bedrock emulator
  * (canned answers) or, with `--real-bedrock`, Amazon Bedrock with your own credentials.
  *
+ * `--mode jwt` runs the JWT-authenticated chat with history instead (entry/jwt-model.ts, or entry/jwt-agent.ts
+ * with `--agent`): a local token issuer serves its JWKS and prints a signed token (jwt-mode.ts).
+ *
  * The function gets the same environment the construct sets and runs through the Lambda runtime miniature
  * behind the Function-URL-like server (no SigV4 verification: see function-url-server.ts).
  */
@@ -11,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { startBedrockEmulator, type BedrockEmulator } from './bedrock-emulator';
 import { createRateLimitTable, startDynalite } from './dynamo';
 import { CALLER_HEADER, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './function-url-server';
+import { JWT_MODE_HELP, LOCAL_AGENT_ALIAS_ID, LOCAL_AGENT_ID, startJwtMode } from './jwt-mode';
 import { installAwsLambdaGlobal } from './lambda-runtime';
 
 const DEFAULT_MODELS = [
@@ -25,6 +29,8 @@ Runs the IAM streaming chat function locally: Function-URL-like server, embedded
 for the rate limit, and the Bedrock emulator (canned answers) unless --real-bedrock.
 
 Options:
+  --mode <iam|jwt>      iam: the IAM streaming chat (default).
+                        jwt: the JWT-authenticated chat with history (seeds 002, 000), with a local token issuer
   --port <n>            HTTP port on 127.0.0.1 (default 3000)
   --real-bedrock        Call Amazon Bedrock in --region with your own AWS credentials
                         (default provider chain: env, ~/.aws, SSO...). Costs money.
@@ -37,12 +43,13 @@ Options:
   --fail-open           RATE_LIMIT_FAIL_OPEN=true (default false)
   --timeout <s>         Function timeout in seconds (default 60)
   --token-delay <ms>    Emulator delay per streamed token (default 30)
-  -h, --help            This help
+${JWT_MODE_HELP}  -h, --help            This help
 `;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      mode: { type: 'string', default: 'iam' },
       port: { type: 'string', default: '3000' },
       'real-bedrock': { type: 'boolean', default: false },
       region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
@@ -53,6 +60,10 @@ async function main(): Promise<void> {
       'fail-open': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
       'token-delay': { type: 'string', default: '30' },
+      agent: { type: 'boolean', default: false },
+      'agent-id': { type: 'string', default: LOCAL_AGENT_ID },
+      'agent-alias-id': { type: 'string', default: LOCAL_AGENT_ALIAS_ID },
+      'history-turns': { type: 'string', default: '10' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,6 +71,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  if (values.mode !== 'iam' && values.mode !== 'jwt') throw new UsageError(`--mode expects iam or jwt, got "${values.mode}"`);
   const port = integerOption('--port', values.port, 0);
   const timeoutSeconds = integerOption('--timeout', values.timeout, 3);
   const tokenDelayMs = integerOption('--token-delay', values['token-delay'], 0);
@@ -99,13 +111,30 @@ async function main(): Promise<void> {
   const admin = new DynamoDBClient({ endpoint: dynalite.url, region: values.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await createRateLimitTable(admin, TABLE_NAME);
   admin.destroy();
+  const jwt =
+    values.mode === 'jwt'
+      ? await startJwtMode({
+          agent: values.agent,
+          region: values.region,
+          dynamoEndpoint: dynalite.url,
+          ...(emulator ? { emulatorUrl: emulator.url } : {}),
+          agentId: values['agent-id'],
+          agentAliasId: values['agent-alias-id'],
+          historyTurns: values['history-turns'],
+        })
+      : undefined;
+  if (jwt) Object.assign(process.env, jwt.environment);
 
   installAwsLambdaGlobal();
-  const { handler } = await import('../chat/entry/iam-stream');
-  const server = await startFunctionUrlServer({ handler, port, identity: LOCAL_IAM_IDENTITY, timeoutMs: timeoutSeconds * 1000 });
+  const { handler } = jwt
+    ? await import(jwt.entry === 'jwt-agent' ? '../chat/entry/jwt-agent' : '../chat/entry/jwt-model')
+    : await import('../chat/entry/iam-stream');
+  // JWT mode: a Function URL with auth NONE (no authorizer in the events); the function verifies the token.
+  const server = await startFunctionUrlServer({ handler, port, identity: jwt ? null : LOCAL_IAM_IDENTITY, timeoutMs: timeoutSeconds * 1000 });
 
   const url = server.url;
-  console.log(`
+  if (jwt) console.log(jwt.banner(url));
+  else console.log(`
 Chat function listening on ${url}
   Bedrock:   ${emulator ? `EMULATOR at ${emulator.url} (canned answers, no model is called)` : `Amazon Bedrock in ${values.region} (your credentials; costs money)`}
   DynamoDB:  dynalite at ${dynalite.url}, table ${TABLE_NAME}, ${values['rate-limit']} requests/minute per caller
@@ -125,6 +154,7 @@ Try:
     stopping = true;
     console.log('Stopping…');
     await server.close();
+    await jwt?.close();
     await emulator?.close();
     await dynalite.close();
   };
