@@ -13,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** One entry per deployed mode; each imports only the clients that mode calls. */
 export const BUNDLES = {
   'chat-iam-stream': 'lambdas/chat/entry/iam-stream.ts',
+  'chat-iam-rag': 'lambdas/chat/entry/iam-rag.ts',
   'chat-jwt-model': 'lambdas/chat/entry/jwt-model.ts',
   'chat-jwt-agent': 'lambdas/chat/entry/jwt-agent.ts',
 };

@@ -25,6 +25,11 @@ export const ERROR_CODES = [
   'upstream_unavailable',
   'upstream_timeout',
   'internal_error',
+  // RAG mode (entry/iam-rag.ts): Retrieve failures
+  'knowledge_base_access_denied',
+  'knowledge_base_not_found',
+  'retrieval_failed',
+  'retrieval_unavailable',
   // JWT modes (entry/jwt-model.ts, entry/jwt-agent.ts)
   'route_not_found',
   'token_missing',

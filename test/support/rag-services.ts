@@ -1,0 +1,123 @@
+/**
+ * The retrieval-augmented chat function running locally as deployed: the REAL `entry/iam-rag` module (real
+ * Bedrock Agent Runtime, Bedrock Runtime and DynamoDB clients) configured by the environment the construct
+ * sets, against embedded dynalite and the project's Bedrock emulator (Retrieve and ConverseStream on one port),
+ * behind the Function-URL-like server. Built on local-services.ts (environment, HTTP helpers).
+ */
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { identifyCaller } from '../../lambdas/chat/auth/caller-identity';
+import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage } from '../../lambdas/local/bedrock-emulator';
+import { createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import { LOCAL_IAM_IDENTITY, startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
+import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
+import { FAKE_CREDENTIALS } from './events';
+import { BASE_ENV, setEnv, TEST_MODELS, TEST_REGION } from './local-services';
+
+type RagEntryModule = typeof import('../../lambdas/chat/entry/iam-rag');
+
+/** A well-formed knowledge base id (10 letters or digits). */
+export const TEST_KNOWLEDGE_BASE_ID = 'KBTEST0001';
+
+export interface RagStackOptions {
+  readonly requestsPerMinute?: number;
+  readonly numberOfResults?: number;
+  readonly minScore?: number;
+  readonly fallbackAnswer?: string;
+  readonly systemPrompt?: string;
+  readonly maxTokens?: number;
+  readonly models?: Record<string, string>;
+  /** Retrieve results of {@link TEST_KNOWLEDGE_BASE_ID}; default the emulator's canned passages. */
+  readonly passages?: readonly EmulatorPassage[];
+  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  readonly identity?: FunctionUrlIamIdentity | null;
+  /** The function timeout. @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+export interface RagStack {
+  readonly url: string;
+  readonly emulator: BedrockEmulator;
+  readonly server: FunctionUrlServer;
+  readonly entry: RagEntryModule;
+  readonly tableName: string;
+  /** Requests the rate limiter counted for `identity` (the server's default caller), over every window. */
+  countedRequests(identity?: FunctionUrlIamIdentity): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Loads a fresh copy of `entry/iam-rag` under `env` (see `loadEntry` in local-services.ts). */
+export function loadRagEntry(env: Record<string, string | undefined>): { entry: RagEntryModule; restoreEnv: () => void } {
+  installAwsLambdaGlobal();
+  const restoreEnv = setEnv({ ...BASE_ENV, ...env });
+  let entry: RagEntryModule | undefined;
+  try {
+    jest.isolateModules(() => {
+      entry = require('../../lambdas/chat/entry/iam-rag') as RagEntryModule;
+    });
+  } catch (error) {
+    restoreEnv();
+    throw error;
+  }
+  return { entry: entry!, restoreEnv };
+}
+
+let tableCounter = 0;
+
+export async function startRagChatStack(options: RagStackOptions = {}): Promise<RagStack> {
+  const restoreBaseEnv = setEnv(BASE_ENV);
+  const emulator = await startBedrockEmulator({
+    port: 0,
+    knownKnowledgeBases: [TEST_KNOWLEDGE_BASE_ID],
+    ...(options.passages ? { passages: { [TEST_KNOWLEDGE_BASE_ID]: options.passages } } : {}),
+    ...options.emulator,
+  });
+  const dynalite: Dynalite = await startDynalite({ port: 0 });
+  const tableName = `rag-rate-limits-${process.pid}-${++tableCounter}`;
+  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
+  await createRateLimitTable(admin, tableName);
+
+  const { entry, restoreEnv } = loadRagEntry({
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
+    CHAT_MODELS: JSON.stringify(options.models ?? TEST_MODELS),
+    CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
+    CHAT_SYSTEM_PROMPT: options.systemPrompt,
+    RATE_LIMIT_TABLE_NAME: tableName,
+    RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
+    RATE_LIMIT_FAIL_OPEN: 'false',
+    KNOWLEDGE_BASE_ID: TEST_KNOWLEDGE_BASE_ID,
+    RETRIEVAL_RESULTS: String(options.numberOfResults ?? 5),
+    RETRIEVAL_MIN_SCORE: String(options.minScore ?? 0.4),
+    RETRIEVAL_FALLBACK_ANSWER: options.fallbackAnswer,
+  });
+  const server = await startFunctionUrlServer({
+    handler: entry.handler,
+    port: 0,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.identity !== undefined ? { identity: options.identity } : {}),
+  });
+
+  return {
+    url: server.url,
+    emulator,
+    server,
+    entry,
+    tableName,
+    countedRequests: async (identity = LOCAL_IAM_IDENTITY) => {
+      const { keyHash } = identifyCaller({ requestContext: { authorizer: { iam: identity } } });
+      const { Items = [] } = await admin.send(
+        new ScanCommand({ TableName: tableName, FilterExpression: 'begins_with(pk, :caller)', ExpressionAttributeValues: { ':caller': { S: `${keyHash}#` } } }),
+      );
+      return Items.reduce((sum, item) => sum + Number(item.requests?.N ?? 0), 0);
+    },
+    close: async () => {
+      await server.close();
+      await emulator.close();
+      admin.destroy();
+      await dynalite.close();
+      restoreEnv();
+      restoreBaseEnv();
+    },
+  };
+}
