@@ -3,6 +3,7 @@
 //   node lambdas/build.mjs                 build every bundle
 //   node lambdas/build.mjs --copy-to DIR   also copy assets/ to DIR (the package build)
 //   node lambdas/build.mjs --report        print each bundle's size and its largest inputs
+//   node lambdas/build.mjs --out-root DIR --json   build into DIR and print the results (tests)
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -49,17 +50,22 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
   return results;
 }
 
+/** Bytes each npm package (or the project's own code) contributes to a bundle. */
+export function packageSizes(metafile) {
+  const inputs = Object.entries(metafile.outputs).find(([out]) => out.endsWith('.mjs'))?.[1].inputs ?? {};
+  const byPackage = {};
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    const key = m ? m[1] : 'project';
+    byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput;
+  }
+  return byPackage;
+}
+
 function report(results) {
   for (const [name, { file, bytes, metafile }] of Object.entries(results)) {
     console.log(`${name}: ${relative(root, file)} ${(bytes / 1024).toFixed(1)} KiB`);
-    const inputs = Object.entries(metafile.outputs).find(([out]) => out.endsWith('.mjs'))?.[1].inputs ?? {};
-    const byPackage = {};
-    for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-      const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-      const key = m ? m[1] : 'project';
-      byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput;
-    }
-    for (const [pkg, size] of Object.entries(byPackage).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    for (const [pkg, size] of Object.entries(packageSizes(metafile)).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
       console.log(`  ${(size / 1024).toFixed(1).padStart(7)} KiB  ${pkg}`);
     }
   }
@@ -67,8 +73,13 @@ function report(results) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const results = await buildBundles();
+  const outRoot = args.indexOf('--out-root');
+  const results = await buildBundles(outRoot >= 0 ? { outRoot: args[outRoot + 1] } : {});
   if (args.includes('--report')) report(results);
+  if (args.includes('--json')) {
+    const summary = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { file: r.file, bytes: r.bytes, packages: packageSizes(r.metafile) }]));
+    console.log(JSON.stringify({ bundles: BUNDLES, results: summary }));
+  }
   const copyTo = args.indexOf('--copy-to');
   if (copyTo >= 0) cpSync(join(root, 'assets'), join(root, args[copyTo + 1]), { recursive: true });
 }

@@ -12,6 +12,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 export const CHAT_BUNDLES = {
   /** IAM-authenticated streaming chat: Bedrock Runtime `ConverseStream` and the DynamoDB rate limiter. */
   iamStream: 'chat-iam-stream',
+  /** IAM-authenticated retrieval-augmented chat: Bedrock Agent Runtime `Retrieve`, `ConverseStream`, the rate limiter. */
+  iamRag: 'chat-iam-rag',
   /** JWT-authenticated chat with history, answered by a model: jose, DynamoDB, Bedrock Runtime `ConverseStream`. */
   jwtModel: 'chat-jwt-model',
   /** JWT-authenticated chat with history, answered by a Bedrock Agent: jose, DynamoDB, Bedrock Agent Runtime `InvokeAgent`. */

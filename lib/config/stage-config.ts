@@ -25,6 +25,16 @@ export interface StageConfig {
   readonly models: Record<string, string>;
   /** The JWT-authenticated chat with history. */
   readonly jwtChat: JwtChatConfig;
+  /** The guest RAG chatbot. */
+  readonly guestRag: GuestRagConfig;
+}
+
+/** Settings of the guest RAG chat stack (`stages.<name>.guestRag`). */
+export interface GuestRagConfig {
+  /** Passages retrieved per question (1 to 100). */
+  readonly numberOfResults: number;
+  /** Passages scoring below this (0 to 1) are dropped; none left gives the fallback answer. */
+  readonly minScore: number;
 }
 
 /** Settings of the JWT chat stack (`stages.<name>.jwtChat`). */
@@ -50,7 +60,7 @@ export class StageConfigError extends Error {
 
 const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy.DESTROY, retain: RemovalPolicy.RETAIN };
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
-const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models', 'jwtChat'];
+const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models', 'jwtChat', 'guestRag'];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
 
 /** Reads and checks every stage under the `stages` context key. */
@@ -103,6 +113,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   }
 
   const jwtChat = parseJwtChat(raw.jwtChat, at('jwtChat'));
+  const guestRag = parseGuestRag(raw.guestRag, at('guestRag'));
 
   return {
     name,
@@ -116,7 +127,19 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     corsAllowedOrigins: origins as string[],
     models: models as Record<string, string>,
     jwtChat,
+    guestRag,
   };
+}
+
+function parseGuestRag(raw: unknown, key: string): GuestRagConfig {
+  if (raw === undefined) return { numberOfResults: 5, minScore: 0.4 };
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object');
+  const unknown = Object.keys(raw).find((k) => !['numberOfResults', 'minScore'].includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (known: numberOfResults, minScore)');
+  const numberOfResults = raw.numberOfResults === undefined ? 5 : positiveInteger(raw.numberOfResults, `${key}.numberOfResults`, 100);
+  const minScore = raw.minScore ?? 0.4;
+  if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1)) throw new StageConfigError(`${key}.minScore`, minScore, 'a number from 0 to 1');
+  return { numberOfResults, minScore };
 }
 
 function parseJwtChat(raw: unknown, key: string): JwtChatConfig {

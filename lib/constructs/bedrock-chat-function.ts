@@ -10,6 +10,7 @@ import { BEDROCK_ACTIONS, modelAccessStatements } from '../bedrock/model-access'
 import { BUNDLE_HANDLER, bundleCode, CHAT_BUNDLES, ChatBundleName } from '../lambda-bundles';
 import { ChatAuth, ChatAuthConfig } from './chat-auth';
 import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
+import { IKnowledgeBase } from './knowledge-base';
 import { ManagedPolicyRole } from '../iam/managed-policy-role';
 import { IRateLimitTable, RateLimitTable } from './rate-limit-table';
 
@@ -33,6 +34,25 @@ export interface ChatRateLimitOptions {
    * @default true
    */
   readonly failOpen?: boolean;
+}
+
+/** Retrieval settings for a knowledge-base-backed chat. */
+export interface ChatRetrievalOptions {
+  /**
+   * Passages retrieved per question (1 to 100).
+   * @default 5
+   */
+  readonly numberOfResults?: number;
+  /**
+   * Passages scoring below this (0 to 1) are dropped; none left means the fallback answer.
+   * @default 0.4
+   */
+  readonly minScore?: number;
+  /**
+   * The answer when no passage is relevant enough; sent without calling the model.
+   * @default "I'm sorry, but I can only answer questions related to our company's services."
+   */
+  readonly fallbackAnswer?: string;
 }
 
 /** Cross-origin access to the Function URL, for browser clients. */
@@ -68,6 +88,19 @@ export interface BedrockChatFunctionProps {
    * @default - none: `models` answer
    */
   readonly agent?: BedrockAgentAlias;
+
+  /**
+   * Answer only from this knowledge base (retrieval-augmented generation, seed 003): the top
+   * passages of each question go into the prompt's context block (IAM auth).
+   * @default - no retrieval
+   */
+  readonly knowledgeBase?: IKnowledgeBase;
+
+  /**
+   * How retrieval runs, with `knowledgeBase`.
+   * @default - 5 passages, minimum relevance score 0.4
+   */
+  readonly retrieval?: ChatRetrievalOptions;
 
   /**
    * Where signed-in users' chats are kept (JWT auth only).
@@ -143,7 +176,8 @@ export interface BedrockChatFunctionProps {
   readonly cors?: ChatCorsOptions;
 }
 
-const ALIAS = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+// A leading letter: JSON.parse would move a number-like alias to the front and change the default model.
+const ALIAS = /^[a-z][a-z0-9._-]{0,31}$/;
 const MAX_TIMEOUT = Duration.minutes(15);
 
 /**
@@ -217,6 +251,7 @@ export class BedrockChatFunction extends Construct {
         RATE_LIMIT_TABLE_NAME: this.rateLimitTable.tableName,
         RATE_LIMIT_PER_MINUTE: String(requestsPerMinute),
         RATE_LIMIT_FAIL_OPEN: String(rateLimit.failOpen ?? true),
+        ...(props.knowledgeBase ? retrievalEnvironment(props.knowledgeBase, props.retrieval ?? {}) : {}),
         ...(this.historyTable ? { HISTORY_TABLE_NAME: this.historyTable.tableName, HISTORY_TURNS: String(props.historyTurns ?? 10) } : {}),
         ...auth.environment,
       },
@@ -232,6 +267,7 @@ export class BedrockChatFunction extends Construct {
       }
     }
     props.agent?.grantInvoke(this.role);
+    props.knowledgeBase?.grantRetrieve(this.role);
     if (this.historyTable) {
       this.historyTable.grantReadChats(this.role);
       this.historyTable.grantAppendChats(this.role);
@@ -264,6 +300,12 @@ export class BedrockChatFunction extends Construct {
     const where = `BedrockChatFunction ${this.node.path}`;
     if (props.agent && props.models) throw new Error(`${where}: give either models or agent, not both`);
     if (props.agent && auth.mode !== 'jwt') throw new Error(`${where}: an agent backend needs JWT auth (ChatAuth.jwt or ChatAuth.cognito): its sessions are signed-in users' chats`);
+    if (props.knowledgeBase && (auth.mode !== 'iam' || props.agent)) throw new Error(`${where}: knowledgeBase works with IAM auth and models (the guest RAG chat of seed 003)`);
+    if (props.retrieval && !props.knowledgeBase) throw new Error(`${where}: retrieval needs a knowledgeBase`);
+    const r = props.retrieval ?? {};
+    if (r.numberOfResults !== undefined && (!Number.isInteger(r.numberOfResults) || r.numberOfResults < 1 || r.numberOfResults > 100)) throw new Error(`${where}: retrieval.numberOfResults must be a whole number from 1 to 100, got ${r.numberOfResults}`);
+    if (r.minScore !== undefined && !(r.minScore >= 0 && r.minScore <= 1)) throw new Error(`${where}: retrieval.minScore must be between 0 and 1, got ${r.minScore}`);
+    if (r.fallbackAnswer !== undefined && (r.fallbackAnswer.trim() === '' || r.fallbackAnswer.length > 1000)) throw new Error(`${where}: retrieval.fallbackAnswer must be 1 to 1000 characters`);
     if (props.history && auth.mode !== 'jwt') throw new Error(`${where}: history needs JWT auth (ChatAuth.jwt or ChatAuth.cognito): IAM callers have no stable user to own chats`);
     const ht = props.historyTurns;
     if (ht !== undefined && (!Number.isInteger(ht) || ht < 0 || ht > 50)) throw new Error(`${where}: historyTurns must be a whole number from 0 to 50, got ${ht}`);
@@ -271,7 +313,7 @@ export class BedrockChatFunction extends Construct {
     if (!props.agent && aliases.length === 0) throw new Error(`${where}: models must name at least one model alias (or give an agent)`);
     const badAlias = aliases.find((a) => !ALIAS.test(a));
     if (badAlias !== undefined) {
-      throw new Error(`${where}: model alias '${badAlias}' must be 1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      throw new Error(`${where}: model alias '${badAlias}' must be 1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter`);
     }
     if (!Token.isUnresolved(v.requestsPerMinute) && (!Number.isInteger(v.requestsPerMinute) || v.requestsPerMinute < 1)) {
       throw new Error(`${where}: rateLimit.requestsPerMinute must be a whole number of at least 1, got ${v.requestsPerMinute}`);
@@ -281,6 +323,9 @@ export class BedrockChatFunction extends Construct {
     }
     if (v.timeout.toSeconds() < 5 || v.timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
       throw new Error(`${where}: timeout must be between 5 seconds and 15 minutes, got ${v.timeout.toSeconds()} seconds`);
+    }
+    if (props.systemPrompt !== undefined && (props.systemPrompt.trim() === '' || props.systemPrompt.length > 3000)) {
+      throw new Error(`${where}: systemPrompt must be 1 to 3000 characters (Lambda environment variables total at most 4 KB)`);
     }
     const rc = props.reservedConcurrency;
     if (rc !== undefined && !Token.isUnresolved(rc) && (!Number.isInteger(rc) || rc < 1)) {
@@ -341,8 +386,17 @@ function allowCloudWatchLogs(key: kms.IKey): void {
 
 /** One bundle per deployed mode, carrying only the clients that mode calls. */
 function selectBundle(auth: ChatAuthConfig, props: BedrockChatFunctionProps): ChatBundleName {
-  if (auth.mode === 'iam') return CHAT_BUNDLES.iamStream;
+  if (auth.mode === 'iam') return props.knowledgeBase ? CHAT_BUNDLES.iamRag : CHAT_BUNDLES.iamStream;
   return props.agent ? CHAT_BUNDLES.jwtAgent : CHAT_BUNDLES.jwtModel;
+}
+
+function retrievalEnvironment(kb: IKnowledgeBase, r: ChatRetrievalOptions): Record<string, string> {
+  return {
+    KNOWLEDGE_BASE_ID: kb.knowledgeBaseId,
+    RETRIEVAL_RESULTS: String(r.numberOfResults ?? 5),
+    RETRIEVAL_MIN_SCORE: String(r.minScore ?? 0.4),
+    ...(r.fallbackAnswer !== undefined ? { RETRIEVAL_FALLBACK_ANSWER: r.fallbackAnswer } : {}),
+  };
 }
 
 /** Two aliases may point at one model; grant it once. */

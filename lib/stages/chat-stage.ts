@@ -1,6 +1,8 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
+import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
+import { JwtChatStack } from '../stacks/jwt-chat-stack';
 import { StreamingChatStack } from '../stacks/streaming-chat-stack';
 
 export interface ChatStageProps extends StageProps {
@@ -10,6 +12,8 @@ export interface ChatStageProps extends StageProps {
 /** One environment (dev, staging, prod): every chat stack, configured from its `StageConfig`. */
 export class ChatStage extends Stage {
   public readonly streamingChat: StreamingChatStack;
+  public readonly jwtChat: JwtChatStack;
+  public readonly guestRag: GuestRagChatStack;
 
   constructor(scope: Construct, id: string, props: ChatStageProps) {
     const { config } = props;
@@ -17,6 +21,33 @@ export class ChatStage extends Stage {
     this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
       description: `IAM-authenticated streaming Bedrock chat (${config.name})`,
       models: config.models,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      reservedConcurrency: config.reservedConcurrency,
+      requestsPerMinute: config.requestsPerMinute,
+      rateLimitFailOpen: config.rateLimitFailOpen,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+    });
+    const jwt = config.jwtChat;
+    this.jwtChat = new JwtChatStack(this, 'JwtChat', {
+      description: `JWT-authenticated Bedrock chat with history (${config.name})`,
+      models: config.models,
+      agent: jwt.agent,
+      externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
+      requiredClaims: jwt.requiredClaims,
+      selfSignUp: jwt.selfSignUp,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      reservedConcurrency: config.reservedConcurrency,
+      requestsPerMinute: config.requestsPerMinute,
+      rateLimitFailOpen: config.rateLimitFailOpen,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+    });
+    this.guestRag = new GuestRagChatStack(this, 'GuestRagChat', {
+      description: `Guest RAG chatbot over the company's documents (${config.name})`,
+      models: config.models,
+      numberOfResults: config.guestRag.numberOfResults,
+      minScore: config.guestRag.minScore,
       removalPolicy: config.removalPolicy,
       logRetention: config.logRetention,
       reservedConcurrency: config.reservedConcurrency,

@@ -7,13 +7,34 @@ import { buildProjectApp } from '../support/cdk-app';
  * Every cdk-nag acknowledgement in the app, by construct path and finding. A new one must be added
  * here on purpose, with its reason reviewed in the code that makes it.
  */
+const CHAT_FUNCTION = (chat: string) => [
+  [`${chat}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::*]'],
+  [`${chat}/Resource`, 'Serverless-LambdaDLQ'],
+  [`${chat}/Resource`, 'NIST.800.53.R5-LambdaDLQ'],
+  [`${chat}/Resource`, 'HIPAA.Security-LambdaDLQ'],
+  [`${chat}/Resource`, 'NIST.800.53.R5-LambdaInsideVPC'],
+  [`${chat}/Resource`, 'HIPAA.Security-LambdaInsideVPC'],
+];
+const PUBLIC_URL = (chat: string) => ['invoke-function-url', 'invoke-function'].flatMap((permission) => [
+  [`${chat}/Resource/${permission}`, 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
+  [`${chat}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
+]);
+const KNOWLEDGE_BASE = (kb: string) => [
+  [`${kb}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::<KnowledgeDocumentsA67F310A.Arn>/*]'],
+  [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
+  [`${kb}/AccessLogs`, 'HIPAA.Security-S3DefaultEncryptionKMS'],
+  [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
+  [`${kb}/AccessLogs`, 'HIPAA.Security-S3BucketReplicationEnabled'],
+  [`${kb}/Documents`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
+  [`${kb}/Documents`, 'HIPAA.Security-S3BucketReplicationEnabled'],
+];
 const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => [
-  [`${stage}/StreamingChat/Chat/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::*]'],
-  [`${stage}/StreamingChat/Chat/Resource`, 'Serverless-LambdaDLQ'],
-  [`${stage}/StreamingChat/Chat/Resource`, 'NIST.800.53.R5-LambdaDLQ'],
-  [`${stage}/StreamingChat/Chat/Resource`, 'HIPAA.Security-LambdaDLQ'],
-  [`${stage}/StreamingChat/Chat/Resource`, 'NIST.800.53.R5-LambdaInsideVPC'],
-  [`${stage}/StreamingChat/Chat/Resource`, 'HIPAA.Security-LambdaInsideVPC'],
+  ...CHAT_FUNCTION(`${stage}/StreamingChat/Chat`),
+  ...CHAT_FUNCTION(`${stage}/JwtChat/Chat`),
+  ...PUBLIC_URL(`${stage}/JwtChat/Chat`),
+  ...CHAT_FUNCTION(`${stage}/GuestRagChat/Chat`),
+  ...KNOWLEDGE_BASE(`${stage}/GuestRagChat/Knowledge`),
+  [`${stage}/GuestRagChat/Guests/Resource`, 'AwsSolutions-COG7'],
 ]);
 
 interface Finding { ruleName: string; constructPath: string }

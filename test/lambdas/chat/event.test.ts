@@ -56,8 +56,17 @@ describe('Function URL event', () => {
 describe('identifyCaller', () => {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-  test('prefers the Cognito identity id', () => {
-    expect(identifyCaller(functionUrlEvent())).toEqual({ kind: 'cognito', keyHash: sha(`cognito:${IAM_IDENTITY.cognitoIdentity!.identityId}`) });
+  test('a Cognito guest (unauthenticated) is keyed by source IP: guest identities cost nothing to mint', () => {
+    const event = functionUrlEvent({ sourceIp: '203.0.113.9' });
+    expect(IAM_IDENTITY.cognitoIdentity!.amr).toContain('unauthenticated');
+    expect(identifyCaller(event)).toEqual({ kind: 'guest', keyHash: sha('guest:203.0.113.9') });
+    const otherGuestSameIp = functionUrlEvent({ sourceIp: '203.0.113.9', iam: { ...IAM_IDENTITY, cognitoIdentity: { ...IAM_IDENTITY.cognitoIdentity!, identityId: 'eu-west-1:other' } } });
+    expect(identifyCaller(otherGuestSameIp)).toEqual(identifyCaller(event));
+  });
+
+  test('a signed-in Cognito identity is keyed by its identity id', () => {
+    const signedIn = { ...IAM_IDENTITY, cognitoIdentity: { ...IAM_IDENTITY.cognitoIdentity!, amr: ['authenticated', 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_x'] } };
+    expect(identifyCaller(functionUrlEvent({ iam: signedIn }))).toEqual({ kind: 'cognito', keyHash: sha(`cognito:${IAM_IDENTITY.cognitoIdentity!.identityId}`) });
   });
 
   test('then the IAM principal ARN, then the caller id', () => {

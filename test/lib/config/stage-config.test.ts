@@ -36,6 +36,7 @@ describe('stage configuration', () => {
       corsAllowedOrigins: ['http://localhost:5173'],
       models: { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
       jwtChat: { requiredClaims: [], selfSignUp: false },
+      guestRag: { numberOfResults: 5, minScore: 0.4 },
     });
   });
 

@@ -1,0 +1,124 @@
+/**
+ * The deployed bundles, as built by lambdas/build.mjs: what each carries, and that the IAM bundle runs
+ * unchanged under the Lambda runtime's `awslambda.streamifyResponse` against dynalite and the emulator.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CHAT_BUNDLES } from '../../lib/lambda-bundles';
+import { startBedrockEmulator, type BedrockEmulator } from '../../lambdas/local/bedrock-emulator';
+import { createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import { FAKE_CREDENTIALS } from '../support/events';
+import { BASE_ENV, parseSse, postChat, TEST_MODELS, TEST_REGION } from '../support/local-services';
+
+interface BuiltBundle { file: string; bytes: number; packages: Record<string, number> }
+// lambdas/build.mjs is ESM (jest runs CommonJS): build in a child process, exactly as `npm run build:lambdas` does.
+const built = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, '../../lambdas/build.mjs'), '--out-root', mkdtempSync(path.join(tmpdir(), 'bundles-')), '--json'], { encoding: 'utf8' })) as {
+  bundles: Record<string, string>;
+  results: Record<string, BuiltBundle>;
+};
+const build = { BUNDLES: built.bundles };
+const bundles = built.results;
+
+/** The npm packages whose code ended up in a bundle. */
+function packagesIn(bundle: BuiltBundle): Set<string> {
+  return new Set(Object.keys(bundle.packages));
+}
+
+const CLIENTS = ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'];
+const EXPECTED: Record<string, string[]> = {
+  'chat-iam-stream': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb'],
+  'chat-iam-rag': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb'],
+  'chat-jwt-model': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  'chat-jwt-agent': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+};
+
+describe('bundles', () => {
+  test('the build makes exactly the bundles the construct deploys', () => {
+    expect(Object.keys(build.BUNDLES).sort()).toEqual(Object.values(CHAT_BUNDLES).sort());
+    expect(Object.keys(EXPECTED).sort()).toEqual(Object.values(CHAT_BUNDLES).sort());
+  });
+
+  test.each(Object.keys(EXPECTED))('%s carries exactly the clients its mode calls', (name) => {
+    const present = CLIENTS.filter((client) => packagesIn(bundles[name]).has(client));
+    expect(present.sort()).toEqual([...EXPECTED[name]].sort());
+  });
+
+  test('bundles are minified ESM with the createRequire banner, each under 1 MiB', () => {
+    for (const bundle of Object.values(bundles)) {
+      const code = readFileSync(bundle.file, 'utf8');
+      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);\n")).toBe(true);
+      expect(code.split('\n').length).toBeLessThan(100); // minified: a few long lines, not one per statement
+      expect(existsSync(`${bundle.file}.map`)).toBe(true);
+      expect(bundle.bytes).toBeLessThan(1024 * 1024);
+    }
+  });
+});
+
+describe('the built chat-iam-stream bundle under the Lambda runtime', () => {
+  let emulator: BedrockEmulator;
+  let dynalite: Dynalite;
+  let child: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    emulator = await startBedrockEmulator({ port: 0, tokenDelayMs: 20 });
+    dynalite = await startDynalite({ port: 0 });
+    const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
+    await createRateLimitTable(admin, 'bundle-limits');
+    admin.destroy();
+    child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../support/serve-bundle.ts'), bundles['chat-iam-stream'].file], {
+      env: {
+        ...process.env,
+        ...BASE_ENV,
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+        AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
+        CHAT_MODELS: JSON.stringify(TEST_MODELS),
+        RATE_LIMIT_TABLE_NAME: 'bundle-limits',
+        RATE_LIMIT_PER_MINUTE: '100',
+        RATE_LIMIT_FAIL_OPEN: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bundle server did not start in 30 s: ${stderr}`)), 30_000);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const match = out.match(/listening (\S+)/);
+        if (match) { clearTimeout(timer); resolve(match[1]); }
+      });
+      child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`bundle server exited ${code}: ${stderr}`)); });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+    }
+    await emulator?.close();
+    await dynalite?.close();
+  });
+
+  test('streams an SSE answer in several chunks, with status and headers from the prelude', async () => {
+    const response = await postChat(url, { message: 'Hello from the bundle' }, { headers: { accept: 'text/event-stream' } });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(response.headers['x-request-id']).toBeDefined();
+    const events = parseSse(response.body);
+    expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { stopReason: 'end_turn', model: 'haiku' } });
+    expect(response.chunks.length).toBeGreaterThan(1);
+    expect(emulator.requests.at(-1)).toMatchObject({ operation: 'ConverseStream', modelId: TEST_MODELS.haiku });
+  });
+
+  test('answers bad input with its JSON error', async () => {
+    const response = await postChat(url, { message: '' });
+    expect(response.status).toBe(400);
+    expect(response.json().error.code).toBe('message_required');
+  });
+});

@@ -1,0 +1,139 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent';
+import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
+import { BedrockChatFunction, BedrockChatFunctionProps } from '../../../lib/constructs/bedrock-chat-function';
+import { ChatAuth, CognitoTokenUse } from '../../../lib/constructs/chat-auth';
+import { ChatHistoryTable } from '../../../lib/constructs/chat-history-table';
+import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
+import { testStack } from '../../support/cdk-app';
+
+const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+const models = { haiku: BedrockModel.inferenceProfile(HAIKU) };
+const jwt = ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat-api', requiredClaims: ['email', 'username'] });
+
+function build(props: Partial<BedrockChatFunctionProps>, stack: Stack = testStack()) {
+  const chat = new BedrockChatFunction(stack, 'Chat', { ...props } as BedrockChatFunctionProps);
+  return { chat, template: Template.fromStack(stack) };
+}
+
+function statements(template: Template) {
+  return Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+function bedrockStatements(template: Template) {
+  return statements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('bedrock:')));
+}
+
+describe('BedrockChatFunction with JWT auth', () => {
+  test('the URL is public (NONE) and the handler gets the verification settings', () => {
+    const { template } = build({ auth: jwt, models });
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          JWT_ISSUER: 'https://id.example.com/',
+          JWT_AUDIENCE: 'chat-api',
+          JWT_JWKS_URI: 'https://id.example.com/.well-known/jwks.json',
+          JWT_ALGORITHMS: 'RS256',
+          JWT_REQUIRED_CLAIMS: 'email,username',
+          JWT_CLOCK_SKEW_SECONDS: '30',
+          HISTORY_TURNS: '10',
+        }),
+      },
+    });
+  });
+
+  test('a Cognito pool: issuer and JWKS of the pool, the app client as audience, the token use', () => {
+    const stack = testStack();
+    const pool = new cognito.UserPool(stack, 'Pool');
+    const client = pool.addClient('Client');
+    const { template } = build({ auth: ChatAuth.cognito(pool, client, { tokenUse: CognitoTokenUse.ID }), models }, stack);
+    const env = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(JSON.stringify(env.JWT_ISSUER)).toContain('https://cognito-idp.us-east-1.');
+    expect(JSON.stringify(env.JWT_ISSUER)).toContain(stack.getLogicalId(pool.node.defaultChild as cognito.CfnUserPool));
+    expect(env.JWT_AUDIENCE).toEqual({ Ref: stack.getLogicalId(client.node.defaultChild as cognito.CfnUserPoolClient) });
+    expect(env.JWT_COGNITO_TOKEN_USE).toBe('id');
+  });
+
+  test('creates a history table; the role gets exactly the read, append and delete actions on it', () => {
+    const { template } = build({ auth: jwt, models });
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+    const dynamo = statements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:UpdateItem',
+    ]);
+  });
+
+  test('uses the history table given', () => {
+    const stack = testStack();
+    const history = new ChatHistoryTable(stack, 'Chats');
+    const { template } = build({ auth: jwt, models, history }, stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HISTORY_TABLE_NAME: { Ref: stack.getLogicalId(history.table.node.defaultChild as never) } }) },
+    });
+  });
+
+  test('CORS allows GET, POST and DELETE with the token headers', () => {
+    const { template } = build({ auth: jwt, models, cors: { allowedOrigins: ['https://chat.example.com'] } });
+    template.hasResourceProperties('AWS::Lambda::Url', { Cors: Match.objectLike({ AllowMethods: ['GET', 'POST', 'DELETE'], AllowHeaders: Match.arrayWith(['authorization', 'id_token']) }) });
+  });
+
+  test('with an agent, the only Bedrock permission is InvokeAgent on exactly that alias', () => {
+    const { template } = build({ auth: jwt, agent: BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345') });
+    expect(bedrockStatements(template)).toEqual([{
+      Action: 'bedrock:InvokeAgent',
+      Effect: 'Allow',
+      Resource: 'arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345',
+    }]);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' }) } });
+  });
+
+  test('with models, the only Bedrock permission is ConverseStream on those models', () => {
+    const { template } = build({ auth: jwt, models });
+    expect(new Set(bedrockStatements(template).map((s) => s.Action))).toEqual(new Set(['bedrock:InvokeModelWithResponseStream']));
+  });
+
+  test.each([
+    ['HS256', { algorithms: ['HS256'] }, /never 'none' or HMAC/],
+    ['none', { algorithms: ['none'] }, /never 'none' or HMAC/],
+    ['an http issuer', { issuer: 'http://id.example.com/' }, /issuer must be an https URL/],
+    ['an empty audience', { audience: ' ' }, /audience must not be empty/],
+    ['a 10-minute clock skew', { clockSkew: Duration.minutes(10) }, /clockSkew must be at most 5 minutes/],
+  ])('rejects %s', (_what, override, message) => {
+    const auth = ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', ...override } as never);
+    expect(() => build({ auth, models })).toThrow(message);
+  });
+
+  test('an agent or history needs JWT auth; models and agent are exclusive', () => {
+    const agent = BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345');
+    expect(() => build({ agent })).toThrow(/an agent backend needs JWT auth/);
+    expect(() => build({ auth: jwt, agent, models })).toThrow(/either models or agent/);
+    const stack = testStack();
+    expect(() => build({ models, history: new ChatHistoryTable(stack, 'H') }, stack)).toThrow(/history needs JWT auth/);
+  });
+});
+
+describe('BedrockChatFunction with a knowledge base', () => {
+  test('may Retrieve only on its own knowledge base, and gets the retrieval settings', () => {
+    const stack = testStack();
+    const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');
+    const { template } = build({ models, knowledgeBase: kb, retrieval: { numberOfResults: 3, minScore: 0.5 } }, stack);
+    const retrieve = bedrockStatements(template).filter((s) => s.Action === 'bedrock:Retrieve');
+    expect(retrieve).toEqual([{ Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KBID123456' }]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KNOWLEDGE_BASE_ID: 'KBID123456', RETRIEVAL_RESULTS: '3', RETRIEVAL_MIN_SCORE: '0.5' }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+  });
+
+  test('rejects bad retrieval settings, and retrieval without a knowledge base', () => {
+    const stack = testStack();
+    const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');
+    expect(() => build({ models, knowledgeBase: kb, retrieval: { numberOfResults: 0 } }, stack)).toThrow(/numberOfResults must be a whole number from 1 to 100, got 0/);
+    expect(() => build({ models, retrieval: { minScore: 0.5 } })).toThrow(/retrieval needs a knowledgeBase/);
+    const other = testStack();
+    expect(() => build({ models, knowledgeBase: KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), retrieval: { minScore: 2 } }, other)).toThrow(/minScore must be between 0 and 1, got 2/);
+  });
+});
