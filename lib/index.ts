@@ -16,3 +16,4 @@ export * from './stages/chat-stage';
 export * from './stages/chat-stages';
 export * from './config/stage-config';
 export * from './lambda-bundles';
+export * from './stacks/chat-stack-settings';

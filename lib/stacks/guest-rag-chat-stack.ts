@@ -1,27 +1,16 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BedrockModel } from '../bedrock/bedrock-model';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { CognitoGuestPool } from '../constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../constructs/knowledge-base';
-import { RateLimitTable } from '../constructs/rate-limit-table';
+import { ChatStackSettings, modelsFromIds, sharedChatResources } from './chat-stack-settings';
 
-export interface GuestRagChatStackProps extends StackProps {
-  /** Model alias → model or inference profile id; the first is the default. */
-  readonly models: Record<string, string>;
+export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
   /** Passages retrieved per question. */
   readonly numberOfResults: number;
   /** Passages scoring below this are dropped; none left gives the fallback answer. */
   readonly minScore: number;
-  readonly removalPolicy: RemovalPolicy;
-  readonly logRetention: logs.RetentionDays;
-  readonly reservedConcurrency: number;
-  readonly requestsPerMinute: number;
-  readonly rateLimitFailOpen: boolean;
-  readonly corsAllowedOrigins: string[];
 }
 
 /**
@@ -38,20 +27,14 @@ export class GuestRagChatStack extends Stack {
     super(scope, id, props);
 
     this.knowledgeBase = new KnowledgeBase(this, 'Knowledge', { removalPolicy: props.removalPolicy, description: 'Company documents the guest chatbot answers from' });
-    const logKey = new kms.Key(this, 'LogKey', { description: 'Encrypts the chat function logs of this stack', enableKeyRotation: true, removalPolicy: props.removalPolicy });
-    const limits = new RateLimitTable(this, 'RateLimits', { removalPolicy: props.removalPolicy });
+    const { functionProps } = sharedChatResources(this, props);
 
     this.chat = new BedrockChatFunction(this, 'Chat', {
+      ...functionProps,
       auth: ChatAuth.iam(),
-      models: Object.fromEntries(Object.entries(props.models).map(([alias, modelId]) => [alias, BedrockModel.fromId(modelId)])),
+      models: modelsFromIds(props.models),
       knowledgeBase: this.knowledgeBase,
       retrieval: { numberOfResults: props.numberOfResults, minScore: props.minScore },
-      rateLimit: { table: limits, requestsPerMinute: props.requestsPerMinute, failOpen: props.rateLimitFailOpen },
-      reservedConcurrency: props.reservedConcurrency,
-      logRetention: props.logRetention,
-      logEncryptionKey: logKey,
-      removalPolicy: props.removalPolicy,
-      cors: props.corsAllowedOrigins.length > 0 ? { allowedOrigins: props.corsAllowedOrigins } : undefined,
     });
 
     this.guests = new CognitoGuestPool(this, 'Guests');

@@ -1,14 +1,11 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BedrockAgentAlias } from '../bedrock/bedrock-agent';
-import { BedrockModel } from '../bedrock/bedrock-model';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatHistoryTable } from '../constructs/chat-history-table';
-import { RateLimitTable } from '../constructs/rate-limit-table';
+import { ChatStackSettings, modelsFromIds, sharedChatResources } from './chat-stack-settings';
 
 /** An issuer outside the stack whose tokens callers present. */
 export interface ExternalIssuer {
@@ -16,10 +13,8 @@ export interface ExternalIssuer {
   readonly audience: string;
 }
 
-export interface JwtChatStackProps extends StackProps {
-  /** Model alias → model or inference profile id; the first is the default. Ignored when `agent` is given. */
-  readonly models: Record<string, string>;
-  /** Answer with this Bedrock Agent alias instead of a model. */
+export interface JwtChatStackProps extends StackProps, ChatStackSettings {
+  /** Answer with this Bedrock Agent alias instead of the models. */
   readonly agent?: { readonly agentId: string; readonly agentAliasId: string };
   /** Verify tokens of this issuer; without it the stack creates a Cognito user pool and app client. */
   readonly externalIssuer?: ExternalIssuer;
@@ -27,12 +22,6 @@ export interface JwtChatStackProps extends StackProps {
   readonly requiredClaims: string[];
   /** Let people create their own accounts in the created user pool. */
   readonly selfSignUp: boolean;
-  readonly removalPolicy: RemovalPolicy;
-  readonly logRetention: logs.RetentionDays;
-  readonly reservedConcurrency: number;
-  readonly requestsPerMinute: number;
-  readonly rateLimitFailOpen: boolean;
-  readonly corsAllowedOrigins: string[];
 }
 
 /**
@@ -77,22 +66,16 @@ export class JwtChatStack extends Stack {
       auth = ChatAuth.cognito(this.userPool, this.userPoolClient, { requiredClaims: props.requiredClaims });
     }
 
-    const logKey = new kms.Key(this, 'LogKey', { description: 'Encrypts the chat function logs of this stack', enableKeyRotation: true, removalPolicy: props.removalPolicy });
-    const limits = new RateLimitTable(this, 'RateLimits', { removalPolicy: props.removalPolicy });
+    const { functionProps } = sharedChatResources(this, props);
     const history = new ChatHistoryTable(this, 'Chats', { removalPolicy: props.removalPolicy });
 
     this.chat = new BedrockChatFunction(this, 'Chat', {
+      ...functionProps,
       auth,
       ...(props.agent
         ? { agent: BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId) }
-        : { models: Object.fromEntries(Object.entries(props.models).map(([alias, modelId]) => [alias, BedrockModel.fromId(modelId)])) }),
+        : { models: modelsFromIds(props.models) }),
       history,
-      rateLimit: { table: limits, requestsPerMinute: props.requestsPerMinute, failOpen: props.rateLimitFailOpen },
-      reservedConcurrency: props.reservedConcurrency,
-      logRetention: props.logRetention,
-      logEncryptionKey: logKey,
-      removalPolicy: props.removalPolicy,
-      cors: props.corsAllowedOrigins.length > 0 ? { allowedOrigins: props.corsAllowedOrigins } : undefined,
     });
 
     new CfnOutput(this, 'ChatUrl', { value: this.chat.functionUrl.url, description: 'POST chat, GET chats, GET/DELETE chats/{id}; send Authorization: Bearer <token>' });

@@ -1,23 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BedrockModel } from '../bedrock/bedrock-model';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
-import { RateLimitTable } from '../constructs/rate-limit-table';
+import { ChatStackSettings, modelsFromIds, sharedChatResources } from './chat-stack-settings';
 
-export interface StreamingChatStackProps extends StackProps {
-  /** Model alias → model or inference profile id; the first is the default. */
-  readonly models: Record<string, string>;
-  readonly removalPolicy: RemovalPolicy;
-  readonly logRetention: logs.RetentionDays;
-  readonly reservedConcurrency: number;
-  readonly requestsPerMinute: number;
-  readonly rateLimitFailOpen: boolean;
-  /** Browser origins allowed to call the URL; empty for none. */
-  readonly corsAllowedOrigins: string[];
-}
+export interface StreamingChatStackProps extends StackProps, ChatStackSettings {}
 
 /**
  * The IAM-authenticated streaming chat of one stage: a rate-limit table and a chat function
@@ -29,23 +16,12 @@ export class StreamingChatStack extends Stack {
   constructor(scope: Construct, id: string, props: StreamingChatStackProps) {
     super(scope, id, props);
 
-    const logKey = new kms.Key(this, 'LogKey', {
-      description: 'Encrypts the chat function logs of this stack',
-      enableKeyRotation: true,
-      removalPolicy: props.removalPolicy,
-    });
-    const limits = new RateLimitTable(this, 'RateLimits', { removalPolicy: props.removalPolicy });
-
+    const { limits, functionProps } = sharedChatResources(this, props);
     this.chat = new BedrockChatFunction(this, 'Chat', {
+      ...functionProps,
       auth: ChatAuth.iam(),
-      models: Object.fromEntries(Object.entries(props.models).map(([alias, id]) => [alias, BedrockModel.fromId(id)])),
-      rateLimit: { table: limits, requestsPerMinute: props.requestsPerMinute, failOpen: props.rateLimitFailOpen },
-      reservedConcurrency: props.reservedConcurrency,
-      logRetention: props.logRetention,
-      logEncryptionKey: logKey,
-      removalPolicy: props.removalPolicy,
+      models: modelsFromIds(props.models),
       timeout: Duration.seconds(60),
-      cors: props.corsAllowedOrigins.length > 0 ? { allowedOrigins: props.corsAllowedOrigins } : undefined,
     });
 
     new CfnOutput(this, 'FunctionUrl', { value: this.chat.functionUrl.url, description: 'POST chat requests here, signed with SigV4 (service lambda)' });

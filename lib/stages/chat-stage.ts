@@ -1,6 +1,7 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
+import { ChatStackSettings } from '../stacks/chat-stack-settings';
 import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
 import { JwtChatStack } from '../stacks/jwt-chat-stack';
 import { StreamingChatStack } from '../stacks/streaming-chat-stack';
@@ -18,8 +19,7 @@ export class ChatStage extends Stage {
   constructor(scope: Construct, id: string, props: ChatStageProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region } });
-    this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
-      description: `IAM-authenticated streaming Bedrock chat (${config.name})`,
+    const settings: ChatStackSettings = {
       models: config.models,
       removalPolicy: config.removalPolicy,
       logRetention: config.logRetention,
@@ -27,33 +27,25 @@ export class ChatStage extends Stage {
       requestsPerMinute: config.requestsPerMinute,
       rateLimitFailOpen: config.rateLimitFailOpen,
       corsAllowedOrigins: config.corsAllowedOrigins,
+    };
+    this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
+      ...settings,
+      description: `IAM-authenticated streaming Bedrock chat (${config.name})`,
     });
     const jwt = config.jwtChat;
     this.jwtChat = new JwtChatStack(this, 'JwtChat', {
+      ...settings,
       description: `JWT-authenticated Bedrock chat with history (${config.name})`,
-      models: config.models,
       agent: jwt.agent,
       externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
       requiredClaims: jwt.requiredClaims,
       selfSignUp: jwt.selfSignUp,
-      removalPolicy: config.removalPolicy,
-      logRetention: config.logRetention,
-      reservedConcurrency: config.reservedConcurrency,
-      requestsPerMinute: config.requestsPerMinute,
-      rateLimitFailOpen: config.rateLimitFailOpen,
-      corsAllowedOrigins: config.corsAllowedOrigins,
     });
     this.guestRag = new GuestRagChatStack(this, 'GuestRagChat', {
+      ...settings,
       description: `Guest RAG chatbot over the company's documents (${config.name})`,
-      models: config.models,
       numberOfResults: config.guestRag.numberOfResults,
       minScore: config.guestRag.minScore,
-      removalPolicy: config.removalPolicy,
-      logRetention: config.logRetention,
-      reservedConcurrency: config.reservedConcurrency,
-      requestsPerMinute: config.requestsPerMinute,
-      rateLimitFailOpen: config.rateLimitFailOpen,
-      corsAllowedOrigins: config.corsAllowedOrigins,
     });
   }
 }

@@ -1,0 +1,52 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BedrockModel } from '../bedrock/bedrock-model';
+import { BedrockChatFunctionProps } from '../constructs/bedrock-chat-function';
+import { RateLimitTable } from '../constructs/rate-limit-table';
+
+/** What every chat stack of a stage shares, taken from the stage configuration. */
+export interface ChatStackSettings {
+  /** Model alias → model or inference profile id; the first is the default. */
+  readonly models: Record<string, string>;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly reservedConcurrency: number;
+  readonly requestsPerMinute: number;
+  readonly rateLimitFailOpen: boolean;
+  /** Browser origins allowed to call the URL; empty for none. */
+  readonly corsAllowedOrigins: string[];
+}
+
+/** The parts of `BedrockChatFunctionProps` every stack sets the same way. */
+export type SharedChatFunctionProps = Pick<BedrockChatFunctionProps, 'rateLimit' | 'reservedConcurrency' | 'logRetention' | 'logEncryptionKey' | 'removalPolicy' | 'cors'>;
+
+/**
+ * Creates a stack's shared chat resources (a log key and a rate-limit table, ids `LogKey` and
+ * `RateLimits`) and returns the function props they and the settings imply.
+ */
+export function sharedChatResources(scope: Construct, settings: ChatStackSettings): { limits: RateLimitTable; functionProps: SharedChatFunctionProps } {
+  const logKey = new kms.Key(scope, 'LogKey', {
+    description: 'Encrypts the chat function logs of this stack',
+    enableKeyRotation: true,
+    removalPolicy: settings.removalPolicy,
+  });
+  const limits = new RateLimitTable(scope, 'RateLimits', { removalPolicy: settings.removalPolicy });
+  return {
+    limits,
+    functionProps: {
+      rateLimit: { table: limits, requestsPerMinute: settings.requestsPerMinute, failOpen: settings.rateLimitFailOpen },
+      reservedConcurrency: settings.reservedConcurrency,
+      logRetention: settings.logRetention,
+      logEncryptionKey: logKey,
+      removalPolicy: settings.removalPolicy,
+      cors: settings.corsAllowedOrigins.length > 0 ? { allowedOrigins: settings.corsAllowedOrigins } : undefined,
+    },
+  };
+}
+
+/** Configured model ids as `BedrockModel`s (profile or foundation model, by prefix). */
+export function modelsFromIds(ids: Record<string, string>): Record<string, BedrockModel> {
+  return Object.fromEntries(Object.entries(ids).map(([alias, id]) => [alias, BedrockModel.fromId(id)]));
+}

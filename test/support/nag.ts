@@ -1,0 +1,59 @@
+/**
+ * cdk-nag acknowledgement checks shared by the app-level and construct-level nag tests: every
+ * acknowledgement is recorded, the app is synthesized once with them unapplied, and each must cover
+ * exactly one real finding on one resource while every finding is covered by exactly one.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+
+export interface Finding { readonly ruleName: string; readonly constructPath: string }
+export interface Acknowledgement { readonly path: string; readonly id: string; readonly reason: string }
+
+/** Synthesizes with acknowledgements recorded but not applied; returns what cdk-nag reports. */
+export function findingsWithoutAcknowledgements<T extends { app: App }>(build: () => T): T & { findings: Finding[]; acknowledgements: Acknowledgement[] } {
+  const acknowledgements: Acknowledgement[] = [];
+  const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules) {
+    const scope = (this as unknown as { scope: { node: { path: string } } }).scope;
+    for (const rule of rules) acknowledgements.push({ path: scope.node.path, id: rule.id, reason: rule.reason });
+  });
+  try {
+    const built = build();
+    expect(() => built.app.synth()).toThrow(/A copy of this report can be found in/);
+    const report = JSON.parse(readFileSync(path.join(built.app.outdir, 'validation-report.json'), 'utf8'));
+    const findings: Finding[] = report.pluginReports.flatMap((plugin: { violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }) =>
+      plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ ruleName: v.ruleName, constructPath: c.constructPath }))));
+    return { ...built, findings, acknowledgements };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/**
+ * Registers the acknowledgement tests: the list is exactly `expected` ([construct path, finding id]
+ * pairs), each covers exactly one real finding, every finding is covered once, and each reason is specific.
+ */
+export function describeAcknowledgements<T extends { app: App }>(build: () => T, expected: (built: T) => string[][]): void {
+  describe('acknowledgements', () => {
+    let result: ReturnType<typeof findingsWithoutAcknowledgements<T>>;
+    beforeAll(() => { result = findingsWithoutAcknowledgements(build); });
+
+    test('are exactly the reviewed list', () => {
+      expect(result.acknowledgements.map((a) => [a.path, a.id]).sort()).toEqual([...expected(result)].sort());
+    });
+
+    test('each covers exactly one real finding on one resource, and every finding is covered by one', () => {
+      const covering = (f: Finding) => result.acknowledgements.filter((a) => a.id === f.ruleName && (f.constructPath === a.path || f.constructPath.startsWith(`${a.path}/`)));
+      expect(result.findings.length).toBeGreaterThan(0);
+      for (const finding of result.findings) expect({ finding, covered: covering(finding).length }).toEqual({ finding, covered: 1 });
+      for (const ack of result.acknowledgements) {
+        const covered = result.findings.filter((f) => covering(f).includes(ack));
+        expect({ ack: [ack.path, ack.id], findings: covered.length }).toEqual({ ack: [ack.path, ack.id], findings: 1 });
+      }
+    });
+
+    test('each gives a specific reason', () => {
+      for (const ack of result.acknowledgements) expect(ack.reason.length).toBeGreaterThan(80);
+    });
+  });
+}
