@@ -11,102 +11,64 @@
  */
 import { identifyCaller } from './auth/caller-identity';
 import { streamAnswer, type ConverseStreamClient } from './bedrock/converse-stream';
+import type { ModelTarget } from './bedrock/errors';
 import type { ChatConfig } from './config';
-import { ChatResponse } from './http/chat-response';
-import { ChatError, internalError } from './http/errors';
-import { assertPost, readJsonBody, wantsEventStream, type FunctionUrlEvent, type InvocationContext } from './http/event';
-import type { ResponseStream } from './http/response-stream';
-import { ClientDisconnectedError, deadlineSignal, failureFields } from './invocation';
+import { assertPost, readJsonBody } from './http/event';
+import { createInvocationHandler, deadlineSignal, type Invocation, type InvocationOptions, type StreamHandler } from './invocation';
 import { enforceRateLimit, type UpdateItemClient } from './limits/rate-limiter';
-import { createLogger, type LogFields, type LogSink, type LogValue } from './log';
 import { codePointLength } from './prompt/sanitise';
-import { validateChatRequest } from './prompt/validate';
+import { validateChatRequest, type ChatRequest } from './prompt/validate';
 
-export interface ChatDependencies {
+export interface ChatDependencies extends InvocationOptions {
   readonly config: ChatConfig;
   readonly bedrock: ConverseStreamClient;
   readonly dynamo: UpdateItemClient;
-  /** Default `console`. */
-  readonly logSink?: LogSink;
-  /** Default `Date.now`. */
-  readonly now?: () => number;
 }
 
-export type StreamHandler = (event: FunctionUrlEvent, responseStream: ResponseStream, context: InvocationContext) => Promise<void>;
-
-export { ClientDisconnectedError, DEADLINE_SAFETY_MARGIN_MS } from './invocation';
+export { ClientDisconnectedError, DEADLINE_SAFETY_MARGIN_MS, type StreamHandler } from './invocation';
 
 export function createStreamHandler(deps: ChatDependencies): StreamHandler {
-  const { config, bedrock, dynamo } = deps;
-  const now = deps.now ?? Date.now;
+  const { config, bedrock } = deps;
 
-  return async function streamHandler(event, responseStream, context) {
-    const startedAt = now();
-    const log = createLogger(context.awsRequestId, deps.logSink);
-    const response = new ChatResponse(responseStream, wantsEventStream(event) ? 'sse' : 'text', {
-      'x-request-id': context.awsRequestId,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    // Facts for the one summary line; never message text, headers or identity details.
-    const facts: Record<string, LogValue> = { format: response.format };
+  return createInvocationHandler('text', deps, async (invocation) => {
+    const { context, response, facts, disconnected, now, startedAt } = invocation;
+    const { request, target } = await admitChatRequest(invocation, deps);
 
-    // On Lambda today the response stream emits nothing when the client disconnects (the invocation runs
-    // on, aws-lambda-nodejs-runtime-interface-client issue #145): the deadline and maxTokens bound the work.
-    // These listeners stop generation on a runtime or server that does tear the stream down, and keep a
-    // late stream error from becoming an uncaught exception.
-    const disconnected = new AbortController();
-    const onGone = (): void => {
-      if (!responseStream.writableEnded) disconnected.abort(new ClientDisconnectedError('The response stream closed before the answer ended'));
-    };
-    responseStream.on('close', onGone);
-    responseStream.on('error', onGone);
-
-    let outcome = 'ok';
-    let failure: unknown;
+    const deadline = deadlineSignal(context);
     try {
-      assertPost(event);
-      const caller = identifyCaller(event);
-      facts.callerKind = caller.kind;
-      const limit = await enforceRateLimit(dynamo, config.rateLimit, caller, log, now());
-      Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
-
-      const request = validateChatRequest(readJsonBody(event), config);
-      const target = { alias: request.modelAlias, modelId: config.models.get(request.modelAlias)!, region: config.region };
-      Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
-
-      const deadline = deadlineSignal(context);
-      try {
-        const result = await streamAnswer(
-          bedrock,
-          { target, systemPrompt: config.systemPrompt, history: request.history, message: request.message, maxTokens: config.maxTokens },
-          (text) => {
-            facts.timeToFirstTokenMs ??= now() - startedAt;
-            response.text(text);
-          },
-          AbortSignal.any([disconnected.signal, deadline.signal]),
-        );
-        Object.assign(facts, { stopReason: result.stopReason, ...result.usage });
-        response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
-      } finally {
-        deadline.clear();
-      }
-    } catch (error) {
-      failure = error;
-      if (error instanceof ClientDisconnectedError) {
-        outcome = 'client_disconnected';
-        response.abandon();
-      } else {
-        const chatError = error instanceof ChatError ? error : internalError(error);
-        outcome = chatError.code;
-        facts.midStream = response.committed;
-        response.fail(chatError);
-      }
+      const result = await streamAnswer(
+        bedrock,
+        { target, systemPrompt: config.systemPrompt, history: request.history, message: request.message, maxTokens: config.maxTokens },
+        (text) => {
+          facts.timeToFirstTokenMs ??= now() - startedAt;
+          response.text(text);
+        },
+        AbortSignal.any([disconnected, deadline.signal]),
+      );
+      Object.assign(facts, { stopReason: result.stopReason, ...result.usage });
+      response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
     } finally {
-      responseStream.off('close', onGone);
-      const fields: LogFields = { ...facts, outcome, status: response.status, latencyMs: now() - startedAt, ...failureFields(failure) };
-      if ((response.status ?? 0) >= 500 || facts.midStream === true) log.error('chat_request', fields);
-      else log.info('chat_request', fields);
+      deadline.clear();
     }
-  };
+  });
+}
+
+/**
+ * The steps before the answer, in the order explained above (rag-handler.ts takes the same): POST only,
+ * the caller identified and counted against the rate limit, then the body validated and its model chosen.
+ */
+export async function admitChatRequest(
+  { event, log, facts, now }: Invocation,
+  { config, dynamo }: Pick<ChatDependencies, 'config' | 'dynamo'>,
+): Promise<{ request: ChatRequest; target: ModelTarget }> {
+  assertPost(event);
+  const caller = identifyCaller(event);
+  facts.callerKind = caller.kind;
+  const limit = await enforceRateLimit(dynamo, config.rateLimit, caller, log, now());
+  Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
+
+  const request = validateChatRequest(readJsonBody(event), config);
+  const target = { alias: request.modelAlias, modelId: config.models.get(request.modelAlias)!, region: config.region };
+  Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
+  return { request, target };
 }

@@ -19,32 +19,21 @@
  * - The summary log line adds retrieval facts (passages retrieved and kept, top score, retrieval latency,
  *   fallback), never passage text, the question or the answer.
  */
-import { identifyCaller } from './auth/caller-identity';
 import { streamAnswer, type ConverseStreamClient, type TokenUsage } from './bedrock/converse-stream';
 import { answerSources, relevantPassages, retrievePassages, type AnswerSource, type RetrievedPassage, type RetrieveClient } from './bedrock/retrieve';
-import { ChatResponse } from './http/chat-response';
-import { ChatError, internalError } from './http/errors';
-import { assertPost, readJsonBody, wantsEventStream } from './http/event';
+import { admitChatRequest } from './handler';
 import type { DoneEvent } from './http/sse';
-import type { StreamHandler } from './handler';
-import { ClientDisconnectedError, deadlineSignal, failureFields } from './invocation';
-import { enforceRateLimit, type UpdateItemClient } from './limits/rate-limiter';
-import { createLogger, type LogFields, type LogSink, type LogValue } from './log';
+import { createInvocationHandler, deadlineSignal, type InvocationOptions, type StreamHandler } from './invocation';
+import type { UpdateItemClient } from './limits/rate-limiter';
 import { buildContextTurn } from './prompt/rag-prompt';
-import { codePointLength } from './prompt/sanitise';
-import { validateChatRequest } from './prompt/validate';
 import type { RagChatConfig } from './rag-config';
 
-export interface RagChatDependencies {
+export interface RagChatDependencies extends InvocationOptions {
   readonly config: RagChatConfig;
   readonly bedrock: ConverseStreamClient;
   /** Bedrock Agent Runtime (`Retrieve` only). */
   readonly agentRuntime: RetrieveClient;
   readonly dynamo: UpdateItemClient;
-  /** Default `console`. */
-  readonly logSink?: LogSink;
-  /** Default `Date.now`. */
-  readonly now?: () => number;
 }
 
 /** The SSE `done` event of the RAG mode. */
@@ -61,118 +50,72 @@ export const NO_RELEVANT_CONTEXT = 'no_relevant_context';
 const NO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 
 export function createRagStreamHandler(deps: RagChatDependencies): StreamHandler {
-  const { config, bedrock, agentRuntime, dynamo } = deps;
+  const { config, bedrock, agentRuntime } = deps;
   const { retrieval } = config;
-  const now = deps.now ?? Date.now;
 
-  return async function ragStreamHandler(event, responseStream, context) {
-    const startedAt = now();
-    const log = createLogger(context.awsRequestId, deps.logSink);
-    const response = new ChatResponse(responseStream, wantsEventStream(event) ? 'sse' : 'text', {
-      'x-request-id': context.awsRequestId,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    // Facts for the one summary line; never message, passage or answer text, headers or identity details.
-    const facts: Record<string, LogValue> = { format: response.format };
+  return createInvocationHandler('text', deps, async (invocation) => {
+    const { context, response, facts, disconnected, now, startedAt } = invocation;
+    const { request, target } = await admitChatRequest(invocation, deps);
 
-    // See handler.ts: Lambda emits nothing when the client leaves; a runtime or server that does is honoured.
-    const disconnected = new AbortController();
-    const onGone = (): void => {
-      if (!responseStream.writableEnded) disconnected.abort(new ClientDisconnectedError('The response stream closed before the answer ended'));
-    };
-    responseStream.on('close', onGone);
-    responseStream.on('error', onGone);
-
-    let outcome = 'ok';
-    let failure: unknown;
+    const deadline = deadlineSignal(context);
+    const signal = AbortSignal.any([disconnected, deadline.signal]);
     try {
-      assertPost(event);
-      const caller = identifyCaller(event);
-      facts.callerKind = caller.kind;
-      const limit = await enforceRateLimit(dynamo, config.rateLimit, caller, log, now());
-      Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
-
-      const request = validateChatRequest(readJsonBody(event), config);
-      const target = { alias: request.modelAlias, modelId: config.models.get(request.modelAlias)!, region: config.region };
-      Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
-
-      const deadline = deadlineSignal(context);
-      const signal = AbortSignal.any([disconnected.signal, deadline.signal]);
+      const retrievalStartedAt = now();
+      let retrieved: RetrievedPassage[];
       try {
-        const retrievalStartedAt = now();
-        let retrieved: RetrievedPassage[];
-        try {
-          retrieved = await retrievePassages(
-            agentRuntime,
-            { knowledgeBaseId: retrieval.knowledgeBaseId, region: config.region, query: request.message, numberOfResults: retrieval.numberOfResults },
-            signal,
-          );
-        } finally {
-          facts.retrievalLatencyMs = now() - retrievalStartedAt;
-        }
-        const passages = relevantPassages(retrieved, retrieval.minScore);
-        Object.assign(facts, { retrievedPassages: retrieved.length, keptPassages: passages.length, topScore: retrieved[0]?.score });
-
-        if (passages.length === 0) {
-          facts.fallback = true;
-          response.text(retrieval.fallbackAnswer);
-          const done: RagDoneEvent = { stopReason: NO_RELEVANT_CONTEXT, usage: NO_USAGE, model: target.alias, sources: [], fallback: true };
-          response.done(done);
-        } else {
-          // The answer's start, kept only while the answer could still be the fallback answer.
-          const fallbackAnswer = retrieval.fallbackAnswer.trim();
-          let head = '';
-          let couldBeFallback = true;
-          const result = await streamAnswer(
-            bedrock,
-            {
-              target,
-              systemPrompt: config.systemPrompt,
-              history: request.history,
-              message: buildContextTurn(passages, request.message),
-              maxTokens: config.maxTokens,
-            },
-            (text) => {
-              facts.timeToFirstTokenMs ??= now() - startedAt;
-              if (couldBeFallback) {
-                head += text;
-                couldBeFallback = head.trim().length <= fallbackAnswer.length;
-              }
-              response.text(text);
-            },
-            signal,
-          );
-          const fallback = couldBeFallback && head.trim() === fallbackAnswer;
-          Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage });
-          const done: RagDoneEvent = {
-            stopReason: result.stopReason,
-            usage: result.usage,
-            model: target.alias,
-            sources: fallback ? [] : answerSources(passages),
-            fallback,
-          };
-          response.done(done);
-        }
+        retrieved = await retrievePassages(
+          agentRuntime,
+          { knowledgeBaseId: retrieval.knowledgeBaseId, region: config.region, query: request.message, numberOfResults: retrieval.numberOfResults },
+          signal,
+        );
       } finally {
-        deadline.clear();
+        facts.retrievalLatencyMs = now() - retrievalStartedAt;
       }
-    } catch (error) {
-      failure = error;
-      if (error instanceof ClientDisconnectedError) {
-        outcome = 'client_disconnected';
-        response.abandon();
+      const passages = relevantPassages(retrieved, retrieval.minScore);
+      Object.assign(facts, { retrievedPassages: retrieved.length, keptPassages: passages.length, topScore: retrieved[0]?.score });
+
+      if (passages.length === 0) {
+        facts.fallback = true;
+        response.text(retrieval.fallbackAnswer);
+        const done: RagDoneEvent = { stopReason: NO_RELEVANT_CONTEXT, usage: NO_USAGE, model: target.alias, sources: [], fallback: true };
+        response.done(done);
       } else {
-        const chatError = error instanceof ChatError ? error : internalError(error);
-        outcome = chatError.code;
-        facts.midStream = response.committed;
-        response.fail(chatError);
+        // The answer's start, kept only while the answer could still be the fallback answer.
+        const fallbackAnswer = retrieval.fallbackAnswer.trim();
+        let head = '';
+        let couldBeFallback = true;
+        const result = await streamAnswer(
+          bedrock,
+          {
+            target,
+            systemPrompt: config.systemPrompt,
+            history: request.history,
+            message: buildContextTurn(passages, request.message),
+            maxTokens: config.maxTokens,
+          },
+          (text) => {
+            facts.timeToFirstTokenMs ??= now() - startedAt;
+            if (couldBeFallback) {
+              head += text;
+              couldBeFallback = head.trim().length <= fallbackAnswer.length;
+            }
+            response.text(text);
+          },
+          signal,
+        );
+        const fallback = couldBeFallback && head.trim() === fallbackAnswer;
+        Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage });
+        const done: RagDoneEvent = {
+          stopReason: result.stopReason,
+          usage: result.usage,
+          model: target.alias,
+          sources: fallback ? [] : answerSources(passages),
+          fallback,
+        };
+        response.done(done);
       }
     } finally {
-      responseStream.off('close', onGone);
-      const fields: LogFields = { ...facts, outcome, status: response.status, latencyMs: now() - startedAt, ...failureFields(failure) };
-      if ((response.status ?? 0) >= 500 || facts.midStream === true) log.error('chat_request', fields);
-      else log.info('chat_request', fields);
+      deadline.clear();
     }
-  };
+  });
 }
