@@ -1,0 +1,30 @@
+/**
+ * The Bedrock Agent Runtime clients: one per operation, because `Retrieve` and `InvokeAgent` wait for
+ * their upstream very differently. Neither opens a connection until its first call; the endpoint comes
+ * from the SDK's own `AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME` variable (local runs and tests).
+ */
+import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
+
+/** For `Retrieve` (the RAG mode). */
+export function retrieveClient(region: string): BedrockAgentRuntimeClient {
+  return new BedrockAgentRuntimeClient({
+    region,
+    // Retrieve usually answers in well under a second; one retry, and a 10 s idle timeout on the HTTP/2
+    // connection, so a slow knowledge base turns into a prompt error instead of eating the model's time.
+    // The handler's deadline bounds the call as a whole.
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: 10_000, sessionTimeout: 10_000, disableConcurrentStreams: true },
+  });
+}
+
+/** For `InvokeAgent` (the JWT agent mode). */
+export function invokeAgentClient(region: string): BedrockAgentRuntimeClient {
+  return new BedrockAgentRuntimeClient({
+    region,
+    // One retry, before the first event only (as for ConverseStream, clients/bedrock-runtime.ts). requestTimeout
+    // is an idle timeout: an agent may think for a while between chunks (tools, knowledge bases); the
+    // deadline bounds the call.
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: 60_000, sessionTimeout: 30_000, disableConcurrentStreams: true },
+  });
+}
