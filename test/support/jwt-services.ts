@@ -5,17 +5,13 @@
  * and history tables), the Bedrock emulator, and the Function-URL-like server in front (auth NONE: no
  * authorizer in the events).
  */
-import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../lambdas/local/bedrock-emulator';
-import { createHistoryTable, createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
-import { startFunctionUrlServer, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
+import { createHistoryTable, createRateLimitTable } from '../../lambdas/local/dynamo';
+import type { FunctionUrlServer } from '../../lambdas/local/function-url-server';
 import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../lambdas/local/jwt-issuer';
-import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
 import { startDynamoRecorder, type DynamoRecorder } from './dynamo-recorder';
-import { FAKE_CREDENTIALS } from './events';
-import { BASE_ENV, postChat, setEnv, TEST_MODELS, TEST_REGION, type ChatHttpResponse } from './local-services';
-
-type EntryModule = typeof import('../../lambdas/chat/entry/jwt-model');
+import { BASE_ENV, loadEntry, postChat, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, type ChatHttpResponse } from './local-services';
 
 export const TEST_AGENT = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' };
 
@@ -66,48 +62,43 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
   const restoreBaseEnv = setEnv(BASE_ENV);
   const issuer = await startLocalJwtIssuer();
   const emulator = await startBedrockEmulator({ port: 0, ...options.emulator });
-  const dynalite: Dynalite = await startDynalite({ port: 0 });
+  const dynalite = await startLocalDynamo();
+  const { admin } = dynalite;
   const dynamo = await startDynamoRecorder(dynalite.url);
-  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
   const suffix = `${process.pid}-${++counter}`;
   const tables = { rateLimit: `chat-rate-limits-${suffix}`, history: `chat-history-${suffix}` };
   await createRateLimitTable(admin, tables.rateLimit);
   await createHistoryTable(admin, tables.history);
 
-  installAwsLambdaGlobal();
-  const restoreEnv = setEnv({
-    ...BASE_ENV,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
-    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
-    CHAT_MODELS: backend === 'model' ? JSON.stringify(TEST_MODELS) : undefined,
-    AGENT_ID: backend === 'agent' ? TEST_AGENT.agentId : undefined,
-    AGENT_ALIAS_ID: backend === 'agent' ? TEST_AGENT.agentAliasId : undefined,
-    CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
-    RATE_LIMIT_TABLE_NAME: tables.rateLimit,
-    RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
-    RATE_LIMIT_FAIL_OPEN: 'false',
-    HISTORY_TABLE_NAME: tables.history,
-    HISTORY_TURNS: String(options.historyTurns ?? 10),
-    JWT_ISSUER: issuer.issuer,
-    JWT_AUDIENCE: issuer.audience,
-    JWT_JWKS_URI: options.jwksUri ?? issuer.jwksUri,
-    JWT_ALGORITHMS: 'RS256,ES256',
-    JWT_REQUIRED_CLAIMS: (options.requiredClaims ?? []).join(','),
-    JWT_CLOCK_SKEW_SECONDS: '30',
-    JWT_COGNITO_TOKEN_USE: options.cognitoTokenUse,
-  });
-  let entry: EntryModule | undefined;
+  let loaded: ReturnType<typeof loadEntry<'jwt-model' | 'jwt-agent'>>;
   try {
-    jest.isolateModules(() => {
-      entry = require(backend === 'model' ? '../../lambdas/chat/entry/jwt-model' : '../../lambdas/chat/entry/jwt-agent') as EntryModule;
+    loaded = loadEntry(backend === 'model' ? 'jwt-model' : 'jwt-agent', {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+      AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
+      CHAT_MODELS: backend === 'model' ? JSON.stringify(TEST_MODELS) : undefined,
+      AGENT_ID: backend === 'agent' ? TEST_AGENT.agentId : undefined,
+      AGENT_ALIAS_ID: backend === 'agent' ? TEST_AGENT.agentAliasId : undefined,
+      CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
+      RATE_LIMIT_TABLE_NAME: tables.rateLimit,
+      RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
+      RATE_LIMIT_FAIL_OPEN: 'false',
+      HISTORY_TABLE_NAME: tables.history,
+      HISTORY_TURNS: String(options.historyTurns ?? 10),
+      JWT_ISSUER: issuer.issuer,
+      JWT_AUDIENCE: issuer.audience,
+      JWT_JWKS_URI: options.jwksUri ?? issuer.jwksUri,
+      JWT_ALGORITHMS: 'RS256,ES256',
+      JWT_REQUIRED_CLAIMS: (options.requiredClaims ?? []).join(','),
+      JWT_CLOCK_SKEW_SECONDS: '30',
+      JWT_COGNITO_TOKEN_USE: options.cognitoTokenUse,
     });
   } catch (error) {
-    restoreEnv();
     restoreBaseEnv();
     throw error;
   }
-  const server = await startFunctionUrlServer({ handler: entry!.handler, port: 0, identity: null, timeoutMs: options.timeoutMs ?? 30_000 });
+  const { entry, restoreEnv } = loaded;
+  const server = await serveHandler(entry.handler, { identity: null, timeoutMs: options.timeoutMs });
 
   return {
     url: server.url,
@@ -142,7 +133,6 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
       await server.close();
       await emulator.close();
       await dynamo.close();
-      admin.destroy();
       await dynalite.close();
       await issuer.close();
       restoreEnv();

@@ -9,12 +9,19 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../lambdas/local/bedrock-emulator';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import { createRateLimitTable, startDynalite } from '../../lambdas/local/dynamo';
 import { startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
 import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
 import { FAKE_CREDENTIALS } from './events';
 
-type EntryModule = typeof import('../../lambdas/chat/entry/iam-stream');
+/** The Lambda entry modules (lambdas/chat/entry/), by file name. */
+interface EntryModules {
+  'iam-stream': typeof import('../../lambdas/chat/entry/iam-stream');
+  'iam-rag': typeof import('../../lambdas/chat/entry/iam-rag');
+  'jwt-model': typeof import('../../lambdas/chat/entry/jwt-model');
+  'jwt-agent': typeof import('../../lambdas/chat/entry/jwt-agent');
+}
+export type EntryName = keyof EntryModules;
 
 export const TEST_REGION = 'eu-west-1';
 export const TEST_MODELS = {
@@ -46,23 +53,61 @@ export function setEnv(values: Record<string, string | undefined>): () => void {
 }
 
 /**
- * Loads a fresh copy of the entry module (its module-scope config and clients) under `env`, with the
- * `awslambda` global installed as in Lambda. The variables stay set: the SDK resolves endpoints and
- * credentials lazily, at the first call.
+ * Loads a fresh copy of the entry module `lambdas/chat/entry/<name>` (its module-scope config and clients)
+ * under `env`, with the `awslambda` global installed as in Lambda. The variables stay set: the SDK resolves
+ * endpoints and credentials lazily, at the first call.
  */
-export function loadEntry(env: Record<string, string | undefined>): { entry: EntryModule; restoreEnv: () => void } {
+export function loadEntry<N extends EntryName>(name: N, env: Record<string, string | undefined>): { entry: EntryModules[N]; restoreEnv: () => void } {
   installAwsLambdaGlobal();
   const restoreEnv = setEnv({ ...BASE_ENV, ...env });
-  let entry: EntryModule | undefined;
+  let entry: EntryModules[N] | undefined;
   try {
     jest.isolateModules(() => {
-      entry = require('../../lambdas/chat/entry/iam-stream') as EntryModule;
+      entry = require(`../../lambdas/chat/entry/${name}`) as EntryModules[N];
     });
   } catch (error) {
     restoreEnv();
     throw error;
   }
   return { entry: entry!, restoreEnv };
+}
+
+export interface LocalDynamo {
+  readonly url: string;
+  /** Talks to dynalite directly: for creating and inspecting tables. */
+  readonly admin: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** Embedded dynalite on a free port, and an admin client for it. */
+export async function startLocalDynamo(): Promise<LocalDynamo> {
+  const dynalite = await startDynalite({ port: 0 });
+  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
+  return {
+    url: dynalite.url,
+    admin,
+    close: async () => {
+      admin.destroy();
+      await dynalite.close();
+    },
+  };
+}
+
+export interface ServeOptions {
+  /** The Function URL's IAM caller; `null` for auth NONE. @default LOCAL_IAM_IDENTITY */
+  readonly identity?: FunctionUrlIamIdentity | null;
+  /** The function timeout. @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+/** An entry's `handler` behind the Function-URL-like server on a free port. */
+export function serveHandler(handler: unknown, options: ServeOptions): Promise<FunctionUrlServer> {
+  return startFunctionUrlServer({
+    handler,
+    port: 0,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.identity !== undefined ? { identity: options.identity } : {}),
+  });
 }
 
 /** A port nothing listens on (bound, then released). */
@@ -74,7 +119,7 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export interface ChatStackOptions {
+export interface ChatStackOptions extends ServeOptions {
   readonly requestsPerMinute?: number;
   readonly failOpen?: boolean;
   readonly maxTokens?: number;
@@ -82,9 +127,6 @@ export interface ChatStackOptions {
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
   /** Point DynamoDB here instead of starting dynalite (e.g. a closed port, for "DynamoDB is down"). */
   readonly dynamoEndpoint?: string;
-  readonly identity?: FunctionUrlIamIdentity | null;
-  /** The function timeout. @default 30_000 */
-  readonly timeoutMs?: number;
 }
 
 export interface ChatStack {
@@ -92,7 +134,7 @@ export interface ChatStack {
   readonly emulator: BedrockEmulator;
   readonly tableName: string;
   readonly server: FunctionUrlServer;
-  readonly entry: EntryModule;
+  readonly entry: EntryModules['iam-stream'];
   close(): Promise<void>;
 }
 
@@ -101,29 +143,22 @@ let tableCounter = 0;
 export async function startChatStack(options: ChatStackOptions = {}): Promise<ChatStack> {
   const restoreBaseEnv = setEnv(BASE_ENV);
   const emulator = await startBedrockEmulator({ port: 0, ...options.emulator });
-  let dynalite: Dynalite | undefined;
+  let dynamo: LocalDynamo | undefined;
   const tableName = `chat-rate-limits-${process.pid}-${++tableCounter}`;
   if (options.dynamoEndpoint === undefined) {
-    dynalite = await startDynalite({ port: 0 });
-    const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
-    await createRateLimitTable(admin, tableName);
-    admin.destroy();
+    dynamo = await startLocalDynamo();
+    await createRateLimitTable(dynamo.admin, tableName);
   }
-  const { entry, restoreEnv } = loadEntry({
+  const { entry, restoreEnv } = loadEntry('iam-stream', {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
-    AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint ?? dynalite!.url,
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint ?? dynamo!.url,
     CHAT_MODELS: JSON.stringify(options.models ?? TEST_MODELS),
     CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
     RATE_LIMIT_TABLE_NAME: tableName,
     RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
     RATE_LIMIT_FAIL_OPEN: String(options.failOpen ?? false),
   });
-  const server = await startFunctionUrlServer({
-    handler: entry.handler,
-    port: 0,
-    timeoutMs: options.timeoutMs ?? 30_000,
-    ...(options.identity !== undefined ? { identity: options.identity } : {}),
-  });
+  const server = await serveHandler(entry.handler, options);
   return {
     url: server.url,
     emulator,
@@ -133,7 +168,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     close: async () => {
       await server.close();
       await emulator.close();
-      await dynalite?.close();
+      await dynamo?.close();
       restoreEnv();
       restoreBaseEnv();
     },

@@ -4,21 +4,19 @@
  * sets, against embedded dynalite and the project's Bedrock emulator (Retrieve and ConverseStream on one port),
  * behind the Function-URL-like server. Built on local-services.ts (environment, HTTP helpers).
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { identifyCaller } from '../../lambdas/chat/auth/caller-identity';
 import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage } from '../../lambdas/local/bedrock-emulator';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
-import { LOCAL_IAM_IDENTITY, startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
-import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
-import { FAKE_CREDENTIALS } from './events';
-import { BASE_ENV, setEnv, TEST_MODELS, TEST_REGION } from './local-services';
+import { createRateLimitTable } from '../../lambdas/local/dynamo';
+import { LOCAL_IAM_IDENTITY, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
+import { BASE_ENV, loadEntry, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, type ServeOptions } from './local-services';
 
 type RagEntryModule = typeof import('../../lambdas/chat/entry/iam-rag');
 
 /** A well-formed knowledge base id (10 letters or digits). */
 export const TEST_KNOWLEDGE_BASE_ID = 'KBTEST0001';
 
-export interface RagStackOptions {
+export interface RagStackOptions extends ServeOptions {
   readonly requestsPerMinute?: number;
   readonly numberOfResults?: number;
   readonly minScore?: number;
@@ -29,9 +27,6 @@ export interface RagStackOptions {
   /** Retrieve results of {@link TEST_KNOWLEDGE_BASE_ID}; default the emulator's canned passages. */
   readonly passages?: readonly EmulatorPassage[];
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
-  readonly identity?: FunctionUrlIamIdentity | null;
-  /** The function timeout. @default 30_000 */
-  readonly timeoutMs?: number;
 }
 
 export interface RagStack {
@@ -45,22 +40,6 @@ export interface RagStack {
   close(): Promise<void>;
 }
 
-/** Loads a fresh copy of `entry/iam-rag` under `env` (see `loadEntry` in local-services.ts). */
-export function loadRagEntry(env: Record<string, string | undefined>): { entry: RagEntryModule; restoreEnv: () => void } {
-  installAwsLambdaGlobal();
-  const restoreEnv = setEnv({ ...BASE_ENV, ...env });
-  let entry: RagEntryModule | undefined;
-  try {
-    jest.isolateModules(() => {
-      entry = require('../../lambdas/chat/entry/iam-rag') as RagEntryModule;
-    });
-  } catch (error) {
-    restoreEnv();
-    throw error;
-  }
-  return { entry: entry!, restoreEnv };
-}
-
 let tableCounter = 0;
 
 export async function startRagChatStack(options: RagStackOptions = {}): Promise<RagStack> {
@@ -71,15 +50,14 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     ...(options.passages ? { passages: { [TEST_KNOWLEDGE_BASE_ID]: options.passages } } : {}),
     ...options.emulator,
   });
-  const dynalite: Dynalite = await startDynalite({ port: 0 });
+  const dynamo = await startLocalDynamo();
   const tableName = `rag-rate-limits-${process.pid}-${++tableCounter}`;
-  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
-  await createRateLimitTable(admin, tableName);
+  await createRateLimitTable(dynamo.admin, tableName);
 
-  const { entry, restoreEnv } = loadRagEntry({
+  const { entry, restoreEnv } = loadEntry('iam-rag', {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
-    AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     CHAT_MODELS: JSON.stringify(options.models ?? TEST_MODELS),
     CHAT_MAX_TOKENS: String(options.maxTokens ?? 1024),
     CHAT_SYSTEM_PROMPT: options.systemPrompt,
@@ -91,12 +69,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     RETRIEVAL_MIN_SCORE: String(options.minScore ?? 0.4),
     RETRIEVAL_FALLBACK_ANSWER: options.fallbackAnswer,
   });
-  const server = await startFunctionUrlServer({
-    handler: entry.handler,
-    port: 0,
-    timeoutMs: options.timeoutMs ?? 30_000,
-    ...(options.identity !== undefined ? { identity: options.identity } : {}),
-  });
+  const server = await serveHandler(entry.handler, options);
 
   return {
     url: server.url,
@@ -106,7 +79,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     tableName,
     countedRequests: async (identity = LOCAL_IAM_IDENTITY) => {
       const { keyHash } = identifyCaller({ requestContext: { authorizer: { iam: identity } } });
-      const { Items = [] } = await admin.send(
+      const { Items = [] } = await dynamo.admin.send(
         new ScanCommand({ TableName: tableName, FilterExpression: 'begins_with(pk, :caller)', ExpressionAttributeValues: { ':caller': { S: `${keyHash}#` } } }),
       );
       return Items.reduce((sum, item) => sum + Number(item.requests?.N ?? 0), 0);
@@ -114,8 +87,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     close: async () => {
       await server.close();
       await emulator.close();
-      admin.destroy();
-      await dynalite.close();
+      await dynamo.close();
       restoreEnv();
       restoreBaseEnv();
     },
