@@ -55,15 +55,35 @@ export function problemCollector(env: Env): { problems: string[]; bad: ReportPro
   return { problems, bad };
 }
 
+/**
+ * A reporter for a reader of several variables: passes each problem on to `report` and remembers that
+ * there was one, so the reader can return undefined after checking (and reporting) all its variables.
+ */
+export function problemTracker(report: ReportProblem): { bad: ReportProblem; readonly valid: boolean } {
+  let valid = true;
+  return {
+    bad: (name, expected) => {
+      valid = false;
+      return report(name, expected);
+    },
+    get valid() {
+      return valid;
+    },
+  };
+}
+
 /** The settings every chat mode shares (all of {@link ChatConfig} but the models). */
 export type SharedChatSettings = Omit<ChatConfig, 'models' | 'defaultModel'>;
+
+/** The model settings of a mode that answers with a model. */
+export type ModelSettings = Pick<ChatConfig, 'models' | 'defaultModel'>;
 
 export function loadConfig(env: Env): ChatConfig {
   const { problems, bad } = problemCollector(env);
   const models = readModels(env, bad);
   const shared = readSharedSettings(env, bad);
   if (problems.length > 0 || !models || !shared) throw invalidConfiguration(problems);
-  return { models, defaultModel: models.keys().next().value as string, ...shared };
+  return { ...models, ...shared };
 }
 
 /** The error a loader throws: every bad variable with its value, at once. */
@@ -71,18 +91,16 @@ export function invalidConfiguration(problems: readonly string[]): ConfigError {
   return new ConfigError(`Invalid chat function configuration: ${problems.join('; ')}`);
 }
 
-/** `CHAT_MODELS`: alias → model id, in declaration order. */
-export function readModels(env: Env, bad: ReportProblem): Map<string, string> | undefined {
-  return parseModels(env.CHAT_MODELS, bad);
+/** `CHAT_MODELS`: alias → model id, in declaration order; the first alias is the default. */
+export function readModels(env: Env, bad: ReportProblem): ModelSettings | undefined {
+  const models = parseModels(env.CHAT_MODELS, bad);
+  return models && { models, defaultModel: models.keys().next().value as string };
 }
 
 /** `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT`, `AWS_REGION` and `RATE_LIMIT_*`; undefined when one is bad (and reported). */
 export function readSharedSettings(env: Env, report: ReportProblem): SharedChatSettings | undefined {
-  let valid = true;
-  const bad: ReportProblem = (name, expected) => {
-    valid = false;
-    return report(name, expected);
-  };
+  const tracker = problemTracker(report);
+  const { bad } = tracker;
   const maxTokens = env.CHAT_MAX_TOKENS === undefined ? DEFAULT_MAX_TOKENS : positiveInteger('CHAT_MAX_TOKENS', env, bad);
   const systemPrompt = env.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT;
   if (systemPrompt.trim() === '') bad('CHAT_SYSTEM_PROMPT', 'a non-blank prompt, or the variable unset for the built-in prompt');
@@ -94,7 +112,7 @@ export function readSharedSettings(env: Env, report: ReportProblem): SharedChatS
   const failOpenRaw = env.RATE_LIMIT_FAIL_OPEN;
   if (failOpenRaw !== 'true' && failOpenRaw !== 'false') bad('RATE_LIMIT_FAIL_OPEN', '"true" or "false"');
 
-  if (!valid || !maxTokens || !requestsPerMinute || !region || !tableName) return undefined;
+  if (!tracker.valid || !maxTokens || !requestsPerMinute || !region || !tableName) return undefined;
   return { maxTokens, systemPrompt, region, rateLimit: { tableName, requestsPerMinute, failOpen: failOpenRaw === 'true' } };
 }
 
@@ -126,9 +144,11 @@ function parseModels(raw: string | undefined, bad: (name: string, expected: stri
   return models;
 }
 
-function positiveInteger(name: string, env: Env, bad: (name: string, expected: string) => undefined): number | undefined {
+/** `name` as a whole number from 1 (digits only, no leading zero), up to `max` when given. */
+export function positiveInteger(name: string, env: Env, bad: ReportProblem, max?: number): number | undefined {
   const raw = env[name];
   const value = raw !== undefined && POSITIVE_INTEGER.test(raw) ? Number(raw) : NaN;
+  if (max !== undefined) return value <= max ? value : bad(name, `an integer from 1 to ${max}`);
   return Number.isSafeInteger(value) ? value : bad(name, 'an integer >= 1');
 }
 

@@ -10,6 +10,7 @@ import {
   invalidConfiguration,
   isTableName,
   problemCollector,
+  problemTracker,
   readModels,
   readSharedSettings,
   type ChatConfig,
@@ -76,7 +77,7 @@ export function loadJwtModelConfig(env: Env): JwtModelChatConfig {
   const auth = readJwtAuthConfig(env, bad);
   const history = readHistoryConfig(env, bad);
   if (problems.length > 0 || !models || !shared || !auth || !history) throw invalidConfiguration(problems);
-  return { models, defaultModel: models.keys().next().value as string, ...shared, auth, history };
+  return { ...models, ...shared, auth, history };
 }
 
 export function loadJwtAgentConfig(env: Env): JwtAgentChatConfig {
@@ -93,11 +94,8 @@ export function loadJwtAgentConfig(env: Env): JwtAgentChatConfig {
 }
 
 export function readJwtAuthConfig(env: Env, report: ReportProblem): JwtAuthConfig | undefined {
-  let valid = true;
-  const bad: ReportProblem = (name, expected) => {
-    valid = false;
-    return report(name, expected);
-  };
+  const tracker = problemTracker(report);
+  const { bad } = tracker;
   const issuer = env.JWT_ISSUER;
   if (!isSecureUrl(issuer)) bad('JWT_ISSUER', 'the issuer URL (https; http only on 127.0.0.1 or localhost)');
   const audience = env.JWT_AUDIENCE;
@@ -120,7 +118,7 @@ export function readJwtAuthConfig(env: Env, report: ReportProblem): JwtAuthConfi
     bad('JWT_COGNITO_TOKEN_USE', '"id", "access" or "any", or the variable unset for issuers other than Cognito');
   }
 
-  if (!valid || !issuer || !audience || !jwksUri || clockSkewSeconds === undefined) return undefined;
+  if (!tracker.valid || !issuer || !audience || !jwksUri || clockSkewSeconds === undefined) return undefined;
   return {
     issuer,
     audience,

@@ -13,7 +13,7 @@
  * Without `CHAT_SYSTEM_PROMPT` the system prompt is the RAG prompt ({@link ragSystemPrompt}) built around the
  * fallback answer, not the IAM mode's general-purpose one. Every bad variable is reported at once, with its value.
  */
-import { invalidConfiguration, problemCollector, readModels, readSharedSettings, type ChatConfig, type Env, type ReportProblem } from './config';
+import { invalidConfiguration, positiveInteger, problemCollector, problemTracker, readModels, readSharedSettings, type ChatConfig, type Env, type ReportProblem } from './config';
 import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from './prompt/rag-prompt';
 
 export { DEFAULT_FALLBACK_ANSWER } from './prompt/rag-prompt';
@@ -42,8 +42,7 @@ export function loadRagConfig(env: Env): RagChatConfig {
   const retrieval = readRetrievalConfig(env, bad);
   if (problems.length > 0 || !models || !shared || !retrieval) throw invalidConfiguration(problems);
   return {
-    models,
-    defaultModel: models.keys().next().value as string,
+    ...models,
     ...shared,
     systemPrompt: env.CHAT_SYSTEM_PROMPT ?? ragSystemPrompt(retrieval.fallbackAnswer),
     retrieval,
@@ -52,15 +51,11 @@ export function loadRagConfig(env: Env): RagChatConfig {
 
 /** `KNOWLEDGE_BASE_ID` and `RETRIEVAL_*`; undefined when one is bad (and reported). */
 export function readRetrievalConfig(env: Env, report: ReportProblem): RetrievalConfig | undefined {
-  let valid = true;
-  const bad: ReportProblem = (name, expected) => {
-    valid = false;
-    return report(name, expected);
-  };
+  const tracker = problemTracker(report);
+  const { bad } = tracker;
   const knowledgeBaseId = env.KNOWLEDGE_BASE_ID;
   if (knowledgeBaseId === undefined || !KNOWLEDGE_BASE_ID.test(knowledgeBaseId)) bad('KNOWLEDGE_BASE_ID', 'a knowledge base id (10 letters or digits, not an ARN)');
-  const rawResults = env.RETRIEVAL_RESULTS ?? '';
-  const numberOfResults = /^[1-9]\d{0,2}$/.test(rawResults) && Number(rawResults) <= MAX_NUMBER_OF_RESULTS ? Number(rawResults) : bad('RETRIEVAL_RESULTS', `an integer from 1 to ${MAX_NUMBER_OF_RESULTS}`);
+  const numberOfResults = positiveInteger('RETRIEVAL_RESULTS', env, bad, MAX_NUMBER_OF_RESULTS);
   const rawScore = env.RETRIEVAL_MIN_SCORE ?? '';
   const score = rawScore.trim() === '' ? NaN : Number(rawScore);
   const minScore = score >= 0 && score <= 1 ? score : bad('RETRIEVAL_MIN_SCORE', 'a number from 0 to 1');
@@ -68,6 +63,6 @@ export function readRetrievalConfig(env: Env, report: ReportProblem): RetrievalC
   if (fallbackAnswer.trim() === '' || fallbackAnswer.length > MAX_FALLBACK_ANSWER_CHARS) {
     bad('RETRIEVAL_FALLBACK_ANSWER', `1 to ${MAX_FALLBACK_ANSWER_CHARS} characters, or the variable unset for the built-in answer`);
   }
-  if (!valid || knowledgeBaseId === undefined || numberOfResults === undefined || minScore === undefined) return undefined;
+  if (!tracker.valid || knowledgeBaseId === undefined || numberOfResults === undefined || minScore === undefined) return undefined;
   return { knowledgeBaseId, numberOfResults, minScore, fallbackAnswer };
 }
