@@ -7,8 +7,9 @@
  * any other abort reason (the client went away) is rethrown untouched for the caller to handle.
  */
 import { ConverseStreamCommand, type ConverseStreamCommandOutput, type Message } from '@aws-sdk/client-bedrock-runtime';
+import type { ChatError } from '../http/errors';
 import type { ChatTurn } from '../prompt/history';
-import { DeadlineExceededError, IncompleteStreamError, mapBedrockError, type ModelTarget } from './errors';
+import { IncompleteStreamError, mapBedrockError, settleFailure, type ModelTarget } from './errors';
 
 /** The one Bedrock operation the chat runtime needs (the real `BedrockRuntimeClient` satisfies it). */
 export interface ConverseStreamClient {
@@ -54,6 +55,7 @@ export async function streamAnswer(
   onText: (text: string) => void,
   signal: AbortSignal,
 ): Promise<GenerationResult> {
+  const mapError = (error: unknown): ChatError => mapBedrockError(error, input.target);
   let stopReason: string | undefined;
   let usage: TokenUsage | undefined;
   try {
@@ -66,22 +68,13 @@ export async function streamAnswer(
       else if (event.metadata?.usage) usage = toUsage(event.metadata.usage);
     }
   } catch (error) {
-    throw settle(error, signal, input.target);
+    throw settleFailure(error, signal, mapError);
   }
-  if (signal.aborted) throw settle(undefined, signal, input.target);
+  if (signal.aborted) throw settleFailure(undefined, signal, mapError);
   if (stopReason === undefined || usage === undefined) {
-    throw mapBedrockError(new IncompleteStreamError('The model stream ended before messageStop and metadata'), input.target);
+    throw mapError(new IncompleteStreamError('The model stream ended before messageStop and metadata'));
   }
   return { stopReason, usage };
-}
-
-/**
- * What to throw when the call failed or was aborted: a deadline becomes a mapped 504 like any upstream
- * timeout; another abort reason (the client went away) is rethrown for the caller to handle.
- */
-function settle(error: unknown, signal: AbortSignal, target: ModelTarget): unknown {
-  if (!signal.aborted) return mapBedrockError(error, target);
-  return signal.reason instanceof DeadlineExceededError ? mapBedrockError(signal.reason, target) : signal.reason;
 }
 
 function toUsage(usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number }): TokenUsage {

@@ -12,6 +12,9 @@
  * | ServiceUnavailableException, ModelNotReadyException, network errors | 503  | upstream_unavailable    |
  * | ModelTimeoutException, SDK TimeoutError, our deadline             | 504    | upstream_timeout        |
  * | anything else (a bug)                                             | 500    | internal_error          |
+ *
+ * The rules every upstream shares ({@link mapUpstreamError}, {@link settleFailure}) serve the agent
+ * (invoke-agent.ts) and the knowledge base (retrieve.ts) too, each with its own codes and messages.
  */
 import { ChatError, internalError } from '../http/errors';
 import { isError } from '../log';
@@ -39,13 +42,54 @@ export class IncompleteStreamError extends Error {
 export const NETWORK_FAILURE =
   /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|ERR_HTTP2_[A-Z_]+|ERR_STREAM_PREMATURE_CLOSE)\b|http2 request did not get a response|stream is abnormally aborted|socket hang up|Frame type id/;
 
-export function mapBedrockError(error: unknown, target: ModelTarget): ChatError {
+/** What one upstream decides itself, around the rules every upstream shares ({@link mapUpstreamError}). */
+export interface UpstreamErrorRules {
+  /** The error for an upstream error name (capitalised: `ThrottlingException`), or undefined for the shared rules. */
+  byName(name: string, error: Error): ChatError | undefined;
+  /** A connection failure. */
+  unavailable(error: Error): ChatError;
+  /** Any other error of the service (it carries response metadata). */
+  failed(error: Error): ChatError;
+}
+
+/**
+ * The mapping every upstream (model, agent, knowledge base) shares: a {@link ChatError} passes through,
+ * a name the upstream knows maps as it says, then a connection failure is `unavailable`, any other service
+ * error `failed`, and anything else (a non-error, a bug of ours) `internal_error`.
+ */
+export function mapUpstreamError(error: unknown, rules: UpstreamErrorRules): ChatError {
   if (error instanceof ChatError) return error;
   if (!isError(error)) return internalError(error);
   // Exception events name the union member (`throttlingException`); HTTP errors the shape (`ThrottlingException`).
-  const name = error.name.charAt(0).toUpperCase() + error.name.slice(1);
-  const model = `model "${target.alias}"`;
+  const named = rules.byName(error.name.charAt(0).toUpperCase() + error.name.slice(1), error);
+  if (named) return named;
+  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
+  if (NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`)) return rules.unavailable(error);
+  // Any other modelled or unmodelled service error (it carries response metadata).
+  if ($metadata !== undefined) return rules.failed(error);
+  return internalError(error);
+}
 
+/**
+ * What to throw when an upstream call failed or was aborted: a failure is mapped; an abort by our deadline
+ * becomes a mapped 504 like any upstream timeout; another abort reason (the client went away) is rethrown
+ * untouched for the caller to handle.
+ */
+export function settleFailure(error: unknown, signal: AbortSignal, map: (error: unknown) => ChatError): unknown {
+  if (!signal.aborted) return map(error);
+  return signal.reason instanceof DeadlineExceededError ? map(signal.reason) : signal.reason;
+}
+
+export function mapBedrockError(error: unknown, target: ModelTarget): ChatError {
+  const model = `model "${target.alias}"`;
+  return mapUpstreamError(error, {
+    byName: (name, cause) => modelErrorByName(name, cause, model, target),
+    unavailable: (cause) => upstreamUnavailable(model, cause),
+    failed: (cause) => upstreamError(model, cause),
+  });
+}
+
+function modelErrorByName(name: string, error: Error, model: string, target: ModelTarget): ChatError | undefined {
   switch (name) {
     case 'AccessDeniedException':
       return new ChatError(
@@ -71,7 +115,7 @@ export function mapBedrockError(error: unknown, target: ModelTarget): ChatError 
       );
     case 'ThrottlingException':
     case 'ServiceQuotaExceededException':
-      return new ChatError(429, 'throttled', `The ${model} is receiving too many requests right now. Try again shortly.`, {}, error);
+      return throttled(model, error);
     case 'ServiceUnavailableException':
     case 'ModelNotReadyException':
       return upstreamUnavailable(model, error);
@@ -85,13 +129,7 @@ export function mapBedrockError(error: unknown, target: ModelTarget): ChatError 
     case 'IncompleteStreamError':
       return upstreamError(model, error);
   }
-  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
-  if (NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`)) {
-    return upstreamUnavailable(model, error);
-  }
-  // Any other modelled or unmodelled service error (it carries response metadata).
-  if ($metadata !== undefined) return upstreamError(model, error);
-  return internalError(error);
+  return undefined;
 }
 
 function modelNotFound(model: string, target: ModelTarget, cause: Error): ChatError {
@@ -105,10 +143,17 @@ function modelNotFound(model: string, target: ModelTarget, cause: Error): ChatEr
   );
 }
 
-function upstreamUnavailable(model: string, cause: Error): ChatError {
-  return new ChatError(503, 'upstream_unavailable', `The ${model} is unavailable right now. Try again shortly.`, {}, cause);
+/** 429 `throttled`: `upstream` names what throttled (`model "haiku"`, `agent …`, `knowledge base`). */
+export function throttled(upstream: string, cause: Error): ChatError {
+  return new ChatError(429, 'throttled', `The ${upstream} is receiving too many requests right now. Try again shortly.`, {}, cause);
 }
 
-function upstreamError(model: string, cause: Error): ChatError {
-  return new ChatError(502, 'upstream_error', `The ${model} failed to answer. Try again.`, {}, cause);
+/** 503 `upstream_unavailable` for the model or agent `upstream`. */
+export function upstreamUnavailable(upstream: string, cause: Error): ChatError {
+  return new ChatError(503, 'upstream_unavailable', `The ${upstream} is unavailable right now. Try again shortly.`, {}, cause);
+}
+
+/** 502 `upstream_error` for the model or agent `upstream`. */
+export function upstreamError(upstream: string, cause: Error): ChatError {
+  return new ChatError(502, 'upstream_error', `The ${upstream} failed to answer. Try again.`, {}, cause);
 }

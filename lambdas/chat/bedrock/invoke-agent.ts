@@ -20,11 +20,10 @@
  * | anything else (a bug)                                                     | 500    | internal_error         |
  */
 import { InvokeAgentCommand, type InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
-import { ChatError, internalError } from '../http/errors';
+import { ChatError } from '../http/errors';
 import type { JwtAgentChatConfig } from '../jwt-config';
-import { isError } from '../log';
 import type { AnswerBackend, AnswerResult } from './answer-backend';
-import { DeadlineExceededError, NETWORK_FAILURE } from './errors';
+import { mapUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
 
 /** The one Agent Runtime operation the chat runtime needs (the real `BedrockAgentRuntimeClient` satisfies it). */
 export interface InvokeAgentClient {
@@ -74,6 +73,7 @@ export async function streamAgentAnswer(
   onText: (text: string) => void,
   signal: AbortSignal,
 ): Promise<AnswerResult> {
+  const mapError = (error: unknown): ChatError => mapAgentError(error, input.target);
   const decoder = new TextDecoder('utf-8');
   try {
     const output = await client.send(buildInvokeAgentCommand(input), { abortSignal: signal });
@@ -92,22 +92,22 @@ export async function streamAgentAnswer(
       if (rest) onText(rest);
     }
   } catch (error) {
-    throw settle(error, signal, input.target);
+    throw settleFailure(error, signal, mapError);
   }
-  if (signal.aborted) throw settle(undefined, signal, input.target);
+  if (signal.aborted) throw settleFailure(undefined, signal, mapError);
   return {};
 }
 
-function settle(error: unknown, signal: AbortSignal, target: AgentTarget): unknown {
-  if (!signal.aborted) return mapAgentError(error, target);
-  return signal.reason instanceof DeadlineExceededError ? mapAgentError(signal.reason, target) : signal.reason;
+export function mapAgentError(error: unknown, target: AgentTarget): ChatError {
+  const agent = `agent ${target.agentId} (alias ${target.agentAliasId})`;
+  return mapUpstreamError(error, {
+    byName: (name, cause) => agentErrorByName(name, cause, agent, target),
+    unavailable: (cause) => upstreamUnavailable(agent, cause),
+    failed: (cause) => upstreamError(agent, cause),
+  });
 }
 
-export function mapAgentError(error: unknown, target: AgentTarget): ChatError {
-  if (error instanceof ChatError) return error;
-  if (!isError(error)) return internalError(error);
-  const name = error.name.charAt(0).toUpperCase() + error.name.slice(1);
-  const agent = `agent ${target.agentId} (alias ${target.agentAliasId})`;
+function agentErrorByName(name: string, error: Error, agent: string, target: AgentTarget): ChatError | undefined {
   switch (name) {
     case 'AccessDeniedException':
       return new ChatError(
@@ -126,7 +126,7 @@ export function mapAgentError(error: unknown, target: AgentTarget): ChatError {
       return new ChatError(409, 'agent_session_busy', 'Another prompt of this chat is still being answered. Try again when it has finished.', {}, error);
     case 'ThrottlingException':
     case 'ServiceQuotaExceededException':
-      return new ChatError(429, 'throttled', `The ${agent} is receiving too many requests right now. Try again shortly.`, {}, error);
+      return throttled(agent, error);
     case 'ServiceUnavailableException':
     case 'ModelNotReadyException':
       return upstreamUnavailable(agent, error);
@@ -139,16 +139,5 @@ export function mapAgentError(error: unknown, target: AgentTarget): ChatError {
     case 'ReturnOfControlError':
       return upstreamError(agent, error);
   }
-  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
-  if (NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`)) return upstreamUnavailable(agent, error);
-  if ($metadata !== undefined) return upstreamError(agent, error);
-  return internalError(error);
-}
-
-function upstreamUnavailable(agent: string, cause: Error): ChatError {
-  return new ChatError(503, 'upstream_unavailable', `The ${agent} is unavailable right now. Try again shortly.`, {}, cause);
-}
-
-function upstreamError(agent: string, cause: Error): ChatError {
-  return new ChatError(502, 'upstream_error', `The ${agent} failed to answer. Try again.`, {}, cause);
+  return undefined;
 }

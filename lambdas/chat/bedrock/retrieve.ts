@@ -18,9 +18,8 @@
  * value, which can be the question, so such a message is kept out of the log.
  */
 import { RetrieveCommand, type KnowledgeBaseRetrievalResult, type RetrieveCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
-import { ChatError, internalError } from '../http/errors';
-import { isError } from '../log';
-import { DeadlineExceededError, NETWORK_FAILURE } from './errors';
+import { ChatError } from '../http/errors';
+import { mapUpstreamError, settleFailure, throttled } from './errors';
 
 /** The one Bedrock Agent Runtime operation the RAG mode needs (the real `BedrockAgentRuntimeClient` satisfies it). */
 export interface RetrieveClient {
@@ -65,9 +64,7 @@ export async function retrievePassages(client: RetrieveClient, input: RetrievalI
       { abortSignal: signal },
     );
   } catch (error) {
-    if (!signal.aborted) throw mapRetrievalError(error, input);
-    // Our deadline is a timeout like any other; another abort reason (the client went away) goes up untouched.
-    throw signal.reason instanceof DeadlineExceededError ? mapRetrievalError(signal.reason, input) : signal.reason;
+    throw settleFailure(error, signal, (failure) => mapRetrievalError(failure, input));
   }
   return (output.retrievalResults ?? [])
     .flatMap((result): RetrievedPassage[] => {
@@ -123,11 +120,15 @@ class RedactedUpstreamError extends Error {
 }
 
 export function mapRetrievalError(error: unknown, target: RetrievalTarget): ChatError {
-  if (error instanceof ChatError) return error;
-  if (!isError(error)) return internalError(error);
-  const name = error.name.charAt(0).toUpperCase() + error.name.slice(1);
-  const kb = `knowledge base ${target.knowledgeBaseId}`;
+  return mapUpstreamError(error, {
+    byName: (name, cause) => retrievalErrorByName(name, cause, target),
+    unavailable: retrievalUnavailable,
+    failed: retrievalFailed,
+  });
+}
 
+function retrievalErrorByName(name: string, error: Error, target: RetrievalTarget): ChatError | undefined {
+  const kb = `knowledge base ${target.knowledgeBaseId}`;
   switch (name) {
     case 'AccessDeniedException':
       return new ChatError(
@@ -149,7 +150,7 @@ export function mapRetrievalError(error: unknown, target: RetrievalTarget): Chat
       );
     case 'ThrottlingException':
     case 'ServiceQuotaExceededException':
-      return new ChatError(429, 'throttled', 'The knowledge base is receiving too many requests right now. Try again shortly.', {}, error);
+      return throttled('knowledge base', error);
     case 'ServiceUnavailableException':
       return retrievalUnavailable(error);
     case 'TimeoutError':
@@ -162,10 +163,7 @@ export function mapRetrievalError(error: unknown, target: RetrievalTarget): Chat
     case 'BadGatewayException':
       return retrievalFailed(error);
   }
-  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
-  if (NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`)) return retrievalUnavailable(error);
-  if ($metadata !== undefined) return retrievalFailed(error);
-  return internalError(error);
+  return undefined;
 }
 
 function retrievalFailed(cause: Error): ChatError {
