@@ -11,10 +11,7 @@
  *
  * ANSWERS AND PASSAGES ARE CANNED: no agent, model or knowledge base is called.
  */
-import { once } from 'node:events';
-import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventStreamCodec } from '@smithy/eventstream-codec';
 import {
   AGENT_HTTP_FAULTS,
   AGENT_STREAM_EXCEPTIONS,
@@ -37,8 +34,9 @@ import type {
   RecordedRequest,
   RetrieveRequestBody,
 } from './types';
+import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import { tokenize, validationError } from './validation';
-import { encodeException, EVENT_STREAM_CONTENT_TYPE, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
+import { encodeChunk, encodeException, EVENT_STREAM_CONTENT_TYPE, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
 
 export interface AgentRuntimeState {
   readonly knownKnowledgeBases: readonly string[] | undefined;
@@ -73,23 +71,6 @@ const MAX_NUMBER_OF_RESULTS = 100;
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
 const EMULATOR_ACCOUNT = '123456789012';
 const NOT_FOUND_MESSAGE = AGENT_HTTP_FAULTS.notFound.message;
-
-const codec = new EventStreamCodec(
-  (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-  (text: string) => new Uint8Array(Buffer.from(text, 'utf8')),
-);
-
-/** A `chunk` event: `PayloadPart` as JSON, its `bytes` blob base64-encoded. */
-export function encodeChunk(text: string): Uint8Array {
-  return codec.encode({
-    headers: {
-      ':event-type': { type: 'string', value: 'chunk' },
-      ':content-type': { type: 'string', value: 'application/json' },
-      ':message-type': { type: 'string', value: 'event' },
-    },
-    body: Buffer.from(JSON.stringify({ bytes: Buffer.from(text, 'utf8').toString('base64') }), 'utf8'),
-  });
-}
 
 const DEFAULT_SCORES = [0.82, 0.74, 0.66, 0.58, 0.5, 0.42];
 const DEFAULT_TOPICS = [
@@ -137,15 +118,6 @@ export function checkPassages(passages: readonly EmulatorPassage[]): EmulatorPas
     }
     return { ...passage, ...(passage.metadata ? { metadata: { ...passage.metadata } } : {}) };
   });
-}
-
-function recordHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(':') || value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return out;
 }
 
 async function readBody(req: RequestLike): Promise<Buffer | undefined> {
@@ -250,14 +222,8 @@ export async function handleAgentRuntimeRequest(
 
   const raw = await readBody(req);
   if (raw === undefined) return fail(validationError('Request body too large.'), what);
-  let body: RetrieveRequestBody & InvokeAgentRequestBody;
-  try {
-    const parsed: unknown = JSON.parse(raw.toString('utf8') || '{}');
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    body = parsed as RetrieveRequestBody & InvokeAgentRequestBody;
-  } catch {
-    return fail({ status: 400, type: 'SerializationException', message: 'Unable to parse the request body as JSON.' }, what);
-  }
+  const body = parseJsonObject<RetrieveRequestBody & InvokeAgentRequestBody>(raw);
+  if (body === undefined) return fail(SERIALIZATION_ERROR, what);
 
   const headers = recordHeaders(req.headers);
   const region = signedRegion(headers);
@@ -393,22 +359,14 @@ async function answerInvokeAgent(
       (streamFault ? ` with fault ${streamFault.name}` : ''),
   );
 
-  const controller = new AbortController();
-  const { signal } = controller;
-  state.activeStreams.add(controller);
-  res.on('close', () => controller.abort());
-  const send = async (frame: Uint8Array): Promise<void> => {
-    signal.throwIfAborted();
-    if (!res.write(frame)) await once(res as unknown as NodeJS.EventEmitter, 'drain', { signal });
-  };
-  const sendException = async (): Promise<void> => {
-    if (!streamFault) return;
-    const type = agentExceptionType(streamFault);
-    await send(encodeException(type, streamFault.customMessage ?? AGENT_STREAM_EXCEPTIONS[type].message));
-    res.end();
-  };
   let sent = 0;
-  try {
+  await streamEvents(state, res, what, () => `${sent} of ${chunks.length} chunks`, async ({ signal, send }) => {
+    const sendException = async (): Promise<void> => {
+      if (!streamFault) return;
+      const type = agentExceptionType(streamFault);
+      await send(encodeException(type, streamFault.customMessage ?? AGENT_STREAM_EXCEPTIONS[type].message));
+      res.end();
+    };
     res.writeHead(200, {
       'content-type': EVENT_STREAM_CONTENT_TYPE,
       'x-amzn-requestid': requestId,
@@ -428,11 +386,5 @@ async function answerInvokeAgent(
     res.end();
     if (body.endSession === true) agent.sessions.delete(key);
     else agent.sessions.set(key, [...history, { inputText, answer }]);
-  } catch (err) {
-    if (!signal.aborted) throw err;
-    state.log(`[bedrock-emulator] ${what}: stream aborted (client disconnected or emulator closing) after ${sent} of ${chunks.length} chunks`);
-    if (!res.writableEnded && !res.destroyed) res.destroy();
-  } finally {
-    state.activeStreams.delete(controller);
-  }
+  });
 }

@@ -1,7 +1,6 @@
 /**
  * Request handling: routing, fault selection, validation, Converse and ConverseStream answers.
  */
-import { once } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
@@ -16,6 +15,7 @@ import {
   validateBody,
   validationError,
 } from './validation';
+import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import { encodeEvent, encodeException, EVENT_STREAM_CONTENT_TYPE, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
 
 /** The part of http2.Http2ServerRequest / http.IncomingMessage the emulator uses. */
@@ -48,15 +48,6 @@ export function defaultAnswer(request: AnswerContext): string {
     '[bedrock-emulator] This is a canned answer from the local Bedrock emulator, not a real model. ' +
     `You asked: "${quoted}". Point the application at Amazon Bedrock to get real answers.`
   );
-}
-
-function recordHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(':') || value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return out;
 }
 
 async function readBody(req: RequestLike): Promise<Buffer | undefined> {
@@ -104,14 +95,8 @@ export async function handleRequest(state: EmulatorState, req: RequestLike, res:
 
   const raw = await readBody(req);
   if (raw === undefined) return fail(validationError('Request body too large.'), what);
-  let body: ConverseRequestBody;
-  try {
-    const parsed: unknown = JSON.parse(raw.toString('utf8') || '{}');
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    body = parsed as ConverseRequestBody;
-  } catch {
-    return fail({ status: 400, type: 'SerializationException', message: 'Unable to parse the request body as JSON.' }, what);
-  }
+  const body = parseJsonObject<ConverseRequestBody>(raw);
+  if (body === undefined) return fail(SERIALIZATION_ERROR, what);
 
   const record: RecordedRequest = { operation, modelId, body, headers: recordHeaders(req.headers), httpVersion: req.httpVersion };
   state.requests.push(record);
@@ -191,17 +176,9 @@ interface StreamPlan {
 
 /** Writes each event frame as soon as it is produced (no buffering), one token every `tokenDelayMs`. */
 async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: StreamPlan): Promise<void> {
-  const controller = new AbortController();
-  const { signal } = controller;
-  state.activeStreams.add(controller);
-  res.on('close', () => controller.abort());
-  const send = async (frame: Uint8Array): Promise<void> => {
-    signal.throwIfAborted();
-    if (!res.write(frame)) await once(res as unknown as NodeJS.EventEmitter, 'drain', { signal });
-  };
   const fault = plan.fault?.kind === 'stream' ? plan.fault : undefined;
   let deltasSent = 0;
-  try {
+  await streamEvents(state, res, plan.what, () => `${deltasSent} of ${plan.emitted.length} tokens`, async ({ signal, send }) => {
     res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': plan.requestId });
     if (fault?.name === 'streamThrottlingBeforeFirstToken') {
       await send(encodeException(fault.exceptionType, fault.message));
@@ -224,12 +201,5 @@ async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: Strea
     await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
     await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
     res.end();
-  } catch (err) {
-    if (!signal.aborted) throw err;
-    // Client went away (or the emulator is closing): stop quietly.
-    state.log(`[bedrock-emulator] ${plan.what}: stream aborted (client disconnected or emulator closing) after ${deltasSent} of ${plan.emitted.length} tokens`);
-    if (!res.writableEnded && !res.destroyed) res.destroy();
-  } finally {
-    state.activeStreams.delete(controller);
-  }
+  });
 }

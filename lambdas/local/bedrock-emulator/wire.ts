@@ -3,7 +3,8 @@
  * - errors: HTTP status + `x-amzn-errortype: <Shape>:<namespace>` header + `{"message": ...}` body;
  * - ConverseStream: `application/vnd.amazon.eventstream` binary frames, each with headers
  *   `:event-type`, `:content-type`, `:message-type` (`event`), or for errors
- *   `:exception-type`, `:content-type`, `:message-type` (`exception`), and a JSON payload.
+ *   `:exception-type`, `:content-type`, `:message-type` (`exception`), and a JSON payload;
+ * - InvokeAgent (Agent Runtime, same framing): `chunk` events, see {@link encodeChunk}.
  */
 import { randomUUID } from 'node:crypto';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
@@ -76,6 +77,18 @@ export function encodeException(exceptionType: string, message: string): Uint8Ar
       ':message-type': { type: 'string', value: 'exception' },
     },
     body: Buffer.from(JSON.stringify({ message }), 'utf8'),
+  });
+}
+
+/** An InvokeAgent `chunk` event: `PayloadPart` as JSON, its `bytes` blob base64-encoded. */
+export function encodeChunk(text: string): Uint8Array {
+  return codec.encode({
+    headers: {
+      ':event-type': { type: 'string', value: 'chunk' },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: 'event' },
+    },
+    body: Buffer.from(JSON.stringify({ bytes: Buffer.from(text, 'utf8').toString('base64') }), 'utf8'),
   });
 }
 
