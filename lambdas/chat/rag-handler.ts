@@ -52,6 +52,8 @@ const NO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 }
 export function createRagStreamHandler(deps: RagChatDependencies): StreamHandler {
   const { config, bedrock, agentRuntime } = deps;
   const { retrieval } = config;
+  // What a model answer is compared with to tell whether it is the fallback answer.
+  const fallbackAnswer = retrieval.fallbackAnswer.trim();
 
   return createInvocationHandler('text', deps, async (invocation) => {
     const { context, response, facts, disconnected, now, startedAt } = invocation;
@@ -81,7 +83,6 @@ export function createRagStreamHandler(deps: RagChatDependencies): StreamHandler
         response.done(done);
       } else {
         // The answer's start, kept only while the answer could still be the fallback answer.
-        const fallbackAnswer = retrieval.fallbackAnswer.trim();
         let head = '';
         let couldBeFallback = true;
         const result = await streamAnswer(
