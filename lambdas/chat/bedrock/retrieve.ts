@@ -75,9 +75,9 @@ export async function retrievePassages(client: RetrieveClient, input: RetrievalI
     .sort((a, b) => b.score - a.score);
 }
 
-/** The passages scoring at least `minScore`, highest first. */
+/** The passages scoring at least `minScore`, in the order given (highest first, as {@link retrievePassages} returns them). */
 export function relevantPassages(passages: readonly RetrievedPassage[], minScore: number): RetrievedPassage[] {
-  return passages.filter((passage) => passage.score >= minScore).sort((a, b) => b.score - a.score);
+  return passages.filter((passage) => passage.score >= minScore);
 }
 
 /**
