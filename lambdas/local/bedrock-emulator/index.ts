@@ -30,7 +30,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { type AgentRuntimeState, checkPassages, handleAgentRuntimeRequest, matchAgentRoute } from './agent-runtime';
 import { FaultQueue } from './faults';
-import { handleRequest, type EmulatorState, type RequestLike } from './operations';
+import { handleRequest, matchRuntimeRoute, type EmulatorState, type RequestLike } from './operations';
 import type { BedrockEmulator, BedrockEmulatorOptions, RuntimeOperation } from './types';
 import { newRequestId, type ResponseLike, writeError } from './wire';
 
@@ -40,7 +40,6 @@ export { FAULT_NAMES } from './faults';
 export { defaultAgentAnswer, defaultPassages, DEFAULT_NUMBER_OF_RESULTS } from './agent-runtime';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const RUNTIME_ROUTE = /^\/model\/[^/]+\/(converse|converse-stream)$/;
 const noop = (): void => undefined;
 
 export async function startBedrockEmulator(options: BedrockEmulatorOptions = {}): Promise<BedrockEmulator> {
@@ -72,8 +71,8 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     const path = (req.url ?? '').split('?')[0] ?? '';
     const agentRoute = matchAgentRoute(req.method, path);
     if (agentRoute) return handleAgentRuntimeRequest(state, agent, agentRoute, req, res);
-    const runtimeRoute = req.method === 'POST' ? RUNTIME_ROUTE.exec(path) : null;
-    if (runtimeRoute) return handleRequest(runtimeStates[runtimeRoute[1] === 'converse-stream' ? 'ConverseStream' : 'Converse'], req, res);
+    const runtimeRoute = matchRuntimeRoute(req.method, path);
+    if (runtimeRoute) return handleRequest(runtimeStates[runtimeRoute.operation], runtimeRoute, req, res);
     return notEmulated(state, req, res, path);
   };
 

@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
-import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, EmulatedOperation, RecordedRequest } from './types';
+import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, RecordedRequest, RuntimeOperation } from './types';
 import {
   estimateInputTokens,
   INVALID_MODEL_ID,
@@ -41,6 +41,17 @@ export interface EmulatorState {
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
 
+export interface RuntimeRoute {
+  readonly operation: RuntimeOperation;
+  readonly rawModelId: string;
+}
+
+/** The Bedrock Runtime operation a request path names (POST only), if any. */
+export function matchRuntimeRoute(method: string | undefined, path: string): RuntimeRoute | undefined {
+  const route = method === 'POST' ? ROUTE.exec(path) : null;
+  return route ? { operation: route[2] === 'converse-stream' ? 'ConverseStream' : 'Converse', rawModelId: route[1] ?? '' } : undefined;
+}
+
 export function defaultAnswer(request: AnswerContext): string {
   const asked = request.lastUserText.replace(/\s+/g, ' ').trim();
   const quoted = asked.length > 80 ? `${asked.slice(0, 80)}…` : asked;
@@ -62,34 +73,20 @@ async function readBody(req: RequestLike): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-export async function handleRequest(state: EmulatorState, req: RequestLike, res: ResponseLike): Promise<void> {
+export async function handleRequest(state: EmulatorState, route: RuntimeRoute, req: RequestLike, res: ResponseLike): Promise<void> {
   const requestId = newRequestId();
   const started = Date.now();
-  const path = (req.url ?? '').split('?')[0] ?? '';
-  const route = req.method === 'POST' ? ROUTE.exec(path) : null;
+  const { operation } = route;
   const fail = (error: ServiceError, what: string): void => {
     state.log(`[bedrock-emulator] ${what} -> ${error.status} ${error.type}: ${error.message}`);
     writeError(res, error, requestId);
   };
 
-  if (!route) {
-    // Drain the body so HTTP/1.1 keep-alive and HTTP/2 flow control stay healthy.
-    for await (const chunk of req) void chunk;
-    return fail(
-      {
-        status: 404,
-        type: 'UnknownOperationException',
-        message: `[bedrock-emulator] ${req.method ?? '?'} ${path} is not emulated; only POST /model/{modelId}/converse and /converse-stream are.`,
-      },
-      `${req.method ?? '?'} ${path}`,
-    );
-  }
-  const operation: EmulatedOperation = route[2] === 'converse-stream' ? 'ConverseStream' : 'Converse';
   let modelId: string;
   try {
-    modelId = decodeURIComponent(route[1] ?? '');
+    modelId = decodeURIComponent(route.rawModelId);
   } catch {
-    return fail(INVALID_MODEL_ID, `${operation} ${route[1] ?? ''}`);
+    return fail(INVALID_MODEL_ID, `${operation} ${route.rawModelId}`);
   }
   const what = `${operation} ${modelId}`;
 
