@@ -21,6 +21,7 @@ const common = {
   ...process.env,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK', AWS_SECRET_ACCESS_KEY: 'bench', // never used: no request is sent
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // Node 20 here; Lambda runs Node 24 (no warning there)
   RATE_LIMIT_TABLE_NAME: 'bench', RATE_LIMIT_PER_MINUTE: '10', RATE_LIMIT_FAIL_OPEN: 'true',
 };
 const MODELS = { CHAT_MODELS: JSON.stringify({ haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' }) };
