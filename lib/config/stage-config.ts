@@ -1,28 +1,15 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { ChatStackSettings } from '../stacks/chat-stack-settings';
 
 /** The settings of one deployment stage, as read from `cdk.json` context `stages.<name>`. */
-export interface StageConfig {
+export interface StageConfig extends ChatStackSettings {
   /** Stage name: the CDK `Stage` id, so `cdk deploy '<name>/*'` deploys it. */
   readonly name: string;
   /** Target account; omitted means the account of the credentials used at deploy time. */
   readonly account?: string;
   /** Target region (also decides which inference-profile geographies are valid). */
   readonly region: string;
-  /** `destroy` for throwaway stages, `retain` where data must survive a stack deletion. */
-  readonly removalPolicy: RemovalPolicy;
-  /** Days CloudWatch keeps the function's logs. */
-  readonly logRetention: logs.RetentionDays;
-  /** Concurrent executions reserved for (and capping) the chat function. */
-  readonly reservedConcurrency: number;
-  /** Requests per minute each caller may make. */
-  readonly requestsPerMinute: number;
-  /** Let requests through when the rate-limit table is unreachable. */
-  readonly rateLimitFailOpen: boolean;
-  /** Browser origins allowed to call the Function URL (empty: no CORS). */
-  readonly corsAllowedOrigins: string[];
-  /** Model alias → foundation model id or cross-region inference profile id; the first is the default. */
-  readonly models: Record<string, string>;
   /** The JWT-authenticated chat with history. */
   readonly jwtChat: JwtChatConfig;
   /** The guest RAG chatbot. */

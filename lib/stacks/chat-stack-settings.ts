@@ -8,15 +8,26 @@ import { RateLimitTable } from '../constructs/rate-limit-table';
 
 /** What every chat stack of a stage shares, taken from the stage configuration. */
 export interface ChatStackSettings {
-  /** Model alias → model or inference profile id; the first is the default. */
+  /** Model alias → foundation model id or cross-region inference profile id; the first is the default. */
   readonly models: Record<string, string>;
+  /** `destroy` for throwaway stages, `retain` where data must survive a stack deletion. */
   readonly removalPolicy: RemovalPolicy;
+  /** Days CloudWatch keeps the functions' logs. */
   readonly logRetention: logs.RetentionDays;
+  /** Concurrent executions reserved for (and capping) each chat function. */
   readonly reservedConcurrency: number;
+  /** Requests per minute each caller may make. */
   readonly requestsPerMinute: number;
+  /** Let requests through when the rate-limit table is unreachable. */
   readonly rateLimitFailOpen: boolean;
-  /** Browser origins allowed to call the URL; empty for none. */
+  /** Browser origins allowed to call the Function URLs (empty: no CORS). */
   readonly corsAllowedOrigins: string[];
+}
+
+/** Just the shared settings of a larger object (a stage configuration), for spreading into stack props. */
+export function chatStackSettings(from: ChatStackSettings): ChatStackSettings {
+  const { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins } = from;
+  return { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins };
 }
 
 /** The parts of `BedrockChatFunctionProps` every stack sets the same way. */

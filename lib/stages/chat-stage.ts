@@ -1,7 +1,7 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
-import { ChatStackSettings } from '../stacks/chat-stack-settings';
+import { chatStackSettings } from '../stacks/chat-stack-settings';
 import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
 import { JwtChatStack } from '../stacks/jwt-chat-stack';
 import { StreamingChatStack } from '../stacks/streaming-chat-stack';
@@ -19,15 +19,7 @@ export class ChatStage extends Stage {
   constructor(scope: Construct, id: string, props: ChatStageProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region } });
-    const settings: ChatStackSettings = {
-      models: config.models,
-      removalPolicy: config.removalPolicy,
-      logRetention: config.logRetention,
-      reservedConcurrency: config.reservedConcurrency,
-      requestsPerMinute: config.requestsPerMinute,
-      rateLimitFailOpen: config.rateLimitFailOpen,
-      corsAllowedOrigins: config.corsAllowedOrigins,
-    };
+    const settings = chatStackSettings(config);
     this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
       ...settings,
       description: `IAM-authenticated streaming Bedrock chat (${config.name})`,
