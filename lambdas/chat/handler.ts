@@ -14,8 +14,8 @@ import { streamAnswer, type ConverseStreamClient } from './bedrock/converse-stre
 import type { ModelTarget } from './bedrock/errors';
 import type { ChatConfig } from './config';
 import { assertPost, readJsonBody } from './http/event';
-import { createInvocationHandler, deadlineSignal, type Invocation, type InvocationOptions, type StreamHandler } from './invocation';
-import { enforceRateLimit, type UpdateItemClient } from './limits/rate-limiter';
+import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from './invocation';
+import { limitCaller, type UpdateItemClient } from './limits/rate-limiter';
 import { codePointLength } from './prompt/sanitise';
 import { validateChatRequest, type ChatRequest } from './prompt/validate';
 
@@ -31,25 +31,20 @@ export function createStreamHandler(deps: ChatDependencies): StreamHandler {
   const { config, bedrock } = deps;
 
   return createInvocationHandler('text', deps, async (invocation) => {
-    const { context, response, facts, disconnected, now, startedAt } = invocation;
+    const { response, facts, signal, now, startedAt } = invocation;
     const { request, target } = await admitChatRequest(invocation, deps);
 
-    const deadline = deadlineSignal(context);
-    try {
-      const result = await streamAnswer(
-        bedrock,
-        { target, systemPrompt: config.systemPrompt, history: request.history, message: request.message, maxTokens: config.maxTokens },
-        (text) => {
-          facts.timeToFirstTokenMs ??= now() - startedAt;
-          response.text(text);
-        },
-        AbortSignal.any([disconnected, deadline.signal]),
-      );
-      Object.assign(facts, { stopReason: result.stopReason, ...result.usage });
-      response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
-    } finally {
-      deadline.clear();
-    }
+    const result = await streamAnswer(
+      bedrock,
+      { target, systemPrompt: config.systemPrompt, history: request.history, message: request.message, maxTokens: config.maxTokens },
+      (text) => {
+        facts.timeToFirstTokenMs ??= now() - startedAt;
+        response.text(text);
+      },
+      signal,
+    );
+    Object.assign(facts, { stopReason: result.stopReason, ...result.usage });
+    response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
   });
 }
 
@@ -58,14 +53,12 @@ export function createStreamHandler(deps: ChatDependencies): StreamHandler {
  * the caller identified and counted against the rate limit, then the body validated and its model chosen.
  */
 export async function admitChatRequest(
-  { event, log, facts, now }: Invocation,
+  invocation: Invocation,
   { config, dynamo }: Pick<ChatDependencies, 'config' | 'dynamo'>,
 ): Promise<{ request: ChatRequest; target: ModelTarget }> {
+  const { event, facts } = invocation;
   assertPost(event);
-  const caller = identifyCaller(event);
-  facts.callerKind = caller.kind;
-  const limit = await enforceRateLimit(dynamo, config.rateLimit, caller, log, now());
-  Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
+  await limitCaller(invocation, dynamo, config.rateLimit, identifyCaller(event));
 
   const request = validateChatRequest(readJsonBody(event), config);
   const target = { alias: request.modelAlias, modelId: config.models.get(request.modelAlias)!, region: config.region };

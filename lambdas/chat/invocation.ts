@@ -37,8 +37,12 @@ export interface Invocation {
    * token or its claims, headers or identity details.
    */
   readonly facts: Record<string, LogValue>;
-  /** Aborted with a {@link ClientDisconnectedError} when the response stream closes or fails early. */
-  readonly disconnected: AbortSignal;
+  /**
+   * What bounds upstream calls: aborted with a {@link ClientDisconnectedError} when the response stream
+   * closes or fails early, or with a {@link DeadlineExceededError} {@link DEADLINE_SAFETY_MARGIN_MS} before
+   * the function times out.
+   */
+  readonly signal: AbortSignal;
   readonly now: () => number;
   /** `now()` when the invocation began. */
   readonly startedAt: number;
@@ -89,11 +93,13 @@ export function createInvocationHandler(
     };
     responseStream.on('close', onGone);
     responseStream.on('error', onGone);
+    const deadline = deadlineSignal(context);
+    const signal = AbortSignal.any([disconnected.signal, deadline.signal]);
 
     let outcome = 'ok';
     let failure: unknown;
     try {
-      await steps({ event, context, log, response, facts, disconnected: disconnected.signal, now, startedAt });
+      await steps({ event, context, log, response, facts, signal, now, startedAt });
     } catch (error) {
       failure = error;
       if (error instanceof ClientDisconnectedError) {
@@ -106,6 +112,7 @@ export function createInvocationHandler(
         response.fail(chatError);
       }
     } finally {
+      deadline.clear();
       // The error listener stays: a stream error after the handler returned must not become uncaught.
       responseStream.off('close', onGone);
       const fields: LogFields = { ...facts, outcome, status: response.status, latencyMs: now() - startedAt, ...failureFields(failure) };
@@ -116,7 +123,7 @@ export function createInvocationHandler(
 }
 
 /** Aborts with a {@link DeadlineExceededError} {@link DEADLINE_SAFETY_MARGIN_MS} before the function times out. */
-export function deadlineSignal(context: InvocationContext): { signal: AbortSignal; clear(): void } {
+function deadlineSignal(context: InvocationContext): { signal: AbortSignal; clear(): void } {
   const controller = new AbortController();
   const budgetMs = Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_SAFETY_MARGIN_MS);
   const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`No complete answer within ${budgetMs} ms`)), budgetMs);

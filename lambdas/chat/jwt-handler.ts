@@ -17,7 +17,7 @@ import type { RateLimitConfig } from './config';
 import type { ChatStore } from './history/chat-store';
 import { matchRoute } from './http/router';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from './invocation';
-import { enforceRateLimit, type UpdateItemClient } from './limits/rate-limiter';
+import { limitCaller, type UpdateItemClient } from './limits/rate-limiter';
 import { deleteChat, getChat, listChats } from './routes/chats';
 import { postChat } from './routes/post-chat';
 import type { RouteContext } from './routes/route-context';
@@ -35,12 +35,9 @@ export function createJwtStreamHandler(deps: JwtChatDependencies): StreamHandler
   const { store, backend } = deps;
 
   return createInvocationHandler('json', deps, async (invocation) => {
-    const { event, log, facts, now } = invocation;
+    const { event, facts } = invocation;
     const { subject } = await deps.verifyToken(bearerToken(event));
-    const caller = jwtCaller(subject);
-    facts.callerKind = caller.kind;
-    const limit = await enforceRateLimit(deps.limiter, deps.rateLimit, caller, log, now());
-    Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
+    await limitCaller(invocation, deps.limiter, deps.rateLimit, jwtCaller(subject));
 
     const route = matchRoute(event);
     facts.route = route.name;

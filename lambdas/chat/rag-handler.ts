@@ -23,7 +23,7 @@ import { streamAnswer, type ConverseStreamClient, type TokenUsage } from './bedr
 import { answerSources, relevantPassages, retrievePassages, type AnswerSource, type RetrievedPassage, type RetrieveClient } from './bedrock/retrieve';
 import { admitChatRequest } from './handler';
 import type { DoneEvent } from './http/sse';
-import { createInvocationHandler, deadlineSignal, type InvocationOptions, type StreamHandler } from './invocation';
+import { createInvocationHandler, type InvocationOptions, type StreamHandler } from './invocation';
 import type { UpdateItemClient } from './limits/rate-limiter';
 import { buildContextTurn } from './prompt/rag-prompt';
 import type { RagChatConfig } from './rag-config';
@@ -56,67 +56,61 @@ export function createRagStreamHandler(deps: RagChatDependencies): StreamHandler
   const fallbackAnswer = retrieval.fallbackAnswer.trim();
 
   return createInvocationHandler('text', deps, async (invocation) => {
-    const { context, response, facts, disconnected, now, startedAt } = invocation;
+    const { response, facts, signal, now, startedAt } = invocation;
     const { request, target } = await admitChatRequest(invocation, deps);
 
-    const deadline = deadlineSignal(context);
-    const signal = AbortSignal.any([disconnected, deadline.signal]);
+    const retrievalStartedAt = now();
+    let retrieved: RetrievedPassage[];
     try {
-      const retrievalStartedAt = now();
-      let retrieved: RetrievedPassage[];
-      try {
-        retrieved = await retrievePassages(
-          agentRuntime,
-          { knowledgeBaseId: retrieval.knowledgeBaseId, region: config.region, query: request.message, numberOfResults: retrieval.numberOfResults },
-          signal,
-        );
-      } finally {
-        facts.retrievalLatencyMs = now() - retrievalStartedAt;
-      }
-      const passages = relevantPassages(retrieved, retrieval.minScore);
-      Object.assign(facts, { retrievedPassages: retrieved.length, keptPassages: passages.length, topScore: retrieved[0]?.score });
-
-      if (passages.length === 0) {
-        facts.fallback = true;
-        response.text(retrieval.fallbackAnswer);
-        const done: RagDoneEvent = { stopReason: NO_RELEVANT_CONTEXT, usage: NO_USAGE, model: target.alias, sources: [], fallback: true };
-        response.done(done);
-      } else {
-        // The answer's start, kept only while the answer could still be the fallback answer.
-        let head = '';
-        let couldBeFallback = true;
-        const result = await streamAnswer(
-          bedrock,
-          {
-            target,
-            systemPrompt: config.systemPrompt,
-            history: request.history,
-            message: buildContextTurn(passages, request.message),
-            maxTokens: config.maxTokens,
-          },
-          (text) => {
-            facts.timeToFirstTokenMs ??= now() - startedAt;
-            if (couldBeFallback) {
-              head += text;
-              couldBeFallback = head.trim().length <= fallbackAnswer.length;
-            }
-            response.text(text);
-          },
-          signal,
-        );
-        const fallback = couldBeFallback && head.trim() === fallbackAnswer;
-        Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage });
-        const done: RagDoneEvent = {
-          stopReason: result.stopReason,
-          usage: result.usage,
-          model: target.alias,
-          sources: fallback ? [] : answerSources(passages),
-          fallback,
-        };
-        response.done(done);
-      }
+      retrieved = await retrievePassages(
+        agentRuntime,
+        { knowledgeBaseId: retrieval.knowledgeBaseId, region: config.region, query: request.message, numberOfResults: retrieval.numberOfResults },
+        signal,
+      );
     } finally {
-      deadline.clear();
+      facts.retrievalLatencyMs = now() - retrievalStartedAt;
+    }
+    const passages = relevantPassages(retrieved, retrieval.minScore);
+    Object.assign(facts, { retrievedPassages: retrieved.length, keptPassages: passages.length, topScore: retrieved[0]?.score });
+
+    if (passages.length === 0) {
+      facts.fallback = true;
+      response.text(retrieval.fallbackAnswer);
+      const done: RagDoneEvent = { stopReason: NO_RELEVANT_CONTEXT, usage: NO_USAGE, model: target.alias, sources: [], fallback: true };
+      response.done(done);
+    } else {
+      // The answer's start, kept only while the answer could still be the fallback answer.
+      let head = '';
+      let couldBeFallback = true;
+      const result = await streamAnswer(
+        bedrock,
+        {
+          target,
+          systemPrompt: config.systemPrompt,
+          history: request.history,
+          message: buildContextTurn(passages, request.message),
+          maxTokens: config.maxTokens,
+        },
+        (text) => {
+          facts.timeToFirstTokenMs ??= now() - startedAt;
+          if (couldBeFallback) {
+            head += text;
+            couldBeFallback = head.trim().length <= fallbackAnswer.length;
+          }
+          response.text(text);
+        },
+        signal,
+      );
+      const fallback = couldBeFallback && head.trim() === fallbackAnswer;
+      Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage });
+      const done: RagDoneEvent = {
+        stopReason: result.stopReason,
+        usage: result.usage,
+        model: target.alias,
+        sources: fallback ? [] : answerSources(passages),
+        fallback,
+      };
+      response.done(done);
     }
   });
 }

@@ -13,6 +13,7 @@ import { UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client
 import type { Caller } from '../auth/caller-identity';
 import type { RateLimitConfig } from '../config';
 import { ChatError } from '../http/errors';
+import type { Invocation } from '../invocation';
 import { errorFields, type Logger } from '../log';
 
 export const WINDOW_SECONDS = 60;
@@ -82,4 +83,16 @@ export async function enforceRateLimit(
     );
   }
   return { count: window.count };
+}
+
+/** The rate-limit step of every handler: counts the caller's request (see {@link enforceRateLimit}) and records the facts. */
+export async function limitCaller(
+  { log, facts, now }: Pick<Invocation, 'log' | 'facts' | 'now'>,
+  client: UpdateItemClient,
+  config: RateLimitConfig,
+  caller: Caller,
+): Promise<void> {
+  facts.callerKind = caller.kind;
+  const limit = await enforceRateLimit(client, config, caller, log, now());
+  Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
 }

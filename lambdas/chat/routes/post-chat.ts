@@ -15,7 +15,6 @@ import type { AnswerBackend, AnswerResult } from '../bedrock/answer-backend';
 import { readJsonBody } from '../http/event';
 import { chatJson, chatNotFound, MAX_ANSWER_BYTES, newChatId, type ChatHeader, type ChatStore, type StoredTurn } from '../history/chat-store';
 import { chatTitle } from '../history/title';
-import { deadlineSignal } from '../invocation';
 import { codePointLength } from '../prompt/sanitise';
 import { validatePromptRequest } from '../prompt/validate-prompt';
 import type { RouteContext } from './route-context';
@@ -44,7 +43,6 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
 
   const answer = new AnswerBuffer(MAX_ANSWER_BYTES);
   const sizeLimit = new AbortController();
-  const deadline = deadlineSignal(ctx.context);
   let result: AnswerResult;
   try {
     result = await backend.answer(
@@ -57,13 +55,11 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
         }
         if (answer.full) sizeLimit.abort(new AnswerSizeLimitReached(`The answer reached ${MAX_ANSWER_BYTES} bytes`));
       },
-      AbortSignal.any([ctx.disconnected, deadline.signal, sizeLimit.signal]),
+      AbortSignal.any([ctx.signal, sizeLimit.signal]),
     );
   } catch (error) {
     if (!(error instanceof AnswerSizeLimitReached)) throw error;
     result = { stopReason: ANSWER_SIZE_LIMIT_STOP_REASON };
-  } finally {
-    deadline.clear();
   }
   Object.assign(facts, { stopReason: result.stopReason, answerBytes: answer.bytes, ...result.usage });
 
