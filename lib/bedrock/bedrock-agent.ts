@@ -2,6 +2,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
+/** A Bedrock resource id as agents, agent aliases and knowledge bases have: 10 letters or digits. */
+export const BEDROCK_RESOURCE_ID = /^[0-9a-zA-Z]{10}$/;
+
 /**
  * An alias of an existing Amazon Bedrock Agent ("Agents Classic"), invoked with `InvokeAgent`.
  *
@@ -10,7 +13,7 @@ import { IConstruct } from 'constructs';
 export class BedrockAgentAlias {
   public static fromIds(agentId: string, agentAliasId: string): BedrockAgentAlias {
     for (const [name, value] of [['agentId', agentId], ['agentAliasId', agentAliasId]]) {
-      if (!/^[0-9a-zA-Z]{10}$/.test(value)) throw new Error(`BedrockAgentAlias.fromIds: ${name} '${value}' must be 10 letters or digits (e.g. 'AB12CD34EF')`);
+      if (!BEDROCK_RESOURCE_ID.test(value)) throw new Error(`BedrockAgentAlias.fromIds: ${name} '${value}' must be 10 letters or digits (e.g. 'AB12CD34EF')`);
     }
     return new BedrockAgentAlias(agentId, agentAliasId);
   }

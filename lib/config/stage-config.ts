@@ -1,5 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { BEDROCK_RESOURCE_ID } from '../bedrock/bedrock-agent';
+import { CLAIM_NAME } from '../constructs/chat-auth';
 import { ChatStackSettings } from '../stacks/chat-stack-settings';
 
 /** The settings of one deployment stage, as read from `cdk.json` context `stages.<name>`. */
@@ -141,7 +143,7 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig {
   if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer))) throw new StageConfigError(`${key}.issuer`, issuer, 'an https URL');
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) throw new StageConfigError(`${key}.audience`, audience, 'a non-empty string');
   const claims = raw.requiredClaims ?? [];
-  if (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !/^[A-Za-z0-9_:.-]{1,64}$/.test(c))) {
+  if (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !CLAIM_NAME.test(c))) {
     throw new StageConfigError(`${key}.requiredClaims`, claims, 'a list of claim names, e.g. ["email"]');
   }
   const selfSignUp = raw.selfSignUp ?? false;
@@ -149,7 +151,7 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig {
   if (agent !== undefined) {
     if (!isObject(agent)) throw new StageConfigError(`${key}.agent`, agent, 'an object { "agentId", "agentAliasId" }');
     for (const k of ['agentId', 'agentAliasId']) {
-      if (typeof agent[k] !== 'string' || !/^[0-9a-zA-Z]{10}$/.test(agent[k] as string)) throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a 10-character Bedrock id');
+      if (typeof agent[k] !== 'string' || !BEDROCK_RESOURCE_ID.test(agent[k] as string)) throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a 10-character Bedrock id');
     }
   }
   return {

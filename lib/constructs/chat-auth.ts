@@ -3,6 +3,9 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
+/** A JWT claim name the handler can require (`email`, `cognito:username`, …). */
+export const CLAIM_NAME = /^[A-Za-z0-9_:.-]{1,64}$/;
+
 /** Asymmetric algorithms a token may be signed with. `none` and HMAC (`HS*`) are never accepted. */
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -151,7 +154,7 @@ function jwtConfig(o: ResolvedJwtOptions, where: string): ChatAuthConfig {
     throw new Error(`${where}: algorithms ${JSON.stringify(bad.length ? bad : algorithms)} not accepted; use asymmetric algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')}): never 'none' or HMAC`);
   }
   const claims = o.requiredClaims ?? [];
-  const badClaim = claims.find((c) => !/^[A-Za-z0-9_:.-]{1,64}$/.test(c));
+  const badClaim = claims.find((c) => !CLAIM_NAME.test(c));
   if (badClaim !== undefined) throw new Error(`${where}: required claim '${badClaim}' is not a claim name`);
   const skew = (o.clockSkew ?? Duration.seconds(30)).toSeconds();
   if (skew > 300) throw new Error(`${where}: clockSkew must be at most 5 minutes, got ${skew} seconds`);

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3vectors from 'aws-cdk-lib/aws-s3vectors';
 import { Construct, IConstruct } from 'constructs';
+import { BEDROCK_RESOURCE_ID } from '../bedrock/bedrock-agent';
 import { BedrockModel } from '../bedrock/bedrock-model';
 import { foundationModelArn } from '../bedrock/model-access';
 import { ManagedPolicyRole } from '../iam/managed-policy-role';
@@ -380,7 +381,7 @@ class ImportedKnowledgeBase extends Construct implements IKnowledgeBase {
 
   constructor(scope: Construct, id: string, knowledgeBaseId: string) {
     super(scope, id);
-    if (!Token.isUnresolved(knowledgeBaseId) && !/^[0-9a-zA-Z]{10}$/.test(knowledgeBaseId)) {
+    if (!Token.isUnresolved(knowledgeBaseId) && !BEDROCK_RESOURCE_ID.test(knowledgeBaseId)) {
       throw new Error(`KnowledgeBase.fromKnowledgeBaseId ${this.node.path}: '${knowledgeBaseId}' is not a knowledge base id (10 letters or digits, e.g. 'ABCDEFGHIJ'; not an ARN or a name)`);
     }
     const stack = Stack.of(scope);
