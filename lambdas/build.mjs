@@ -5,19 +5,14 @@
 //   node lambdas/build.mjs --report        print each bundle's size and its largest inputs
 //   node lambdas/build.mjs --out-root DIR --json   build into DIR and print the results (tests)
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** One entry per deployed mode; each imports only the clients that mode calls. */
-export const BUNDLES = {
-  'chat-iam-stream': 'lambdas/chat/entry/iam-stream.ts',
-  'chat-iam-rag': 'lambdas/chat/entry/iam-rag.ts',
-  'chat-jwt-model': 'lambdas/chat/entry/jwt-model.ts',
-  'chat-jwt-agent': 'lambdas/chat/entry/jwt-agent.ts',
-};
+/** One entry per deployed mode (contract/bundles.json); each imports only the clients that mode calls. */
+export const BUNDLES = JSON.parse(readFileSync(join(root, 'contract', 'bundles.json'), 'utf8'));
 
 /** The Lambda runtime the construct deploys (Runtime.NODEJS_24_X). */
 export const TARGET = 'node24';

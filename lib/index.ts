@@ -15,5 +15,4 @@ export * from './stacks/guest-rag-chat-stack';
 export * from './stages/chat-stage';
 export * from './stages/chat-stages';
 export * from './config/stage-config';
-export * from './lambda-bundles';
 export * from './stacks/chat-stack-settings';

@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 import { BedrockAgentAlias } from '../bedrock/bedrock-agent';
 import { BedrockModel } from '../bedrock/bedrock-model';
 import { BEDROCK_ACTIONS, modelAccessStatements } from '../bedrock/model-access';
-import { BUNDLE_HANDLER, bundleCode, CHAT_BUNDLES, ChatBundleName } from '../lambda-bundles';
+import { BUNDLE_HANDLER, BUNDLES, type BundleName } from '../../contract/bundles';
+import { bundleCode } from '../private/bundles';
 import { ChatAuth, ChatAuthConfig } from './chat-auth';
 import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
 import { IKnowledgeBase } from './knowledge-base';
@@ -385,9 +386,9 @@ function allowCloudWatchLogs(key: kms.IKey): void {
 }
 
 /** One bundle per deployed mode, carrying only the clients that mode calls. */
-function selectBundle(auth: ChatAuthConfig, props: BedrockChatFunctionProps): ChatBundleName {
-  if (auth.mode === 'iam') return props.knowledgeBase ? CHAT_BUNDLES.iamRag : CHAT_BUNDLES.iamStream;
-  return props.agent ? CHAT_BUNDLES.jwtAgent : CHAT_BUNDLES.jwtModel;
+function selectBundle(auth: ChatAuthConfig, props: BedrockChatFunctionProps): BundleName {
+  if (auth.mode === 'iam') return props.knowledgeBase ? BUNDLES.ragChat : BUNDLES.modelChat;
+  return props.agent ? BUNDLES.storedAgentChat : BUNDLES.storedModelChat;
 }
 
 function retrievalEnvironment(kb: IKnowledgeBase, r: ChatRetrievalOptions): Record<string, string> {

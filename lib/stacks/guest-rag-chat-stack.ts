@@ -40,7 +40,7 @@ export class GuestRagChatStack extends Stack {
     this.guests = new CognitoGuestPool(this, 'Guests');
     this.guests.allowInvoke(this.chat.function);
 
-    // What the signed client needs (lambdas/client): the URL, the pool, the guest role (basic flow) and the region.
+    // What the signed client needs (client): the URL, the pool, the guest role (basic flow) and the region.
     new CfnOutput(this, 'ChatUrl', { value: this.chat.functionUrl.url });
     new CfnOutput(this, 'IdentityPoolId', { value: this.guests.identityPoolId });
     new CfnOutput(this, 'GuestRoleArn', { value: this.guests.unauthenticatedRole.roleArn });

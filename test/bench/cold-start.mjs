@@ -31,10 +31,10 @@ const JWT = {
 };
 /** The environment the construct sets for each bundle (only what that mode reads). */
 const ENV = {
-  'chat-iam-stream': { ...common, ...MODELS },
-  'chat-iam-rag': { ...common, ...MODELS, KNOWLEDGE_BASE_ID: 'KBBENCH123', RETRIEVAL_RESULTS: '5', RETRIEVAL_MIN_SCORE: '0.4' },
-  'chat-jwt-model': { ...common, ...MODELS, ...JWT },
-  'chat-jwt-agent': { ...common, ...JWT, AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' },
+  'model-chat': { ...common, ...MODELS },
+  'rag-chat': { ...common, ...MODELS, KNOWLEDGE_BASE_ID: 'KBBENCH123', RETRIEVAL_RESULTS: '5', RETRIEVAL_MIN_SCORE: '0.4' },
+  'stored-model-chat': { ...common, ...MODELS, ...JWT },
+  'stored-agent-chat': { ...common, ...JWT, AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' },
 };
 
 async function baselines() {

@@ -8,10 +8,10 @@ import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bed
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { startBedrockEmulator } from '../../lambdas/local/bedrock-emulator';
-import { createRateLimitTable, startDynalite } from '../../lambdas/local/dynamo';
-import { startFunctionUrlServer } from '../../lambdas/local/function-url-server';
-import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
+import { startBedrockEmulator } from '../../tools/local/bedrock-emulator';
+import { createRateLimitTable, startDynalite } from '../../tools/local/dynamo';
+import { startFunctionUrlServer } from '../../tools/local/function-url-server';
+import { installAwsLambdaGlobal } from '../../tools/local/lambda-runtime';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, tokens: { type: 'string', default: '40' }, 'token-delay': { type: 'string', default: '10' } } });
 const RUNS = Number(values.runs);
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     CHAT_MODELS: JSON.stringify({ haiku: MODEL }), RATE_LIMIT_TABLE_NAME: 'bench-limits', RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_FAIL_OPEN: 'false',
   });
   installAwsLambdaGlobal();
-  const entry = await import('../../lambdas/chat/entry/iam-stream');
+  const entry = await import('../../lambdas/chat/entry/model-chat');
   const server = await startFunctionUrlServer({ handler: entry.handler, port: 0, onInvocationError: () => {} });
   const direct = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: emulator.url, credentials });
   const silence = console.log;

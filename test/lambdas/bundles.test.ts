@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CHAT_BUNDLES } from '../../lib/lambda-bundles';
-import { startBedrockEmulator, type BedrockEmulator } from '../../lambdas/local/bedrock-emulator';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import { BUNDLES } from '../../contract/bundles';
+import { startBedrockEmulator, type BedrockEmulator } from '../../tools/local/bedrock-emulator';
+import { createRateLimitTable, startDynalite, type Dynalite } from '../../tools/local/dynamo';
 import { FAKE_CREDENTIALS } from '../support/events';
 import { BASE_ENV, parseSse, postChat, TEST_MODELS, TEST_REGION } from '../support/local-services';
 
@@ -29,16 +29,16 @@ function packagesIn(bundle: BuiltBundle): Set<string> {
 
 const CLIENTS = ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'];
 const EXPECTED: Record<string, string[]> = {
-  'chat-iam-stream': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb'],
-  'chat-iam-rag': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb'],
-  'chat-jwt-model': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
-  'chat-jwt-agent': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  'model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb'],
+  'rag-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb'],
+  'stored-model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  'stored-agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
 };
 
 describe('bundles', () => {
   test('the build makes exactly the bundles the construct deploys', () => {
-    expect(Object.keys(build.BUNDLES).sort()).toEqual(Object.values(CHAT_BUNDLES).sort());
-    expect(Object.keys(EXPECTED).sort()).toEqual(Object.values(CHAT_BUNDLES).sort());
+    expect(Object.keys(build.BUNDLES).sort()).toEqual(Object.values(BUNDLES).sort());
+    expect(Object.keys(EXPECTED).sort()).toEqual(Object.values(BUNDLES).sort());
   });
 
   test.each(Object.keys(EXPECTED))('%s carries exactly the clients its mode calls', (name) => {
@@ -57,7 +57,7 @@ describe('bundles', () => {
   });
 });
 
-describe('the built chat-iam-stream bundle under the Lambda runtime', () => {
+describe('the built model-chat bundle under the Lambda runtime', () => {
   let emulator: BedrockEmulator;
   let dynalite: Dynalite;
   let child: ChildProcess;
@@ -69,7 +69,7 @@ describe('the built chat-iam-stream bundle under the Lambda runtime', () => {
     const admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
     await createRateLimitTable(admin, 'bundle-limits');
     admin.destroy();
-    child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../support/serve-bundle.ts'), bundles['chat-iam-stream'].file], {
+    child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../support/serve-bundle.ts'), bundles['model-chat'].file], {
       env: {
         ...process.env,
         ...BASE_ENV,

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FunctionUrlEvent, IamAuthorizer } from '../../lambdas/chat/http/event';
-import type { LambdaContext } from '../../lambdas/local/lambda-runtime';
+import type { LambdaContext } from '../../tools/local/lambda-runtime';
 
 /** Fake credentials with recognisable values, to prove they never reach a log or a response. */
 export const FAKE_CREDENTIALS = {

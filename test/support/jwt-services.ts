@@ -1,15 +1,15 @@
 /**
- * A JWT-mode chat function running locally as deployed: the REAL entry module (entry/jwt-model.ts or
- * entry/jwt-agent.ts, real AWS SDK clients, real jose) configured by the environment the construct sets,
+ * A JWT-mode chat function running locally as deployed: the REAL entry module (entry/stored-model-chat.ts or
+ * entry/stored-agent-chat.ts, real AWS SDK clients, real jose) configured by the environment the construct sets,
  * with a local token issuer serving its JWKS on 127.0.0.1, dynalite behind a recording proxy (rate-limit
  * and history tables), the Bedrock emulator, and the Function-URL-like server in front (auth NONE: no
  * authorizer in the events).
  */
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../lambdas/local/bedrock-emulator';
-import { createHistoryTable, createRateLimitTable } from '../../lambdas/local/dynamo';
-import type { FunctionUrlServer } from '../../lambdas/local/function-url-server';
-import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../lambdas/local/jwt-issuer';
+import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../tools/local/bedrock-emulator';
+import { createHistoryTable, createRateLimitTable } from '../../tools/local/dynamo';
+import type { FunctionUrlServer } from '../../tools/local/function-url-server';
+import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../tools/local/jwt-issuer';
 import { startDynamoRecorder, type DynamoRecorder } from './dynamo-recorder';
 import { BASE_ENV, loadEntry, postChat, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, type ChatHttpResponse } from './local-services';
 
@@ -70,9 +70,9 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
   await createRateLimitTable(admin, tables.rateLimit);
   await createHistoryTable(admin, tables.history);
 
-  let loaded: ReturnType<typeof loadEntry<'jwt-model' | 'jwt-agent'>>;
+  let loaded: ReturnType<typeof loadEntry<'stored-model-chat' | 'stored-agent-chat'>>;
   try {
-    loaded = loadEntry(backend === 'model' ? 'jwt-model' : 'jwt-agent', {
+    loaded = loadEntry(backend === 'model' ? 'stored-model-chat' : 'stored-agent-chat', {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
       AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,

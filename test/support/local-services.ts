@@ -8,18 +8,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../lambdas/local/bedrock-emulator';
-import { createRateLimitTable, startDynalite } from '../../lambdas/local/dynamo';
-import { startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
-import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
+import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../tools/local/bedrock-emulator';
+import { createRateLimitTable, startDynalite } from '../../tools/local/dynamo';
+import { startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../tools/local/function-url-server';
+import { installAwsLambdaGlobal } from '../../tools/local/lambda-runtime';
 import { FAKE_CREDENTIALS } from './events';
 
 /** The Lambda entry modules (lambdas/chat/entry/), by file name. */
 interface EntryModules {
-  'iam-stream': typeof import('../../lambdas/chat/entry/iam-stream');
-  'iam-rag': typeof import('../../lambdas/chat/entry/iam-rag');
-  'jwt-model': typeof import('../../lambdas/chat/entry/jwt-model');
-  'jwt-agent': typeof import('../../lambdas/chat/entry/jwt-agent');
+  'model-chat': typeof import('../../lambdas/chat/entry/model-chat');
+  'rag-chat': typeof import('../../lambdas/chat/entry/rag-chat');
+  'stored-model-chat': typeof import('../../lambdas/chat/entry/stored-model-chat');
+  'stored-agent-chat': typeof import('../../lambdas/chat/entry/stored-agent-chat');
 }
 export type EntryName = keyof EntryModules;
 
@@ -134,7 +134,7 @@ export interface ChatStack {
   readonly emulator: BedrockEmulator;
   readonly tableName: string;
   readonly server: FunctionUrlServer;
-  readonly entry: EntryModules['iam-stream'];
+  readonly entry: EntryModules['model-chat'];
   close(): Promise<void>;
 }
 
@@ -149,7 +149,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     dynamo = await startLocalDynamo();
     await createRateLimitTable(dynamo.admin, tableName);
   }
-  const { entry, restoreEnv } = loadEntry('iam-stream', {
+  const { entry, restoreEnv } = loadEntry('model-chat', {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint ?? dynamo!.url,
     CHAT_MODELS: JSON.stringify(options.models ?? TEST_MODELS),

@@ -1,17 +1,17 @@
 /**
- * The retrieval-augmented chat function running locally as deployed: the REAL `entry/iam-rag` module (real
+ * The retrieval-augmented chat function running locally as deployed: the REAL `entry/rag-chat` module (real
  * Bedrock Agent Runtime, Bedrock Runtime and DynamoDB clients) configured by the environment the construct
  * sets, against embedded dynalite and the project's Bedrock emulator (Retrieve and ConverseStream on one port),
  * behind the Function-URL-like server. Built on local-services.ts (environment, HTTP helpers).
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { identifyCaller } from '../../lambdas/chat/auth/caller-identity';
-import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage } from '../../lambdas/local/bedrock-emulator';
-import { createRateLimitTable } from '../../lambdas/local/dynamo';
-import { LOCAL_IAM_IDENTITY, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../lambdas/local/function-url-server';
+import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage } from '../../tools/local/bedrock-emulator';
+import { createRateLimitTable } from '../../tools/local/dynamo';
+import { LOCAL_IAM_IDENTITY, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../tools/local/function-url-server';
 import { BASE_ENV, loadEntry, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, type ServeOptions } from './local-services';
 
-type RagEntryModule = typeof import('../../lambdas/chat/entry/iam-rag');
+type RagEntryModule = typeof import('../../lambdas/chat/entry/rag-chat');
 
 /** A well-formed knowledge base id (10 letters or digits). */
 export const TEST_KNOWLEDGE_BASE_ID = 'KBTEST0001';
@@ -54,7 +54,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
   const tableName = `rag-rate-limits-${process.pid}-${++tableCounter}`;
   await createRateLimitTable(dynamo.admin, tableName);
 
-  const { entry, restoreEnv } = loadEntry('iam-rag', {
+  const { entry, restoreEnv } = loadEntry('rag-chat', {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,

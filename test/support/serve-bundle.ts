@@ -6,8 +6,8 @@
  * Configuration comes from the environment, as the construct sets it.
  */
 import { pathToFileURL } from 'node:url';
-import { startFunctionUrlServer } from '../../lambdas/local/function-url-server';
-import { installAwsLambdaGlobal } from '../../lambdas/local/lambda-runtime';
+import { startFunctionUrlServer } from '../../tools/local/function-url-server';
+import { installAwsLambdaGlobal } from '../../tools/local/lambda-runtime';
 
 async function main(): Promise<void> {
   const file = process.argv[2];

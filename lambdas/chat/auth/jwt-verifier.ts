@@ -22,8 +22,8 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ChatError, internalError } from '../http/errors';
-import { isError } from '../log';
-import type { JwtAuthConfig } from '../jwt-config';
+import { isError } from '../core/log';
+import type { JwtAuthConfig } from '../modes/stored-chat/config';
 import { unauthorized } from './bearer-token';
 
 /** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */

@@ -17,7 +17,7 @@
  * (invoke-agent.ts) and the knowledge base (retrieve.ts) too, each with its own codes and messages.
  */
 import { ChatError, internalError } from '../http/errors';
-import { isError } from '../log';
+import { isError } from '../core/log';
 
 export interface ModelTarget {
   readonly alias: string;

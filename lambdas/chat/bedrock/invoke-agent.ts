@@ -21,8 +21,8 @@
  */
 import { InvokeAgentCommand, type InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ChatError } from '../http/errors';
-import type { JwtAgentChatConfig } from '../jwt-config';
-import type { AnswerBackend, AnswerResult } from './answer-backend';
+import type { JwtAgentChatConfig } from '../modes/stored-chat/config';
+import type { AnswerBackend, AnswerResult } from '../modes/stored-chat/answer-backend';
 import { mapUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
 
 /** The one Agent Runtime operation the chat runtime needs (the real `BedrockAgentRuntimeClient` satisfies it). */

@@ -4,7 +4,7 @@
  * (the module imported by tests or tools).
  */
 import type { LambdaRuntimeGlobal } from '../http/response-stream';
-import type { StreamHandler } from '../invocation';
+import type { StreamHandler } from '../core/invocation';
 
 // Set by the Lambda Node.js runtime; absent when the module is imported elsewhere (tests, tools).
 declare const awslambda: LambdaRuntimeGlobal | undefined;

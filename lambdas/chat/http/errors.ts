@@ -5,56 +5,9 @@
  * AWS request ids or the caller's text.
  */
 
-/** Every code the chat runtime answers with. Clients may switch on these; they are a public contract. */
-export const ERROR_CODES = [
-  'method_not_allowed',
-  'payload_too_large',
-  'invalid_json',
-  'invalid_body',
-  'message_required',
-  'message_too_long',
-  'invalid_history',
-  'model_not_allowed',
-  'rate_limited',
-  'rate_limiter_unavailable',
-  'model_access_denied',
-  'model_not_found',
-  'model_rejected_request',
-  'throttled',
-  'upstream_error',
-  'upstream_unavailable',
-  'upstream_timeout',
-  'internal_error',
-  // RAG mode (entry/iam-rag.ts): Retrieve failures
-  'knowledge_base_access_denied',
-  'knowledge_base_not_found',
-  'retrieval_failed',
-  'retrieval_unavailable',
-  // JWT modes (entry/jwt-model.ts, entry/jwt-agent.ts)
-  'route_not_found',
-  'token_missing',
-  'token_invalid',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_wrong_issuer',
-  'token_wrong_audience',
-  'token_wrong_type',
-  'token_unknown_key',
-  'token_missing_claim',
-  'auth_unavailable',
-  'prompt_required',
-  'prompt_too_long',
-  'chat_not_found',
-  'invalid_limit',
-  'invalid_cursor',
-  'history_unavailable',
-  'agent_access_denied',
-  'agent_not_found',
-  'agent_rejected_request',
-  'agent_session_busy',
-] as const;
+import { ERROR_CODES, type ErrorCode } from '../../../contract/errors';
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { ERROR_CODES, type ErrorCode };
 
 export class ChatError extends Error {
   public readonly name = 'ChatError';

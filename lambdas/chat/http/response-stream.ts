@@ -30,7 +30,7 @@ export interface LambdaRuntimeGlobal {
   HttpResponseStream?: { from(stream: ResponseStream, metadata: HttpResponseMetadata): ResponseStream };
 }
 
-// Set by the Lambda Node.js runtime (and by lambdas/local/lambda-runtime.ts); module-scoped so it never
+// Set by the Lambda Node.js runtime (and by tools/local/lambda-runtime.ts); module-scoped so it never
 // clashes with the ambient declaration @types/aws-lambda makes when something else imports it.
 declare const awslambda: LambdaRuntimeGlobal | undefined;
 

@@ -12,7 +12,7 @@
  * `data` is one line of JSON: JSON.stringify escapes CR and LF, the only line breaks SSE knows.
  */
 import type { TokenUsage } from '../bedrock/converse-stream';
-import type { ChatJson } from '../history/chat-store';
+import type { ChatJson } from '../chats/chat-store';
 import type { ErrorCode } from './errors';
 
 export interface DoneEvent {

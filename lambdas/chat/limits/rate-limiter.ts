@@ -11,10 +11,10 @@
  */
 import { UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { Caller } from '../auth/caller-identity';
-import type { RateLimitConfig } from '../config';
+import type { RateLimitConfig } from '../core/config';
 import { ChatError } from '../http/errors';
-import type { Invocation } from '../invocation';
-import { errorFields, type Logger } from '../log';
+import type { Invocation } from '../core/invocation';
+import { errorFields, type Logger } from '../core/log';
 
 export const WINDOW_SECONDS = 60;
 export const EXPIRY_GRACE_SECONDS = 60;

@@ -3,7 +3,7 @@
  * Throws a 400 {@link ChatError} with a distinct code for each kind of bad input.
  */
 import { ChatError } from '../http/errors';
-import { normaliseHistory, type ChatTurn } from './history';
+import { normaliseHistory, type ChatTurn } from './turns';
 import { codePointLength, sanitise } from './sanitise';
 
 export const MAX_MESSAGE_CHARS = 2000;

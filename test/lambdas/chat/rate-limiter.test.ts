@@ -2,8 +2,8 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Caller } from '../../../lambdas/chat/auth/caller-identity';
 import { ChatError } from '../../../lambdas/chat/http/errors';
 import { EXPIRY_GRACE_SECONDS, countRequest, enforceRateLimit, WINDOW_SECONDS } from '../../../lambdas/chat/limits/rate-limiter';
-import { createLogger } from '../../../lambdas/chat/log';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../../lambdas/local/dynamo';
+import { createLogger } from '../../../lambdas/chat/core/log';
+import { createRateLimitTable, startDynalite, type Dynalite } from '../../../tools/local/dynamo';
 import { FAKE_CREDENTIALS } from '../../support/events';
 import { BASE_ENV, closedPort, setEnv } from '../../support/local-services';
 

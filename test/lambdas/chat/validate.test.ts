@@ -1,5 +1,5 @@
 import { ChatError } from '../../../lambdas/chat/http/errors';
-import { MAX_HISTORY_TURNS, MAX_TURN_CHARS, normaliseHistory } from '../../../lambdas/chat/prompt/history';
+import { MAX_HISTORY_TURNS, MAX_TURN_CHARS, normaliseHistory } from '../../../lambdas/chat/prompt/turns';
 import { MAX_MESSAGE_CHARS, validateChatRequest } from '../../../lambdas/chat/prompt/validate';
 
 const choice = {

@@ -1,0 +1,72 @@
+/**
+ * The environment variables a chat function reads at init: the only channel from the construct that
+ * deploys it to the runtime. The construct writes each name from here; the runtime's config loaders read
+ * each name from here and check its value against the same limits and patterns (limits.ts, patterns.ts).
+ */
+export const ENV = {
+  /** JSON object alias → Bedrock model id, profile id or ARN, in declaration order; the first is the default. */
+  models: 'CHAT_MODELS',
+  /** Upper bound on tokens generated per answer. */
+  maxTokens: 'CHAT_MAX_TOKENS',
+  /** The system prompt; unset: the mode's built-in prompt. */
+  systemPrompt: 'CHAT_SYSTEM_PROMPT',
+  /** How callers authenticate: one of {@link AUTH_MODES}. */
+  authMode: 'CHAT_AUTH_MODE',
+  /** Set by Lambda: the function's region. */
+  region: 'AWS_REGION',
+
+  rateLimitTable: 'RATE_LIMIT_TABLE_NAME',
+  rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  rateLimitFailOpen: 'RATE_LIMIT_FAIL_OPEN',
+  /** Prefix of every counter key: callers of functions with different namespaces never share a count. */
+  rateLimitNamespace: 'RATE_LIMIT_NAMESPACE',
+
+  knowledgeBaseId: 'KNOWLEDGE_BASE_ID',
+  retrievalResults: 'RETRIEVAL_RESULTS',
+  retrievalMinScore: 'RETRIEVAL_MIN_SCORE',
+  retrievalFallbackAnswer: 'RETRIEVAL_FALLBACK_ANSWER',
+
+  historyTable: 'HISTORY_TABLE_NAME',
+  historyTurns: 'HISTORY_TURNS',
+
+  agentId: 'AGENT_ID',
+  agentAliasId: 'AGENT_ALIAS_ID',
+
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  jwtJwksUri: 'JWT_JWKS_URI',
+  jwtAlgorithms: 'JWT_ALGORITHMS',
+  jwtRequiredClaims: 'JWT_REQUIRED_CLAIMS',
+  jwtClockSkewSeconds: 'JWT_CLOCK_SKEW_SECONDS',
+  jwtCognitoTokenUse: 'JWT_COGNITO_TOKEN_USE',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Every name of {@link ENV}: a user's own `environment` may not set any of them. */
+export const CONTRACT_ENV_NAMES: readonly string[] = Object.values(ENV);
+
+/** `CHAT_AUTH_MODE` values. */
+export const AUTH_MODES = {
+  /** SigV4 through an `AWS_IAM` Function URL; the caller is the verified IAM identity. */
+  iam: 'iam',
+  /** Bearer JWT verified by the handler behind a public (`NONE`) Function URL. */
+  jwt: 'jwt',
+} as const;
+
+export type AuthMode = (typeof AUTH_MODES)[keyof typeof AUTH_MODES];
+
+/** `JWT_COGNITO_TOKEN_USE` values. */
+export const COGNITO_TOKEN_USES = ['id', 'access', 'any'] as const;
+export type CognitoTokenUseValue = (typeof COGNITO_TOKEN_USES)[number];
+
+/** Values used when the construct does not set a variable (and the construct's own `@default`s). */
+export const DEFAULTS = {
+  maxTokens: 1024,
+  requestsPerMinute: 10,
+  historyTurns: 10,
+  retrievalResults: 5,
+  retrievalMinScore: 0.4,
+  jwtAlgorithms: ['RS256'],
+  jwtClockSkewSeconds: 30,
+} as const;

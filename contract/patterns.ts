@@ -1,0 +1,35 @@
+/**
+ * Id, alias, claim and algorithm patterns, checked by the constructs at synth and by the runtime at init
+ * (and, where callers send them, per request).
+ */
+
+/**
+ * A model alias (`{ "model": "haiku" }`): a leading letter, because JSON.parse moves integer-like keys to the
+ * front of an object and would silently change which alias is the default.
+ */
+export const MODEL_ALIAS = /^[a-z][a-z0-9._-]{0,31}$/;
+export const MODEL_ALIAS_RULE = "1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter";
+
+/** What Converse accepts as `modelId`: a foundation model id, an inference profile id, or an ARN. */
+export const MODEL_INVOCATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,2047}$/;
+
+/** A Bedrock agent id or agent alias id (Bedrock Agent Runtime API: up to 10 letters or digits; `TSTALIASID` is the draft alias). */
+export const AGENT_RESOURCE_ID = /^[0-9a-zA-Z]{1,10}$/;
+
+/** A knowledge base id: exactly 10 letters or digits. */
+export const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
+
+/** A JWT claim name the handler can require (`email`, `cognito:username`, …). */
+export const CLAIM_NAME = /^[A-Za-z0-9_:.-]{1,64}$/;
+
+/** Asymmetric JWS algorithms a deployment may allow; `none` and HMAC never. */
+export const ASYMMETRIC_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** A DynamoDB table name. */
+export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/** An AWS region name. */
+export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d+$/;
+
+/** A rate-limit namespace: what prefixes every counter key of a function (see env.ts). */
+export const RATE_LIMIT_NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;

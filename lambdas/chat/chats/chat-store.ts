@@ -1,0 +1,379 @@
+/**
+ * Users' chats in the history table (schema fixed by lib/constructs/chat-history-table.ts):
+ *
+ * | item        | `pk`                       | `sk`                      | attributes |
+ * |-------------|----------------------------|---------------------------|------------|
+ * | chat header | `USER#<sub>`               | `CHAT#<chatId>`           | `title`, `createdAt`, `updatedAt`, `turns` (atomic counter), `byUpdatedPk` = `USER#<sub>`, `byUpdatedSk` = `<updatedAt>#<chatId>` |
+ * | turn        | `CHAT#<sub>#<chatId>`      | `TURN#<number, 10 digits>`| `user` (the prompt), `assistant` (the answer), `createdAt` |
+ *
+ * Every key is built from the caller's verified subject, so a request can only ever address the caller's
+ * own items: another user's chat id is simply not found. Chat ids are UUIDs (no `#`), so keys are unambiguous.
+ *
+ * Appending a turn, after the answer is complete (a failed answer writes nothing):
+ * 1. `UpdateItem` on the header: `ADD turns :one` (the new turn's number, atomic, so concurrent appends
+ *    never share one), `SET updatedAt`, `byUpdatedSk`, and `title`/`createdAt` only if absent; for a
+ *    continued chat only if the header still exists (it may have been deleted meanwhile → 404);
+ * 2. `PutItem` of the turn item under that number, only if absent.
+ * If step 2 fails, the header counts a turn that has no item: readers see a gap, nothing breaks.
+ *
+ * Operations used: GetItem, Query (table and `byUpdated` index), UpdateItem, PutItem, DeleteItem,
+ * BatchWriteItem: exactly what `ChatHistoryTable.grantReadChats/grantAppendChats/grantDeleteChats` allow.
+ */
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type BatchWriteItemCommandOutput,
+  type DeleteItemCommandOutput,
+  type GetItemCommandOutput,
+  type PutItemCommandOutput,
+  type QueryCommandOutput,
+  type UpdateItemCommandOutput,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { NETWORK_FAILURE } from '../bedrock/errors';
+import { ChatError, internalError } from '../http/errors';
+import { isError } from '../core/log';
+import { decodeCursor, encodeCursor, type IndexKey } from './cursor';
+
+/** The DynamoDB operations the store uses (the real `DynamoDBClient` satisfies it). */
+export interface HistoryClient {
+  send(command: GetItemCommand): Promise<GetItemCommandOutput>;
+  send(command: QueryCommand): Promise<QueryCommandOutput>;
+  send(command: UpdateItemCommand): Promise<UpdateItemCommandOutput>;
+  send(command: PutItemCommand): Promise<PutItemCommandOutput>;
+  send(command: DeleteItemCommand): Promise<DeleteItemCommandOutput>;
+  send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput>;
+}
+
+export interface ChatHeader {
+  readonly chatId: string;
+  readonly title: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface StoredTurn {
+  readonly number: number;
+  readonly user: string;
+  readonly assistant: string;
+  readonly createdAt: string;
+}
+
+export type MessageJson = { readonly role: 'user' | 'assistant'; readonly content: string };
+
+/** A chat as the API shows it (seed 002's `chat`). */
+export interface ChatJson {
+  readonly id: string;
+  readonly user_id: string;
+  readonly title: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly messages: readonly MessageJson[];
+}
+
+/** A chat in `GET /chats`. */
+export interface ChatSummaryJson {
+  readonly id: string;
+  readonly title: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/**
+ * The largest answer stored, in UTF-8 bytes. With the prompt (at most 2000 code points, 8000 bytes), keys
+ * (the subject is at most 256 characters) and attribute names, a turn item stays below DynamoDB's 400 KB.
+ */
+export const MAX_ANSWER_BYTES = 350_000;
+/** Query pages read for one chat or one deletion, at most (1 MB each): a bound, never reached in practice. */
+export const MAX_QUERY_PAGES = 256;
+/** BatchWriteItem's limit. */
+export const BATCH_SIZE = 25;
+/** Attempts per batch while DynamoDB returns UnprocessedItems (backoff 50 ms × 2^n). */
+export const MAX_BATCH_ATTEMPTS = 5;
+
+const CHAT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TURN_DIGITS = 10;
+
+export const newChatId = (): string => randomUUID();
+
+/** Whether `value` can be a chat id at all (anything else is "not found" without a DynamoDB call). */
+export function isChatId(value: unknown): value is string {
+  return typeof value === 'string' && CHAT_ID.test(value);
+}
+
+const userPk = (subject: string): string => `USER#${subject}`;
+const chatSk = (chatId: string): string => `CHAT#${chatId}`;
+const turnsPk = (subject: string, chatId: string): string => `CHAT#${subject}#${chatId}`;
+const turnSk = (turn: number): string => `TURN#${String(turn).padStart(TURN_DIGITS, '0')}`;
+const s = (value: string): AttributeValue => ({ S: value });
+
+export class ChatStore {
+  constructor(
+    private readonly client: HistoryClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The header of one of `subject`'s chats, or undefined. */
+  async getChat(subject: string, chatId: string): Promise<ChatHeader | undefined> {
+    if (!isChatId(chatId)) return undefined;
+    const { Item } = await this.call(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(subject)), sk: s(chatSk(chatId)) }, ConsistentRead: true }),
+    );
+    return Item ? toHeader(chatId, Item) : undefined;
+  }
+
+  /** The latest `count` turns of a chat, oldest first. */
+  async latestTurns(subject: string, chatId: string, count: number): Promise<StoredTurn[]> {
+    if (count <= 0 || !isChatId(chatId)) return [];
+    const { Items = [] } = await this.call(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': s(turnsPk(subject, chatId)) },
+        ScanIndexForward: false,
+        Limit: count,
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map(toTurn).reverse();
+  }
+
+  /** Every turn of a chat in order, reading page after page (a chat has no size limit). */
+  async allTurns(subject: string, chatId: string): Promise<StoredTurn[]> {
+    const turns: StoredTurn[] = [];
+    await this.forEachPage(subject, chatId, false, (items) => {
+      for (const item of items) turns.push(toTurn(item));
+    });
+    return turns;
+  }
+
+  /**
+   * Stores a completed turn (see the module comment). `newChat`: the header is created (and must not
+   * exist); otherwise it must exist, or 404 `chat_not_found` (deleted while the answer was generated).
+   */
+  async appendTurn(input: {
+    subject: string;
+    chatId: string;
+    newChat: boolean;
+    title: string;
+    prompt: string;
+    answer: string;
+    nowMs: number;
+  }): Promise<{ header: ChatHeader; turn: StoredTurn }> {
+    const now = new Date(input.nowMs).toISOString();
+    let attributes: Record<string, AttributeValue>;
+    try {
+      ({ Attributes: attributes = {} } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(userPk(input.subject)), sk: s(chatSk(input.chatId)) },
+          UpdateExpression:
+            'ADD #turns :one SET #updatedAt = :now, #byUpdatedPk = :pk, #byUpdatedSk = :byUpdated, ' +
+            '#title = if_not_exists(#title, :title), #createdAt = if_not_exists(#createdAt, :now)',
+          ConditionExpression: input.newChat ? 'attribute_not_exists(pk)' : 'attribute_exists(pk)',
+          ExpressionAttributeNames: {
+            '#turns': 'turns',
+            '#updatedAt': 'updatedAt',
+            '#byUpdatedPk': 'byUpdatedPk',
+            '#byUpdatedSk': 'byUpdatedSk',
+            '#title': 'title',
+            '#createdAt': 'createdAt',
+          },
+          ExpressionAttributeValues: {
+            ':one': { N: '1' },
+            ':now': s(now),
+            ':pk': s(userPk(input.subject)),
+            ':byUpdated': s(`${now}#${input.chatId}`),
+            ':title': s(input.title),
+          },
+          // ALL_NEW, not UPDATED_NEW: title and createdAt are only set when absent, and the answer needs them either way.
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (error) {
+      if (isConditionFailure(error) && !input.newChat) throw chatNotFound();
+      throw historyError(error);
+    }
+    const number = Number(attributes.turns?.N);
+    if (!Number.isSafeInteger(number) || number < 1) throw internalError(new Error('UpdateItem returned no turn number'));
+    const turn: StoredTurn = { number, user: input.prompt, assistant: input.answer, createdAt: now };
+    await this.call(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: s(turnsPk(input.subject, input.chatId)),
+          sk: s(turnSk(number)),
+          user: s(turn.user),
+          assistant: s(turn.assistant),
+          createdAt: s(now),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { header: toHeader(input.chatId, attributes), turn };
+  }
+
+  /** One page of `subject`'s chats, newest first (`byUpdated` index), and the cursor of the next. */
+  async listChats(subject: string, limit: number, cursor: string | undefined): Promise<{ chats: ChatHeader[]; nextCursor: string | null }> {
+    const pk = userPk(subject);
+    const startKey = cursor === undefined ? undefined : decodeCursor(cursor, pk);
+    // One more than asked: a next page exists exactly when it comes back (no empty last page).
+    const { Items = [] } = await this.call(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byUpdated',
+        KeyConditionExpression: 'byUpdatedPk = :pk',
+        ExpressionAttributeValues: { ':pk': s(pk) },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    const page = Items.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor = Items.length > limit && last ? encodeCursor(last as IndexKey) : null;
+    return { chats: page.map((item) => toHeader(item.sk?.S?.slice('CHAT#'.length) ?? '', item)), nextCursor };
+  }
+
+  /**
+   * Deletes a chat: the header first (so appends racing with the deletion fail with 404), then every
+   * turn item in batches of {@link BATCH_SIZE}, retrying UnprocessedItems. The turns are deleted even when
+   * the header is already gone, so a DELETE that failed halfway can be repeated. False when there was
+   * neither header nor turn.
+   */
+  async deleteChat(subject: string, chatId: string): Promise<boolean> {
+    if (!isChatId(chatId)) return false;
+    let headerDeleted = true;
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(userPk(subject)), sk: s(chatSk(chatId)) },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw historyError(error);
+      headerDeleted = false;
+    }
+    let turnsDeleted = 0;
+    await this.forEachPage(subject, chatId, true, async (items) => {
+      for (let i = 0; i < items.length; i += BATCH_SIZE) {
+        await this.deleteBatch(items.slice(i, i + BATCH_SIZE).map((item) => ({ DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } } })));
+      }
+      turnsDeleted += items.length;
+    });
+    return headerDeleted || turnsDeleted > 0;
+  }
+
+  private async deleteBatch(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_BATCH_ATTEMPTS) {
+        throw new ChatError(503, 'history_unavailable', 'Some messages of the chat could not be deleted. Repeat the DELETE.', {}, new Error(`${pending.length} items stayed unprocessed`));
+      }
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 2) * (0.5 + Math.random())));
+      const { UnprocessedItems } = await this.call(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+      pending = UnprocessedItems?.[this.tableName] ?? [];
+    }
+  }
+
+  /** Query pages of a chat's turns, in order (`keysOnly`: just pk and sk), at most {@link MAX_QUERY_PAGES}. */
+  private async forEachPage(
+    subject: string,
+    chatId: string,
+    keysOnly: boolean,
+    onPage: (items: Record<string, AttributeValue>[]) => void | Promise<void>,
+  ): Promise<void> {
+    if (!isChatId(chatId)) return;
+    let startKey: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < MAX_QUERY_PAGES; page++) {
+      const { Items = [], LastEvaluatedKey } = await this.call(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(turnsPk(subject, chatId)) },
+          ConsistentRead: true,
+          ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      await onPage(Items);
+      if (!LastEvaluatedKey) return;
+      startKey = LastEvaluatedKey;
+    }
+    throw internalError(new Error(`A chat spans more than ${MAX_QUERY_PAGES} query pages`));
+  }
+
+  /** Sends a command; failures become 503 `history_unavailable` (or 500 for a bug). */
+  private async call(command: GetItemCommand): Promise<GetItemCommandOutput>;
+  private async call(command: QueryCommand): Promise<QueryCommandOutput>;
+  private async call(command: PutItemCommand): Promise<PutItemCommandOutput>;
+  private async call(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput>;
+  private async call(command: GetItemCommand | QueryCommand | PutItemCommand | BatchWriteItemCommand): Promise<unknown> {
+    try {
+      return await (this.client.send as (command: unknown) => Promise<unknown>).call(this.client, command);
+    } catch (error) {
+      throw historyError(error);
+    }
+  }
+}
+
+/** Seed 002's `chat`: the header and the given turns as alternating user / assistant messages. */
+export function chatJson(subject: string, header: ChatHeader, turns: readonly StoredTurn[]): ChatJson {
+  return {
+    id: header.chatId,
+    user_id: subject,
+    title: header.title,
+    created_at: header.createdAt,
+    updated_at: header.updatedAt,
+    messages: turns.flatMap((turn): MessageJson[] => [
+      { role: 'user', content: turn.user },
+      { role: 'assistant', content: turn.assistant },
+    ]),
+  };
+}
+
+export function chatSummaryJson(header: ChatHeader): ChatSummaryJson {
+  return { id: header.chatId, title: header.title, created_at: header.createdAt, updated_at: header.updatedAt };
+}
+
+export function chatNotFound(): ChatError {
+  return new ChatError(404, 'chat_not_found', 'No such chat.');
+}
+
+function toHeader(chatId: string, item: Record<string, AttributeValue>): ChatHeader {
+  return { chatId, title: item.title?.S ?? '', createdAt: item.createdAt?.S ?? '', updatedAt: item.updatedAt?.S ?? '' };
+}
+
+function toTurn(item: Record<string, AttributeValue>): StoredTurn {
+  return {
+    number: Number(item.sk?.S?.slice('TURN#'.length)),
+    user: item.user?.S ?? '',
+    assistant: item.assistant?.S ?? '',
+    createdAt: item.createdAt?.S ?? '',
+  };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return isError(error) && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * DynamoDB unreachable, throttled or failing → 503 `history_unavailable`; a request DynamoDB calls invalid,
+ * or anything that is not a DynamoDB or network error, is a bug → 500.
+ */
+function historyError(error: unknown): ChatError {
+  if (error instanceof ChatError) return error;
+  if (!isError(error) || error.name === 'ValidationException') return internalError(error);
+  const { code, $metadata } = error as Error & { code?: unknown; $metadata?: unknown };
+  const network = NETWORK_FAILURE.test(`${typeof code === 'string' ? code : ''} ${error.message}`) || error.name === 'TimeoutError';
+  if ($metadata === undefined && !network) return internalError(error);
+  return new ChatError(503, 'history_unavailable', 'The chat history cannot be reached right now. Try again shortly.', {}, error);
+}

@@ -1,0 +1,146 @@
+/**
+ * What every chat handler does around its own steps, whatever it answers with: the response with the
+ * standard headers, the summary log line, the signal of a client that went away, the deadline inside the
+ * function timeout, and the mapping of a failure to the response.
+ *
+ * No AWS SDK client is imported here, so each entry bundle carries only the clients its mode calls.
+ */
+import { DeadlineExceededError } from '../bedrock/errors';
+import { ChatResponse } from './chat-response';
+import { ChatError, internalError } from '../http/errors';
+import { wantsEventStream, type FunctionUrlEvent, type InvocationContext } from '../http/event';
+import type { ResponseStream } from '../http/response-stream';
+import { createLogger, errorFields, type LogFields, type Logger, type LogSink, type LogValue } from './log';
+
+/**
+ * Time kept back from the function timeout when bounding the model call, to report the timeout
+ * (SSE `error` event or JSON 504), end the stream and log before Lambda stops the invocation.
+ */
+export const DEADLINE_SAFETY_MARGIN_MS = 2000;
+
+export type StreamHandler = (event: FunctionUrlEvent, responseStream: ResponseStream, context: InvocationContext) => Promise<void>;
+
+/** The abort reason when the response stream closes or fails before the handler ended it. */
+export class ClientDisconnectedError extends Error {
+  public readonly name = 'ClientDisconnectedError';
+}
+
+/** What a handler's steps work with during one invocation. */
+export interface Invocation {
+  readonly event: FunctionUrlEvent;
+  readonly context: InvocationContext;
+  readonly log: Logger;
+  /** Where the answer goes; a step that throws leaves the error to {@link createInvocationHandler}. */
+  readonly response: ChatResponse;
+  /**
+   * Facts for the one summary line (`chat_request`): never message, prompt, passage or answer text, the
+   * token or its claims, headers or identity details.
+   */
+  readonly facts: Record<string, LogValue>;
+  /**
+   * What bounds upstream calls: aborted with a {@link ClientDisconnectedError} when the response stream
+   * closes or fails early, or with a {@link DeadlineExceededError} {@link DEADLINE_SAFETY_MARGIN_MS} before
+   * the function times out.
+   */
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  /** `now()` when the invocation began. */
+  readonly startedAt: number;
+}
+
+/** What tests may replace in every handler (part of each handler's dependencies). */
+export interface InvocationOptions {
+  /** Default `console`. */
+  readonly logSink?: LogSink;
+  /** Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * A stream handler running `steps` once per invocation. The steps answer through `response`; whatever
+ * they throw ends the response here: a client that went away gets nothing more, any other failure its
+ * {@link ChatError} (a bug `internal_error`), as JSON before the first byte or in-band after it. Every
+ * invocation ends with one `chat_request` log line: the facts, the outcome (`ok`, the error code or
+ * `client_disconnected`), the status, the latency and {@link failureFields}; at level error for a 5xx
+ * or a failure after the status was sent.
+ *
+ * `defaultFormat` is the answer format unless the caller asks for SSE: `text` (IAM modes) or `json` (JWT modes).
+ */
+export function createInvocationHandler(
+  defaultFormat: 'text' | 'json',
+  options: InvocationOptions,
+  steps: (invocation: Invocation) => Promise<void>,
+): StreamHandler {
+  const now = options.now ?? Date.now;
+
+  return async function streamHandler(event, responseStream, context) {
+    const startedAt = now();
+    const log = createLogger(context.awsRequestId, options.logSink);
+    const response = new ChatResponse(responseStream, wantsEventStream(event) ? 'sse' : defaultFormat, {
+      'x-request-id': context.awsRequestId,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    const facts: Record<string, LogValue> = { format: response.format };
+
+    // On Lambda today the response stream emits nothing when the client disconnects (the invocation runs
+    // on, aws-lambda-nodejs-runtime-interface-client issue #145): the deadline and maxTokens bound the work.
+    // These listeners stop generation on a runtime or server that does tear the stream down, and keep a
+    // late stream error from becoming an uncaught exception.
+    const disconnected = new AbortController();
+    const onGone = (): void => {
+      if (!responseStream.writableEnded) disconnected.abort(new ClientDisconnectedError('The response stream closed before the answer ended'));
+    };
+    responseStream.on('close', onGone);
+    responseStream.on('error', onGone);
+    const deadline = deadlineSignal(context);
+    const signal = AbortSignal.any([disconnected.signal, deadline.signal]);
+
+    let outcome = 'ok';
+    let failure: unknown;
+    try {
+      await steps({ event, context, log, response, facts, signal, now, startedAt });
+    } catch (error) {
+      failure = error;
+      if (error instanceof ClientDisconnectedError) {
+        outcome = 'client_disconnected';
+        response.abandon();
+      } else {
+        const chatError = error instanceof ChatError ? error : internalError(error);
+        outcome = chatError.code;
+        facts.midStream = response.committed;
+        response.fail(chatError);
+      }
+    } finally {
+      deadline.clear();
+      // The error listener stays: a stream error after the handler returned must not become uncaught.
+      responseStream.off('close', onGone);
+      const fields: LogFields = { ...facts, outcome, status: response.status, latencyMs: now() - startedAt, ...failureFields(failure) };
+      if ((response.status ?? 0) >= 500 || facts.midStream === true) log.error('chat_request', fields);
+      else log.info('chat_request', fields);
+    }
+  };
+}
+
+/** Aborts with a {@link DeadlineExceededError} {@link DEADLINE_SAFETY_MARGIN_MS} before the function times out. */
+function deadlineSignal(context: InvocationContext): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const budgetMs = Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_SAFETY_MARGIN_MS);
+  const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`No complete answer within ${budgetMs} ms`)), budgetMs);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * What the log keeps of a failure: the upstream or internal error behind it (name, code, status, AWS
+ * request id, message), plus a short stack for bugs. Caller mistakes (4xx of our own) need nothing more.
+ */
+export function failureFields(failure: unknown): LogFields {
+  if (failure === undefined || failure instanceof ClientDisconnectedError) return {};
+  const cause = failure instanceof ChatError ? failure.cause : failure;
+  if (cause === undefined) return {};
+  const isBug = !(failure instanceof ChatError) || failure.code === 'internal_error';
+  return {
+    ...errorFields(cause),
+    ...(isBug && cause instanceof Error ? { errorStack: cause.stack?.split('\n').slice(1, 6).join(' | ') } : {}),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The retrieval-augmented streaming chat handler (seed 003): event → method → caller → rate limit → body →
+ * validate → Retrieve → keep relevant passages → (none: the fallback answer, no model call) → generate & stream.
+ *
+ * A sibling of handler.ts built from the same steps, so the IAM mode keeps its behaviour untouched:
+ * - The rate limit is counted once per POST, before retrieval, exactly as in the IAM mode: a refused or
+ *   malformed request never reaches the knowledge base, and a failed retrieval still counts.
+ * - Retrieval and generation share one deadline inside the function timeout and stop when the client leaves.
+ * - Retrieval errors are JSON errors with their own codes (bedrock/retrieve.ts): nothing is sent before them.
+ * - No passage scoring at least `RETRIEVAL_MIN_SCORE`: the fallback answer is streamed as the answer, the model
+ *   is not called, and `done` says `fallback: true`, `sources: []`, stop reason {@link NO_RELEVANT_CONTEXT}.
+ * - Otherwise the model gets the caller's plain history and, as the last user turn only, the context block and
+ *   the question (prompt/rag-prompt.ts); the RAG system prompt goes into Converse's `system` field. What is
+ *   streamed back is the model's text only; the context never leaves the function.
+ * - SSE `done` adds `sources` (one `{ uri, score }` per document, best first) and `fallback` to the IAM mode's
+ *   fields. `fallback` is also true when the model itself answered with exactly the fallback answer (nothing
+ *   relevant in the passages); its sources are then empty, since none backed the answer. Plain text carries
+ *   the answer only.
+ * - The summary log line adds retrieval facts (passages retrieved and kept, top score, retrieval latency,
+ *   fallback), never passage text, the question or the answer.
+ */
+import { streamAnswer, type ConverseStreamClient, type TokenUsage } from '../../bedrock/converse-stream';
+import { answerSources, relevantPassages, retrievePassages, type AnswerSource, type RetrievedPassage, type RetrieveClient } from '../../bedrock/retrieve';
+import { admitChatRequest } from '../model-chat/handler';
+import type { DoneEvent } from '../../http/sse';
+import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import type { UpdateItemClient } from '../../limits/rate-limiter';
+import { buildContextTurn } from '../../prompt/rag-prompt';
+import type { RagChatConfig } from './config';
+
+export interface RagChatDependencies extends InvocationOptions {
+  readonly config: RagChatConfig;
+  readonly bedrock: ConverseStreamClient;
+  /** Bedrock Agent Runtime (`Retrieve` only). */
+  readonly agentRuntime: RetrieveClient;
+  readonly dynamo: UpdateItemClient;
+}
+
+/** The SSE `done` event of the RAG mode. */
+export interface RagDoneEvent extends DoneEvent {
+  /** The documents the answer was built from, best score first; empty for a fallback answer. */
+  readonly sources: readonly AnswerSource[];
+  /** True when the answer is the fallback answer. */
+  readonly fallback: boolean;
+}
+
+/** The stop reason of a fallback answer sent without calling the model. */
+export const NO_RELEVANT_CONTEXT = 'no_relevant_context';
+
+const NO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+
+export function createRagStreamHandler(deps: RagChatDependencies): StreamHandler {
+  const { config, bedrock, agentRuntime } = deps;
+  const { retrieval } = config;
+  // What a model answer is compared with to tell whether it is the fallback answer.
+  const fallbackAnswer = retrieval.fallbackAnswer.trim();
+
+  return createInvocationHandler('text', deps, async (invocation) => {
+    const { response, facts, signal, now, startedAt } = invocation;
+    const { request, target } = await admitChatRequest(invocation, deps);
+
+    const retrievalStartedAt = now();
+    let retrieved: RetrievedPassage[];
+    try {
+      retrieved = await retrievePassages(
+        agentRuntime,
+        { knowledgeBaseId: retrieval.knowledgeBaseId, region: config.region, query: request.message, numberOfResults: retrieval.numberOfResults },
+        signal,
+      );
+    } finally {
+      facts.retrievalLatencyMs = now() - retrievalStartedAt;
+    }
+    const passages = relevantPassages(retrieved, retrieval.minScore);
+    Object.assign(facts, { retrievedPassages: retrieved.length, keptPassages: passages.length, topScore: retrieved[0]?.score });
+
+    if (passages.length === 0) {
+      facts.fallback = true;
+      response.text(retrieval.fallbackAnswer);
+      const done: RagDoneEvent = { stopReason: NO_RELEVANT_CONTEXT, usage: NO_USAGE, model: target.alias, sources: [], fallback: true };
+      response.done(done);
+    } else {
+      // The answer's start, kept only while the answer could still be the fallback answer.
+      let head = '';
+      let couldBeFallback = true;
+      const result = await streamAnswer(
+        bedrock,
+        {
+          target,
+          systemPrompt: config.systemPrompt,
+          history: request.history,
+          message: buildContextTurn(passages, request.message),
+          maxTokens: config.maxTokens,
+        },
+        (text) => {
+          facts.timeToFirstTokenMs ??= now() - startedAt;
+          if (couldBeFallback) {
+            head += text;
+            couldBeFallback = head.trim().length <= fallbackAnswer.length;
+          }
+          response.text(text);
+        },
+        signal,
+      );
+      const fallback = couldBeFallback && head.trim() === fallbackAnswer;
+      Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage });
+      const done: RagDoneEvent = {
+        stopReason: result.stopReason,
+        usage: result.usage,
+        model: target.alias,
+        sources: fallback ? [] : answerSources(passages),
+        fallback,
+      };
+      response.done(done);
+    }
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * What answers a prompt in the JWT modes: a model (`ConverseStream`, model-backend.ts) or a Bedrock Agent
+ * (`InvokeAgent`, invoke-agent.ts). The handler depends on this interface only, so each entry bundle
+ * carries the one Bedrock client its backend calls.
+ */
+import type { StoredTurn } from '../../chats/chat-store';
+import type { TokenUsage } from '../../bedrock/converse-stream';
+
+export interface AnswerRequest {
+  /** The chat the answer belongs to (a new chat's id is generated before the call). */
+  readonly chatId: string;
+  /** Sanitised and validated. */
+  readonly prompt: string;
+  /** The chat's latest stored turns, oldest first: at most {@link AnswerBackend.historyTurns}. */
+  readonly history: readonly StoredTurn[];
+}
+
+export interface AnswerResult {
+  readonly stopReason?: string;
+  readonly usage?: TokenUsage;
+}
+
+export interface AnswerBackend {
+  /** For the logs. */
+  readonly kind: 'model' | 'agent';
+  /** How many stored turns to load and send with a new prompt (0: the backend keeps its own memory). */
+  readonly historyTurns: number;
+  /**
+   * Generates the answer, handing each text delta to `onText` as it arrives. Failures are `ChatError`s;
+   * an abort for another reason than the deadline rethrows `signal.reason`.
+   */
+  answer(request: AnswerRequest, onText: (text: string) => void, signal: AbortSignal): Promise<AnswerResult>;
+}

@@ -1,0 +1,121 @@
+/**
+ * `POST /chat` `{ "prompt": "…", "chat_id"?: "…" }`: answers the prompt and stores the turn.
+ *
+ * 1. Validate the body. For `chat_id`, read the chat's header (404 unless it is one of the caller's chats)
+ *    and, for the model backend, its latest turns, in parallel. A new chat gets a random id and a title
+ *    from its prompt before the answer starts (the agent's session is named after the chat).
+ * 2. Generate, streaming deltas to the client with `Accept: text/event-stream`, collecting them otherwise.
+ *    An answer reaching {@link MAX_ANSWER_BYTES} is cut there (the client gets exactly what is stored) and
+ *    generation stops, with stop reason {@link ANSWER_SIZE_LIMIT_STOP_REASON}.
+ * 3. Append the turn (a failed answer writes nothing, not even a new chat's header).
+ * 4. Answer `{ response, chat }` as JSON, or an SSE `done` event `{ response, chat, usage?, stopReason? }`.
+ *    `chat.messages` holds the turn just added; `GET /chats/{id}` returns all of them.
+ */
+import type { AnswerBackend, AnswerResult } from '../answer-backend';
+import { readJsonBody } from '../../../http/event';
+import { chatJson, chatNotFound, MAX_ANSWER_BYTES, newChatId, type ChatHeader, type ChatStore, type StoredTurn } from '../../../chats/chat-store';
+import { chatTitle } from '../../../chats/title';
+import { codePointLength } from '../../../prompt/sanitise';
+import { validatePromptRequest } from '../../../prompt/validate-prompt';
+import type { RouteContext } from './route-context';
+
+export const ANSWER_SIZE_LIMIT_STOP_REASON = 'answer_size_limit';
+
+/** The abort reason when the answer reached {@link MAX_ANSWER_BYTES}. */
+export class AnswerSizeLimitReached extends Error {
+  public readonly name = 'AnswerSizeLimitReached';
+}
+
+export async function postChat(ctx: RouteContext, store: ChatStore, backend: AnswerBackend): Promise<void> {
+  const { subject, facts, response } = ctx;
+  const request = validatePromptRequest(readJsonBody(ctx.event));
+  const newChat = request.chatId === undefined;
+  const chatId = request.chatId ?? newChatId();
+  Object.assign(facts, { backend: backend.kind, chatId, newChat, promptChars: codePointLength(request.prompt) });
+
+  let history: StoredTurn[] = [];
+  let header: ChatHeader | undefined;
+  if (!newChat) {
+    [header, history] = await Promise.all([store.getChat(subject, chatId), store.latestTurns(subject, chatId, backend.historyTurns)]);
+    if (!header) throw chatNotFound();
+  }
+  facts.historyTurns = history.length;
+
+  const answer = new AnswerBuffer(MAX_ANSWER_BYTES);
+  const sizeLimit = new AbortController();
+  let result: AnswerResult;
+  try {
+    result = await backend.answer(
+      { chatId, prompt: request.prompt, history },
+      (text) => {
+        const kept = answer.add(text);
+        if (kept !== '') {
+          facts.timeToFirstTokenMs ??= ctx.now() - ctx.startedAt;
+          response.text(kept);
+        }
+        if (answer.full) sizeLimit.abort(new AnswerSizeLimitReached(`The answer reached ${MAX_ANSWER_BYTES} bytes`));
+      },
+      AbortSignal.any([ctx.signal, sizeLimit.signal]),
+    );
+  } catch (error) {
+    if (!(error instanceof AnswerSizeLimitReached)) throw error;
+    result = { stopReason: ANSWER_SIZE_LIMIT_STOP_REASON };
+  }
+  Object.assign(facts, { stopReason: result.stopReason, answerBytes: answer.bytes, ...result.usage });
+
+  const stored = await store.appendTurn({
+    subject,
+    chatId,
+    newChat,
+    title: header?.title ?? chatTitle(request.prompt),
+    prompt: request.prompt,
+    answer: answer.text,
+    nowMs: ctx.now(),
+  });
+  facts.turn = stored.turn.number;
+  const chat = chatJson(subject, stored.header, [stored.turn]);
+  if (response.format === 'sse') {
+    response.done({
+      response: answer.text,
+      chat,
+      ...(result.usage ? { usage: result.usage } : {}),
+      ...(result.stopReason ? { stopReason: result.stopReason } : {}),
+    });
+  } else {
+    response.json(200, { response: answer.text, chat });
+  }
+}
+
+/** Collects an answer up to `maxBytes` of UTF-8, cutting the delta that crosses it on a code point boundary. */
+export class AnswerBuffer {
+  private readonly parts: string[] = [];
+  public bytes = 0;
+  public full = false;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Adds a delta; returns the part of it that was kept ('' once full). */
+  add(text: string): string {
+    if (this.full) return '';
+    const size = Buffer.byteLength(text, 'utf8');
+    if (this.bytes + size <= this.maxBytes) {
+      this.parts.push(text);
+      this.bytes += size;
+      return text;
+    }
+    let kept = '';
+    for (const char of text) {
+      const charBytes = Buffer.byteLength(char, 'utf8');
+      if (this.bytes + charBytes > this.maxBytes) break;
+      kept += char;
+      this.bytes += charBytes;
+    }
+    this.parts.push(kept);
+    this.full = true;
+    return kept;
+  }
+
+  get text(): string {
+    return this.parts.join('');
+  }
+}

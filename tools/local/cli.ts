@@ -1,0 +1,235 @@
+/**
+ * `npm run local`: the IAM streaming chat function on http://127.0.0.1:3000 with everything it needs,
+ * in one process and without an AWS account: embedded dynalite for the rate limit, the Bedrock emulator
+ * (canned answers) or, with `--real-bedrock`, Amazon Bedrock with your own credentials.
+ *
+ * `--mode jwt` runs the JWT-authenticated chat with history instead (entry/stored-model-chat.ts, or entry/stored-agent-chat.ts
+ * with `--agent`): a local token issuer serves its JWKS and prints a signed token (jwt-mode.ts).
+ *
+ * `--mode rag` runs the retrieval-augmented function instead (entry/rag-chat.ts): the emulator also answers
+ * Retrieve (canned passages, or `--passages file.json`), and a Cognito Identity + STS stand-in on port 3001
+ * issues fake guest credentials, so `npm run client -- "question"` runs the signed client end to end.
+ *
+ * The function gets the same environment the construct sets and runs through the Lambda runtime miniature
+ * behind the Function-URL-like server (no SigV4 verification: see function-url-server.ts).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseArgs } from 'node:util';
+import { startBedrockEmulator, type BedrockEmulator } from './bedrock-emulator';
+import { createRateLimitTable, startDynalite } from './dynamo';
+import { CALLER_HEADER, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './function-url-server';
+import { LOCAL_GUEST_CREDENTIALS_PORT, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID, startGuestCredentialsEmulator } from './guest-credentials-emulator';
+import { JWT_MODE_HELP, LOCAL_AGENT_ALIAS_ID, LOCAL_AGENT_ID, startJwtMode } from './jwt-mode';
+import { installAwsLambdaGlobal } from './lambda-runtime';
+import { LOCAL_KNOWLEDGE_BASE_ID, ragEmulatorAnswer, readPassagesFile, retrievalEnvironment } from './rag-mode';
+
+const DEFAULT_MODELS = [
+  'haiku=global.anthropic.claude-haiku-4-5-20251001-v1:0',
+  'sonnet=global.anthropic.claude-sonnet-4-6',
+];
+const TABLE_NAME = 'local-chat-rate-limits';
+
+const HELP = `Usage: npm run local -- [options]
+
+Runs the IAM streaming chat function locally: Function-URL-like server, embedded DynamoDB (dynalite)
+for the rate limit, and the Bedrock emulator (canned answers) unless --real-bedrock.
+
+Options:
+  --mode <iam|rag|jwt>  iam: the IAM streaming chat (default). rag: the retrieval-augmented chat (seed 003),
+                        with a Cognito Identity + STS stand-in for the guest client (npm run client).
+                        jwt: the JWT-authenticated chat with history (seeds 002, 000), with a local token issuer
+  --port <n>            HTTP port on 127.0.0.1 (default 3000)
+  --real-bedrock        Call Amazon Bedrock in --region with your own AWS credentials
+                        (default provider chain: env, ~/.aws, SSO...). Costs money.
+  --region <region>     AWS region (default: $AWS_REGION or us-east-1)
+  --model <alias=id>    A model the caller may choose; repeat for several, the first is the default
+                        (default: ${DEFAULT_MODELS.join(' ')})
+  --max-tokens <n>      CHAT_MAX_TOKENS (default 1024)
+  --system-prompt <s>   CHAT_SYSTEM_PROMPT (default: the built-in prompt)
+  --rate-limit <n>      RATE_LIMIT_PER_MINUTE per caller (default 10)
+  --fail-open           RATE_LIMIT_FAIL_OPEN=true (default false)
+  --timeout <s>         Function timeout in seconds (default 60)
+  --token-delay <ms>    Emulator delay per streamed token (default 30)
+
+RAG mode (--mode rag):
+  --knowledge-base-id <id>  KNOWLEDGE_BASE_ID (default ${LOCAL_KNOWLEDGE_BASE_ID}; a real one with --real-bedrock)
+  --retrieval-results <n>   RETRIEVAL_RESULTS, passages per question (default 5)
+  --min-score <0..1>        RETRIEVAL_MIN_SCORE (default 0.4)
+  --fallback-answer <s>     RETRIEVAL_FALLBACK_ANSWER (default: seed 003's)
+  --passages <file.json>    Emulator passages: [{"text": "...", "score": 0.8, "uri": "s3://..."}]
+                            (default: canned passages that say they are emulator data)
+  --identity-port <n>       Port of the Cognito Identity + STS stand-in (default ${LOCAL_GUEST_CREDENTIALS_PORT})
+${JWT_MODE_HELP}  -h, --help            This help
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: 'string', default: 'iam' },
+      port: { type: 'string', default: '3000' },
+      'real-bedrock': { type: 'boolean', default: false },
+      region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
+      model: { type: 'string', multiple: true, default: DEFAULT_MODELS },
+      'max-tokens': { type: 'string', default: '1024' },
+      'system-prompt': { type: 'string' },
+      'rate-limit': { type: 'string', default: '10' },
+      'fail-open': { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '60' },
+      'token-delay': { type: 'string', default: '30' },
+      'knowledge-base-id': { type: 'string', default: LOCAL_KNOWLEDGE_BASE_ID },
+      'retrieval-results': { type: 'string', default: '5' },
+      'min-score': { type: 'string', default: '0.4' },
+      'fallback-answer': { type: 'string' },
+      passages: { type: 'string' },
+      'identity-port': { type: 'string', default: String(LOCAL_GUEST_CREDENTIALS_PORT) },
+      agent: { type: 'boolean', default: false },
+      'agent-id': { type: 'string', default: LOCAL_AGENT_ID },
+      'agent-alias-id': { type: 'string', default: LOCAL_AGENT_ALIAS_ID },
+      'history-turns': { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt') throw new UsageError(`--mode expects iam, rag or jwt, got "${values.mode}"`);
+  const rag = values.mode === 'rag';
+  const port = integerOption('--port', values.port, 0);
+  const timeoutSeconds = integerOption('--timeout', values.timeout, 3);
+  const tokenDelayMs = integerOption('--token-delay', values['token-delay'], 0);
+  const passages = rag && values.passages !== undefined ? readPassagesFile(values.passages) : undefined;
+  const models = Object.fromEntries(
+    values.model.map((spec) => {
+      const at = spec.indexOf('=');
+      if (at <= 0 || at === spec.length - 1) throw new UsageError(`--model expects alias=modelId, got "${spec}"`);
+      return [spec.slice(0, at), spec.slice(at + 1)];
+    }),
+  );
+
+  const dynalite = await startDynalite();
+  const emulator: BedrockEmulator | undefined = values['real-bedrock']
+    ? undefined
+    : await startBedrockEmulator({
+        port: 0,
+        tokenDelayMs,
+        log: (line) => console.log(line),
+        ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
+      });
+  const guestCredentials = rag
+    ? await startGuestCredentialsEmulator({ port: integerOption('--identity-port', values['identity-port'], 0), log: (line) => console.log(line) })
+    : undefined;
+
+  if (emulator) {
+    // Local-only credentials: nothing real is ever used or sent while the emulator answers.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'LOCALEMULATORKEY', AWS_SECRET_ACCESS_KEY: 'local-emulator-secret' });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = emulator.url;
+    if (rag) process.env.AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME = emulator.url;
+  }
+  // The environment the construct sets (CHAT_*, RATE_LIMIT_*), plus the local DynamoDB endpoint.
+  Object.assign(process.env, {
+    AWS_REGION: values.region,
+    AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
+    CHAT_MODELS: JSON.stringify(models),
+    CHAT_MAX_TOKENS: values['max-tokens'],
+    RATE_LIMIT_TABLE_NAME: TABLE_NAME,
+    RATE_LIMIT_PER_MINUTE: values['rate-limit'],
+    RATE_LIMIT_FAIL_OPEN: String(values['fail-open']),
+    ...(values['system-prompt'] !== undefined ? { CHAT_SYSTEM_PROMPT: values['system-prompt'] } : {}),
+    ...(rag
+      ? retrievalEnvironment({
+          knowledgeBaseId: values['knowledge-base-id'],
+          numberOfResults: values['retrieval-results'],
+          minScore: values['min-score'],
+          ...(values['fallback-answer'] !== undefined ? { fallbackAnswer: values['fallback-answer'] } : {}),
+        })
+      : {}),
+  });
+
+  // dynalite accepts any signature; these credentials only sign requests to 127.0.0.1.
+  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: values.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await createRateLimitTable(admin, TABLE_NAME);
+  admin.destroy();
+  const jwt =
+    values.mode === 'jwt'
+      ? await startJwtMode({
+          agent: values.agent,
+          region: values.region,
+          dynamoEndpoint: dynalite.url,
+          ...(emulator ? { emulatorUrl: emulator.url } : {}),
+          agentId: values['agent-id'],
+          agentAliasId: values['agent-alias-id'],
+          historyTurns: values['history-turns'],
+        })
+      : undefined;
+  if (jwt) Object.assign(process.env, jwt.environment);
+
+  installAwsLambdaGlobal();
+  const { handler } = jwt
+    ? await import(jwt.entry === 'stored-agent-chat' ? '../../lambdas/chat/entry/stored-agent-chat' : '../../lambdas/chat/entry/stored-model-chat')
+    : rag
+      ? await import('../../lambdas/chat/entry/rag-chat')
+      : await import('../../lambdas/chat/entry/model-chat');
+  // JWT mode: a Function URL with auth NONE (no authorizer in the events); the function verifies the token.
+  const server = await startFunctionUrlServer({ handler, port, identity: jwt ? null : LOCAL_IAM_IDENTITY, timeoutMs: timeoutSeconds * 1000 });
+
+  const url = server.url;
+  const ragBanner = guestCredentials
+    ? `
+  Knowledge: ${values['knowledge-base-id']}, ${values['retrieval-results']} passages per question, minimum score ${values['min-score']}, ` +
+      (emulator ? `EMULATOR (${values.passages ? `passages from ${values.passages}` : 'canned passages'})` : 'Amazon Bedrock') +
+      `
+  Guests:    Cognito Identity + STS stand-in at ${guestCredentials.url}: FAKE guest credentials
+             (pool ${LOCAL_IDENTITY_POOL_ID}, role ${LOCAL_GUEST_ROLE_ARN})
+
+Try the signed client:
+  npm run client --${port === 3000 ? '' : ` --url ${url}`}${guestCredentials.port === LOCAL_GUEST_CREDENTIALS_PORT ? '' : ` --identity-endpoint ${guestCredentials.url}`} "When is support open?"`
+    : '';
+  if (jwt) console.log(jwt.banner(url));
+  else console.log(`
+Chat function listening on ${url}
+  Bedrock:   ${emulator ? `EMULATOR at ${emulator.url} (canned answers, no model is called)` : `Amazon Bedrock in ${values.region} (your credentials; costs money)`}
+  DynamoDB:  dynalite at ${dynalite.url}, table ${TABLE_NAME}, ${values['rate-limit']} requests/minute per caller
+  Models:    ${Object.entries(models).map(([alias, id]) => `${alias} → ${id}`).join(', ')} (default ${Object.keys(models)[0]})
+  Identity:  no SigV4 verification locally; every request is "${LOCAL_IAM_IDENTITY.userArn}"
+             unless it sends ${CALLER_HEADER}: <name> (a separate caller per name, e.g. to test the rate limit)${ragBanner}
+
+Try:
+  curl -N ${url} -H 'content-type: application/json' -d '{"message":"What is AWS CDK?"}'
+  curl -N ${url} -H 'content-type: application/json' -H 'accept: text/event-stream' \\
+       -d '{"message":"And Lambda?","history":[{"role":"user","content":"What is AWS CDK?"},{"role":"assistant","content":"An IaC framework."}],"model":"${Object.keys(models).at(-1)}"}'
+`);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log('Stopping…');
+    await server.close();
+    await guestCredentials?.close();
+    await jwt?.close();
+    await emulator?.close();
+    await dynalite.close();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+class UsageError extends Error {}
+
+function integerOption(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`${name} expects an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    console.error(`${error.message}\n\n${HELP}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
