@@ -22,6 +22,8 @@ export const ENV = {
   rateLimitNamespace: 'RATE_LIMIT_NAMESPACE',
 
   knowledgeBaseId: 'KNOWLEDGE_BASE_ID',
+  /** The knowledge base's region when it is not the function's (an imported knowledge base); unset: `AWS_REGION`. */
+  knowledgeBaseRegion: 'KNOWLEDGE_BASE_REGION',
   retrievalResults: 'RETRIEVAL_RESULTS',
   retrievalMinScore: 'RETRIEVAL_MIN_SCORE',
   retrievalFallbackAnswer: 'RETRIEVAL_FALLBACK_ANSWER',
