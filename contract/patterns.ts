@@ -28,8 +28,12 @@ export const ASYMMETRIC_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS51
 /** A DynamoDB table name. */
 export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
-/** An AWS region name. */
-export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d+$/;
+/**
+ * An AWS region name: `eu-west-1`, `us-gov-west-1`, `cn-northwest-1`, and the partitions whose names have more
+ * parts or a longer prefix (`us-isob-east-1`, `eusc-de-east-1`). `AWS_REGION` is set by Lambda itself, so the
+ * runtime must not refuse a real one.
+ */
+export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 
 /** A rate-limit namespace: what prefixes every counter key of a function (see env.ts). */
 export const RATE_LIMIT_NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
