@@ -22,10 +22,12 @@ const common = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK', AWS_SECRET_ACCESS_KEY: 'bench', // never used: no request is sent
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // Node 20 here; Lambda runs Node 24 (no warning there)
-  RATE_LIMIT_TABLE_NAME: 'bench', RATE_LIMIT_PER_MINUTE: '10', RATE_LIMIT_FAIL_OPEN: 'true',
+  RATE_LIMIT_TABLE_NAME: 'bench', RATE_LIMIT_PER_MINUTE: '10', RATE_LIMIT_FAIL_OPEN: 'true', RATE_LIMIT_NAMESPACE: 'bench',
+  CHAT_AUTH_MODE: 'iam',
 };
 const MODELS = { CHAT_MODELS: JSON.stringify({ haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' }) };
 const JWT = {
+  CHAT_AUTH_MODE: 'jwt',
   JWT_ISSUER: 'https://id.example.com/', JWT_AUDIENCE: 'chat', JWT_JWKS_URI: 'https://id.example.com/.well-known/jwks.json',
   JWT_ALGORITHMS: 'RS256', JWT_REQUIRED_CLAIMS: 'email', JWT_CLOCK_SKEW_SECONDS: '30', HISTORY_TABLE_NAME: 'bench-history', HISTORY_TURNS: '10',
 };

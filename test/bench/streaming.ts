@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url, AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
     CHAT_MODELS: JSON.stringify({ haiku: MODEL }), RATE_LIMIT_TABLE_NAME: 'bench-limits', RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_FAIL_OPEN: 'false',
+    RATE_LIMIT_NAMESPACE: 'bench', CHAT_AUTH_MODE: 'iam',
   });
   installAwsLambdaGlobal();
   const entry = await import('../../lambdas/chat/entry/model-chat');

@@ -1,11 +1,14 @@
 /**
- * The deployed bundles, as built by lambdas/build.mjs: what each carries, and that the IAM bundle runs
- * unchanged under the Lambda runtime's `awslambda.streamifyResponse` against dynalite and the emulator.
+ * The deployed bundles, as built by lambdas/build.mjs: what each carries, that a bundle deployed with IAM auth
+ * never runs the token verifier's code (jose), and that the model-chat bundle runs unchanged under the Lambda
+ * runtime's `awslambda.streamifyResponse` against dynalite and the emulator.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BUNDLES } from '../../contract/bundles';
 import { startBedrockEmulator, type BedrockEmulator } from '../../tools/local/bedrock-emulator';
@@ -28,9 +31,13 @@ function packagesIn(bundle: BuiltBundle): Set<string> {
 }
 
 const CLIENTS = ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'];
+/**
+ * Every bundle carries jose: each mode can take bearer tokens (`CHAT_AUTH_MODE=jwt`); a function deployed with
+ * IAM auth never evaluates it (below). The SDK clients are those the mode calls.
+ */
 const EXPECTED: Record<string, string[]> = {
-  'model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb'],
-  'rag-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb'],
+  'model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  'rag-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'stored-model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'stored-agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
 };
@@ -57,6 +64,80 @@ describe('bundles', () => {
   });
 });
 
+/**
+ * The original sources of every function a cold start and one request of `bundle` ran, from V8's coverage of
+ * the process (NODE_V8_COVERAGE) mapped back through the bundle's source map.
+ */
+function sourcesRun(bundle: BuiltBundle, env: Record<string, string>, method: string): { sources: Set<string>; answer: { status: number; code?: string } } {
+  const coverageDir = mkdtempSync(path.join(tmpdir(), 'bundle-coverage-'));
+  const run = spawnSync(process.execPath, [path.join(__dirname, '../support/bundle-request.mjs'), bundle.file, method], {
+    env: { ...process.env, ...BASE_ENV, ...env, NODE_V8_COVERAGE: coverageDir },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (run.status !== 0) throw new Error(`bundle-request.mjs failed: ${run.stderr}`);
+  const answer = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { status: number; code?: string };
+
+  const code = readFileSync(bundle.file, 'utf8');
+  const lineStarts = [0];
+  for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const map = new SourceMap(JSON.parse(readFileSync(`${bundle.file}.map`, 'utf8')) as SourceMapPayload);
+  const url = pathToFileURL(bundle.file).href;
+  const sources = new Set<string>();
+  for (const file of readdirSync(coverageDir)) {
+    const { result } = JSON.parse(readFileSync(path.join(coverageDir, file), 'utf8')) as {
+      result: Array<{ url: string; functions: Array<{ ranges: Array<{ startOffset: number; count: number }> }> }>;
+    };
+    for (const script of result.filter((s) => s.url === url)) {
+      for (const { ranges } of script.functions) {
+        const [whole] = ranges;
+        if (!whole || whole.count === 0) continue;
+        let line = lineStarts.length - 1;
+        while (lineStarts[line]! > whole.startOffset) line--;
+        const entry = map.findEntry(line, whole.startOffset - lineStarts[line]!) as { originalSource?: string };
+        if (entry.originalSource) sources.add(entry.originalSource);
+      }
+    }
+  }
+  return { sources, answer };
+}
+
+describe('auth is chosen at init: a bundle deployed with IAM auth never runs jose', () => {
+  const MODEL_CHAT = {
+    CHAT_MODELS: JSON.stringify(TEST_MODELS),
+    RATE_LIMIT_TABLE_NAME: 'bundle-limits',
+    RATE_LIMIT_PER_MINUTE: '100',
+    RATE_LIMIT_FAIL_OPEN: 'false',
+    RATE_LIMIT_NAMESPACE: 'bundle-chat',
+  };
+  const JWT = {
+    CHAT_AUTH_MODE: 'jwt',
+    JWT_ISSUER: 'https://issuer.example.com',
+    JWT_AUDIENCE: 'chat',
+    JWT_JWKS_URI: 'https://issuer.example.com/.well-known/jwks.json',
+    JWT_ALGORITHMS: 'RS256',
+    JWT_REQUIRED_CLAIMS: '',
+    JWT_CLOCK_SKEW_SECONDS: '30',
+  };
+  const isJose = (source: string): boolean => source.includes('/node_modules/jose/');
+  const isProject = (name: string) => (source: string): boolean => source.endsWith(`/lambdas/chat/${name}`);
+
+  test('model-chat with CHAT_AUTH_MODE=iam: a cold start and a request (405) run no jose function, nor the token verifier', () => {
+    const { sources, answer } = sourcesRun(bundles['model-chat'], { ...MODEL_CHAT, CHAT_AUTH_MODE: 'iam' }, 'GET');
+    expect(answer).toEqual({ status: 405, code: 'method_not_allowed' });
+    expect([...sources].some(isProject('auth/iam-authenticator.ts'))).toBe(true); // the mapping works: the IAM path ran
+    expect([...sources].filter(isJose)).toEqual([]);
+    expect([...sources].some(isProject('auth/jwt-verifier.ts'))).toBe(false);
+  });
+
+  test('the same bundle with CHAT_AUTH_MODE=jwt runs jose from init: a request without a token is refused first (401, not 405)', () => {
+    const { sources, answer } = sourcesRun(bundles['model-chat'], { ...MODEL_CHAT, ...JWT }, 'GET');
+    expect(answer).toEqual({ status: 401, code: 'token_missing' });
+    expect([...sources].some(isJose)).toBe(true);
+    expect([...sources].some(isProject('auth/jwt-verifier.ts'))).toBe(true);
+  });
+});
+
 describe('the built model-chat bundle under the Lambda runtime', () => {
   let emulator: BedrockEmulator;
   let dynalite: Dynalite;
@@ -79,6 +160,8 @@ describe('the built model-chat bundle under the Lambda runtime', () => {
         RATE_LIMIT_TABLE_NAME: 'bundle-limits',
         RATE_LIMIT_PER_MINUTE: '100',
         RATE_LIMIT_FAIL_OPEN: 'false',
+        RATE_LIMIT_NAMESPACE: 'bundle-chat',
+        CHAT_AUTH_MODE: 'iam',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

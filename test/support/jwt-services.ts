@@ -11,7 +11,18 @@ import { createHistoryTable, createRateLimitTable } from '../../tools/local/dyna
 import type { FunctionUrlServer } from '../../tools/local/function-url-server';
 import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../tools/local/jwt-issuer';
 import { startDynamoRecorder, type DynamoRecorder } from './dynamo-recorder';
-import { BASE_ENV, loadEntry, postChat, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, type ChatHttpResponse } from './local-services';
+import {
+  BASE_ENV,
+  jwtAuthEnvironment,
+  loadEntry,
+  postChat,
+  serveHandler,
+  setEnv,
+  startLocalDynamo,
+  TEST_MODELS,
+  TEST_RATE_LIMIT_NAMESPACE,
+  type ChatHttpResponse,
+} from './local-services';
 
 export const TEST_AGENT = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' };
 
@@ -70,9 +81,9 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
   await createRateLimitTable(admin, tables.rateLimit);
   await createHistoryTable(admin, tables.history);
 
-  let loaded: ReturnType<typeof loadEntry<'stored-model-chat' | 'stored-agent-chat'>>;
+  let loaded: Awaited<ReturnType<typeof loadEntry<'stored-model-chat' | 'stored-agent-chat'>>>;
   try {
-    loaded = loadEntry(backend === 'model' ? 'stored-model-chat' : 'stored-agent-chat', {
+    loaded = await loadEntry(backend === 'model' ? 'stored-model-chat' : 'stored-agent-chat', {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
       AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
@@ -83,15 +94,10 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
       RATE_LIMIT_TABLE_NAME: tables.rateLimit,
       RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
       RATE_LIMIT_FAIL_OPEN: 'false',
+      RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
       HISTORY_TABLE_NAME: tables.history,
       HISTORY_TURNS: String(options.historyTurns ?? 10),
-      JWT_ISSUER: issuer.issuer,
-      JWT_AUDIENCE: issuer.audience,
-      JWT_JWKS_URI: options.jwksUri ?? issuer.jwksUri,
-      JWT_ALGORITHMS: 'RS256,ES256',
-      JWT_REQUIRED_CLAIMS: (options.requiredClaims ?? []).join(','),
-      JWT_CLOCK_SKEW_SECONDS: '30',
-      JWT_COGNITO_TOKEN_USE: options.cognitoTokenUse,
+      ...jwtAuthEnvironment(issuer, options),
     });
   } catch (error) {
     restoreBaseEnv();

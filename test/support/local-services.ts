@@ -4,13 +4,14 @@
  * emulator (reached through the SDK's standard AWS_ENDPOINT_URL_* variables), and a Function-URL-like HTTP
  * server in front, invoked through the Lambda runtime miniature.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../tools/local/bedrock-emulator';
 import { createRateLimitTable, startDynalite } from '../../tools/local/dynamo';
 import { startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../tools/local/function-url-server';
+import type { LocalJwtIssuer } from '../../tools/local/jwt-issuer';
 import { installAwsLambdaGlobal } from '../../tools/local/lambda-runtime';
 import { FAKE_CREDENTIALS } from './events';
 
@@ -24,6 +25,8 @@ interface EntryModules {
 export type EntryName = keyof EntryModules;
 
 export const TEST_REGION = 'eu-west-1';
+/** The rate-limit namespace of every local test function (the construct sets one per function). */
+export const TEST_RATE_LIMIT_NAMESPACE = 'test-chat';
 export const TEST_MODELS = {
   haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
   sonnet: 'global.anthropic.claude-sonnet-4-6',
@@ -56,14 +59,20 @@ export function setEnv(values: Record<string, string | undefined>): () => void {
  * Loads a fresh copy of the entry module `lambdas/chat/entry/<name>` (its module-scope config and clients)
  * under `env`, with the `awslambda` global installed as in Lambda. The variables stay set: the SDK resolves
  * endpoints and credentials lazily, at the first call.
+ *
+ * Modules the entry loads with `import()` at init (the token verifier) are loaded before this returns, inside
+ * the same isolated registry: a copy loaded later from jest's main registry would have its own `ChatError`
+ * class, which the entry's copy would not recognise (in Lambda there is one module graph).
  */
-export function loadEntry<N extends EntryName>(name: N, env: Record<string, string | undefined>): { entry: EntryModules[N]; restoreEnv: () => void } {
+export async function loadEntry<N extends EntryName>(name: N, env: Record<string, string | undefined>): Promise<{ entry: EntryModules[N]; restoreEnv: () => void }> {
   installAwsLambdaGlobal();
   const restoreEnv = setEnv({ ...BASE_ENV, ...env });
   let entry: EntryModules[N] | undefined;
   try {
-    jest.isolateModules(() => {
+    await jest.isolateModulesAsync(async () => {
       entry = require(`../../lambdas/chat/entry/${name}`) as EntryModules[N];
+      // import() runs its require in a microtask: all of them have run once a macrotask has.
+      await new Promise((resolve) => setImmediate(resolve));
     });
   } catch (error) {
     restoreEnv();
@@ -119,7 +128,29 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * `CHAT_AUTH_MODE=jwt` with the token rules of a local issuer (as the construct sets them for `ChatAuth.jwt`):
+ * RS256 or ES256, `requiredClaims` beyond `sub` and `exp`, 30 s of clock skew.
+ */
+export function jwtAuthEnvironment(
+  issuer: LocalJwtIssuer,
+  options: { requiredClaims?: readonly string[]; cognitoTokenUse?: string; jwksUri?: string } = {},
+): Record<string, string | undefined> {
+  return {
+    CHAT_AUTH_MODE: 'jwt',
+    JWT_ISSUER: issuer.issuer,
+    JWT_AUDIENCE: issuer.audience,
+    JWT_JWKS_URI: options.jwksUri ?? issuer.jwksUri,
+    JWT_ALGORITHMS: 'RS256,ES256',
+    JWT_REQUIRED_CLAIMS: (options.requiredClaims ?? []).join(','),
+    JWT_CLOCK_SKEW_SECONDS: '30',
+    JWT_COGNITO_TOKEN_USE: options.cognitoTokenUse,
+  };
+}
+
 export interface ChatStackOptions extends ServeOptions {
+  /** Callers authenticate with tokens of this issuer (`CHAT_AUTH_MODE=jwt`, a public URL); default IAM. */
+  readonly jwtIssuer?: LocalJwtIssuer;
   readonly requestsPerMinute?: number;
   readonly failOpen?: boolean;
   readonly maxTokens?: number;
@@ -133,6 +164,8 @@ export interface ChatStack {
   readonly url: string;
   readonly emulator: BedrockEmulator;
   readonly tableName: string;
+  /** Every counter item of the rate-limit table (admin Scan; none when DynamoDB is elsewhere). */
+  rateLimitItems(): Promise<Array<Record<string, AttributeValue>>>;
   readonly server: FunctionUrlServer;
   readonly entry: EntryModules['model-chat'];
   close(): Promise<void>;
@@ -149,7 +182,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     dynamo = await startLocalDynamo();
     await createRateLimitTable(dynamo.admin, tableName);
   }
-  const { entry, restoreEnv } = loadEntry('model-chat', {
+  const { entry, restoreEnv } = await loadEntry('model-chat', {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint ?? dynamo!.url,
     CHAT_MODELS: JSON.stringify(options.models ?? TEST_MODELS),
@@ -157,12 +190,16 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     RATE_LIMIT_TABLE_NAME: tableName,
     RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
     RATE_LIMIT_FAIL_OPEN: String(options.failOpen ?? false),
+    RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
+    ...(options.jwtIssuer ? jwtAuthEnvironment(options.jwtIssuer) : { CHAT_AUTH_MODE: 'iam' }),
   });
-  const server = await serveHandler(entry.handler, options);
+  // A Function URL with auth NONE (no authorizer in the events) when the function checks tokens itself.
+  const server = await serveHandler(entry.handler, options.jwtIssuer ? { identity: null, ...options } : options);
   return {
     url: server.url,
     emulator,
     tableName,
+    rateLimitItems: async () => (dynamo ? ((await dynamo.admin.send(new ScanCommand({ TableName: tableName }))).Items ?? []) : []),
     server,
     entry,
     close: async () => {

@@ -5,11 +5,12 @@
  * behind the Function-URL-like server. Built on local-services.ts (environment, HTTP helpers).
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { identifyCaller } from '../../lambdas/chat/auth/caller-identity';
+import { identifyCaller } from '../../lambdas/chat/auth/iam-authenticator';
 import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage } from '../../tools/local/bedrock-emulator';
 import { createRateLimitTable } from '../../tools/local/dynamo';
 import { LOCAL_IAM_IDENTITY, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../tools/local/function-url-server';
-import { BASE_ENV, loadEntry, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, type ServeOptions } from './local-services';
+import type { LocalJwtIssuer } from '../../tools/local/jwt-issuer';
+import { BASE_ENV, jwtAuthEnvironment, loadEntry, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, TEST_RATE_LIMIT_NAMESPACE, type ServeOptions } from './local-services';
 
 type RagEntryModule = typeof import('../../lambdas/chat/entry/rag-chat');
 
@@ -17,6 +18,10 @@ type RagEntryModule = typeof import('../../lambdas/chat/entry/rag-chat');
 export const TEST_KNOWLEDGE_BASE_ID = 'KBTEST0001';
 
 export interface RagStackOptions extends ServeOptions {
+  /** Callers authenticate with tokens of this issuer (`CHAT_AUTH_MODE=jwt`, a public URL); default IAM. */
+  readonly jwtIssuer?: LocalJwtIssuer;
+  /** `KNOWLEDGE_BASE_REGION` (an imported knowledge base in another region); default unset. */
+  readonly knowledgeBaseRegion?: string;
   readonly requestsPerMinute?: number;
   readonly numberOfResults?: number;
   readonly minScore?: number;
@@ -54,7 +59,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
   const tableName = `rag-rate-limits-${process.pid}-${++tableCounter}`;
   await createRateLimitTable(dynamo.admin, tableName);
 
-  const { entry, restoreEnv } = loadEntry('rag-chat', {
+  const { entry, restoreEnv } = await loadEntry('rag-chat', {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
@@ -64,12 +69,15 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     RATE_LIMIT_TABLE_NAME: tableName,
     RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
     RATE_LIMIT_FAIL_OPEN: 'false',
+    RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
+    ...(options.jwtIssuer ? jwtAuthEnvironment(options.jwtIssuer) : { CHAT_AUTH_MODE: 'iam' }),
     KNOWLEDGE_BASE_ID: TEST_KNOWLEDGE_BASE_ID,
+    KNOWLEDGE_BASE_REGION: options.knowledgeBaseRegion,
     RETRIEVAL_RESULTS: String(options.numberOfResults ?? 5),
     RETRIEVAL_MIN_SCORE: String(options.minScore ?? 0.4),
     RETRIEVAL_FALLBACK_ANSWER: options.fallbackAnswer,
   });
-  const server = await serveHandler(entry.handler, options);
+  const server = await serveHandler(entry.handler, options.jwtIssuer ? { identity: null, ...options } : options);
 
   return {
     url: server.url,
@@ -80,7 +88,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     countedRequests: async (identity = LOCAL_IAM_IDENTITY) => {
       const { keyHash } = identifyCaller({ requestContext: { authorizer: { iam: identity } } });
       const { Items = [] } = await dynamo.admin.send(
-        new ScanCommand({ TableName: tableName, FilterExpression: 'begins_with(pk, :caller)', ExpressionAttributeValues: { ':caller': { S: `${keyHash}#` } } }),
+        new ScanCommand({ TableName: tableName, FilterExpression: 'begins_with(pk, :caller)', ExpressionAttributeValues: { ':caller': { S: `${TEST_RATE_LIMIT_NAMESPACE}#${keyHash}#` } } }),
       );
       return Items.reduce((sum, item) => sum + Number(item.requests?.N ?? 0), 0);
     },

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = emulator.url;
     if (rag) process.env.AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME = emulator.url;
   }
-  // The environment the construct sets (CHAT_*, RATE_LIMIT_*), plus the local DynamoDB endpoint.
+  // The environment the construct sets (CHAT_*, RATE_LIMIT_*; the JWT mode adds its own below), plus the local DynamoDB endpoint.
   Object.assign(process.env, {
     AWS_REGION: values.region,
     AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
@@ -137,6 +137,8 @@ async function main(): Promise<void> {
     RATE_LIMIT_TABLE_NAME: TABLE_NAME,
     RATE_LIMIT_PER_MINUTE: values['rate-limit'],
     RATE_LIMIT_FAIL_OPEN: String(values['fail-open']),
+    RATE_LIMIT_NAMESPACE: `local-${values.mode}`,
+    CHAT_AUTH_MODE: 'iam',
     ...(values['system-prompt'] !== undefined ? { CHAT_SYSTEM_PROMPT: values['system-prompt'] } : {}),
     ...(rag
       ? retrievalEnvironment({

@@ -57,6 +57,7 @@ export async function startJwtMode(options: JwtModeOptions): Promise<JwtMode> {
   return {
     entry: options.agent ? 'stored-agent-chat' : 'stored-model-chat',
     environment: {
+      CHAT_AUTH_MODE: 'jwt',
       HISTORY_TABLE_NAME,
       HISTORY_TURNS: options.historyTurns,
       JWT_ISSUER: issuer.issuer,

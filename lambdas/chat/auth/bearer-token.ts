@@ -1,8 +1,8 @@
 /**
- * The bearer token of a request, and the 401 answers of the JWT modes.
+ * The bearer token of a request, and the 401 answers of bearer-token authentication (`CHAT_AUTH_MODE=jwt`).
  *
- * The token comes from `Authorization: Bearer <token>` (RFC 6750 §2.1) or, for clients written against
- * seed 002, from an `id_token: <token>` header. A request carrying two different tokens is refused
+ * The token comes from `Authorization: Bearer <token>` (RFC 6750 §2.1) or, for older clients that send an
+ * ID token under its own name, from an `id_token: <token>` header. A request carrying two different tokens is refused
  * (RFC 6750 §2: a client MUST NOT use more than one method).
  *
  * Every 401 carries `WWW-Authenticate: Bearer realm="chat"` (RFC 6750 §3). A request with no token gets

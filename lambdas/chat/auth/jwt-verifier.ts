@@ -20,10 +20,11 @@
  * signed with an unknown `kid` makes jose refetch it once, at most every {@link JWKS_COOLDOWN_MS}, so a
  * rotated key verifies without a cold start and a flood of made-up `kid`s cannot hammer the issuer.
  */
+import { LIMITS } from '../../../contract/limits';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ChatError, internalError } from '../http/errors';
 import { isError } from '../core/log';
-import type { JwtAuthConfig } from '../modes/stored-chat/config';
+import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
 import { unauthorized } from './bearer-token';
 
 /** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */
@@ -32,8 +33,6 @@ export const JWKS_TIMEOUT_MS = 3_000;
 export const JWKS_COOLDOWN_MS = 30_000;
 /** Keys are refetched after this even when every `kid` is known (a revoked key stops verifying). */
 export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
-/** Subjects become DynamoDB keys (`USER#<sub>`): a longer one is refused. */
-export const MAX_SUBJECT_LENGTH = 256;
 
 export interface VerifiedToken {
   /** `sub`: the user, owner of the chats and rate-limit key. */
@@ -90,15 +89,15 @@ export function createTokenVerifier(config: JwtAuthConfig, keys: JWTVerifyGetKey
     }
     if (config.cognitoTokenUse !== undefined) checkCognitoToken(payload, config.cognitoTokenUse, config.audience);
     const subject = payload.sub;
-    if (typeof subject !== 'string' || subject === '' || subject.length > MAX_SUBJECT_LENGTH) {
-      throw unauthorized('token_invalid', `The token's subject must be a string of 1-${MAX_SUBJECT_LENGTH} characters.`, 'invalid_token');
+    if (typeof subject !== 'string' || subject === '' || subject.length > LIMITS.maxSubjectLength) {
+      throw unauthorized('token_invalid', `The token's subject must be a string of 1-${LIMITS.maxSubjectLength} characters.`, 'invalid_token');
     }
     return { subject, claims: payload };
   };
 }
 
 /** Cognito: `token_use` is `id` (audience in `aud`) or `access` (audience in `client_id`, no `aud`). */
-function checkCognitoToken(payload: JWTPayload, accepted: 'id' | 'access' | 'any', audience: string): void {
+function checkCognitoToken(payload: JWTPayload, accepted: CognitoTokenUse, audience: string): void {
   const tokenUse = payload.token_use;
   if (tokenUse === undefined) throw unauthorized('token_missing_claim', "The token lacks the required claim 'token_use'.", 'invalid_token');
   if ((tokenUse !== 'id' && tokenUse !== 'access') || (accepted !== 'any' && tokenUse !== accepted)) {

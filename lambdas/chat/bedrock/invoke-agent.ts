@@ -1,8 +1,7 @@
 /**
- * The agent backend of the JWT mode: a Bedrock Agent alias answers through Bedrock Agent Runtime
- * `InvokeAgent`, in a session tied to the chat (`sessionId` = the chat id).
+ * Generates an answer with a Bedrock Agent alias through Bedrock Agent Runtime `InvokeAgent`, in a session
+ * the caller names (the agent keeps the session's memory itself), handing each text delta on as it arrives.
  *
- * The agent keeps the session's memory itself, so stored turns are not sent again ({@link AnswerBackend.historyTurns} = 0).
  * `streamingConfigurations.streamFinalResponse` makes the service send the final answer in pieces as it is
  * generated (without it, one `chunk` at the end); each `chunk.bytes` is UTF-8, decoded with a streaming
  * decoder because a piece may end inside a multi-byte character.
@@ -21,8 +20,6 @@
  */
 import { InvokeAgentCommand, type InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ChatError } from '../http/errors';
-import type { JwtAgentChatConfig } from '../modes/stored-chat/config';
-import type { AnswerBackend, AnswerResult } from '../modes/stored-chat/answer-backend';
 import { mapUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
 
 /** The one Agent Runtime operation the chat runtime needs (the real `BedrockAgentRuntimeClient` satisfies it). */
@@ -47,15 +44,6 @@ export class ReturnOfControlError extends Error {
   public readonly name = 'ReturnOfControlError';
 }
 
-export function agentBackend(client: InvokeAgentClient, config: JwtAgentChatConfig): AnswerBackend {
-  const target: AgentTarget = { ...config.agent, region: config.region };
-  return {
-    kind: 'agent',
-    historyTurns: 0,
-    answer: (request, onText, signal) => streamAgentAnswer(client, { target, sessionId: request.chatId, inputText: request.prompt }, onText, signal),
-  };
-}
-
 export function buildInvokeAgentCommand(input: AgentInput): InvokeAgentCommand {
   return new InvokeAgentCommand({
     agentId: input.target.agentId,
@@ -72,7 +60,7 @@ export async function streamAgentAnswer(
   input: AgentInput,
   onText: (text: string) => void,
   signal: AbortSignal,
-): Promise<AnswerResult> {
+): Promise<void> {
   const mapError = (error: unknown): ChatError => mapAgentError(error, input.target);
   const decoder = new TextDecoder('utf-8');
   try {
@@ -95,7 +83,6 @@ export async function streamAgentAnswer(
     throw settleFailure(error, signal, mapError);
   }
   if (signal.aborted) throw settleFailure(undefined, signal, mapError);
-  return {};
 }
 
 export function mapAgentError(error: unknown, target: AgentTarget): ChatError {

@@ -1,5 +1,6 @@
 /**
- * Users' chats in the history table (schema fixed by lib/constructs/chat-history-table.ts):
+ * Users' chats in the history table (keys, index and projected attributes: contract/tables.ts, which the
+ * construct creates the table from):
  *
  * | item        | `pk`                       | `sk`                      | attributes |
  * |-------------|----------------------------|---------------------------|------------|
@@ -36,6 +37,8 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { LIMITS } from '../../../contract/limits';
+import { CHAT_HISTORY_TABLE } from '../../../contract/tables';
 import { NETWORK_FAILURE } from '../bedrock/errors';
 import { ChatError, internalError } from '../http/errors';
 import { isError } from '../core/log';
@@ -67,7 +70,7 @@ export interface StoredTurn {
 
 export type MessageJson = { readonly role: 'user' | 'assistant'; readonly content: string };
 
-/** A chat as the API shows it (seed 002's `chat`). */
+/** A chat as the API shows it. */
 export interface ChatJson {
   readonly id: string;
   readonly user_id: string;
@@ -86,16 +89,25 @@ export interface ChatSummaryJson {
 }
 
 /**
- * The largest answer stored, in UTF-8 bytes. With the prompt (at most 2000 code points, 8000 bytes), keys
- * (the subject is at most 256 characters) and attribute names, a turn item stays below DynamoDB's 400 KB.
+ * The largest answer stored, in UTF-8 bytes. With the prompt (at most `LIMITS.maxMessageChars` code points,
+ * 4 bytes each), keys (the subject is at most `LIMITS.maxSubjectLength` characters) and attribute names, a
+ * turn item stays below DynamoDB's 400 KB.
  */
-export const MAX_ANSWER_BYTES = 350_000;
+export const MAX_ANSWER_BYTES = LIMITS.maxAnswerBytes;
 /** Query pages read for one chat or one deletion, at most (1 MB each): a bound, never reached in practice. */
 export const MAX_QUERY_PAGES = 256;
 /** BatchWriteItem's limit. */
 export const BATCH_SIZE = 25;
 /** Attempts per batch while DynamoDB returns UnprocessedItems (backoff 50 ms × 2^n). */
 export const MAX_BATCH_ATTEMPTS = 5;
+
+const { partitionKey: PK, sortKey: SK, byUpdatedIndex: BY_UPDATED, byUpdatedPartitionKey: BY_UPDATED_PK, byUpdatedSortKey: BY_UPDATED_SK } =
+  CHAT_HISTORY_TABLE;
+/** The header attributes the `byUpdated` index projects: a listed chat shows exactly these. */
+const [TITLE, CREATED_AT, UPDATED_AT, TURNS] = CHAT_HISTORY_TABLE.projected;
+/** The turn item's attributes (read and written here only). */
+const USER = 'user';
+const ASSISTANT = 'assistant';
 
 const CHAT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TURN_DIGITS = 10;
@@ -107,11 +119,14 @@ export function isChatId(value: unknown): value is string {
   return typeof value === 'string' && CHAT_ID.test(value);
 }
 
+const CHAT_SK_PREFIX = 'CHAT#';
+const TURN_SK_PREFIX = 'TURN#';
 const userPk = (subject: string): string => `USER#${subject}`;
-const chatSk = (chatId: string): string => `CHAT#${chatId}`;
+const chatSk = (chatId: string): string => `${CHAT_SK_PREFIX}${chatId}`;
 const turnsPk = (subject: string, chatId: string): string => `CHAT#${subject}#${chatId}`;
-const turnSk = (turn: number): string => `TURN#${String(turn).padStart(TURN_DIGITS, '0')}`;
+const turnSk = (turn: number): string => `${TURN_SK_PREFIX}${String(turn).padStart(TURN_DIGITS, '0')}`;
 const s = (value: string): AttributeValue => ({ S: value });
+const headerKey = (subject: string, chatId: string): Record<string, AttributeValue> => ({ [PK]: s(userPk(subject)), [SK]: s(chatSk(chatId)) });
 
 export class ChatStore {
   constructor(
@@ -123,7 +138,7 @@ export class ChatStore {
   async getChat(subject: string, chatId: string): Promise<ChatHeader | undefined> {
     if (!isChatId(chatId)) return undefined;
     const { Item } = await this.call(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(subject)), sk: s(chatSk(chatId)) }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: headerKey(subject, chatId), ConsistentRead: true }),
     );
     return Item ? toHeader(chatId, Item) : undefined;
   }
@@ -134,7 +149,8 @@ export class ChatStore {
     const { Items = [] } = await this.call(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
         ExpressionAttributeValues: { ':pk': s(turnsPk(subject, chatId)) },
         ScanIndexForward: false,
         Limit: count,
@@ -172,18 +188,19 @@ export class ChatStore {
       ({ Attributes: attributes = {} } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { pk: s(userPk(input.subject)), sk: s(chatSk(input.chatId)) },
+          Key: headerKey(input.subject, input.chatId),
           UpdateExpression:
             'ADD #turns :one SET #updatedAt = :now, #byUpdatedPk = :pk, #byUpdatedSk = :byUpdated, ' +
             '#title = if_not_exists(#title, :title), #createdAt = if_not_exists(#createdAt, :now)',
-          ConditionExpression: input.newChat ? 'attribute_not_exists(pk)' : 'attribute_exists(pk)',
+          ConditionExpression: input.newChat ? 'attribute_not_exists(#pk)' : 'attribute_exists(#pk)',
           ExpressionAttributeNames: {
-            '#turns': 'turns',
-            '#updatedAt': 'updatedAt',
-            '#byUpdatedPk': 'byUpdatedPk',
-            '#byUpdatedSk': 'byUpdatedSk',
-            '#title': 'title',
-            '#createdAt': 'createdAt',
+            '#pk': PK,
+            '#turns': TURNS,
+            '#updatedAt': UPDATED_AT,
+            '#byUpdatedPk': BY_UPDATED_PK,
+            '#byUpdatedSk': BY_UPDATED_SK,
+            '#title': TITLE,
+            '#createdAt': CREATED_AT,
           },
           ExpressionAttributeValues: {
             ':one': { N: '1' },
@@ -200,20 +217,21 @@ export class ChatStore {
       if (isConditionFailure(error) && !input.newChat) throw chatNotFound();
       throw historyError(error);
     }
-    const number = Number(attributes.turns?.N);
+    const number = Number(attributes[TURNS]?.N);
     if (!Number.isSafeInteger(number) || number < 1) throw internalError(new Error('UpdateItem returned no turn number'));
     const turn: StoredTurn = { number, user: input.prompt, assistant: input.answer, createdAt: now };
     await this.call(
       new PutItemCommand({
         TableName: this.tableName,
         Item: {
-          pk: s(turnsPk(input.subject, input.chatId)),
-          sk: s(turnSk(number)),
-          user: s(turn.user),
-          assistant: s(turn.assistant),
-          createdAt: s(now),
+          [PK]: s(turnsPk(input.subject, input.chatId)),
+          [SK]: s(turnSk(number)),
+          [USER]: s(turn.user),
+          [ASSISTANT]: s(turn.assistant),
+          [CREATED_AT]: s(now),
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
       }),
     );
     return { header: toHeader(input.chatId, attributes), turn };
@@ -227,8 +245,9 @@ export class ChatStore {
     const { Items = [] } = await this.call(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'byUpdated',
-        KeyConditionExpression: 'byUpdatedPk = :pk',
+        IndexName: BY_UPDATED,
+        KeyConditionExpression: '#byUpdatedPk = :pk',
+        ExpressionAttributeNames: { '#byUpdatedPk': BY_UPDATED_PK },
         ExpressionAttributeValues: { ':pk': s(pk) },
         ScanIndexForward: false,
         Limit: limit + 1,
@@ -238,7 +257,7 @@ export class ChatStore {
     const page = Items.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = Items.length > limit && last ? encodeCursor(last as IndexKey) : null;
-    return { chats: page.map((item) => toHeader(item.sk?.S?.slice('CHAT#'.length) ?? '', item)), nextCursor };
+    return { chats: page.map((item) => toHeader(item[SK]?.S?.slice(CHAT_SK_PREFIX.length) ?? '', item)), nextCursor };
   }
 
   /**
@@ -254,8 +273,9 @@ export class ChatStore {
       await this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
-          Key: { pk: s(userPk(subject)), sk: s(chatSk(chatId)) },
-          ConditionExpression: 'attribute_exists(pk)',
+          Key: headerKey(subject, chatId),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
         }),
       );
     } catch (error) {
@@ -265,7 +285,7 @@ export class ChatStore {
     let turnsDeleted = 0;
     await this.forEachPage(subject, chatId, true, async (items) => {
       for (let i = 0; i < items.length; i += BATCH_SIZE) {
-        await this.deleteBatch(items.slice(i, i + BATCH_SIZE).map((item) => ({ DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } } })));
+        await this.deleteBatch(items.slice(i, i + BATCH_SIZE).map((item) => ({ DeleteRequest: { Key: { [PK]: item[PK]!, [SK]: item[SK]! } } })));
       }
       turnsDeleted += items.length;
     });
@@ -297,10 +317,11 @@ export class ChatStore {
       const { Items = [], LastEvaluatedKey } = await this.call(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PK, ...(keysOnly ? { '#sk': SK } : {}) },
           ExpressionAttributeValues: { ':pk': s(turnsPk(subject, chatId)) },
           ConsistentRead: true,
-          ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
+          ...(keysOnly ? { ProjectionExpression: '#pk, #sk' } : {}),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
@@ -325,7 +346,7 @@ export class ChatStore {
   }
 }
 
-/** Seed 002's `chat`: the header and the given turns as alternating user / assistant messages. */
+/** A chat as the API shows it: the header and the given turns as alternating user / assistant messages. */
 export function chatJson(subject: string, header: ChatHeader, turns: readonly StoredTurn[]): ChatJson {
   return {
     id: header.chatId,
@@ -349,15 +370,15 @@ export function chatNotFound(): ChatError {
 }
 
 function toHeader(chatId: string, item: Record<string, AttributeValue>): ChatHeader {
-  return { chatId, title: item.title?.S ?? '', createdAt: item.createdAt?.S ?? '', updatedAt: item.updatedAt?.S ?? '' };
+  return { chatId, title: item[TITLE]?.S ?? '', createdAt: item[CREATED_AT]?.S ?? '', updatedAt: item[UPDATED_AT]?.S ?? '' };
 }
 
 function toTurn(item: Record<string, AttributeValue>): StoredTurn {
   return {
-    number: Number(item.sk?.S?.slice('TURN#'.length)),
-    user: item.user?.S ?? '',
-    assistant: item.assistant?.S ?? '',
-    createdAt: item.createdAt?.S ?? '',
+    number: Number(item[SK]?.S?.slice(TURN_SK_PREFIX.length)),
+    user: item[USER]?.S ?? '',
+    assistant: item[ASSISTANT]?.S ?? '',
+    createdAt: item[CREATED_AT]?.S ?? '',
   };
 }
 

@@ -6,12 +6,12 @@
  * be reported inside the body: an SSE `error` event, or {@link plainTextErrorMarker} for plain text.
  * Every path ends the stream exactly once.
  */
-import { sseEvent, type ChatDoneEvent, type DoneEvent } from '../http/sse';
+import { sseEvent } from '../http/sse';
 import { errorBody, type ChatError, type ErrorCode } from '../http/errors';
 import { startHttpResponse, type ResponseStream } from '../http/response-stream';
 
 /**
- * `sse` and `text` stream the answer as it is generated. `json` (the JWT modes' JSON routes) sends one
+ * `sse` and `text` stream the answer as it is generated. `json` (the stored chats' routes) sends one
  * JSON document with {@link ChatResponse.json} or nothing with {@link ChatResponse.noContent}; text
  * deltas are not written (the caller collects the answer).
  */
@@ -52,8 +52,8 @@ export class ChatResponse {
     this.write(this.format === 'sse' ? sseEvent('delta', { text }) : text);
   }
 
-  /** Ends a complete answer (SSE: a `done` event). */
-  done(event: DoneEvent | ChatDoneEvent): void {
+  /** Ends a complete answer (SSE: a `done` event with what the mode reports; plain text: nothing more). */
+  done(event: object): void {
     if (this.finished) return;
     // A plain-text answer that produced no text still needs one write so the status and headers go out.
     this.write(this.format === 'sse' ? sseEvent('done', event) : '');

@@ -1,40 +1,14 @@
 /**
- * The environment contract between the deploying construct and this runtime, read and checked once at init.
+ * Reading a chat function's environment: the only channel from the construct that deploys it. Each mode's
+ * loader (modes/<mode>/config.ts) composes the readers of the building blocks it uses (auth/config.ts,
+ * limits/config.ts, bedrock/model-config.ts, chats/config.ts, …), each reading the variables of its block by
+ * their contract names (contract/env.ts) and checking them against the contract's limits and patterns.
  *
- * A bad value fails the cold start with a message naming every bad variable and its value, so a
- * misconfigured deployment shows up in the first invocation's INIT error instead of as odd answers.
+ * Every bad variable is reported at once, with its value, and fails the cold start: a misconfigured
+ * deployment shows up in the first invocation's INIT error instead of as odd answers.
  */
-import { DEFAULT_SYSTEM_PROMPT } from '../prompt/system-prompt';
-
-export interface ChatConfig {
-  /** Alias → Bedrock model id (foundation model id, inference profile id or ARN), in declaration order. */
-  readonly models: ReadonlyMap<string, string>;
-  /** The first alias of `CHAT_MODELS`. */
-  readonly defaultModel: string;
-  readonly maxTokens: number;
-  readonly systemPrompt: string;
-  readonly region: string;
-  readonly rateLimit: RateLimitConfig;
-}
-
-export interface RateLimitConfig {
-  readonly tableName: string;
-  readonly requestsPerMinute: number;
-  readonly failOpen: boolean;
-}
-
-export const DEFAULT_MAX_TOKENS = 1024;
-
-/**
- * Aliases start with a letter: JSON.parse puts integer-like keys ("1", "42") before all others,
- * which would silently change which alias is the default.
- */
-const ALIAS = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
-/** Characters of model ids, inference profile ids and their ARNs (`global.anthropic.claude-…-v1:0`, `arn:aws:bedrock:…/…`). */
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,2047}$/;
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const POSITIVE_INTEGER = /^[1-9]\d*$/;
+import { ENV } from '../../../contract/env';
+import { REGION, TABLE_NAME } from '../../../contract/patterns';
 
 export class ConfigError extends Error {
   public readonly name = 'ConfigError';
@@ -72,18 +46,15 @@ export function problemTracker(report: ReportProblem): { bad: ReportProblem; rea
   };
 }
 
-/** The settings every chat mode shares (all of {@link ChatConfig} but the models). */
-export type SharedChatSettings = Omit<ChatConfig, 'models' | 'defaultModel'>;
-
-/** The model settings of a mode that answers with a model. */
-export type ModelSettings = Pick<ChatConfig, 'models' | 'defaultModel'>;
-
-export function loadConfig(env: Env): ChatConfig {
+/**
+ * Runs a mode's readers against `env` and returns what `build` makes of their results, or throws one
+ * {@link ConfigError} naming every bad variable. `build` runs only when no reader reported a problem.
+ */
+export function loadConfig<T>(env: Env, build: (bad: ReportProblem) => T | undefined): T {
   const { problems, bad } = problemCollector(env);
-  const models = readModels(env, bad);
-  const shared = readSharedSettings(env, bad);
-  if (problems.length > 0 || !models || !shared) throw invalidConfiguration(problems);
-  return { ...models, ...shared };
+  const config = build(bad);
+  if (problems.length > 0 || config === undefined) throw invalidConfiguration(problems);
+  return config;
 }
 
 /** The error a loader throws: every bad variable with its value, at once. */
@@ -91,58 +62,28 @@ export function invalidConfiguration(problems: readonly string[]): ConfigError {
   return new ConfigError(`Invalid chat function configuration: ${problems.join('; ')}`);
 }
 
-/** `CHAT_MODELS`: alias → model id, in declaration order; the first alias is the default. */
-export function readModels(env: Env, bad: ReportProblem): ModelSettings | undefined {
-  const models = parseModels(env.CHAT_MODELS, bad);
-  return models && { models, defaultModel: models.keys().next().value as string };
+/** `AWS_REGION`, set by Lambda: the region of the function and, unless configured otherwise, of its upstreams. */
+export function readRegion(env: Env, bad: ReportProblem): string | undefined {
+  return readRegionVariable(ENV.region, env, bad, true);
 }
 
-/** `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT`, `AWS_REGION` and `RATE_LIMIT_*`; undefined when one is bad (and reported). */
-export function readSharedSettings(env: Env, report: ReportProblem): SharedChatSettings | undefined {
-  const tracker = problemTracker(report);
-  const { bad } = tracker;
-  const maxTokens = env.CHAT_MAX_TOKENS === undefined ? DEFAULT_MAX_TOKENS : positiveInteger('CHAT_MAX_TOKENS', env, bad);
-  const systemPrompt = env.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT;
-  if (systemPrompt.trim() === '') bad('CHAT_SYSTEM_PROMPT', 'a non-blank prompt, or the variable unset for the built-in prompt');
-  const region = env.AWS_REGION;
-  if (region === undefined || !REGION.test(region)) bad('AWS_REGION', 'an AWS region such as eu-west-1');
-  const tableName = env.RATE_LIMIT_TABLE_NAME;
-  if (!isTableName(tableName)) bad('RATE_LIMIT_TABLE_NAME', 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
-  const requestsPerMinute = positiveInteger('RATE_LIMIT_PER_MINUTE', env, bad);
-  const failOpenRaw = env.RATE_LIMIT_FAIL_OPEN;
-  if (failOpenRaw !== 'true' && failOpenRaw !== 'false') bad('RATE_LIMIT_FAIL_OPEN', '"true" or "false"');
-
-  if (!tracker.valid || !maxTokens || !requestsPerMinute || !region || !tableName) return undefined;
-  return { maxTokens, systemPrompt, region, rateLimit: { tableName, requestsPerMinute, failOpen: failOpenRaw === 'true' } };
-}
-
-/** A DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -). */
-export function isTableName(value: string | undefined): value is string {
-  return value !== undefined && TABLE_NAME.test(value);
-}
-
-function parseModels(raw: string | undefined, bad: (name: string, expected: string) => undefined): Map<string, string> | undefined {
-  const expected = 'a JSON object of at least one alias → Bedrock model id, e.g. {"haiku":"global.anthropic.claude-haiku-4-5-20251001-v1:0"}';
-  if (raw === undefined) return bad('CHAT_MODELS', expected);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return bad('CHAT_MODELS', expected);
+/** A region variable: an AWS region name, required or unset. */
+export function readRegionVariable(name: string, env: Env, bad: ReportProblem, required: boolean): string | undefined {
+  const region = env[name];
+  if (region === undefined && !required) return undefined;
+  if (region === undefined || !REGION.test(region)) {
+    return bad(name, `an AWS region such as eu-west-1${required ? '' : ', or the variable unset'}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    return bad('CHAT_MODELS', expected);
-  }
-  const models = new Map<string, string>();
-  for (const [alias, modelId] of Object.entries(parsed)) {
-    if (!ALIAS.test(alias)) return bad('CHAT_MODELS', `aliases of 1-64 letters, digits, . _ - starting with a letter (got "${alias}")`);
-    if (typeof modelId !== 'string' || !MODEL_ID.test(modelId)) {
-      return bad('CHAT_MODELS', `a model id, inference profile id or ARN for alias "${alias}"`);
-    }
-    models.set(alias, modelId);
-  }
-  return models;
+  return region;
 }
+
+/** A DynamoDB table name variable (required). */
+export function readTableName(name: string, env: Env, bad: ReportProblem): string | undefined {
+  const tableName = env[name];
+  return tableName !== undefined && TABLE_NAME.test(tableName) ? tableName : bad(name, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+}
+
+const POSITIVE_INTEGER = /^[1-9]\d*$/;
 
 /** `name` as a whole number from 1 (digits only, no leading zero), up to `max` when given. */
 export function positiveInteger(name: string, env: Env, bad: ReportProblem, max?: number): number | undefined {
@@ -150,6 +91,21 @@ export function positiveInteger(name: string, env: Env, bad: ReportProblem, max?
   const value = raw !== undefined && POSITIVE_INTEGER.test(raw) ? Number(raw) : NaN;
   if (max !== undefined) return value <= max ? value : bad(name, `an integer from 1 to ${max}`);
   return Number.isSafeInteger(value) ? value : bad(name, 'an integer >= 1');
+}
+
+/** `name` as a whole number from `min` to `max` (digits only). */
+export function integerIn(name: string, env: Env, min: number, max: number, bad: ReportProblem): number | undefined {
+  const raw = env[name];
+  const value = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return Number.isSafeInteger(value) && value >= min && value <= max ? value : bad(name, `an integer from ${min} to ${max}`);
+}
+
+/** The items of a comma-separated list, trimmed, empty ones left out. */
+export function commaList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function show(value: string | undefined): string {

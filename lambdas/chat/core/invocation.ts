@@ -64,7 +64,7 @@ export interface InvocationOptions {
  * `client_disconnected`), the status, the latency and {@link failureFields}; at level error for a 5xx
  * or a failure after the status was sent.
  *
- * `defaultFormat` is the answer format unless the caller asks for SSE: `text` (IAM modes) or `json` (JWT modes).
+ * `defaultFormat` is the answer format unless the caller asks for SSE: `text` (caller-sent turns) or `json` (stored chats).
  */
 export function createInvocationHandler(
   defaultFormat: 'text' | 'json',

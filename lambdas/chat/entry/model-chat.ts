@@ -1,21 +1,25 @@
 /**
- * Lambda entry of the IAM-authenticated streaming chat (Function URL, `AWS_IAM`, `RESPONSE_STREAM`).
+ * Lambda entry of the model-chat bundle: caller-sent turns answered by a model (Function URL,
+ * `RESPONSE_STREAM`; `AWS_IAM` or, with `CHAT_AUTH_MODE=jwt`, a bearer token checked by the function).
  *
  * Init does only what the first request needs: read and check the environment (a bad value fails the
- * cold start with a message naming it) and construct the two SDK clients (clients/), which open no
- * connection until their first call. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` /
- * `AWS_ENDPOINT_URL_DYNAMODB` variables (used locally and in tests); nothing here sets an endpoint.
+ * cold start with a message naming it), construct the two SDK clients (clients/), which open no connection
+ * until their first call, and the authenticator (the token verifier is loaded only when configured).
+ * Endpoints come from the SDK's own `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` / `AWS_ENDPOINT_URL_DYNAMODB`
+ * variables (used locally and in tests); nothing here sets an endpoint.
  */
-import { loadConfig } from '../core/config';
-import { createStreamHandler } from '../modes/model-chat/handler';
+import { createAuthenticator } from '../auth/authenticator';
+import { loadModelChatConfig } from '../modes/model-chat/config';
+import { createModelChatHandler } from '../modes/model-chat/handler';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
 import { rateLimiterClient } from './clients/dynamodb';
 import { exportHandler } from './export-handler';
 
-const config = loadConfig(process.env);
+const config = loadModelChatConfig(process.env);
 
-export const streamHandler = createStreamHandler({
+export const streamHandler = createModelChatHandler({
   config,
+  authenticator: createAuthenticator(config.auth),
   bedrock: bedrockRuntimeClient(config.region),
   dynamo: rateLimiterClient(config.region),
 });

@@ -1,21 +1,21 @@
 /**
- * Lambda entry of the JWT-authenticated chat with history, answered by a Bedrock Agent (Function URL,
- * auth `NONE`, `RESPONSE_STREAM`): jose, DynamoDB (rate limit and history) and Bedrock Agent Runtime
- * `InvokeAgent`. It imports no Bedrock Runtime (model) code.
+ * Lambda entry of the stored-agent-chat bundle: chats kept per user, answered by a Bedrock Agent (Function URL,
+ * auth `NONE`, `RESPONSE_STREAM`; the function verifies each bearer token): jose, DynamoDB (rate limit and
+ * history) and Bedrock Agent Runtime `InvokeAgent`. It imports no Bedrock Runtime (model) code.
  *
  * Init as in entry/stored-model-chat.ts: configuration checked, clients and key set constructed, nothing fetched.
  */
-import { agentBackend } from '../bedrock/invoke-agent';
-import { createJwtStreamHandler } from '../modes/stored-chat/handler';
-import { loadJwtAgentConfig } from '../modes/stored-chat/config';
+import { agentBackend } from '../modes/stored-chat/agent-backend';
+import { loadStoredAgentChatConfig } from '../modes/stored-chat/config';
+import { createStoredChatHandler } from '../modes/stored-chat/handler';
 import { invokeAgentClient } from './clients/agent-runtime';
 import { exportHandler } from './export-handler';
-import { jwtDependencies } from './stored-chat-dependencies';
+import { storedChatDependencies } from './stored-chat-dependencies';
 
-const config = loadJwtAgentConfig(process.env);
+const config = loadStoredAgentChatConfig(process.env);
 
-export const streamHandler = createJwtStreamHandler({
-  ...jwtDependencies(config),
+export const streamHandler = createStoredChatHandler({
+  ...storedChatDependencies(config),
   backend: agentBackend(invokeAgentClient(config.region), config),
 });
 

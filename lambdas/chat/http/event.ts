@@ -4,6 +4,7 @@
  * Every field is optional here on purpose: the runtime must answer a malformed or partial event with a
  * clean error, never crash on it.
  */
+import { LIMITS } from '../../../contract/limits';
 import { ChatError } from './errors';
 
 export interface FunctionUrlEvent {
@@ -43,8 +44,8 @@ export interface InvocationContext {
   getRemainingTimeInMillis(): number;
 }
 
-/** Bodies above this are refused with 413 before being decoded (a valid request is a few KB at most). */
-export const MAX_BODY_BYTES = 64 * 1024;
+/** Bodies above this are refused with 413 before being parsed (a valid request is a few KB at most). */
+export const MAX_BODY_BYTES = LIMITS.maxBodyBytes;
 
 export function assertPost(event: FunctionUrlEvent): void {
   const method = event.requestContext?.http?.method ?? '';
@@ -70,4 +71,13 @@ export function readJsonBody(event: FunctionUrlEvent): unknown {
 /** True when the caller asked for Server-Sent Events (`Accept: text/event-stream`). */
 export function wantsEventStream(event: FunctionUrlEvent): boolean {
   return /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(event.headers?.accept ?? '');
+}
+
+/** The query string parameters (`rawQueryString`); the first value of a repeated name wins. */
+export function queryParameters(event: FunctionUrlEvent): ReadonlyMap<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) {
+    if (!params.has(name)) params.set(name, value);
+  }
+  return params;
 }

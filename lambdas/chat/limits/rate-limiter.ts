@@ -1,20 +1,23 @@
 /**
  * Per-caller rate limit: a fixed one-minute window counted with one atomic DynamoDB `UpdateItem`.
  *
- * Item: `pk = "<callerKeyHash>#<windowIndex>"` (windowIndex = floor(epochSeconds / 60)), `requests` (N)
- * incremented with `ADD`, `expiresAt` (N, epoch seconds) set once with `if_not_exists` to
+ * Item: `pk = "<namespace>#<callerKeyHash>#<windowIndex>"` (windowIndex = floor(epochSeconds / 60)),
+ * `requests` (N) incremented with `ADD`, `expiresAt` (N, epoch seconds) set once with `if_not_exists` to
  * {@link EXPIRY_GRACE_SECONDS} past the window's end, for DynamoDB TTL to delete it. The key of a past
- * window is never written again, so an item TTL has not deleted yet is never read as current.
+ * window is never written again, so an item TTL has not deleted yet is never read as current. The
+ * namespace (`RATE_LIMIT_NAMESPACE`) keeps the counts of functions sharing one table apart, unless they
+ * are given the same one.
  *
  * `ADD` is atomic, so concurrent invocations from one caller are counted exactly. The only call is
  * `UpdateItem` with `ReturnValues: UPDATED_NEW` (the function role may do nothing else on the table).
  */
 import { UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import type { Caller } from '../auth/caller-identity';
-import type { RateLimitConfig } from '../core/config';
-import { ChatError } from '../http/errors';
+import { RATE_LIMIT_TABLE } from '../../../contract/tables';
+import type { Caller } from '../auth/caller';
 import type { Invocation } from '../core/invocation';
 import { errorFields, type Logger } from '../core/log';
+import { ChatError } from '../http/errors';
+import type { RateLimitConfig } from './config';
 
 export const WINDOW_SECONDS = 60;
 export const EXPIRY_GRACE_SECONDS = 60;
@@ -31,21 +34,31 @@ export interface WindowCount {
   readonly secondsToWindowEnd: number;
 }
 
+/** The counter key of a caller in a window. */
+export function counterKey(namespace: string, callerKeyHash: string, windowIndex: number): string {
+  return `${namespace}#${callerKeyHash}#${windowIndex}`;
+}
+
 /** Counts one request for the caller in the current window and returns the new count. */
-export async function countRequest(client: UpdateItemClient, tableName: string, callerKeyHash: string, nowMs: number): Promise<WindowCount> {
+export async function countRequest(
+  client: UpdateItemClient,
+  { tableName, namespace }: Pick<RateLimitConfig, 'tableName' | 'namespace'>,
+  callerKeyHash: string,
+  nowMs: number,
+): Promise<WindowCount> {
   const windowIndex = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
   const windowEndSeconds = (windowIndex + 1) * WINDOW_SECONDS;
   const output = await client.send(
     new UpdateItemCommand({
       TableName: tableName,
-      Key: { pk: { S: `${callerKeyHash}#${windowIndex}` } },
+      Key: { [RATE_LIMIT_TABLE.partitionKey]: { S: counterKey(namespace, callerKeyHash, windowIndex) } },
       UpdateExpression: 'ADD #requests :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
-      ExpressionAttributeNames: { '#requests': 'requests', '#expiresAt': 'expiresAt' },
+      ExpressionAttributeNames: { '#requests': RATE_LIMIT_TABLE.requests, '#expiresAt': RATE_LIMIT_TABLE.timeToLive },
       ExpressionAttributeValues: { ':one': { N: '1' }, ':expiresAt': { N: String(windowEndSeconds + EXPIRY_GRACE_SECONDS) } },
       ReturnValues: 'UPDATED_NEW',
     }),
   );
-  const count = Number(output.Attributes?.requests?.N);
+  const count = Number(output.Attributes?.[RATE_LIMIT_TABLE.requests]?.N);
   if (!Number.isInteger(count) || count < 1) {
     throw new Error('UpdateItem returned no request count');
   }
@@ -68,7 +81,7 @@ export async function enforceRateLimit(
 ): Promise<RateLimitResult> {
   let window: WindowCount;
   try {
-    window = await countRequest(client, config.tableName, caller.keyHash, nowMs);
+    window = await countRequest(client, config, caller.keyHash, nowMs);
   } catch (error) {
     log.error('rate_limiter_unavailable', { failOpen: config.failOpen, ...errorFields(error) });
     if (config.failOpen) return { failedOpen: true };

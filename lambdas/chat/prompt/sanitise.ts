@@ -1,14 +1,14 @@
 /**
- * Text hygiene for everything a caller sends to the model (seed 003's `sanitise`, made linear-time).
+ * Text hygiene for everything a caller sends to the model, in linear time.
  *
  * Strips HTML/XML tags, `javascript:` URIs and inline `on…=` handlers, collapses whitespace and trims.
  * This is hygiene, not a security boundary: the model reads plain text either way, and a client that
  * renders answers must still treat them as text.
  *
- * Differences from the seed, on purpose:
+ * Choices, on purpose:
  * - Tags are removed by a scanner with exactly the semantics of `/<[^>]*>/g`, and handlers match
- *   `\bon[a-z]+\s*=`: the seed's regexes backtrack quadratically on inputs such as 60 KB of `<` or of
- *   `onon…`, which a caller could send to pin the function's CPU.
+ *   `\bon[a-z]+\s*=`: the usual regexes for both backtrack quadratically on inputs such as 60 KB of `<` or
+ *   of `onon…`, which a caller could send to pin the function's CPU.
  * - The handler pattern starts at a word boundary, so ordinary text such as `monkey = 3` or
  *   `Python=fun` survives, while `onclick=`, `onerror =` are still removed.
  * - Stripping one pattern can assemble another (`javascript onx=:` → `javascript :`), so the passes

@@ -5,7 +5,7 @@
  */
 import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
 
-/** For `Retrieve` (the RAG mode). */
+/** For `Retrieve` (the rag-chat mode), in the knowledge base's region. */
 export function retrieveClient(region: string): BedrockAgentRuntimeClient {
   return new BedrockAgentRuntimeClient({
     region,
@@ -17,7 +17,7 @@ export function retrieveClient(region: string): BedrockAgentRuntimeClient {
   });
 }
 
-/** For `InvokeAgent` (the JWT agent mode). */
+/** For `InvokeAgent` (the stored-chat agent backend). */
 export function invokeAgentClient(region: string): BedrockAgentRuntimeClient {
   return new BedrockAgentRuntimeClient({
     region,

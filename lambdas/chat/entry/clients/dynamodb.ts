@@ -18,7 +18,7 @@ export function rateLimiterClient(region: string): DynamoDBClient {
 }
 
 /**
- * For the history store (JWT modes), whose writes come after a paid answer: three attempts with the SDK's
+ * For the history store (stored chats), whose writes come after a paid answer: three attempts with the SDK's
  * backoff (throttling included) and 3 s per request (a 1 MB Query page) before the request fails with 503.
  */
 export function historyClient(region: string): DynamoDBClient {

@@ -1,68 +1,82 @@
 /**
- * The environment contract of the retrieval-augmented mode (`entry/rag-chat.ts`), read and checked once at init:
- * everything the IAM mode reads (config.ts: `CHAT_MODELS`, `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT`, `AWS_REGION`,
- * `RATE_LIMIT_*`) plus what `BedrockChatFunction` sets with a `knowledgeBase`:
+ * The environment of the retrieval-augmented mode (caller-sent turns answered from a knowledge base; bundle
+ * `rag-chat`), read and checked once at init: everything the model-chat mode reads (modes/model-chat/config.ts)
+ * plus what the construct sets for a knowledge base:
  *
  * | variable                    | value                                                   |
  * |-----------------------------|---------------------------------------------------------|
  * | `KNOWLEDGE_BASE_ID`         | the knowledge base id: 10 letters or digits             |
- * | `RETRIEVAL_RESULTS`         | passages retrieved per question, 1..100                 |
+ * | `KNOWLEDGE_BASE_REGION`     | optional; the knowledge base's region when it is not the function's (an imported knowledge base), default `AWS_REGION` |
+ * | `RETRIEVAL_RESULTS`         | passages retrieved per question, 1 to `LIMITS.maxRetrievalResults` |
  * | `RETRIEVAL_MIN_SCORE`       | passages scoring below it are dropped, 0..1             |
- * | `RETRIEVAL_FALLBACK_ANSWER` | optional; the answer when no passage is relevant enough (1..1000 characters), default {@link DEFAULT_FALLBACK_ANSWER} |
+ * | `RETRIEVAL_FALLBACK_ANSWER` | optional; the answer when no passage is relevant enough (1 to `LIMITS.maxFallbackAnswerChars` characters), default {@link DEFAULT_FALLBACK_ANSWER} |
  *
  * Without `CHAT_SYSTEM_PROMPT` the system prompt is the RAG prompt ({@link ragSystemPrompt}) built around the
- * fallback answer, not the IAM mode's general-purpose one. Every bad variable is reported at once, with its value.
+ * fallback answer, not the model-chat mode's general-purpose one. Every bad variable is reported at once, with its value.
  */
-import { invalidConfiguration, positiveInteger, problemCollector, problemTracker, readModels, readSharedSettings, type ChatConfig, type Env, type ReportProblem } from '../../core/config';
-import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from '../../prompt/rag-prompt';
+import { ENV } from '../../../../contract/env';
+import { LIMITS } from '../../../../contract/limits';
+import { KNOWLEDGE_BASE_ID } from '../../../../contract/patterns';
+import { readAuthConfig, type AuthConfig } from '../../auth/config';
+import { readModelSettings, type ModelSettings } from '../../bedrock/model-config';
+import { loadConfig, positiveInteger, problemTracker, readRegion, readRegionVariable, type Env, type ReportProblem } from '../../core/config';
+import { readRateLimitConfig, type RateLimitConfig } from '../../limits/config';
+import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from './rag-prompt';
 
-export { DEFAULT_FALLBACK_ANSWER } from '../../prompt/rag-prompt';
+export { DEFAULT_FALLBACK_ANSWER } from './rag-prompt';
 
 export interface RetrievalConfig {
   readonly knowledgeBaseId: string;
+  /** Where the knowledge base is: `KNOWLEDGE_BASE_REGION`, else the function's region. */
+  readonly region: string;
   readonly numberOfResults: number;
   readonly minScore: number;
   readonly fallbackAnswer: string;
 }
 
-export interface RagChatConfig extends ChatConfig {
+export interface RagChatConfig extends Omit<ModelSettings, 'customSystemPrompt'> {
+  readonly systemPrompt: string;
+  readonly region: string;
+  readonly rateLimit: RateLimitConfig;
+  readonly auth: AuthConfig;
   readonly retrieval: RetrievalConfig;
 }
 
-/** The bounds `BedrockChatFunction` enforces on `retrieval`, checked again here. */
-export const MAX_NUMBER_OF_RESULTS = 100;
-export const MAX_FALLBACK_ANSWER_CHARS = 1000;
-
-const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
-
-export function loadRagConfig(env: Env): RagChatConfig {
-  const { problems, bad } = problemCollector(env);
-  const models = readModels(env, bad);
-  const shared = readSharedSettings(env, bad);
-  const retrieval = readRetrievalConfig(env, bad);
-  if (problems.length > 0 || !models || !shared || !retrieval) throw invalidConfiguration(problems);
-  return {
-    ...models,
-    ...shared,
-    systemPrompt: env.CHAT_SYSTEM_PROMPT ?? ragSystemPrompt(retrieval.fallbackAnswer),
-    retrieval,
-  };
+export function loadRagChatConfig(env: Env): RagChatConfig {
+  return loadConfig(env, (bad) => {
+    const model = readModelSettings(env, bad);
+    const region = readRegion(env, bad);
+    const rateLimit = readRateLimitConfig(env, bad);
+    const auth = readAuthConfig(env, bad);
+    const retrieval = readRetrievalConfig(env, bad, region);
+    if (!model || !region || !rateLimit || !auth || !retrieval) return undefined;
+    const { customSystemPrompt, ...settings } = model;
+    return { ...settings, systemPrompt: customSystemPrompt ?? ragSystemPrompt(retrieval.fallbackAnswer), region, rateLimit, auth, retrieval };
+  });
 }
 
-/** `KNOWLEDGE_BASE_ID` and `RETRIEVAL_*`; undefined when one is bad (and reported). */
-export function readRetrievalConfig(env: Env, report: ReportProblem): RetrievalConfig | undefined {
+/**
+ * `KNOWLEDGE_BASE_*` and `RETRIEVAL_*`; undefined when one is bad (and reported), or when the knowledge base's
+ * region is the function's and that is unknown (a bad `AWS_REGION`, reported by its own reader).
+ */
+export function readRetrievalConfig(env: Env, report: ReportProblem, functionRegion: string | undefined): RetrievalConfig | undefined {
   const tracker = problemTracker(report);
   const { bad } = tracker;
-  const knowledgeBaseId = env.KNOWLEDGE_BASE_ID;
-  if (knowledgeBaseId === undefined || !KNOWLEDGE_BASE_ID.test(knowledgeBaseId)) bad('KNOWLEDGE_BASE_ID', 'a knowledge base id (10 letters or digits, not an ARN)');
-  const numberOfResults = positiveInteger('RETRIEVAL_RESULTS', env, bad, MAX_NUMBER_OF_RESULTS);
-  const rawScore = env.RETRIEVAL_MIN_SCORE ?? '';
-  const score = rawScore.trim() === '' ? NaN : Number(rawScore);
-  const minScore = score >= 0 && score <= 1 ? score : bad('RETRIEVAL_MIN_SCORE', 'a number from 0 to 1');
-  const fallbackAnswer = env.RETRIEVAL_FALLBACK_ANSWER ?? DEFAULT_FALLBACK_ANSWER;
-  if (fallbackAnswer.trim() === '' || fallbackAnswer.length > MAX_FALLBACK_ANSWER_CHARS) {
-    bad('RETRIEVAL_FALLBACK_ANSWER', `1 to ${MAX_FALLBACK_ANSWER_CHARS} characters, or the variable unset for the built-in answer`);
+  const knowledgeBaseId = env[ENV.knowledgeBaseId];
+  if (knowledgeBaseId === undefined || !KNOWLEDGE_BASE_ID.test(knowledgeBaseId)) {
+    bad(ENV.knowledgeBaseId, 'a knowledge base id (10 letters or digits, not an ARN)');
   }
-  if (!tracker.valid || knowledgeBaseId === undefined || numberOfResults === undefined || minScore === undefined) return undefined;
-  return { knowledgeBaseId, numberOfResults, minScore, fallbackAnswer };
+  const region = readRegionVariable(ENV.knowledgeBaseRegion, env, bad, false) ?? functionRegion;
+  const numberOfResults = positiveInteger(ENV.retrievalResults, env, bad, LIMITS.maxRetrievalResults);
+  const rawScore = env[ENV.retrievalMinScore] ?? '';
+  const score = rawScore.trim() === '' ? NaN : Number(rawScore);
+  const minScore = score >= 0 && score <= 1 ? score : bad(ENV.retrievalMinScore, 'a number from 0 to 1');
+  const fallbackAnswer = env[ENV.retrievalFallbackAnswer] ?? DEFAULT_FALLBACK_ANSWER;
+  if (fallbackAnswer.trim() === '' || fallbackAnswer.length > LIMITS.maxFallbackAnswerChars) {
+    bad(ENV.retrievalFallbackAnswer, `1 to ${LIMITS.maxFallbackAnswerChars} characters, or the variable unset for the built-in answer`);
+  }
+  if (!tracker.valid || knowledgeBaseId === undefined || region === undefined || numberOfResults === undefined || minScore === undefined) {
+    return undefined;
+  }
+  return { knowledgeBaseId, region, numberOfResults, minScore, fallbackAnswer };
 }

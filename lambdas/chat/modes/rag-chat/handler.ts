@@ -1,35 +1,41 @@
 /**
- * The retrieval-augmented streaming chat handler (seed 003): event → method → caller → rate limit → body →
- * validate → Retrieve → keep relevant passages → (none: the fallback answer, no model call) → generate & stream.
+ * The retrieval-augmented chat handler (caller-sent turns answered from a knowledge base): event → authenticate
+ * → method → rate limit → body → validate → Retrieve → keep relevant passages → (none: the fallback answer, no
+ * model call) → generate & stream.
  *
- * A sibling of handler.ts built from the same steps, so the IAM mode keeps its behaviour untouched:
- * - The rate limit is counted once per POST, before retrieval, exactly as in the IAM mode: a refused or
- *   malformed request never reaches the knowledge base, and a failed retrieval still counts.
+ * The steps before retrieval are the model-chat mode's, in its order (modes/model-chat/handler.ts):
+ * - The caller is authenticated first, then the rate limit is counted once per POST, before retrieval: a
+ *   refused or malformed request never reaches the knowledge base, and a failed retrieval still counts.
  * - Retrieval and generation share one deadline inside the function timeout and stop when the client leaves.
  * - Retrieval errors are JSON errors with their own codes (bedrock/retrieve.ts): nothing is sent before them.
  * - No passage scoring at least `RETRIEVAL_MIN_SCORE`: the fallback answer is streamed as the answer, the model
  *   is not called, and `done` says `fallback: true`, `sources: []`, stop reason {@link NO_RELEVANT_CONTEXT}.
  * - Otherwise the model gets the caller's plain history and, as the last user turn only, the context block and
- *   the question (prompt/rag-prompt.ts); the RAG system prompt goes into Converse's `system` field. What is
+ *   the question (rag-prompt.ts); the RAG system prompt goes into Converse's `system` field. What is
  *   streamed back is the model's text only; the context never leaves the function.
- * - SSE `done` adds `sources` (one `{ uri, score }` per document, best first) and `fallback` to the IAM mode's
- *   fields. `fallback` is also true when the model itself answered with exactly the fallback answer (nothing
- *   relevant in the passages); its sources are then empty, since none backed the answer. Plain text carries
- *   the answer only.
+ * - SSE `done` adds `sources` (one `{ uri, score }` per document, best first) and `fallback` to the model-chat
+ *   mode's fields. `fallback` is also true when the model itself answered with exactly the fallback answer
+ *   (nothing relevant in the passages); its sources are then empty, since none backed the answer. Plain text
+ *   carries the answer only.
  * - The summary log line adds retrieval facts (passages retrieved and kept, top score, retrieval latency,
  *   fallback), never passage text, the question or the answer.
  */
+import type { Authenticator } from '../../auth/authenticator';
 import { streamAnswer, type ConverseStreamClient, type TokenUsage } from '../../bedrock/converse-stream';
+import { modelTarget } from '../../bedrock/model-config';
 import { answerSources, relevantPassages, retrievePassages, type AnswerSource, type RetrievedPassage, type RetrieveClient } from '../../bedrock/retrieve';
-import { admitChatRequest } from '../model-chat/handler';
-import type { DoneEvent } from '../../http/sse';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
-import type { UpdateItemClient } from '../../limits/rate-limiter';
-import { buildContextTurn } from '../../prompt/rag-prompt';
+import { assertPost, readJsonBody } from '../../http/event';
+import type { DoneEvent } from '../../http/sse';
+import { limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
+import { codePointLength } from '../../prompt/sanitise';
+import { validateChatRequest } from '../../prompt/validate';
 import type { RagChatConfig } from './config';
+import { buildContextTurn } from './rag-prompt';
 
 export interface RagChatDependencies extends InvocationOptions {
   readonly config: RagChatConfig;
+  readonly authenticator: Authenticator;
   readonly bedrock: ConverseStreamClient;
   /** Bedrock Agent Runtime (`Retrieve` only). */
   readonly agentRuntime: RetrieveClient;
@@ -49,22 +55,28 @@ export const NO_RELEVANT_CONTEXT = 'no_relevant_context';
 
 const NO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 
-export function createRagStreamHandler(deps: RagChatDependencies): StreamHandler {
-  const { config, bedrock, agentRuntime } = deps;
+export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
+  const { config, authenticator, bedrock, agentRuntime, dynamo } = deps;
   const { retrieval } = config;
   // What a model answer is compared with to tell whether it is the fallback answer.
   const fallbackAnswer = retrieval.fallbackAnswer.trim();
 
   return createInvocationHandler('text', deps, async (invocation) => {
-    const { response, facts, signal, now, startedAt } = invocation;
-    const { request, target } = await admitChatRequest(invocation, deps);
+    const { event, response, facts, signal, now, startedAt } = invocation;
+    const caller = await authenticator.authenticate(event);
+    assertPost(event);
+    await limitCaller(invocation, dynamo, config.rateLimit, caller);
+
+    const request = validateChatRequest(readJsonBody(event), config);
+    const target = modelTarget(config, request.modelAlias, config.region);
+    Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
 
     const retrievalStartedAt = now();
     let retrieved: RetrievedPassage[];
     try {
       retrieved = await retrievePassages(
         agentRuntime,
-        { knowledgeBaseId: retrieval.knowledgeBaseId, region: config.region, query: request.message, numberOfResults: retrieval.numberOfResults },
+        { knowledgeBaseId: retrieval.knowledgeBaseId, region: retrieval.region, query: request.message, numberOfResults: retrieval.numberOfResults },
         signal,
       );
     } finally {

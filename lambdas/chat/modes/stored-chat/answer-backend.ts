@@ -1,10 +1,10 @@
 /**
- * What answers a prompt in the JWT modes: a model (`ConverseStream`, model-backend.ts) or a Bedrock Agent
- * (`InvokeAgent`, invoke-agent.ts). The handler depends on this interface only, so each entry bundle
+ * What answers a prompt in the stored-chat mode: a model (`ConverseStream`, model-backend.ts) or a Bedrock
+ * Agent (`InvokeAgent`, agent-backend.ts). The handler depends on this interface only, so each entry bundle
  * carries the one Bedrock client its backend calls.
  */
-import type { StoredTurn } from '../../chats/chat-store';
 import type { TokenUsage } from '../../bedrock/converse-stream';
+import type { StoredTurn } from '../../chats/chat-store';
 
 export interface AnswerRequest {
   /** The chat the answer belongs to (a new chat's id is generated before the call). */
@@ -13,6 +13,8 @@ export interface AnswerRequest {
   readonly prompt: string;
   /** The chat's latest stored turns, oldest first: at most {@link AnswerBackend.historyTurns}. */
   readonly history: readonly StoredTurn[];
+  /** What {@link AnswerBackend.chooseModel} returned for the request. */
+  readonly model: string | undefined;
 }
 
 export interface AnswerResult {
@@ -25,6 +27,11 @@ export interface AnswerBackend {
   readonly kind: 'model' | 'agent';
   /** How many stored turns to load and send with a new prompt (0: the backend keeps its own memory). */
   readonly historyTurns: number;
+  /**
+   * The request's `model` (absent, null or as sent), checked as this backend allows: the alias that will
+   * answer, or undefined when the backend has no choice of model. 400 `model_not_allowed` otherwise.
+   */
+  chooseModel(requested: unknown): string | undefined;
   /**
    * Generates the answer, handing each text delta to `onText` as it arrives. Failures are `ChatError`s;
    * an abort for another reason than the deadline rethrows `signal.reason`.

@@ -1,43 +1,44 @@
 /**
- * The streaming handler of the JWT modes: event → bearer token → verify → rate limit → route → answer.
+ * The stored-chat handler (chats kept per user in the history table): event → authenticate → rate limit →
+ * route → answer.
  *
- * Order, on purpose: the token is verified before ANY other work, so an unauthenticated request costs
- * no DynamoDB or Bedrock call (and learns nothing, not even which routes exist). Every authenticated
- * request then counts against the caller's limit (keyed on the token's `sub`), whatever its route,
- * method or body, like every POST in the IAM mode.
+ * Order, on purpose: the caller is authenticated before ANY other work (a bearer token: `CHAT_AUTH_MODE=jwt`),
+ * so an unauthenticated request costs no DynamoDB or Bedrock call (and learns nothing, not even which routes
+ * exist). Every authenticated request then counts against the user's limit (keyed on the token's `sub`),
+ * whatever its route, method or body, like every POST of the caller-sent-turns modes.
  *
- * Clients, the token verifier and the answer backend come in as arguments; the entry files create them
- * once per cold start (entry/stored-model-chat.ts, entry/stored-agent-chat.ts).
+ * Clients, the authenticator and the answer backend come in as arguments; the entry files create them once
+ * per cold start (entry/stored-model-chat.ts, entry/stored-agent-chat.ts).
  */
-import { bearerToken } from '../../auth/bearer-token';
-import { jwtCaller } from '../../auth/caller-identity';
-import type { TokenVerifier } from '../../auth/jwt-verifier';
-import type { AnswerBackend } from './answer-backend';
-import type { RateLimitConfig } from '../../core/config';
+import { requireUser, type Authenticator } from '../../auth/authenticator';
 import type { ChatStore } from '../../chats/chat-store';
-import { matchRoute } from '../../http/router';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import type { RateLimitConfig } from '../../limits/config';
 import { limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
+import type { AnswerBackend } from './answer-backend';
 import { deleteChat, getChat, listChats } from './routes/chats';
 import { postChat } from './routes/post-chat';
 import type { RouteContext } from './routes/route-context';
+import { matchRoute } from './routes/router';
 
-export interface JwtChatDependencies extends InvocationOptions {
+export interface StoredChatDependencies extends InvocationOptions {
   readonly rateLimit: RateLimitConfig;
-  readonly verifyToken: TokenVerifier;
+  /** A method that identifies the user (its config guarantees it). */
+  readonly authenticator: Authenticator;
   /** The rate limiter's client (UpdateItem on the rate-limit table). */
   readonly limiter: UpdateItemClient;
   readonly store: ChatStore;
   readonly backend: AnswerBackend;
 }
 
-export function createJwtStreamHandler(deps: JwtChatDependencies): StreamHandler {
-  const { store, backend } = deps;
+export function createStoredChatHandler(deps: StoredChatDependencies): StreamHandler {
+  const { authenticator, limiter, rateLimit, store, backend } = deps;
 
   return createInvocationHandler('json', deps, async (invocation) => {
     const { event, facts } = invocation;
-    const { subject } = await deps.verifyToken(bearerToken(event));
-    await limitCaller(invocation, deps.limiter, deps.rateLimit, jwtCaller(subject));
+    const caller = await authenticator.authenticate(event);
+    const subject = requireUser(caller);
+    await limitCaller(invocation, limiter, rateLimit, caller);
 
     const route = matchRoute(event);
     facts.route = route.name;

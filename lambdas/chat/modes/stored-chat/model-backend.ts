@@ -1,22 +1,26 @@
 /**
- * The model backend of the JWT mode: the stage's default model (the first alias of `CHAT_MODELS`) answers
- * through `ConverseStream`, with the chat's latest stored turns as the conversation so far.
+ * The model backend of the stored-chat mode: the model the request names (`model`, one of the aliases of
+ * `CHAT_MODELS`, checked as in the caller-sent-turns modes), else the first alias, answers through
+ * `ConverseStream`, with the chat's latest stored turns as the conversation so far.
  *
  * Stored turns are sent as they were stored (the prompts were sanitised when they came in; the answers
  * are the model's own and keep their markup, e.g. code). Turns with an empty side are skipped: Converse
  * rejects blank text blocks and needs strictly alternating roles.
  */
-import type { JwtModelChatConfig } from './config';
-import type { ChatTurn } from '../../prompt/turns';
-import type { AnswerBackend } from './answer-backend';
 import { streamAnswer, type ConverseStreamClient } from '../../bedrock/converse-stream';
+import { modelTarget } from '../../bedrock/model-config';
+import type { ChatTurn } from '../../prompt/turns';
+import { chooseModel } from '../../prompt/validate';
+import type { AnswerBackend } from './answer-backend';
+import type { StoredModelChatConfig } from './config';
 
-export function modelBackend(client: ConverseStreamClient, config: JwtModelChatConfig): AnswerBackend {
-  const target = { alias: config.defaultModel, modelId: config.models.get(config.defaultModel)!, region: config.region };
+export function modelBackend(client: ConverseStreamClient, config: StoredModelChatConfig): AnswerBackend {
   return {
     kind: 'model',
     historyTurns: config.history.turns,
+    chooseModel: (requested) => chooseModel(requested, config),
     answer: (request, onText, signal) => {
+      const target = modelTarget(config, request.model ?? config.defaultModel, config.region);
       const history = request.history.flatMap((turn): ChatTurn[] =>
         turn.user !== '' && turn.assistant !== ''
           ? [

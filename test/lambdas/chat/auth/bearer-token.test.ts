@@ -1,7 +1,6 @@
-/** Bearer token extraction, the RFC 6750 challenge, and the route table of the JWT modes. */
-import { bearerToken, challenge, MAX_TOKEN_LENGTH } from '../../../../../lambdas/chat/auth/bearer-token';
-import { matchRoute } from '../../../../../lambdas/chat/http/router';
-import type { FunctionUrlEvent } from '../../../../../lambdas/chat/http/event';
+/** Bearer token extraction and the RFC 6750 challenge. */
+import { bearerToken, challenge, MAX_TOKEN_LENGTH } from '../../../../lambdas/chat/auth/bearer-token';
+import type { FunctionUrlEvent } from '../../../../lambdas/chat/http/event';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl';
 const withHeaders = (headers: Record<string, string>): FunctionUrlEvent => ({ headers });
@@ -18,7 +17,7 @@ describe('bearerToken', () => {
   test.each([
     ['Authorization: Bearer', { authorization: `Bearer ${TOKEN}` }],
     ['a lower-case scheme and extra spaces', { authorization: `bearer   ${TOKEN} ` }],
-    ['id_token (seed 002)', { id_token: TOKEN }],
+    ['id_token (older clients)', { id_token: TOKEN }],
     ['both, the same token', { authorization: `Bearer ${TOKEN}`, id_token: TOKEN }],
   ])('%s', (_what, headers) => {
     expect(bearerToken(withHeaders(headers))).toBe(TOKEN);
@@ -45,37 +44,5 @@ describe('bearerToken', () => {
     expect(challenge('invalid_token', 'The token\'s "iss" is \\ wrong — really')).toBe(
       'Bearer realm="chat", error="invalid_token", error_description="The token\'s \'iss\' is \' wrong ? really"',
     );
-  });
-});
-
-describe('matchRoute', () => {
-  const event = (method: string, rawPath: string): FunctionUrlEvent => ({ rawPath, requestContext: { http: { method } } });
-  const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
-
-  test.each([
-    ['POST', '/chat', { name: 'postChat' }],
-    ['GET', '/chats', { name: 'listChats' }],
-    ['GET', `/chats/${id}`, { name: 'getChat', chatId: id }],
-    ['DELETE', `/chats/${id}`, { name: 'deleteChat', chatId: id }],
-    ['delete', `/chats/${id}`, { name: 'deleteChat', chatId: id }],
-  ])('%s %s', (method, path, route) => {
-    expect(matchRoute(event(method, path))).toEqual(route);
-  });
-
-  test.each([
-    ['GET', '/'],
-    ['POST', '/chat/'],
-    ['GET', '/chats/a/b'],
-    ['POST', '/CHAT'],
-  ])('%s %s → 404 route_not_found', (method, path) => {
-    expect(refusal(() => matchRoute(event(method, path)))).toMatchObject({ status: 404, code: 'route_not_found' });
-  });
-
-  test.each([
-    ['GET', '/chat', 'POST'],
-    ['DELETE', '/chats', 'GET'],
-    ['POST', `/chats/${id}`, 'GET, DELETE'],
-  ])('%s %s → 405 with Allow: %s', (method, path, allow) => {
-    expect(refusal(() => matchRoute(event(method, path)))).toMatchObject({ status: 405, code: 'method_not_allowed', headers: { allow } });
   });
 });

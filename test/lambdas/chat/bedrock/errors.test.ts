@@ -11,8 +11,8 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
-import { DeadlineExceededError, IncompleteStreamError, mapBedrockError } from '../../../lambdas/chat/bedrock/errors';
-import { ChatError } from '../../../lambdas/chat/http/errors';
+import { DeadlineExceededError, IncompleteStreamError, mapBedrockError } from '../../../../lambdas/chat/bedrock/errors';
+import { ChatError } from '../../../../lambdas/chat/http/errors';
 
 const target = { alias: 'haiku', modelId: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'eu-west-1' };
 const $metadata = { httpStatusCode: 400 };

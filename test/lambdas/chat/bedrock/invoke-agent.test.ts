@@ -4,8 +4,8 @@
  * of network failures is checked on plain errors.
  */
 import type { InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
-import { DeadlineExceededError } from '../../../lambdas/chat/bedrock/errors';
-import { mapAgentError, streamAgentAnswer, type InvokeAgentClient } from '../../../lambdas/chat/bedrock/invoke-agent';
+import { DeadlineExceededError } from '../../../../lambdas/chat/bedrock/errors';
+import { mapAgentError, streamAgentAnswer, type InvokeAgentClient } from '../../../../lambdas/chat/bedrock/invoke-agent';
 
 const target = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID', region: 'eu-west-1' };
 

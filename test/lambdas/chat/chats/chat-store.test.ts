@@ -1,5 +1,5 @@
 /**
- * The history store's building blocks: titles, cursors, the answer size bound, and the store's own edge
+ * The history store's building blocks: titles, cursors, and the store's own edge
  * cases against dynalite (the deployed table's schema) with the real DynamoDB client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -7,7 +7,6 @@ import { ChatStore, newChatId } from '../../../../lambdas/chat/chats/chat-store'
 import { decodeCursor, encodeCursor } from '../../../../lambdas/chat/chats/cursor';
 import { chatTitle, MAX_TITLE_CHARS } from '../../../../lambdas/chat/chats/title';
 import { ChatError } from '../../../../lambdas/chat/http/errors';
-import { AnswerBuffer } from '../../../../lambdas/chat/modes/stored-chat/routes/post-chat';
 import { createHistoryTable, startDynalite, type Dynalite } from '../../../../tools/local/dynamo';
 import { FAKE_CREDENTIALS } from '../../../support/events';
 
@@ -55,20 +54,6 @@ describe('cursor', () => {
     ['too long', 'a'.repeat(5000), 'USER#alice'],
   ])('refuses %s → 400 invalid_cursor', (_what, cursor, userPk) => {
     expect(() => decodeCursor(cursor, userPk)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_cursor' }));
-  });
-});
-
-describe('AnswerBuffer', () => {
-  test('keeps whole deltas under the limit, cuts the one crossing it on a code point, then keeps nothing', () => {
-    const buffer = new AnswerBuffer(10);
-    expect(buffer.add('abc')).toBe('abc');
-    expect(buffer.add('déf')).toBe('déf'); // é is 2 bytes: 7 bytes so far
-    expect(buffer.full).toBe(false);
-    expect(buffer.add('g😀h')).toBe('g'); // 😀 (4 bytes) would cross 10
-    expect(buffer.full).toBe(true);
-    expect(buffer.add('more')).toBe('');
-    expect(buffer.text).toBe('abcdéfg');
-    expect(buffer.bytes).toBe(8);
   });
 });
 

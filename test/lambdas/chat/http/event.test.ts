@@ -1,8 +1,6 @@
-import { identifyCaller } from '../../../lambdas/chat/auth/caller-identity';
-import { ChatError } from '../../../lambdas/chat/http/errors';
-import { assertPost, MAX_BODY_BYTES, readJsonBody, wantsEventStream } from '../../../lambdas/chat/http/event';
-import { createHash } from 'node:crypto';
-import { functionUrlEvent, IAM_IDENTITY } from '../../support/events';
+import { ChatError } from '../../../../lambdas/chat/http/errors';
+import { assertPost, MAX_BODY_BYTES, readJsonBody, wantsEventStream } from '../../../../lambdas/chat/http/event';
+import { functionUrlEvent } from '../../../support/events';
 
 function thrown(fn: () => unknown): ChatError {
   try {
@@ -50,38 +48,5 @@ describe('Function URL event', () => {
     [undefined, false],
   ])('Accept %p → SSE %p', (accept, sse) => {
     expect(wantsEventStream(functionUrlEvent({ headers: accept ? { accept } : {} }))).toBe(sse);
-  });
-});
-
-describe('identifyCaller', () => {
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-  test('a Cognito guest (unauthenticated) is keyed by source IP: guest identities cost nothing to mint', () => {
-    const event = functionUrlEvent({ sourceIp: '203.0.113.9' });
-    expect(IAM_IDENTITY.cognitoIdentity!.amr).toContain('unauthenticated');
-    expect(identifyCaller(event)).toEqual({ kind: 'guest', keyHash: sha('guest:203.0.113.9') });
-    const otherGuestSameIp = functionUrlEvent({ sourceIp: '203.0.113.9', iam: { ...IAM_IDENTITY, cognitoIdentity: { ...IAM_IDENTITY.cognitoIdentity!, identityId: 'eu-west-1:other' } } });
-    expect(identifyCaller(otherGuestSameIp)).toEqual(identifyCaller(event));
-  });
-
-  test('a signed-in Cognito identity is keyed by its identity id', () => {
-    const signedIn = { ...IAM_IDENTITY, cognitoIdentity: { ...IAM_IDENTITY.cognitoIdentity!, amr: ['authenticated', 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_x'] } };
-    expect(identifyCaller(functionUrlEvent({ iam: signedIn }))).toEqual({ kind: 'cognito', keyHash: sha(`cognito:${IAM_IDENTITY.cognitoIdentity!.identityId}`) });
-  });
-
-  test('then the IAM principal ARN, then the caller id', () => {
-    const { cognitoIdentity: _omit, ...plainIam } = IAM_IDENTITY;
-    expect(identifyCaller(functionUrlEvent({ iam: plainIam }))).toEqual({ kind: 'iam', keyHash: sha(`iam:${IAM_IDENTITY.userArn}`) });
-    expect(identifyCaller(functionUrlEvent({ iam: { ...plainIam, userArn: '' } }))).toEqual({ kind: 'iam', keyHash: sha(`iam:${IAM_IDENTITY.callerId}`) });
-  });
-
-  test('falls back to the source IP without an identity', () => {
-    expect(identifyCaller(functionUrlEvent({ iam: null, sourceIp: '198.51.100.7' }))).toEqual({ kind: 'ip', keyHash: sha('ip:198.51.100.7') });
-  });
-
-  test('the key is a hash: neither the IP nor the ARN appears in it', () => {
-    const key = identifyCaller(functionUrlEvent({ iam: null, sourceIp: '198.51.100.7' })).keyHash;
-    expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(key).not.toContain('198.51.100.7');
   });
 });

@@ -1,13 +1,14 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Caller } from '../../../lambdas/chat/auth/caller-identity';
-import { ChatError } from '../../../lambdas/chat/http/errors';
-import { EXPIRY_GRACE_SECONDS, countRequest, enforceRateLimit, WINDOW_SECONDS } from '../../../lambdas/chat/limits/rate-limiter';
-import { createLogger } from '../../../lambdas/chat/core/log';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../../tools/local/dynamo';
-import { FAKE_CREDENTIALS } from '../../support/events';
-import { BASE_ENV, closedPort, setEnv } from '../../support/local-services';
+import type { Caller } from '../../../../lambdas/chat/auth/caller';
+import { ChatError } from '../../../../lambdas/chat/http/errors';
+import { EXPIRY_GRACE_SECONDS, countRequest, enforceRateLimit, WINDOW_SECONDS } from '../../../../lambdas/chat/limits/rate-limiter';
+import { createLogger } from '../../../../lambdas/chat/core/log';
+import { createRateLimitTable, startDynalite, type Dynalite } from '../../../../tools/local/dynamo';
+import { FAKE_CREDENTIALS } from '../../../support/events';
+import { BASE_ENV, closedPort, setEnv } from '../../../support/local-services';
 
 const TABLE = 'rate-limits';
+const COUNTER = { tableName: TABLE, namespace: 'chat-a' };
 const caller: Caller = { kind: 'ip', keyHash: 'a'.repeat(64) };
 const other: Caller = { kind: 'ip', keyHash: 'b'.repeat(64) };
 // 12:00:30 UTC on some day: 30 s into a window.
@@ -38,34 +39,45 @@ beforeEach(() => {
 });
 
 describe('countRequest (dynalite)', () => {
-  test('one item per caller and window: pk "<hash>#<window>", requests counted atomically, expiresAt past the window end', async () => {
-    const counts = await Promise.all(Array.from({ length: 5 }, () => countRequest(client, TABLE, caller.keyHash, NOW)));
+  test('one item per caller and window: pk "<namespace>#<hash>#<window>", requests counted atomically, expiresAt past the window end', async () => {
+    const counts = await Promise.all(Array.from({ length: 5 }, () => countRequest(client, COUNTER, caller.keyHash, NOW)));
     expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
     expect(counts[0]!.secondsToWindowEnd).toBe(30);
 
     const { Items } = await client.send(new ScanCommand({ TableName: TABLE }));
-    const item = Items!.find((i) => i.pk!.S === `${caller.keyHash}#${WINDOW}`);
+    const item = Items!.find((i) => i.pk!.S === `chat-a#${caller.keyHash}#${WINDOW}`);
     expect(item).toEqual({
-      pk: { S: `${caller.keyHash}#${WINDOW}` },
+      pk: { S: `chat-a#${caller.keyHash}#${WINDOW}` },
       requests: { N: '5' },
       expiresAt: { N: String((WINDOW + 1) * WINDOW_SECONDS + EXPIRY_GRACE_SECONDS) },
     });
   });
 
   test('the next window starts again at 1', async () => {
-    const next = await countRequest(client, TABLE, caller.keyHash, NOW + WINDOW_SECONDS * 1000);
+    const next = await countRequest(client, COUNTER, caller.keyHash, NOW + WINDOW_SECONDS * 1000);
     expect(next.count).toBe(1);
   });
 
   test('Retry-After is the whole seconds to the window end, at least 1', async () => {
     const windowEnd = (WINDOW + 1) * WINDOW_SECONDS * 1000;
-    expect((await countRequest(client, TABLE, 'c'.repeat(64), windowEnd - 100)).secondsToWindowEnd).toBe(1);
-    expect((await countRequest(client, TABLE, 'c'.repeat(64), windowEnd - 1500)).secondsToWindowEnd).toBe(2);
+    expect((await countRequest(client, COUNTER, 'c'.repeat(64), windowEnd - 100)).secondsToWindowEnd).toBe(1);
+    expect((await countRequest(client, COUNTER, 'c'.repeat(64), windowEnd - 1500)).secondsToWindowEnd).toBe(2);
+  });
+
+  test('two functions sharing one table count a caller apart (different namespaces), together only with the same namespace', async () => {
+    const at = NOW + 5 * WINDOW_SECONDS * 1000;
+    const chatA = { tableName: TABLE, namespace: 'chat-a' };
+    const chatB = { tableName: TABLE, namespace: 'chat-b' };
+    const alsoChatA = { tableName: TABLE, namespace: 'chat-a' };
+    expect((await countRequest(client, chatA, caller.keyHash, at)).count).toBe(1);
+    expect((await countRequest(client, chatA, caller.keyHash, at)).count).toBe(2);
+    expect((await countRequest(client, chatB, caller.keyHash, at)).count).toBe(1);
+    expect((await countRequest(client, alsoChatA, caller.keyHash, at)).count).toBe(3);
   });
 });
 
 describe('enforceRateLimit', () => {
-  const config = { tableName: TABLE, requestsPerMinute: 3, failOpen: false };
+  const config = { tableName: TABLE, requestsPerMinute: 3, failOpen: false, namespace: 'chat-a' };
 
   test('allows up to the limit, then 429 rate_limited with Retry-After; other callers unaffected', async () => {
     const at = NOW + 10 * WINDOW_SECONDS * 1000;
@@ -74,6 +86,8 @@ describe('enforceRateLimit', () => {
     expect(refused).toBeInstanceOf(ChatError);
     expect(refused).toMatchObject({ status: 429, code: 'rate_limited', headers: { 'retry-after': '30' } });
     expect(await enforceRateLimit(client, config, other, log, at)).toEqual({ count: 1 });
+    // Another function on the same table, with its own namespace: this caller has a fresh count there.
+    expect(await enforceRateLimit(client, { ...config, namespace: 'chat-b' }, caller, log, at)).toEqual({ count: 1 });
   });
 
   describe('DynamoDB unreachable (real client, closed port)', () => {

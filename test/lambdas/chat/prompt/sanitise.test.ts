@@ -1,4 +1,4 @@
-import { codePointLength, sanitise, stripTags, truncateCodePoints } from '../../../lambdas/chat/prompt/sanitise';
+import { codePointLength, sanitise, stripTags, truncateCodePoints } from '../../../../lambdas/chat/prompt/sanitise';
 
 describe('sanitise', () => {
   test.each([

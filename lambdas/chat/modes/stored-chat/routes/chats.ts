@@ -2,9 +2,9 @@
  * `GET /chats`, `GET /chats/{id}` and `DELETE /chats/{id}`: the caller's own chats only. Another user's
  * chat id, an unknown one and a malformed one all answer 404 `chat_not_found`: ids leak nothing.
  */
-import { ChatError } from '../../../http/errors';
-import { queryParameters } from '../../../http/router';
 import { chatJson, chatNotFound, chatSummaryJson, type ChatStore } from '../../../chats/chat-store';
+import { ChatError } from '../../../http/errors';
+import { queryParameters } from '../../../http/event';
 import type { RouteContext } from './route-context';
 
 export const DEFAULT_LIST_LIMIT = 20;

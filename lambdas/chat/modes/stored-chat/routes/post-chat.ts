@@ -1,7 +1,9 @@
 /**
- * `POST /chat` `{ "prompt": "…", "chat_id"?: "…" }`: answers the prompt and stores the turn.
+ * `POST /chat` `{ "prompt": "…", "chat_id"?: "…", "model"?: "…" }`: answers the prompt and stores the turn.
  *
- * 1. Validate the body. For `chat_id`, read the chat's header (404 unless it is one of the caller's chats)
+ * 1. Validate the body (`model` as the answer backend allows: an alias of `CHAT_MODELS`, none for an agent).
+ *    A `chat_id` that cannot be a chat id is 404 at once (and never logged); for another, read the chat's
+ *    header (404 unless it is one of the caller's chats)
  *    and, for the model backend, its latest turns, in parallel. A new chat gets a random id and a title
  *    from its prompt before the answer starts (the agent's session is named after the chat).
  * 2. Generate, streaming deltas to the client with `Accept: text/event-stream`, collecting them otherwise.
@@ -11,13 +13,24 @@
  * 4. Answer `{ response, chat }` as JSON, or an SSE `done` event `{ response, chat, usage?, stopReason? }`.
  *    `chat.messages` holds the turn just added; `GET /chats/{id}` returns all of them.
  */
-import type { AnswerBackend, AnswerResult } from '../answer-backend';
-import { readJsonBody } from '../../../http/event';
-import { chatJson, chatNotFound, MAX_ANSWER_BYTES, newChatId, type ChatHeader, type ChatStore, type StoredTurn } from '../../../chats/chat-store';
+import type { TokenUsage } from '../../../bedrock/converse-stream';
+import { chatJson, chatNotFound, isChatId, MAX_ANSWER_BYTES, newChatId, type ChatHeader, type ChatJson, type ChatStore, type StoredTurn } from '../../../chats/chat-store';
 import { chatTitle } from '../../../chats/title';
+import { readJsonBody } from '../../../http/event';
 import { codePointLength } from '../../../prompt/sanitise';
-import { validatePromptRequest } from '../../../prompt/validate-prompt';
+import type { AnswerBackend, AnswerResult } from '../answer-backend';
+import { validatePromptRequest } from './post-chat-request';
 import type { RouteContext } from './route-context';
+
+/** The SSE `done` event of `POST /chat`: the complete answer and the chat it was stored in. */
+export interface ChatDoneEvent {
+  readonly response: string;
+  readonly chat: ChatJson;
+  /** Absent for the agent backend, which reports no token usage. */
+  readonly usage?: TokenUsage;
+  /** Absent for the agent backend, which reports no stop reason. */
+  readonly stopReason?: string;
+}
 
 export const ANSWER_SIZE_LIMIT_STOP_REASON = 'answer_size_limit';
 
@@ -28,10 +41,13 @@ export class AnswerSizeLimitReached extends Error {
 
 export async function postChat(ctx: RouteContext, store: ChatStore, backend: AnswerBackend): Promise<void> {
   const { subject, facts, response } = ctx;
-  const request = validatePromptRequest(readJsonBody(ctx.event));
+  const request = validatePromptRequest(readJsonBody(ctx.event), backend.chooseModel);
+  Object.assign(facts, { backend: backend.kind, model: request.model, promptChars: codePointLength(request.prompt) });
+  // Only a well-formed id reaches the log (or DynamoDB): anything else names no chat of anyone's.
+  if (request.chatId !== undefined && !isChatId(request.chatId)) throw chatNotFound();
   const newChat = request.chatId === undefined;
   const chatId = request.chatId ?? newChatId();
-  Object.assign(facts, { backend: backend.kind, chatId, newChat, promptChars: codePointLength(request.prompt) });
+  Object.assign(facts, { chatId, newChat });
 
   let history: StoredTurn[] = [];
   let header: ChatHeader | undefined;
@@ -46,7 +62,7 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
   let result: AnswerResult;
   try {
     result = await backend.answer(
-      { chatId, prompt: request.prompt, history },
+      { chatId, prompt: request.prompt, history, model: request.model },
       (text) => {
         const kept = answer.add(text);
         if (kept !== '') {
@@ -75,12 +91,13 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
   facts.turn = stored.turn.number;
   const chat = chatJson(subject, stored.header, [stored.turn]);
   if (response.format === 'sse') {
-    response.done({
+    const done: ChatDoneEvent = {
       response: answer.text,
       chat,
       ...(result.usage ? { usage: result.usage } : {}),
       ...(result.stopReason ? { stopReason: result.stopReason } : {}),
-    });
+    };
+    response.done(done);
   } else {
     response.json(200, { response: answer.text, chat });
   }

@@ -1,10 +1,10 @@
 /**
- * What a route of the JWT modes works with: the invocation (request, response, summary-line facts, the
+ * What a route of the stored-chat mode works with: the invocation (request, response, summary-line facts, the
  * signal that stops work when the client is gone) and the verified caller.
  */
 import type { Invocation } from '../../../core/invocation';
 
 export interface RouteContext extends Invocation {
-  /** The verified token's `sub`. */
+  /** The verified user (a token's `sub`): the owner of every chat the route touches. */
   readonly subject: string;
 }

@@ -1,5 +1,5 @@
 /**
- * The routes of the JWT modes, matched on the Function URL event's `rawPath` and HTTP method:
+ * The routes of the stored-chat mode, matched on the Function URL event's `rawPath` and HTTP method:
  *
  *   POST   /chat          ask (a new chat, or `chat_id` to continue one)
  *   GET    /chats         the caller's chats, newest first, paginated
@@ -9,8 +9,8 @@
  * An unknown path is 404 `route_not_found`; a known path with another method is 405 with `Allow`.
  * The chat id is passed on as sent; the history store decides whether it names one of the caller's chats.
  */
-import { ChatError } from './errors';
-import type { FunctionUrlEvent } from './event';
+import { ChatError } from '../../../http/errors';
+import type { FunctionUrlEvent } from '../../../http/event';
 
 export type Route =
   | { readonly name: 'postChat' }
@@ -49,13 +49,4 @@ export function matchRoute(event: FunctionUrlEvent): Route {
     throw new ChatError(405, 'method_not_allowed', `This route supports ${allowed} only.`, { allow: allowed });
   }
   throw new ChatError(404, 'route_not_found', 'No such route. Routes: POST /chat, GET /chats, GET /chats/{id}, DELETE /chats/{id}.');
-}
-
-/** The query string parameters (`rawQueryString`); the first value of a repeated name wins. */
-export function queryParameters(event: FunctionUrlEvent): ReadonlyMap<string, string> {
-  const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) {
-    if (!params.has(name)) params.set(name, value);
-  }
-  return params;
 }

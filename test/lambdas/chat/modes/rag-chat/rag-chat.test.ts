@@ -5,7 +5,7 @@
  * sources, and what the logs keep.
  */
 import type { EmulatorPassage } from '../../../../../tools/local/bedrock-emulator';
-import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from '../../../../../lambdas/chat/prompt/rag-prompt';
+import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from '../../../../../lambdas/chat/modes/rag-chat/rag-prompt';
 import { NO_RELEVANT_CONTEXT } from '../../../../../lambdas/chat/modes/rag-chat/handler';
 import { useLogCapture } from '../../../../support/log-capture';
 import { parseSse, postChat, TEST_MODELS } from '../../../../support/local-services';

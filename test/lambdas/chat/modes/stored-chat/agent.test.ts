@@ -1,5 +1,5 @@
 /**
- * The JWT agent mode end to end: the REAL entry module (entry/stored-agent-chat.ts, real BedrockAgentRuntimeClient)
+ * The stored-chat mode with the agent backend, end to end: the REAL entry module (entry/stored-agent-chat.ts, real BedrockAgentRuntimeClient)
  * against the emulator's InvokeAgent (event-stream chunks, per-session memory, faults), with the history
  * table in dynalite and a local JWKS.
  */
@@ -135,6 +135,19 @@ describe('agent faults map to statuses; nothing is stored', () => {
     expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(0);
     expect(events.at(-1)).toEqual({ event: 'error', data: { code: 'upstream_error', message: expect.any(String) } });
     expect(await stack.scan(stack.tables.history)).toEqual(before);
+  });
+});
+
+describe('"model"', () => {
+  test('is refused: this chat answers with an agent (400 model_not_allowed, nothing stored or invoked)', async () => {
+    const response = await stack.request('POST', '/chat', { token: alice, body: { prompt: 'hi', model: 'haiku' } });
+    expect(response.status).toBe(400);
+    expect(response.json()).toEqual({ error: { code: 'model_not_allowed', message: expect.stringMatching(/answers with a Bedrock agent/) } });
+    expect(stack.emulator.requests).toEqual([]);
+  });
+
+  test('absent or null is fine', async () => {
+    expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'hi', model: null } })).status).toBe(200);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Token verification of the JWT modes, through the REAL entry module (real jose, real SDK clients) behind
+ * Token verification of the stored-chat mode, through the REAL entry module (real jose, real SDK clients) behind
  * the Function-URL-like server, with keys generated at test time and served from a local JWKS on 127.0.0.1.
  *
  * Every refused token must cost nothing: no DynamoDB call at all (checked on a recording proxy in front of
@@ -149,7 +149,7 @@ describe('refused before any other work: 401, stable code, WWW-Authenticate, no 
 });
 
 describe('accepted tokens', () => {
-  test('Authorization: Bearer, or seed 002 id_token header: the same subject', async () => {
+  test('Authorization: Bearer, or the id_token header of older clients: the same subject', async () => {
     const token = await stack.token('alice');
     sentTokens.push(token);
     const viaBearer = await stack.request('GET', '/chats', { token });

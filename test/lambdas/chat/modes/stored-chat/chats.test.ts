@@ -1,5 +1,5 @@
 /**
- * The JWT model mode end to end: the REAL entry module (entry/stored-model-chat.ts) behind the Function-URL-like
+ * The stored-chat mode with the model backend, end to end: the REAL entry module (entry/stored-model-chat.ts) behind the Function-URL-like
  * server, jose against a local JWKS, the history and rate-limit tables in dynalite, ConverseStream on the
  * Bedrock emulator. Routes, response shapes, history semantics, isolation between users, and the exact
  * DynamoDB operations the function calls.
@@ -63,7 +63,7 @@ function itemsOf(items: Array<Record<string, { S?: string }>>, chatId: string): 
 }
 
 describe('POST /chat', () => {
-  test('a new chat: seed 002 shape, a random id, the title from the prompt, ISO timestamps; header and turn stored', async () => {
+  test('a new chat: the API shape, a random id, the title from the prompt, ISO timestamps; header and turn stored', async () => {
     const response = await stack.request('POST', '/chat', { token: alice, body: { prompt: 'What is <b>AWS CDK</b>?' } });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -130,6 +130,16 @@ describe('POST /chat', () => {
     );
   });
 
+  test('"model" picks one of the aliases (its model id reaches Bedrock) for a new or a continued chat; absent or null, the first', async () => {
+    const chosen = await stack.request('POST', '/chat', { token: alice, body: { prompt: 'with sonnet', model: 'sonnet' } });
+    expect(chosen.status).toBe(200);
+    const chatId = chosen.json<PostBody>().chat.id;
+    expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'again', chat_id: chatId, model: 'haiku' } })).status).toBe(200);
+    expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'default', chat_id: chatId, model: null } })).status).toBe(200);
+    expect(stack.emulator.requests.map((request) => request.modelId)).toEqual([TEST_MODELS.sonnet, TEST_MODELS.haiku, TEST_MODELS.haiku]);
+    expect(logs.json().filter((line) => line.event === 'chat_request').map((line) => line.model)).toEqual(['sonnet', 'haiku', 'haiku']);
+  });
+
   test('Accept: text/event-stream: delta events as the model writes, then done with response, chat, usage and stopReason', async () => {
     stack.emulator.setTokenDelay(15);
     const response = await stack
@@ -187,6 +197,8 @@ describe('bad input and unknown routes', () => {
     ['an array body', 400, 'invalid_body', 'POST', '/chat', []],
     ['an unknown chat_id', 404, 'chat_not_found', 'POST', '/chat', { prompt: 'hi', chat_id: '00000000-0000-4000-8000-000000000000' }],
     ['a chat_id that is not an id', 404, 'chat_not_found', 'POST', '/chat', { prompt: 'hi', chat_id: '../../etc' }],
+    ['a model the stage does not allow', 400, 'model_not_allowed', 'POST', '/chat', { prompt: 'hi', model: 'opus' }],
+    ['a model that is not a string', 400, 'model_not_allowed', 'POST', '/chat', { prompt: 'hi', model: 7 }],
     ['an unknown route', 404, 'route_not_found', 'GET', '/admin', undefined],
     ['GET /chats/{id} of nothing', 404, 'chat_not_found', 'GET', '/chats/not-a-chat', undefined],
     ['a limit of 0', 400, 'invalid_limit', 'GET', '/chats?limit=0', undefined],
@@ -197,6 +209,30 @@ describe('bad input and unknown routes', () => {
     expect(response.status).toBe(status);
     expect(response.json()).toEqual({ error: { code, message: expect.any(String) } });
     expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  test('model_not_allowed names the allowed aliases, as in the caller-sent-turns modes, before any DynamoDB call', async () => {
+    stack.dynamo.calls.length = 0;
+    const response = await stack.request('POST', '/chat', { token: alice, body: { prompt: 'hi', model: 'opus', chat_id: '00000000-0000-4000-8000-000000000000' } });
+    expect(response.json()).toEqual({ error: { code: 'model_not_allowed', message: '"model" must be one of: haiku, sonnet.' } });
+    expect(stack.dynamo.calls.map((call) => call.operation)).toEqual(['UpdateItem']); // the rate limit only
+  });
+
+  test('a chat_id that is not an id never reaches the log (nor DynamoDB); a well-formed one does', async () => {
+    const injected = 'x"} {"level":"error","event":"forged';
+    stack.dynamo.calls.length = 0;
+    logs.clear();
+    expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'hi', chat_id: injected } })).status).toBe(404);
+    const line = logs.json().find((entry) => entry.event === 'chat_request');
+    expect(line).toMatchObject({ route: 'postChat', outcome: 'chat_not_found', status: 404 });
+    expect(line).not.toHaveProperty('chatId');
+    expect(logs.text()).not.toContain('forged');
+    expect(stack.dynamo.calls.map((call) => call.operation)).toEqual(['UpdateItem']);
+
+    logs.clear();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'hi', chat_id: unknown } })).status).toBe(404);
+    expect(logs.json().find((entry) => entry.event === 'chat_request')).toMatchObject({ chatId: unknown, outcome: 'chat_not_found' });
   });
 
   test('an empty body → 400 invalid_json', async () => {

@@ -1,0 +1,57 @@
+/**
+ * The authentication step of every mode, chosen by `CHAT_AUTH_MODE` (auth/config.ts): the first step of a
+ * request, before any other work, so an unauthenticated request costs no DynamoDB or Bedrock call.
+ *
+ * Each method is one module; the bearer-token one (jose, the JWKS cache) is loaded with `import()` only by a
+ * function configured for it, so a bundle deployed with IAM auth never evaluates jose. The bundler puts it
+ * in its own chunk (lambdas/build.mjs); a function configured for tokens starts loading it at init.
+ */
+import { AUTH_MODES } from '../../../contract/env';
+import { internalError } from '../http/errors';
+import type { FunctionUrlEvent } from '../http/event';
+import type { Caller } from './caller';
+import type { AuthConfig } from './config';
+import { iamAuthenticator } from './iam-authenticator';
+
+export interface Authenticator {
+  /** The `CHAT_AUTH_MODE` it implements. */
+  readonly method: AuthConfig['mode'];
+  /** Who is calling; a 401 (or 503 when the method's own dependency fails) when the request is not authenticated. */
+  authenticate(event: FunctionUrlEvent): Promise<Caller>;
+}
+
+export function createAuthenticator(config: AuthConfig): Authenticator {
+  switch (config.mode) {
+    case AUTH_MODES.iam:
+      return iamAuthenticator;
+    case AUTH_MODES.jwt:
+      return lazyAuthenticator(
+        config.mode,
+        import('./jwt-authenticator').then((module) => module.jwtAuthenticator(config.jwt)),
+      );
+  }
+}
+
+/** An authenticator whose module is still loading: requests wait for it (a failed load is a 500, logged). */
+function lazyAuthenticator(method: AuthConfig['mode'], loading: Promise<Authenticator>): Authenticator {
+  // Until a request awaits it, a failed load must not become an unhandled rejection (which ends the process).
+  loading.catch(() => undefined);
+  return {
+    method,
+    authenticate: async (event) => {
+      let authenticator: Authenticator;
+      try {
+        authenticator = await loading;
+      } catch (error) {
+        throw internalError(error);
+      }
+      return authenticator.authenticate(event);
+    },
+  };
+}
+
+/** The verified user of a mode that keeps data per user; its config accepts only methods that identify one. */
+export function requireUser(caller: Caller): string {
+  if (caller.subject === undefined) throw internalError(new Error(`The ${caller.kind} caller has no verified user`));
+  return caller.subject;
+}

@@ -1,0 +1,49 @@
+/**
+ * How callers authenticate, read once at init: `CHAT_AUTH_MODE` (contract `AUTH_MODES`) and the settings of
+ * the chosen method. The construct always sets the mode; an unset or unknown one fails the cold start.
+ *
+ * | `CHAT_AUTH_MODE` | the request is authenticated by                          | the caller (rate-limit key)   | identifies a user |
+ * |------------------|----------------------------------------------------------|-------------------------------|-------------------|
+ * | `iam`            | the Function URL (`AWS_IAM`: SigV4) before the function runs | the verified IAM identity (auth/iam-authenticator.ts) | no |
+ * | `jwt`            | this function: a bearer token verified first (`JWT_*`)   | the token's `sub`             | yes               |
+ *
+ * A mode says what it needs, not which methods it takes: stored chats need a method that identifies a user
+ * (each chat belongs to one); the caller-sent-turns modes take any. A new method (a public URL keyed by
+ * source address, API keys, caller credentials) is a row here, a reader below and an authenticator
+ * (authenticator.ts), with no change to the modes.
+ */
+import { AUTH_MODES, ENV, type AuthMode } from '../../../contract/env';
+import { problemTracker, type Env, type ReportProblem } from '../core/config';
+import { readJwtAuthConfig, type JwtAuthConfig } from './jwt-config';
+
+export type AuthConfig = { readonly mode: typeof AUTH_MODES.iam } | { readonly mode: typeof AUTH_MODES.jwt; readonly jwt: JwtAuthConfig };
+
+/** Whether a method proves who the user is (a stable subject whose data can be stored), per mode. */
+const IDENTIFIES_USERS: Readonly<Record<AuthMode, boolean>> = { iam: false, jwt: true };
+
+export interface AuthRequirements {
+  /** The mode keeps data per user (stored chats): only methods that identify a user will do. */
+  readonly identifiesUsers?: boolean;
+  /** Why, for the configuration error. */
+  readonly reason?: string;
+}
+
+/** The authentication settings; undefined when one is bad (and reported). */
+export function readAuthConfig(env: Env, report: ReportProblem, requirements: AuthRequirements = {}): AuthConfig | undefined {
+  const tracker = problemTracker(report);
+  const { bad } = tracker;
+  const accepted = Object.values(AUTH_MODES).filter((mode) => !requirements.identifiesUsers || IDENTIFIES_USERS[mode]);
+  const mode = env[ENV.authMode];
+  if (!accepted.some((known) => known === mode)) {
+    const choices = accepted.map((known) => `"${known}"`).join(' or ');
+    return bad(ENV.authMode, `${choices}: how callers authenticate${requirements.reason ? ` (${requirements.reason})` : ''}`);
+  }
+  switch (mode as AuthMode) {
+    case AUTH_MODES.iam:
+      return { mode: AUTH_MODES.iam };
+    case AUTH_MODES.jwt: {
+      const jwt = readJwtAuthConfig(env, bad);
+      return tracker.valid && jwt ? { mode: AUTH_MODES.jwt, jwt } : undefined;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * `CHAT_AUTH_MODE=jwt`: the request carries a bearer token (bearer-token.ts), verified against the issuer's
+ * keys (jwt-verifier.ts) before any other work; the caller is the token's subject. Loaded on demand by
+ * authenticator.ts, so only functions configured for tokens evaluate jose.
+ */
+import type { JWTVerifyGetKey } from 'jose';
+import type { Authenticator } from './authenticator';
+import { bearerToken } from './bearer-token';
+import { jwtCaller } from './caller';
+import type { JwtAuthConfig } from './jwt-config';
+import { createTokenVerifier, remoteKeySet } from './jwt-verifier';
+
+/** `keys` defaults to the issuer's JWKS at `config.jwksUri`, fetched on first use and cached. */
+export function jwtAuthenticator(config: JwtAuthConfig, keys: JWTVerifyGetKey = remoteKeySet(config.jwksUri)): Authenticator {
+  const verifyToken = createTokenVerifier(config, keys);
+  return {
+    method: 'jwt',
+    authenticate: async (event) => jwtCaller((await verifyToken(bearerToken(event))).subject),
+  };
+}
