@@ -21,7 +21,10 @@ import { CALLER_HEADER, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './fun
 import { LOCAL_GUEST_CREDENTIALS_PORT, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID, startGuestCredentialsEmulator } from './guest-credentials-emulator';
 import { JWT_MODE_HELP, LOCAL_AGENT_ALIAS_ID, LOCAL_AGENT_ID, startJwtMode } from './jwt-mode';
 import { installAwsLambdaGlobal } from './lambda-runtime';
+import { ignoreExistingTable, presetEndpoint, type PresetService } from './preset-endpoints';
 import { LOCAL_KNOWLEDGE_BASE_ID, ragEmulatorAnswer, readPassagesFile, retrievalEnvironment } from './rag-mode';
+import { signInStandIn } from './sign-in-stand-in';
+import { localBackend, localPage, originOf } from './web-page';
 
 const DEFAULT_MODELS = [
   'haiku=global.anthropic.claude-haiku-4-5-20251001-v1:0',
@@ -107,8 +110,14 @@ async function main(): Promise<void> {
     }),
   );
 
-  const dynalite = await startDynalite();
-  const emulator: BedrockEmulator | undefined = values['real-bedrock']
+  // Endpoints the user set (AWS_ENDPOINT_URL_*) are used as they are: nothing local is started for them.
+  const presetDynamo = presetEndpoint('DYNAMODB');
+  const dynalite = presetDynamo ? undefined : await startDynalite();
+  const dynamoUrl = presetDynamo ?? dynalite!.url;
+  const bedrockServices: PresetService[] =
+    values.mode === 'rag' ? ['BEDROCK_RUNTIME', 'BEDROCK_AGENT_RUNTIME'] : values.mode === 'jwt' && values.agent ? ['BEDROCK_AGENT_RUNTIME'] : ['BEDROCK_RUNTIME'];
+  const presetBedrock = bedrockServices.filter((service) => presetEndpoint(service) !== undefined);
+  const emulator: BedrockEmulator | undefined = values['real-bedrock'] || presetBedrock.length === bedrockServices.length
     ? undefined
     : await startBedrockEmulator({
         port: 0,
@@ -116,7 +125,9 @@ async function main(): Promise<void> {
         log: (line) => console.log(line),
         ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
       });
-  const guestCredentials = rag
+  const presetIdentity = presetEndpoint('COGNITO_IDENTITY');
+  const presetSts = presetEndpoint('STS');
+  const guestCredentials = rag && !(presetIdentity && presetSts)
     ? await startGuestCredentialsEmulator({ port: integerOption('--identity-port', values['identity-port'], 0), log: (line) => console.log(line) })
     : undefined;
 
@@ -125,13 +136,16 @@ async function main(): Promise<void> {
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'LOCALEMULATORKEY', AWS_SECRET_ACCESS_KEY: 'local-emulator-secret' });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
-    process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = emulator.url;
-    if (rag) process.env.AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME = emulator.url;
+    if (!presetBedrock.includes('BEDROCK_RUNTIME')) process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = emulator.url;
+    if (rag && !presetBedrock.includes('BEDROCK_AGENT_RUNTIME')) process.env.AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME = emulator.url;
+  } else if (!values['real-bedrock'] && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    // Every Bedrock endpoint is preset and no credentials are configured: sign with local placeholders.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'LOCALEMULATORKEY', AWS_SECRET_ACCESS_KEY: 'local-emulator-secret' });
   }
   // The environment the construct sets (CHAT_*, RATE_LIMIT_*; the JWT mode adds its own below), plus the local DynamoDB endpoint.
   Object.assign(process.env, {
     AWS_REGION: values.region,
-    AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     CHAT_MODELS: JSON.stringify(models),
     CHAT_MAX_TOKENS: values['max-tokens'],
     RATE_LIMIT_TABLE_NAME: TABLE_NAME,
@@ -151,16 +165,16 @@ async function main(): Promise<void> {
   });
 
   // dynalite accepts any signature; these credentials only sign requests to 127.0.0.1.
-  const admin = new DynamoDBClient({ endpoint: dynalite.url, region: values.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await createRateLimitTable(admin, TABLE_NAME);
+  const admin = new DynamoDBClient({ endpoint: dynamoUrl, region: values.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ignoreExistingTable(createRateLimitTable(admin, TABLE_NAME));
   admin.destroy();
   const jwt =
     values.mode === 'jwt'
       ? await startJwtMode({
           agent: values.agent,
           region: values.region,
-          dynamoEndpoint: dynalite.url,
-          ...(emulator ? { emulatorUrl: emulator.url } : {}),
+          dynamoEndpoint: dynamoUrl,
+          ...(emulator && !presetBedrock.includes('BEDROCK_AGENT_RUNTIME') ? { emulatorUrl: emulator.url } : {}),
           agentId: values['agent-id'],
           agentAliasId: values['agent-alias-id'],
           historyTurns: values['history-turns'],
@@ -174,8 +188,36 @@ async function main(): Promise<void> {
     : rag
       ? await import('../../lambdas/chat/entry/rag-chat')
       : await import('../../lambdas/chat/entry/model-chat');
+  // The chat page at the root of the same origin, configured for this mode's local servers.
+  const identityEndpoint = presetIdentity ?? guestCredentials?.url;
+  const stsEndpoint = presetSts ?? guestCredentials?.url;
+  let pageUrl = '';
+  const page = localPage({
+    config: {
+      title: 'Chat (local)',
+      backends: [
+        localBackend(values.mode, {
+          models: Object.keys(models),
+          region: values.region,
+          ...(rag ? { guest: { identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, endpoint: identityEndpoint!, stsEndpoint: stsEndpoint! } } : {}),
+          ...(jwt ? { jwt: { clientId: jwt.issuer.audience } } : {}),
+        }),
+      ],
+    },
+    connectSources: rag ? [originOf(identityEndpoint!), originOf(stsEndpoint!)] : [],
+    ...(jwt
+      ? {
+          routes: signInStandIn({
+            clientId: jwt.issuer.audience,
+            redirectUris: () => [pageUrl, pageUrl.replace('127.0.0.1', 'localhost')],
+            signToken: (subject) => jwt.issuer.sign({ sub: subject, email: `${subject}@example.com` }),
+          }),
+        }
+      : {}),
+  });
   // JWT mode: a Function URL with auth NONE (no authorizer in the events); the function verifies the token.
-  const server = await startFunctionUrlServer({ handler, port, identity: jwt ? null : LOCAL_IAM_IDENTITY, timeoutMs: timeoutSeconds * 1000 });
+  const server = await startFunctionUrlServer({ handler, port, identity: jwt ? null : LOCAL_IAM_IDENTITY, timeoutMs: timeoutSeconds * 1000, intercept: page });
+  pageUrl = server.url;
 
   const url = server.url;
   const ragBanner = guestCredentials
@@ -183,7 +225,7 @@ async function main(): Promise<void> {
   Knowledge: ${values['knowledge-base-id']}, ${values['retrieval-results']} passages per question, minimum score ${values['min-score']}, ` +
       (emulator ? `EMULATOR (${values.passages ? `passages from ${values.passages}` : 'canned passages'})` : 'Amazon Bedrock') +
       `
-  Guests:    Cognito Identity + STS stand-in at ${guestCredentials.url}: FAKE guest credentials
+  Guests:    Cognito Identity + STS stand-in at ${guestCredentials.url}: FAKE guest credentials${presetIdentity || presetSts ? ` (preset: ${[presetIdentity, presetSts].filter(Boolean).join(', ')})` : ''}
              (pool ${LOCAL_IDENTITY_POOL_ID}, role ${LOCAL_GUEST_ROLE_ARN})
 
 Try the signed client:
@@ -192,8 +234,8 @@ Try the signed client:
   if (jwt) console.log(jwt.banner(url));
   else console.log(`
 Chat function listening on ${url}
-  Bedrock:   ${emulator ? `EMULATOR at ${emulator.url} (canned answers, no model is called)` : `Amazon Bedrock in ${values.region} (your credentials; costs money)`}
-  DynamoDB:  dynalite at ${dynalite.url}, table ${TABLE_NAME}, ${values['rate-limit']} requests/minute per caller
+  Bedrock:   ${emulator ? `EMULATOR at ${emulator.url} (canned answers, no model is called)` : values['real-bedrock'] ? `Amazon Bedrock in ${values.region} (your credentials; costs money)` : 'your endpoints'}${presetBedrock.map((service) => `; AWS_ENDPOINT_URL_${service}=${presetEndpoint(service)}`).join('')}
+  DynamoDB:  ${dynalite ? 'dynalite' : 'your endpoint (AWS_ENDPOINT_URL_DYNAMODB)'} at ${dynamoUrl}, table ${TABLE_NAME}, ${values['rate-limit']} requests/minute per caller
   Models:    ${Object.entries(models).map(([alias, id]) => `${alias} → ${id}`).join(', ')} (default ${Object.keys(models)[0]})
   Identity:  no SigV4 verification locally; every request is "${LOCAL_IAM_IDENTITY.userArn}"
              unless it sends ${CALLER_HEADER}: <name> (a separate caller per name, e.g. to test the rate limit)${ragBanner}
@@ -203,6 +245,7 @@ Try:
   curl -N ${url} -H 'content-type: application/json' -H 'accept: text/event-stream' \\
        -d '{"message":"And Lambda?","history":[{"role":"user","content":"What is AWS CDK?"},{"role":"assistant","content":"An IaC framework."}],"model":"${Object.keys(models).at(-1)}"}'
 `);
+  console.log(`Chat page: ${url}  (open it in a browser: the page and the chat share this origin)\n`);
 
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -213,7 +256,7 @@ Try:
     await guestCredentials?.close();
     await jwt?.close();
     await emulator?.close();
-    await dynalite.close();
+    await dynalite?.close();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

@@ -47,6 +47,8 @@ export interface FunctionUrlServerOptions {
   readonly timeoutMs?: number;
   /** Receives invocation errors (as Lambda would log them). @default console.error */
   readonly onInvocationError?: (error: unknown, requestId: string) => void;
+  /** Answers some requests itself (the chat page: web-page.ts) before they reach the function; true when it did. */
+  readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface FunctionUrlServer {
@@ -86,6 +88,7 @@ export async function startFunctionUrlServer(options: FunctionUrlServerOptions):
   const running = new Set<Promise<void>>();
 
   const server = createServer((req, res) => {
+    if (options.intercept?.(req, res)) return;
     const invocation = serve(req, res).catch((error) => {
       // Before the status is out the front end answers 502; after it, the client sees a cut-off response.
       if (res.headersSent) res.destroy();

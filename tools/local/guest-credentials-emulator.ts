@@ -143,6 +143,19 @@ export async function startGuestCredentialsEmulator(options: GuestCredentialsEmu
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const requestId = randomUUID();
+    // Cognito Identity and STS answer browsers' CORS requests from any origin (the chat page calls both).
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', 'x-amzn-requestid, x-amzn-errortype');
+    if (req.method === 'OPTIONS') {
+      res
+        .writeHead(204, {
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'content-type, x-amz-target'),
+          'access-control-max-age': '600',
+        })
+        .end();
+      return;
+    }
     const target = req.headers['x-amz-target'];
     if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AWSCognitoIdentityService.')) {
       const operation = target.slice('AWSCognitoIdentityService.'.length);

@@ -9,7 +9,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHistoryTable } from './dynamo';
-import { startLocalJwtIssuer } from './jwt-issuer';
+import { startLocalJwtIssuer, type LocalJwtIssuer } from './jwt-issuer';
+import { ignoreExistingTable } from './preset-endpoints';
 
 export const HISTORY_TABLE_NAME = 'local-chat-history';
 /** Agent ids the emulator accepts (any `[0-9a-zA-Z]{1,10}`); `TSTALIASID` is the draft alias of every agent. */
@@ -37,6 +38,8 @@ export interface JwtModeOptions {
 }
 
 export interface JwtMode {
+  /** The local token issuer (the page's sign-in stand-in signs with it). */
+  readonly issuer: LocalJwtIssuer;
   /** The entry module to load. */
   readonly entry: 'stored-model-chat' | 'stored-agent-chat';
   /** Variables to add to the function's environment. */
@@ -50,11 +53,12 @@ export async function startJwtMode(options: JwtModeOptions): Promise<JwtMode> {
   const issuer = await startLocalJwtIssuer();
   // dynalite accepts any signature; these credentials only sign requests to 127.0.0.1.
   const admin = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await createHistoryTable(admin, HISTORY_TABLE_NAME);
+  await ignoreExistingTable(createHistoryTable(admin, HISTORY_TABLE_NAME));
   admin.destroy();
   const token = await issuer.sign({ sub: LOCAL_SUBJECT, email: `${LOCAL_SUBJECT}@example.com` }, { expiresInSeconds: 3600 });
 
   return {
+    issuer,
     entry: options.agent ? 'stored-agent-chat' : 'stored-model-chat',
     environment: {
       CHAT_AUTH_MODE: 'jwt',

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Builds the chat page with the local esbuild into assets/chat-web/ (index.html, app.js, app.css):
+// what `ChatWebsite` uploads and what `npm run local` serves.
+//   node web/build.mjs            build
+//   node web/build.mjs --report   also print the sizes (raw and gzip) and the largest inputs
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const PAGE_DIR = join(root, 'assets', 'chat-web');
+export const PAGE_FILES = ['index.html', 'app.js', 'app.css'];
+
+/**
+ * The typed client's default credentials provider uses the AWS SDK's Cognito and STS clients (~180 KiB
+ * minified). The page always passes its own fetch-based provider (web/src/guest-credentials.ts), so the
+ * page build resolves that module to a stand-in that cannot be reached and carries no SDK code.
+ */
+const withoutSdkCredentials = {
+  name: 'page-without-sdk-credentials',
+  setup(b) {
+    b.onResolve({ filter: /\/guest-credentials$/ }, (args) =>
+      args.importer.endsWith(join('client', 'guest-chat-client.ts')) ? { path: join(root, 'web', 'src', 'no-sdk-credentials.ts') } : undefined,
+    );
+  },
+};
+
+export async function buildPage({ outdir = PAGE_DIR } = {}) {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const result = await build({
+    entryPoints: [join(root, 'web', 'src', 'main.ts')],
+    outfile: join(outdir, 'app.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    metafile: true,
+    plugins: [withoutSdkCredentials],
+    logLevel: 'warning',
+  });
+  copyFileSync(join(root, 'web', 'index.html'), join(outdir, 'index.html'));
+  copyFileSync(join(root, 'web', 'app.css'), join(outdir, 'app.css'));
+  const sizes = Object.fromEntries(
+    PAGE_FILES.map((file) => {
+      const bytes = readFileSync(join(outdir, file));
+      return [file, { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }];
+    }),
+  );
+  return { outdir, sizes, metafile: result.metafile };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { outdir, sizes, metafile } = await buildPage();
+  if (process.argv.includes('--report')) {
+    let total = 0;
+    let totalGzip = 0;
+    for (const [file, { bytes, gzip }] of Object.entries(sizes)) {
+      total += bytes;
+      totalGzip += gzip;
+      console.log(`${relative(root, join(outdir, file))}: ${(bytes / 1024).toFixed(1)} KiB (${(gzip / 1024).toFixed(1)} KiB gzip)`);
+    }
+    console.log(`page total: ${(total / 1024).toFixed(1)} KiB (${(totalGzip / 1024).toFixed(1)} KiB gzip)`);
+    const inputs = Object.values(metafile.outputs)[0].inputs;
+    for (const [input, { bytesInOutput }] of Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, 8)) {
+      console.log(`  ${(bytesInOutput / 1024).toFixed(1).padStart(6)} KiB  ${input}`);
+    }
+  }
+}
