@@ -16,3 +16,5 @@ export * from './stages/chat-stage';
 export * from './stages/chat-stages';
 export * from './config/stage-config';
 export * from './stacks/chat-stack-settings';
+export * from './constructs/chat-website';
+export * from './website/page-config';

@@ -3,6 +3,7 @@
 // what `ChatWebsite` uploads and what `npm run local` serves.
 //   node web/build.mjs            build
 //   node web/build.mjs --report   also print the sizes (raw and gzip) and the largest inputs
+//   node web/build.mjs --out DIR --json   build into DIR and print sizes and inputs as JSON (tests)
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -56,7 +57,11 @@ export async function buildPage({ outdir = PAGE_DIR } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { outdir, sizes, metafile } = await buildPage();
+  const out = process.argv.indexOf('--out');
+  const { outdir, sizes, metafile } = await buildPage(out >= 0 ? { outdir: process.argv[out + 1] } : {});
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({ sizes, inputs: Object.keys(Object.values(metafile.outputs)[0].inputs) }));
+  }
   if (process.argv.includes('--report')) {
     let total = 0;
     let totalGzip = 0;

@@ -516,6 +516,12 @@ export class ChatWebsite extends Construct {
       id: 'AwsSolutions-CFR1',
       reason: 'The chat page is for everyone the owner serves, worldwide by default; restricting countries is a business decision (a geo match rule in the firewall or the distribution) this construct cannot make.',
     });
+    if (!props.certificate) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason: "Without a custom domain the distribution serves the cloudfront.net certificate, whose security policy CloudFront fixes at TLSv1 whatever is configured; browsers that can run the page negotiate TLS 1.2 or 1.3. Give domainNames and a certificate to enforce TLSv1.2_2021.",
+      });
+    }
     if (!props.firewall) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
