@@ -17,7 +17,7 @@ import { contentSecurityPolicy, type BackendConfig, type PageConfig, type SignIn
 import { CognitoTokenUse } from './chat-auth';
 
 /** Where the prebuilt page is (web/build.mjs): beside `lib/` here, beside `dist/lib/` in the package. */
-export function chatPageDirectory(): string {
+function chatPageDirectory(): string {
   return path.resolve(__dirname, '..', '..', 'assets', 'chat-web');
 }
 

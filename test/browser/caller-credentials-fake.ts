@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { localPage } from '../../lambdas/local/web-page';
+import { localPage } from '../../tools/local/web-page';
 
 export interface FakeRequest {
   readonly headers: IncomingMessage['headers'];

@@ -4,8 +4,8 @@
  * test owns, so it starts neither itself; the page signs each request with credentials typed into its form.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { BedrockEmulator } from '../../lambdas/local/bedrock-emulator';
-import { startDynalite, type Dynalite } from '../../lambdas/local/dynamo';
+import type { BedrockEmulator } from '../../tools/local/bedrock-emulator';
+import { startDynalite, type Dynalite } from '../../tools/local/dynamo';
 import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, startLocal, startTestEmulator, waitForStatus, watchAnswer, type LocalCli } from './support';
 
 let browser: Browser;

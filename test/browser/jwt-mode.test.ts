@@ -5,7 +5,7 @@
  * user, so each has its own rate-limit count (the limit is keyed by the token's subject).
  */
 import type { Browser, Page } from 'playwright-core';
-import type { BedrockEmulator } from '../../lambdas/local/bedrock-emulator';
+import type { BedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, startLocal, startTestEmulator, waitForStatus, watchAnswer, type LocalCli } from './support';
 
 const RATE_LIMIT = 3;

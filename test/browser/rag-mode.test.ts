@@ -5,7 +5,7 @@
  * Bedrock Runtime and Agent Runtime are the test's emulator, through the preset AWS_ENDPOINT_URL_* variables.
  */
 import type { Browser } from 'playwright-core';
-import type { BedrockEmulator } from '../../lambdas/local/bedrock-emulator';
+import type { BedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { closedPort } from '../support/local-services';
 import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, startLocal, startTestEmulator, waitForStatus, watchAnswer, type LocalCli } from './support';
 
@@ -55,7 +55,7 @@ describe('npm run local (guest RAG mode) serves the chat page', () => {
       'x-amz-security-token': expect.stringMatching(/^LOCAL-FAKE-SESSION-TOKEN-/),
       'x-amz-content-sha256': expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    const retrieve = emulator.requests.find((r) => r.operation === 'Retrieve');
+    const retrieve = emulator.requests.find((r: { operation: string }) => r.operation === 'Retrieve');
     expect(retrieve?.body.retrievalQuery?.text).toContain('When is support open?');
     await screenshot(page, 'rag');
     // A second question reuses the cached guest credentials.

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startBedrockEmulator, type AnswerContext, type BedrockEmulator } from '../../lambdas/local/bedrock-emulator';
+import { startBedrockEmulator, type AnswerContext, type BedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { closedPort } from '../support/local-services';
 
 export const ROOT = path.join(__dirname, '../..');
@@ -83,7 +83,7 @@ export interface LocalCli {
 /** `npm run local -- <args>` (the CLI itself, through tsx) on a free port; resolves once the page is served. */
 export async function startLocal(args: string[], env: Record<string, string> = {}): Promise<LocalCli> {
   const port = await closedPort();
-  const child = spawn(process.execPath, [TSX, path.join(ROOT, 'lambdas/local/cli.ts'), '--port', String(port), ...args], {
+  const child = spawn(process.execPath, [TSX, path.join(ROOT, 'tools/local/cli.ts'), '--port', String(port), ...args], {
     cwd: ROOT,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

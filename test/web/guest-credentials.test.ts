@@ -1,4 +1,4 @@
-import { startGuestCredentialsEmulator, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID, type GuestCredentialsEmulator } from '../../lambdas/local/guest-credentials-emulator';
+import { startGuestCredentialsEmulator, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID, type GuestCredentialsEmulator } from '../../tools/local/guest-credentials-emulator';
 import { createFetchGuestCredentials } from '../../web/src/guest-credentials';
 
 describe("the page's fetch-based guest credentials, against the Cognito Identity + STS stand-in", () => {

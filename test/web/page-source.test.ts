@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ERROR_CODES } from '../../lambdas/chat/http/errors';
+import { ERROR_CODES } from '../../contract/errors';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ describe('the chat page', () => {
       inputs: string[];
     };
     expect(inputs.filter((input) => input.includes('@aws-sdk') || input.includes('@smithy'))).toEqual([]);
-    expect(inputs).toContain('lambdas/client/guest-chat-client.ts');
+    expect(inputs).toContain('client/guest-chat-client.ts');
     // A budget, not a measurement: the page is ~40 KiB of JavaScript; the SDK clients alone would add ~180 KiB.
     expect(sizes['app.js']!.bytes).toBeLessThan(80 * 1024);
   });

@@ -1,6 +1,6 @@
 /**
  * What the page tells a person for each error code a chat backend or the page's own client can
- * give: what happened and what to do. Keyed by the runtime's stable codes (lambdas/chat/http/errors.ts;
+ * give: what happened and what to do. Keyed by the runtime's stable codes (contract/errors.ts;
  * a test fails when the runtime gains a code this table does not explain), the typed client's codes,
  * and the codes of backends that are being added: caller credentials (`credentials_required`,
  * `invalid_credentials`, `credentials_expired`), guardrails (`guardrail_intervened`) and usage budgets.
