@@ -17,4 +17,3 @@ export * from './stages/chat-stages';
 export * from './config/stage-config';
 export * from './stacks/chat-stack-settings';
 export * from './constructs/chat-website';
-export * from './website/page-config';

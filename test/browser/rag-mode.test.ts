@@ -75,3 +75,25 @@ describe('npm run local (guest RAG mode) serves the chat page', () => {
     await context.close();
   });
 });
+
+describe('npm run local (guest RAG mode) with AWS_ENDPOINT_URL_STS preset', () => {
+  test('configures the page for that STS endpoint and names it in the CSP (the Cognito Identity stand-in still starts)', async () => {
+    const sts = 'http://127.0.0.1:9/';
+    const preset = await startLocal(['--mode', 'rag', '--identity-port', String(await closedPort())], {
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+      AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
+      AWS_ENDPOINT_URL_STS: sts,
+    });
+    try {
+      const response = await fetch(`${preset.url}config.json`);
+      const config = (await response.json()) as { backends: Array<{ stsEndpoint: string; cognitoIdentityEndpoint: string }> };
+      expect(config.backends[0]!.stsEndpoint).toBe(sts);
+      expect(config.backends[0]!.cognitoIdentityEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(response.headers.get('content-security-policy')).toMatch(/connect-src 'self' http:\/\/127\.0\.0\.1:\d+ http:\/\/127\.0\.0\.1:9;/);
+      expect(preset.output).toMatch(/\(preset: http:\/\/127\.0\.0\.1:9\/\)/);
+    } finally {
+      await preset.stop();
+    }
+  });
+});
+
