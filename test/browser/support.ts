@@ -168,7 +168,7 @@ export async function waitForStatus(page: Page, status: RegExp = /Answer complet
       return new RegExp(source).test(text) ? text : false;
     },
     status.source,
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
   return (await handle.jsonValue()) as string;
 }

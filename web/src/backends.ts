@@ -6,9 +6,11 @@
  * - jwt: `POST <url>/chat` with the signed-in person's token;
  * - caller-credentials: the person's credentials travel in the body as `awsCredentials`.
  *
- * Every POST carries `x-amz-content-sha256` with the SHA-256 of its body: CloudFront's origin access
- * control signs requests to a Function URL but does not hash the body, and Lambda refuses a POST
- * whose signature lacks it. The SigV4 client adds it itself.
+ * A POST to a backend on the page's own origin (behind the site's CloudFront distribution) carries
+ * `x-amz-content-sha256` with the SHA-256 of its body: CloudFront's origin access control signs requests
+ * to a Function URL but does not hash the body, and Lambda refuses a POST whose signature lacks it. A
+ * backend called on its own Function URL does not need it (and its CORS rules need not allow it); the SigV4
+ * client adds it itself.
  */
 import { ChatClientError, createGuestChatClient, type AnswerSource, type ChatEvent } from '../../client/guest-chat-client';
 import type { AwsCredentials, CredentialsProvider } from '../../client/guest-credentials';
@@ -66,6 +68,7 @@ export type Send = (input: SendInput) => AsyncGenerator<AnswerEvent>;
 
 export function backendSender(config: BackendConfig, context: BackendContext, baseUrl: string): Send {
   const url = new URL(config.url, baseUrl).toString();
+  const behindDistribution = new URL(url).origin === new URL(baseUrl).origin;
   switch (config.kind) {
     case 'guest':
     case 'iam': {
@@ -81,9 +84,9 @@ export function backendSender(config: BackendConfig, context: BackendContext, ba
       return (input) => signedAnswer(client.chat({ message: input.message, history: input.history, ...(input.model ? { model: input.model } : {}), signal: input.signal }));
     }
     case 'jwt':
-      return (input) => jwtAnswer(config, url, context, input);
+      return (input) => jwtAnswer(config, url, behindDistribution, context, input);
     case 'caller-credentials':
-      return (input) => callerCredentialsAnswer(config.allowedRegions, url, context, input);
+      return (input) => callerCredentialsAnswer(config.allowedRegions, url, behindDistribution, context, input);
   }
 }
 
@@ -107,16 +110,22 @@ async function* signedAnswer(events: AsyncGenerator<ChatEvent>): AsyncGenerator<
   }
 }
 
-async function* jwtAnswer(config: JwtBackendConfig, base: string, context: BackendContext, input: SendInput): AsyncGenerator<AnswerEvent> {
+async function* jwtAnswer(config: JwtBackendConfig, base: string, hashBody: boolean, context: BackendContext, input: SendInput): AsyncGenerator<AnswerEvent> {
   const token = context.token();
   if (!token) throw new ChatFailure(401, 'token_missing', 'Sign in first.');
   const body = JSON.stringify({ prompt: input.message, ...(input.chatId ? { chat_id: input.chatId } : {}) });
   const headers: Record<string, string> =
     config.tokenHeader === 'id_token' ? { id_token: token } : { authorization: `Bearer ${token}` };
-  yield* sseAnswer(await post(new URL('chat', base).toString(), body, headers, input.signal));
+  yield* sseAnswer(await post(new URL('chat', base).toString(), body, headers, hashBody, input.signal));
 }
 
-async function* callerCredentialsAnswer(allowedRegions: readonly string[], url: string, context: BackendContext, input: SendInput): AsyncGenerator<AnswerEvent> {
+async function* callerCredentialsAnswer(
+  allowedRegions: readonly string[],
+  url: string,
+  hashBody: boolean,
+  context: BackendContext,
+  input: SendInput,
+): AsyncGenerator<AnswerEvent> {
   const typed = context.typedCredentials();
   if (!typed) throw new ChatFailure(400, 'credentials_required', 'Enter your AWS credentials first.');
   const region = typed.region ?? allowedRegions[0];
@@ -131,15 +140,20 @@ async function* callerCredentialsAnswer(allowedRegions: readonly string[], url: 
       ...(region ? { region } : {}),
     },
   });
-  yield* sseAnswer(await post(url, body, {}, input.signal));
+  yield* sseAnswer(await post(url, body, {}, hashBody, input.signal));
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+async function post(url: string, body: string, headers: Record<string, string>, hashBody: boolean, signal: AbortSignal): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-amz-content-sha256': await sha256Hex(body), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        ...(hashBody ? { 'x-amz-content-sha256': await sha256Hex(body) } : {}),
+        ...headers,
+      },
       body,
       signal,
       // Credentials in the body or headers are never cached, and cookies are never sent along.
