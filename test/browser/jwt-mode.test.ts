@@ -57,8 +57,8 @@ describe('npm run local (JWT mode) serves the chat page', () => {
     await sendMessage(page, 'And then?');
     await waitForStatus(page);
     const [first, second] = bodies.map((body) => JSON.parse(body) as { prompt: string; chat_id?: string });
-    expect(first).toEqual({ prompt: 'Show me the demo' });
-    expect(second).toEqual({ prompt: 'And then?', chat_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(first).toEqual({ prompt: 'Show me the demo', model: 'haiku' });
+    expect(second).toEqual({ prompt: 'And then?', chat_id: expect.stringMatching(/^[0-9a-f-]{36}$/), model: 'haiku' });
     await page.context().close();
   });
 

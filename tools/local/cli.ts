@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       title: 'Chat (local)',
       backends: [
         localBackend(values.mode, {
-          models: Object.keys(models),
+          models: values.mode === 'jwt' && values.agent ? [] : Object.keys(models),
           region: values.region,
           ...(rag ? { guest: { identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, endpoint: identityEndpoint!, stsEndpoint: stsEndpoint! } } : {}),
           ...(jwt ? { jwt: { clientId: jwt.issuer.audience } } : {}),

@@ -82,8 +82,8 @@ export function localBackend(
       id: 'jwt',
       label: 'Signed-in chat',
       url: '/',
-      // The JWT chat answers with the stage's default model (it does not take a model per request yet).
-      models: [],
+      // Model aliases the stored chat accepts in POST /chat (none with an agent backend: the agent answers).
+      models: options.models,
       kind: 'jwt',
       tokenHeader: 'authorization',
       signIn: { authorizeUrl: '/oauth2/authorize', tokenUrl: '/oauth2/token', logoutUrl: '/logout', clientId: options.jwt!.clientId, scopes: ['openid', 'email'], tokenUse: 'id' },

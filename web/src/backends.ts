@@ -113,7 +113,7 @@ async function* signedAnswer(events: AsyncGenerator<ChatEvent>): AsyncGenerator<
 async function* jwtAnswer(config: JwtBackendConfig, base: string, hashBody: boolean, context: BackendContext, input: SendInput): AsyncGenerator<AnswerEvent> {
   const token = context.token();
   if (!token) throw new ChatFailure(401, 'token_missing', 'Sign in first.');
-  const body = JSON.stringify({ prompt: input.message, ...(input.chatId ? { chat_id: input.chatId } : {}) });
+  const body = JSON.stringify({ prompt: input.message, ...(input.chatId ? { chat_id: input.chatId } : {}), ...(input.model ? { model: input.model } : {}) });
   const headers: Record<string, string> =
     config.tokenHeader === 'id_token' ? { id_token: token } : { authorization: `Bearer ${token}` };
   yield* sseAnswer(await post(new URL('chat', base).toString(), body, headers, hashBody, input.signal));
