@@ -1,19 +1,12 @@
+// The construct library's API. Helpers (bundle paths, ARN and statement builders, stack settings) are in private/;
+// the stacks and stages in stacks/ and stages/ are this repository's app, built from these constructs.
 export * from './bedrock/bedrock-model';
-export * from './bedrock/bedrock-agent';
-export * from './bedrock/inference-geography';
-export * from './bedrock/model-access';
-export * from './iam/managed-policy-role';
+export * from './bedrock/bedrock-agent-alias';
 export * from './constructs/chat-auth';
+export * from './constructs/chat-backend';
 export * from './constructs/rate-limit-table';
 export * from './constructs/chat-history-table';
 export * from './constructs/knowledge-base';
 export * from './constructs/cognito-guest-pool';
 export * from './constructs/bedrock-chat-function';
-export * from './stacks/streaming-chat-stack';
-export * from './stacks/jwt-chat-stack';
-export * from './stacks/guest-rag-chat-stack';
-export * from './stages/chat-stage';
-export * from './stages/chat-stages';
-export * from './config/stage-config';
-export * from './stacks/chat-stack-settings';
 export * from './constructs/chat-website';

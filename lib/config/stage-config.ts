@@ -1,10 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { BEDROCK_RESOURCE_ID } from '../bedrock/bedrock-agent';
-import { CLAIM_NAME } from '../constructs/chat-auth';
-import { ChatStackSettings } from '../stacks/chat-stack-settings';
+import { DEFAULTS } from '../../contract/env';
+import { LIMITS } from '../../contract/limits';
+import { AGENT_RESOURCE_ID, CLAIM_NAME, MODEL_ALIAS, MODEL_ALIAS_RULE, REGION } from '../../contract/patterns';
+import { ChatStackSettings } from '../private/chat-stack-settings';
 
-/** The settings of one deployment stage, as read from `cdk.json` context `stages.<name>`. */
+/**
+ * The settings of one deployment stage, as read from `cdk.json` context `stages.<name>`: the settings every backend
+ * shares, and one key per backend the stage deploys (a backend whose key is absent is not deployed).
+ */
 export interface StageConfig extends ChatStackSettings {
   /** Stage name: the CDK `Stage` id, so `cdk deploy '<name>/*'` deploys it. */
   readonly name: string;
@@ -12,11 +16,16 @@ export interface StageConfig extends ChatStackSettings {
   readonly account?: string;
   /** Target region (also decides which inference-profile geographies are valid). */
   readonly region: string;
-  /** The JWT-authenticated chat with history. */
-  readonly jwtChat: JwtChatConfig;
-  /** The guest RAG chatbot. */
-  readonly guestRag: GuestRagConfig;
+  /** The IAM-authenticated streaming chat (stack `StreamingChat`). */
+  readonly iamChat?: IamChatConfig;
+  /** The JWT-authenticated chat with stored chats (stack `JwtChat`). */
+  readonly jwtChat?: JwtChatConfig;
+  /** The guest RAG chatbot (stack `GuestRagChat`). */
+  readonly guestRag?: GuestRagConfig;
 }
+
+/** Settings of the IAM streaming chat (`stages.<name>.iamChat`); none yet beyond the stage's own. */
+export interface IamChatConfig {}
 
 /** Settings of the guest RAG chat stack (`stages.<name>.guestRag`). */
 export interface GuestRagConfig {
@@ -49,7 +58,9 @@ export class StageConfigError extends Error {
 
 const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy.DESTROY, retain: RemovalPolicy.RETAIN };
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
-const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models', 'jwtChat', 'guestRag'];
+/** The backends a stage can deploy, each by its own key. */
+const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag'];
+const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models', ...BACKEND_KEYS];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
 
 /** Reads and checks every stage under the `stages` context key. */
@@ -72,7 +83,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     throw new StageConfigError(at('account'), account, 'a 12-digit AWS account id, or no account key at all');
   }
   const region = raw.region;
-  if (typeof region !== 'string' || !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+  if (typeof region !== 'string' || !REGION.test(region)) {
     throw new StageConfigError(at('region'), region, "an AWS region name such as 'us-east-1'");
   }
   const removalPolicy = REMOVAL_POLICIES[String(raw.removalPolicy)];
@@ -82,7 +93,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     throw new StageConfigError(at('logRetentionDays'), logRetentionDays, `one of the CloudWatch Logs retention periods: ${RETENTION_DAYS.join(', ')}`);
   }
   const reservedConcurrency = positiveInteger(raw.reservedConcurrency, at('reservedConcurrency'), 1000);
-  const requestsPerMinute = positiveInteger(raw.requestsPerMinute, at('requestsPerMinute'), 100000);
+  const requestsPerMinute = positiveInteger(raw.requestsPerMinute, at('requestsPerMinute'), LIMITS.maxRequestsPerMinute);
   if (typeof raw.rateLimitFailOpen !== 'boolean') throw new StageConfigError(at('rateLimitFailOpen'), raw.rateLimitFailOpen, 'true or false');
 
   const origins = raw.corsAllowedOrigins;
@@ -93,16 +104,25 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     }
   });
 
-  const models = raw.models;
-  if (!isObject(models) || Object.keys(models).length === 0) {
-    throw new StageConfigError(at('models'), models, 'an object of alias → model id with at least one entry, e.g. { "haiku": "global.anthropic.claude-haiku-4-5-20251001-v1:0" }');
+  if (!BACKEND_KEYS.some((k) => raw[k] !== undefined)) {
+    throw new StageConfigError(`stages.${name}`, raw, `at least one backend to deploy: ${BACKEND_KEYS.join(', ')} (e.g. "iamChat": {})`);
   }
-  for (const [alias, id] of Object.entries(models)) {
-    if (typeof id !== 'string' || id.length === 0) throw new StageConfigError(`${at('models')}.${alias}`, id, 'a model id or inference profile id');
-  }
-
+  const iamChat = parseIamChat(raw.iamChat, at('iamChat'));
   const jwtChat = parseJwtChat(raw.jwtChat, at('jwtChat'));
   const guestRag = parseGuestRag(raw.guestRag, at('guestRag'));
+
+  // Every backend but the agent-backed JWT chat answers with the stage's models.
+  const needsModels = iamChat !== undefined || guestRag !== undefined || (jwtChat !== undefined && jwtChat.agent === undefined);
+  const models = raw.models;
+  if (models !== undefined || needsModels) {
+    if (!isObject(models) || Object.keys(models).length === 0) {
+      throw new StageConfigError(at('models'), models, 'an object of alias → model id with at least one entry, e.g. { "haiku": "global.anthropic.claude-haiku-4-5-20251001-v1:0" }');
+    }
+    for (const [alias, id] of Object.entries(models)) {
+      if (!MODEL_ALIAS.test(alias)) throw new StageConfigError(`${at('models')}.${alias}`, id, `an alias of ${MODEL_ALIAS_RULE}`);
+      if (typeof id !== 'string' || id.length === 0) throw new StageConfigError(`${at('models')}.${alias}`, id, 'a model id or inference profile id');
+    }
+  }
 
   return {
     name,
@@ -114,25 +134,34 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     requestsPerMinute,
     rateLimitFailOpen: raw.rateLimitFailOpen,
     corsAllowedOrigins: origins as string[],
-    models: models as Record<string, string>,
-    jwtChat,
-    guestRag,
+    models: (models ?? {}) as Record<string, string>,
+    ...(iamChat !== undefined ? { iamChat } : {}),
+    ...(jwtChat !== undefined ? { jwtChat } : {}),
+    ...(guestRag !== undefined ? { guestRag } : {}),
   };
 }
 
-function parseGuestRag(raw: unknown, key: string): GuestRagConfig {
-  if (raw === undefined) return { numberOfResults: 5, minScore: 0.4 };
+function parseIamChat(raw: unknown, key: string): IamChatConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object ({} deploys the IAM chat with the stage settings)');
+  const unknown = Object.keys(raw)[0];
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (the IAM chat takes the stage settings)');
+  return {};
+}
+
+function parseGuestRag(raw: unknown, key: string): GuestRagConfig | undefined {
+  if (raw === undefined) return undefined;
   if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object');
   const unknown = Object.keys(raw).find((k) => !['numberOfResults', 'minScore'].includes(k));
   if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (known: numberOfResults, minScore)');
-  const numberOfResults = raw.numberOfResults === undefined ? 5 : positiveInteger(raw.numberOfResults, `${key}.numberOfResults`, 100);
-  const minScore = raw.minScore ?? 0.4;
+  const numberOfResults = raw.numberOfResults === undefined ? DEFAULTS.retrievalResults : positiveInteger(raw.numberOfResults, `${key}.numberOfResults`, LIMITS.maxRetrievalResults);
+  const minScore = raw.minScore ?? DEFAULTS.retrievalMinScore;
   if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1)) throw new StageConfigError(`${key}.minScore`, minScore, 'a number from 0 to 1');
   return { numberOfResults, minScore };
 }
 
-function parseJwtChat(raw: unknown, key: string): JwtChatConfig {
-  if (raw === undefined) return { requiredClaims: [], selfSignUp: false };
+function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
+  if (raw === undefined) return undefined;
   if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object');
   const unknown = Object.keys(raw).find((k) => !JWT_KEYS.includes(k));
   if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${JWT_KEYS.join(', ')})`);
@@ -151,7 +180,7 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig {
   if (agent !== undefined) {
     if (!isObject(agent)) throw new StageConfigError(`${key}.agent`, agent, 'an object { "agentId", "agentAliasId" }');
     for (const k of ['agentId', 'agentAliasId']) {
-      if (typeof agent[k] !== 'string' || !BEDROCK_RESOURCE_ID.test(agent[k] as string)) throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a 10-character Bedrock id');
+      if (typeof agent[k] !== 'string' || !AGENT_RESOURCE_ID.test(agent[k] as string)) throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a Bedrock agent or alias id: 1 to 10 letters or digits');
     }
   }
   return {

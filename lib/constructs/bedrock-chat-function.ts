@@ -1,64 +1,94 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { BedrockAgentAlias } from '../bedrock/bedrock-agent';
-import { BedrockModel } from '../bedrock/bedrock-model';
-import { BEDROCK_ACTIONS, modelAccessStatements } from '../bedrock/model-access';
-import { BUNDLE_HANDLER, BUNDLES, type BundleName } from '../../contract/bundles';
+import { Construct, IConstruct } from 'constructs';
+import { BUNDLE_HANDLER, BundleName } from '../../contract/bundles';
+import { CONTRACT_ENV_NAMES, DEFAULTS, ENV } from '../../contract/env';
+import { LIMITS } from '../../contract/limits';
+import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
 import { bundleCode } from '../private/bundles';
-import { ChatAuth, ChatAuthConfig } from './chat-auth';
-import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
-import { IKnowledgeBase } from './knowledge-base';
-import { ManagedPolicyRole } from '../iam/managed-policy-role';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
+import { Validator } from '../private/validation';
+import { ChatAuth, ChatAuthConfig, ChatAuthMode } from './chat-auth';
+import { ChatBackend } from './chat-backend';
+import { IChatHistoryTable } from './chat-history-table';
 import { IRateLimitTable, RateLimitTable } from './rate-limit-table';
+
+/** A chat function: its Lambda function and Function URL, and who may call it. */
+export interface IBedrockChatFunction extends IConstruct {
+  /** The Lambda function behind the URL. */
+  readonly function: lambda.IFunction;
+  /**
+   * The function's name.
+   * @attribute
+   */
+  readonly functionName: string;
+  /**
+   * The function's ARN.
+   * @attribute
+   */
+  readonly functionArn: string;
+  /**
+   * The Function URL callers send chat requests to.
+   * @attribute
+   */
+  readonly url: string;
+  /**
+   * Lets `grantee` call the `AWS_IAM` Function URL: `lambda:InvokeFunctionUrl` (auth type `AWS_IAM`) and
+   * `lambda:InvokeFunction` (only through a Function URL), on this function only. Throws for a public URL (JWT auth),
+   * which has nothing to grant.
+   */
+  grantInvokeUrl(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** An existing chat function. */
+export interface BedrockChatFunctionAttributes {
+  /** The function's ARN. */
+  readonly functionArn: string;
+  /** Its Function URL. */
+  readonly url: string;
+  /**
+   * The URL's auth type (`NONE` for JWT auth, where there is nothing to grant).
+   * @default lambda.FunctionUrlAuthType.AWS_IAM
+   */
+  readonly urlAuthType?: lambda.FunctionUrlAuthType;
+}
 
 /** Per-caller request limits. */
 export interface ChatRateLimitOptions {
   /**
-   * The counters table.
+   * The counters table (one table can serve many functions: each counts in its own namespace).
    * @default - a new `RateLimitTable` with this construct's `removalPolicy`
    */
   readonly table?: IRateLimitTable;
 
   /**
-   * Requests each caller may make per minute; the next one gets 429 with `Retry-After`.
+   * Requests each caller may make per minute (1 to 100000); the next one gets 429 with `Retry-After`.
    * @default 10
    */
   readonly requestsPerMinute?: number;
 
   /**
-   * When the counters table cannot be reached: `true` lets the request through (the seed's
-   * choice: an outage of the limiter does not take the chat down), `false` answers 503.
+   * When the counters table cannot be reached: `true` lets the request through (an outage of the limiter does not
+   * take the chat down), `false` answers 503.
    * @default true
    */
   readonly failOpen?: boolean;
-}
 
-/** Retrieval settings for a knowledge-base-backed chat. */
-export interface ChatRetrievalOptions {
   /**
-   * Passages retrieved per question (1 to 100).
-   * @default 5
+   * A quota shared with other functions: every function with the same `quotaName` (and table) counts a caller's
+   * requests together, so `requestsPerMinute` is the caller's budget across all of them. 1 to 64 of
+   * `A-Z a-z 0-9 _ . -`.
+   * @default - a quota of this function alone (a namespace derived from its construct path)
    */
-  readonly numberOfResults?: number;
-  /**
-   * Passages scoring below this (0 to 1) are dropped; none left means the fallback answer.
-   * @default 0.4
-   */
-  readonly minScore?: number;
-  /**
-   * The answer when no passage is relevant enough; sent without calling the model.
-   * @default "I'm sorry, but I can only answer questions related to our company's services."
-   */
-  readonly fallbackAnswer?: string;
+  readonly quotaName?: string;
 }
 
 /** Cross-origin access to the Function URL, for browser clients. */
 export interface ChatCorsOptions {
-  /** Origins allowed to call, e.g. `https://chat.example.com`. No wildcard with credentials. */
+  /** Origins allowed to call, e.g. `https://chat.example.com` (scheme and host; no wildcard). */
   readonly allowedOrigins: string[];
 
   /**
@@ -69,6 +99,9 @@ export interface ChatCorsOptions {
 }
 
 export interface BedrockChatFunctionProps {
+  /** What answers: `ChatBackend.models(...)`, `ChatBackend.knowledgeBase(...)` or `ChatBackend.agent(...)`. */
+  readonly backend: ChatBackend;
+
   /**
    * How callers authenticate.
    * @default ChatAuth.iam()
@@ -76,62 +109,29 @@ export interface BedrockChatFunctionProps {
   readonly auth?: ChatAuth;
 
   /**
-   * The models a caller may choose, by alias (`{ "model": "haiku" }` in a request). The first
-   * entry is the default. Each gets least-privilege invoke permissions, nothing else.
-   * Give either `models` or `agent`.
-   * @default - none: `agent` answers
-   */
-  readonly models?: Record<string, BedrockModel>;
-
-  /**
-   * A Bedrock Agent alias that answers instead of a model (`InvokeAgent`, its session tied to the
-   * chat). Needs JWT auth: the agent's session is the signed-in user's chat.
-   * @default - none: `models` answer
-   */
-  readonly agent?: BedrockAgentAlias;
-
-  /**
-   * Answer only from this knowledge base (retrieval-augmented generation, seed 003): the top
-   * passages of each question go into the prompt's context block (IAM auth).
-   * @default - no retrieval
-   */
-  readonly knowledgeBase?: IKnowledgeBase;
-
-  /**
-   * How retrieval runs, with `knowledgeBase`.
-   * @default - 5 passages, minimum relevance score 0.4
-   */
-  readonly retrieval?: ChatRetrievalOptions;
-
-  /**
-   * Where signed-in users' chats are kept (JWT auth only).
-   * @default - with JWT auth, a new `ChatHistoryTable` with this construct's `removalPolicy`
-   */
-  readonly history?: IChatHistoryTable;
-
-  /**
-   * How many of a chat's latest turns are sent back to the model with a new message (JWT auth).
-   * @default 10
-   */
-  readonly historyTurns?: number;
-
-  /**
    * Per-caller rate limiting (always on).
-   * @default - a new table, 10 requests per minute, fail-open
+   * @default - a new table, 10 requests per minute, fail-open, a quota of this function alone
    */
   readonly rateLimit?: ChatRateLimitOptions;
 
   /**
-   * The system prompt sent with every conversation, kept apart from the user's text.
-   * @default - a built-in assistant prompt that treats user text as a question, never as instructions
+   * The function's name.
+   * @default - a name CloudFormation generates
    */
-  readonly systemPrompt?: string;
+  readonly functionName?: string;
 
   /**
-   * Upper bound on tokens generated per answer; also bounds the work done after a client leaves.
-   * @default 1024
+   * The function's description.
+   * @default 'Streams Amazon Bedrock answers through a Function URL'
    */
-  readonly maxTokens?: number;
+  readonly description?: string;
+
+  /**
+   * More environment variables for the function (e.g. for your own extensions). They are added to those the
+   * construct writes from its props, and may not set any of those (`CHAT_*`, `RATE_LIMIT_*`, `JWT_*`, …).
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
 
   /**
    * Concurrent executions reserved for (and capped at) this function: the blast radius of a flood.
@@ -146,26 +146,33 @@ export interface BedrockChatFunctionProps {
   readonly memorySize?: number;
 
   /**
-   * Hard limit per request; the handler stops generating a few seconds before it.
+   * Hard limit per request (5 seconds to 15 minutes); the handler stops generating a few seconds before it.
    * @default Duration.seconds(60)
    */
   readonly timeout?: Duration;
 
   /**
-   * How long the function's logs are kept.
+   * The log group the function writes to (give neither `logRetention` nor `logEncryptionKey` with it).
+   * @default - a new log group, encrypted with `logEncryptionKey`, kept `logRetention`, named
+   * `/aws/lambda/<functionName>` when `functionName` is given
+   */
+  readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * How long the function's logs are kept, in the log group the construct creates.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The KMS key that encrypts the function's log group. The construct adds the key-policy statement
+   * The KMS key that encrypts the log group the construct creates. The construct adds the key-policy statement
    * CloudWatch Logs needs (one key can serve many functions).
    * @default - a new key with rotation enabled
    */
   readonly logEncryptionKey?: kms.IKey;
 
   /**
-   * What happens to stateful resources this construct creates (log group, key, rate-limit table).
+   * What happens to stateful resources this construct creates (log group, key, rate-limit table, history table).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -177,64 +184,94 @@ export interface BedrockChatFunctionProps {
   readonly cors?: ChatCorsOptions;
 }
 
-// A leading letter: JSON.parse would move a number-like alias to the front and change the default model.
-const ALIAS = /^[a-z][a-z0-9._-]{0,31}$/;
-const MAX_TIMEOUT = Duration.minutes(15);
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const ENV_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+const ORIGIN = /^https?:\/\/[^/\s*]+$/;
+
+/** What created and imported chat functions share: the URL grant. */
+export abstract class BedrockChatFunctionBase extends Construct implements IBedrockChatFunction {
+  public abstract readonly function: lambda.IFunction;
+  public abstract readonly functionName: string;
+  public abstract readonly functionArn: string;
+  public abstract readonly url: string;
+  /** The URL's auth type. */
+  protected abstract readonly urlAuthType: lambda.FunctionUrlAuthType;
+
+  public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
+    if (this.urlAuthType === lambda.FunctionUrlAuthType.NONE) {
+      Validator.of('BedrockChatFunction', this).fail(
+        'grantInvokeUrl: the Function URL is public (auth NONE; the handler verifies a bearer token), so there is no IAM permission to grant: ' +
+        'callers send a token instead. Use ChatAuth.iam() for a URL that IAM callers are granted');
+    }
+    return this.function.grantInvokeUrl(grantee);
+  }
+}
 
 /**
  * A streaming chat backend on Amazon Bedrock: a Node.js Lambda function behind a Function URL in
  * `RESPONSE_STREAM` mode, with per-caller rate limiting, its own encrypted log group, reserved
- * concurrency, X-Ray tracing and least-privilege access to exactly the configured models.
+ * concurrency, X-Ray tracing and least-privilege access to exactly what its backend calls.
  */
-export class BedrockChatFunction extends Construct {
-  public readonly function: lambda.Function;
-  public readonly functionUrl: lambda.FunctionUrl;
-  public readonly role: ManagedPolicyRole;
-  public readonly logGroup: logs.LogGroup;
+export class BedrockChatFunction extends BedrockChatFunctionBase {
+  /** A chat function that exists already, e.g. deployed by another team's stack. */
+  public static fromFunctionAttributes(scope: Construct, id: string, attrs: BedrockChatFunctionAttributes): IBedrockChatFunction {
+    return new ImportedBedrockChatFunction(scope, id, attrs);
+  }
+
+  public readonly function: lambda.IFunction;
+  public readonly functionName: string;
+  public readonly functionArn: string;
+  public readonly url: string;
+  /** The Function URL. */
+  public readonly functionUrl: lambda.IFunctionUrl;
+  /** The function's role; all its permissions are in one customer managed policy. */
+  public readonly role: iam.IRole;
+  /** Where the function logs. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The counters table. */
   public readonly rateLimitTable: IRateLimitTable;
-  /** The chat history table, with JWT auth. */
+  /** The stored chats, when the backend keeps them. */
   public readonly historyTable?: IChatHistoryTable;
+  protected readonly urlAuthType: lambda.FunctionUrlAuthType;
+
+  private readonly servicePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: BedrockChatFunctionProps) {
     super(scope, id);
-    const auth = (props.auth ?? ChatAuth.iam()).bind(this);
+    const v = Validator.of('BedrockChatFunction', this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const rateLimit = props.rateLimit ?? {};
-    const requestsPerMinute = rateLimit.requestsPerMinute ?? 10;
-    const maxTokens = props.maxTokens ?? 1024;
     const timeout = props.timeout ?? Duration.seconds(60);
-    this.validate(props, auth, { requestsPerMinute, maxTokens, timeout });
+    validateProps(v, props, timeout);
+    const auth = (props.auth ?? ChatAuth.iam()).bind(this);
+    this.urlAuthType = auth.functionUrlAuthType;
 
-    const logEncryptionKey = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
-      description: `Encrypts the logs of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    allowCloudWatchLogs(logEncryptionKey);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: logEncryptionKey,
-      removalPolicy,
-    });
+    this.logGroup = props.logGroup ?? this.createLogGroup(props, removalPolicy);
 
-    this.role = new ManagedPolicyRole(this, 'ServiceRole', {
+    const role = new ManagedPolicyRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Bedrock chat function: its log group, its rate-limit table and its models only',
     });
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
+    this.role = role;
+    this.servicePolicy = role.policy;
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
 
     this.rateLimitTable = rateLimit.table ?? new RateLimitTable(this, 'RateLimitTable', { removalPolicy });
-    if (auth.mode === 'jwt') this.historyTable = props.history ?? new ChatHistoryTable(this, 'HistoryTable', { removalPolicy });
+    const region = Stack.of(this).region;
+    assertSameRegion(v, region, 'rateLimit.table', this.rateLimitTable);
 
-    this.function = new lambda.Function(this, 'Resource', {
+    const backend = props.backend.bind(this, { grantee: role, authMode: auth.mode, removalPolicy });
+    this.historyTable = backend.historyTable;
+    if (this.historyTable) assertSameRegion(v, region, 'the history table', this.historyTable);
+
+    const fn = new lambda.Function(this, 'Resource', {
+      functionName: props.functionName,
+      description: props.description ?? 'Streams Amazon Bedrock answers through a Function URL',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      code: bundleCode(selectBundle(auth, props)),
+      code: bundleCode(backend.bundle as BundleName),
       handler: BUNDLE_HANDLER,
-      role: this.role,
+      role,
       memorySize: props.memorySize ?? 512,
       timeout,
       reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
@@ -243,128 +280,142 @@ export class BedrockChatFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
-      description: 'Streams Amazon Bedrock answers through a Function URL',
       environment: {
-        ...(props.models ? { CHAT_MODELS: JSON.stringify(Object.fromEntries(Object.entries(props.models).map(([alias, m]) => [alias, m.invocationId]))) } : {}),
-        ...(props.agent ? { AGENT_ID: props.agent.agentId, AGENT_ALIAS_ID: props.agent.agentAliasId } : {}),
-        CHAT_MAX_TOKENS: String(maxTokens),
-        ...(props.systemPrompt !== undefined ? { CHAT_SYSTEM_PROMPT: props.systemPrompt } : {}),
-        RATE_LIMIT_TABLE_NAME: this.rateLimitTable.tableName,
-        RATE_LIMIT_PER_MINUTE: String(requestsPerMinute),
-        RATE_LIMIT_FAIL_OPEN: String(rateLimit.failOpen ?? true),
-        ...(props.knowledgeBase ? retrievalEnvironment(props.knowledgeBase, props.retrieval ?? {}) : {}),
-        ...(this.historyTable ? { HISTORY_TABLE_NAME: this.historyTable.tableName, HISTORY_TURNS: String(props.historyTurns ?? 10) } : {}),
+        ...props.environment,
+        ...backend.environment,
+        [ENV.rateLimitTable]: this.rateLimitTable.tableName,
+        [ENV.rateLimitPerMinute]: String(rateLimit.requestsPerMinute ?? DEFAULTS.requestsPerMinute),
+        [ENV.rateLimitFailOpen]: String(rateLimit.failOpen ?? true),
+        [ENV.rateLimitNamespace]: rateLimit.quotaName ?? this.node.addr,
         ...auth.environment,
       },
     });
-    this.function.node.addDependency(this.role);
+    fn.node.addDependency(role);
+    this.rateLimitTable.grantConsume(role);
+    this.applyBedrockStatements(backend.bedrockStatements);
+    this.function = fn;
+    this.functionName = fn.functionName;
+    this.functionArn = fn.functionArn;
 
-    this.rateLimitTable.grantConsume(this.role);
-    const stack = Stack.of(this);
-    const scopeOfAccess = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
-    for (const model of uniqueModels(props.models ?? {})) {
-      for (const statement of modelAccessStatements(model, [BEDROCK_ACTIONS.converseStream], scopeOfAccess)) {
-        this.role.addToPolicy(statement);
-      }
-    }
-    props.agent?.grantInvoke(this.role);
-    props.knowledgeBase?.grantRetrieve(this.role);
-    if (this.historyTable) {
-      this.historyTable.grantReadChats(this.role);
-      this.historyTable.grantAppendChats(this.role);
-      this.historyTable.grantDeleteChats(this.role);
-    }
-
-    this.functionUrl = this.function.addFunctionUrl({
+    const storedChats = this.historyTable !== undefined;
+    this.functionUrl = fn.addFunctionUrl({
       authType: auth.functionUrlAuthType,
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
       cors: props.cors && {
         allowedOrigins: props.cors.allowedOrigins,
-        allowedMethods: auth.mode === 'jwt' ? [lambda.HttpMethod.GET, lambda.HttpMethod.POST, lambda.HttpMethod.DELETE] : [lambda.HttpMethod.POST],
-        allowedHeaders: auth.mode === 'jwt'
+        allowedMethods: storedChats ? [lambda.HttpMethod.GET, lambda.HttpMethod.POST, lambda.HttpMethod.DELETE] : [lambda.HttpMethod.POST],
+        allowedHeaders: auth.mode === ChatAuthMode.JWT
           ? ['content-type', 'accept', 'authorization', 'id_token']
           : ['content-type', 'accept', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
         exposedHeaders: ['x-request-id', 'retry-after'],
         maxAge: props.cors.maxAge ?? Duration.minutes(10),
       },
     });
+    this.url = this.functionUrl.url;
 
-    this.acknowledgeInherentFindings(auth);
+    this.acknowledgeInherentFindings(fn, auth);
   }
 
-  /** Lets `grantee` call the Function URL: `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction`, each with its URL condition. */
-  public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvokeUrl(grantee);
+  /**
+   * The one place the backend's Bedrock permissions land: the function's own role. (Credential modes that call
+   * Bedrock with another identity route them there instead.)
+   */
+  private applyBedrockStatements(statements: iam.PolicyStatement[]): void {
+    for (const statement of statements) this.role.addToPrincipalPolicy(statement);
   }
 
-  private validate(props: BedrockChatFunctionProps, auth: ChatAuthConfig, v: { requestsPerMinute: number; maxTokens: number; timeout: Duration }): void {
-    const where = `BedrockChatFunction ${this.node.path}`;
-    if (props.agent && props.models) throw new Error(`${where}: give either models or agent, not both`);
-    if (props.agent && auth.mode !== 'jwt') throw new Error(`${where}: an agent backend needs JWT auth (ChatAuth.jwt or ChatAuth.cognito): its sessions are signed-in users' chats`);
-    if (props.knowledgeBase && (auth.mode !== 'iam' || props.agent)) throw new Error(`${where}: knowledgeBase works with IAM auth and models (the guest RAG chat of seed 003)`);
-    if (props.retrieval && !props.knowledgeBase) throw new Error(`${where}: retrieval needs a knowledgeBase`);
-    const r = props.retrieval ?? {};
-    if (r.numberOfResults !== undefined && (!Number.isInteger(r.numberOfResults) || r.numberOfResults < 1 || r.numberOfResults > 100)) throw new Error(`${where}: retrieval.numberOfResults must be a whole number from 1 to 100, got ${r.numberOfResults}`);
-    if (r.minScore !== undefined && !(r.minScore >= 0 && r.minScore <= 1)) throw new Error(`${where}: retrieval.minScore must be between 0 and 1, got ${r.minScore}`);
-    if (r.fallbackAnswer !== undefined && (r.fallbackAnswer.trim() === '' || r.fallbackAnswer.length > 1000)) throw new Error(`${where}: retrieval.fallbackAnswer must be 1 to 1000 characters`);
-    if (props.history && auth.mode !== 'jwt') throw new Error(`${where}: history needs JWT auth (ChatAuth.jwt or ChatAuth.cognito): IAM callers have no stable user to own chats`);
-    const ht = props.historyTurns;
-    if (ht !== undefined && (!Number.isInteger(ht) || ht < 0 || ht > 50)) throw new Error(`${where}: historyTurns must be a whole number from 0 to 50, got ${ht}`);
-    const aliases = Object.keys(props.models ?? {});
-    if (!props.agent && aliases.length === 0) throw new Error(`${where}: models must name at least one model alias (or give an agent)`);
-    const badAlias = aliases.find((a) => !ALIAS.test(a));
-    if (badAlias !== undefined) {
-      throw new Error(`${where}: model alias '${badAlias}' must be 1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter`);
-    }
-    if (!Token.isUnresolved(v.requestsPerMinute) && (!Number.isInteger(v.requestsPerMinute) || v.requestsPerMinute < 1)) {
-      throw new Error(`${where}: rateLimit.requestsPerMinute must be a whole number of at least 1, got ${v.requestsPerMinute}`);
-    }
-    if (!Number.isInteger(v.maxTokens) || v.maxTokens < 1 || v.maxTokens > 64000) {
-      throw new Error(`${where}: maxTokens must be a whole number from 1 to 64000, got ${v.maxTokens}`);
-    }
-    if (v.timeout.toSeconds() < 5 || v.timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
-      throw new Error(`${where}: timeout must be between 5 seconds and 15 minutes, got ${v.timeout.toSeconds()} seconds`);
-    }
-    if (props.systemPrompt !== undefined && (props.systemPrompt.trim() === '' || props.systemPrompt.length > 3000)) {
-      throw new Error(`${where}: systemPrompt must be 1 to 3000 characters (Lambda environment variables total at most 4 KB)`);
-    }
-    const rc = props.reservedConcurrency;
-    if (rc !== undefined && !Token.isUnresolved(rc) && (!Number.isInteger(rc) || rc < 1)) {
-      throw new Error(`${where}: reservedConcurrency must be a whole number of at least 1, got ${rc}`);
-    }
-    const origins = props.cors?.allowedOrigins ?? [];
-    const badOrigin = origins.find((o) => o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o));
-    if (props.cors && (origins.length === 0 || badOrigin !== undefined)) {
-      throw new Error(`${where}: cors.allowedOrigins must be origins like 'https://chat.example.com' (scheme and host, no path), got ${JSON.stringify(origins)}`);
-    }
+  private createLogGroup(props: BedrockChatFunctionProps, removalPolicy: RemovalPolicy): logs.ILogGroup {
+    const key = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
+      description: `Encrypts the logs of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    allowCloudWatchLogs(key);
+    return new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: props.functionName !== undefined ? `/aws/lambda/${props.functionName}` : undefined,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: key,
+      removalPolicy,
+    });
   }
 
-  private acknowledgeInherentFindings(auth: ChatAuthConfig): void {
-    Validations.of(this.role.policy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
+  private acknowledgeInherentFindings(fn: lambda.Function, auth: ChatAuthConfig): void {
+    Validations.of(this.servicePolicy).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'Only X-Ray PutTraceSegments and PutTelemetryRecords use Resource *: they support no resource-level permissions (Service Authorization Reference). Every other statement names exact ARNs.',
     });
     const synchronousOnly = 'The function is only invoked synchronously through its Function URL (RequestResponse); Lambda never sends such events to a dead-letter queue, so one would stay empty. Failures are answered to the caller and logged.';
     const noVpc = 'Lambda Function URLs do not support response streaming from functions in a VPC (Lambda Developer Guide, "VPC compatibility with response streaming"); the function reaches only AWS APIs over TLS with SigV4 and has no private resources to protect.';
-    Validations.of(this.function).acknowledge(
-      { id: 'Serverless-LambdaDLQ', reason: synchronousOnly },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: synchronousOnly },
-      { id: 'HIPAA.Security-LambdaDLQ', reason: synchronousOnly },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: noVpc },
+    Validations.of(fn).acknowledge(
+      { id: 'Serverless::Serverless-LambdaDLQ', reason: synchronousOnly },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: synchronousOnly },
+      { id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ', reason: synchronousOnly },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
+      { id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC', reason: noVpc },
     );
-    if (auth.mode === 'jwt') {
+    if (auth.mode === ChatAuthMode.JWT) {
       // With auth type NONE, aws-cdk-lib adds two resource-policy statements for principal *: one per URL invoke action.
       const publicByDesign = 'JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request\'s token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.';
       for (const id of ['invoke-function-url', 'invoke-function']) {
-        const permission = this.function.node.tryFindChild(id);
+        const permission = fn.node.tryFindChild(id);
         if (!permission) throw new Error(`BedrockChatFunction ${this.node.path}: expected the Function URL permission '${id}' (aws-cdk-lib changed how NONE URLs are permitted)`);
         Validations.of(permission).acknowledge(
-          { id: 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
-          { id: 'HIPAA.Security-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
+          { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
+          { id: 'HIPAA.Security::HIPAA.Security-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
         );
       }
     }
+  }
+}
+
+class ImportedBedrockChatFunction extends BedrockChatFunctionBase {
+  public readonly function: lambda.IFunction;
+  public readonly functionName: string;
+  public readonly functionArn: string;
+  public readonly url: string;
+  protected readonly urlAuthType: lambda.FunctionUrlAuthType;
+
+  constructor(scope: Construct, id: string, attrs: BedrockChatFunctionAttributes) {
+    super(scope, id);
+    this.function = lambda.Function.fromFunctionArn(this, 'Function', attrs.functionArn);
+    this.functionName = this.function.functionName;
+    this.functionArn = attrs.functionArn;
+    this.url = attrs.url;
+    this.urlAuthType = attrs.urlAuthType ?? lambda.FunctionUrlAuthType.AWS_IAM;
+  }
+}
+
+function validateProps(v: Validator, props: BedrockChatFunctionProps, timeout: Duration): void {
+  const r = props.rateLimit ?? {};
+  v.check(r.requestsPerMinute, (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.maxRequestsPerMinute,
+    (n) => `rateLimit.requestsPerMinute must be a whole number of at least 1, got ${n} (at most ${LIMITS.maxRequestsPerMinute})`);
+  v.pattern('rateLimit.quotaName', r.quotaName, RATE_LIMIT_NAMESPACE, '1 to 64 of A-Z a-z 0-9 _ . -');
+  v.check(timeout.toSeconds(), (s) => s >= 5 && s <= Duration.minutes(15).toSeconds(),
+    (s) => `timeout must be between 5 seconds and 15 minutes, got ${s} seconds`);
+  v.check(props.reservedConcurrency, (n) => Number.isInteger(n) && n >= 1, (n) => `reservedConcurrency must be a whole number of at least 1, got ${n}`);
+  v.check(props.memorySize, (n) => Number.isInteger(n) && n >= 128 && n <= 10240, (n) => `memorySize must be a whole number of MB from 128 to 10240, got ${n}`);
+  v.pattern('functionName', props.functionName, FUNCTION_NAME, '1 to 64 of A-Z a-z 0-9 - _');
+  v.check(props.description, (d) => d.length <= 256, (d) => `description must be at most 256 characters, got ${d.length}`);
+  for (const name of Object.keys(props.environment ?? {})) {
+    if (CONTRACT_ENV_NAMES.includes(name)) {
+      v.fail(`environment sets ${name}, which the construct writes from its props (auth, backend, rateLimit): set it through those, or rename your variable`);
+    }
+    v.check(name, (n) => ENV_NAME.test(n), (n) => `environment variable name '${n}' must start with a letter and hold only letters, digits and _`);
+  }
+  if (props.logGroup && (props.logRetention !== undefined || props.logEncryptionKey)) {
+    v.fail('logRetention and logEncryptionKey configure the log group the construct creates: with logGroup, set them on your log group instead');
+  }
+  const origins = props.cors?.allowedOrigins ?? [];
+  const badOrigin = origins.find((o) => !Token.isUnresolved(o) && !ORIGIN.test(o));
+  if (props.cors && (origins.length === 0 || badOrigin !== undefined)) {
+    v.fail(`cors.allowedOrigins must be origins like 'https://chat.example.com' (scheme and host, no path, no wildcard: list each site that may call), got ${JSON.stringify(origins)}`);
+  }
+}
+
+/** The runtime calls DynamoDB in the function's own region. */
+function assertSameRegion(v: Validator, here: string, what: string, table: IRateLimitTable | IChatHistoryTable): void {
+  if (Token.compareStrings(table.env.region, here) === TokenComparison.DIFFERENT) {
+    v.fail(`${what} is in ${table.env.region} but the function runs in ${here}: the runtime calls DynamoDB in its own region; use a table in ${here}`);
   }
 }
 
@@ -383,26 +434,4 @@ function allowCloudWatchLogs(key: kms.IKey): void {
       ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
     },
   }), false);
-}
-
-/** One bundle per deployed mode, carrying only the clients that mode calls. */
-function selectBundle(auth: ChatAuthConfig, props: BedrockChatFunctionProps): BundleName {
-  if (auth.mode === 'iam') return props.knowledgeBase ? BUNDLES.ragChat : BUNDLES.modelChat;
-  return props.agent ? BUNDLES.storedAgentChat : BUNDLES.storedModelChat;
-}
-
-function retrievalEnvironment(kb: IKnowledgeBase, r: ChatRetrievalOptions): Record<string, string> {
-  return {
-    KNOWLEDGE_BASE_ID: kb.knowledgeBaseId,
-    RETRIEVAL_RESULTS: String(r.numberOfResults ?? 5),
-    RETRIEVAL_MIN_SCORE: String(r.minScore ?? 0.4),
-    ...(r.fallbackAnswer !== undefined ? { RETRIEVAL_FALLBACK_ANSWER: r.fallbackAnswer } : {}),
-  };
-}
-
-/** Two aliases may point at one model; grant it once. */
-function uniqueModels(models: Record<string, BedrockModel>): BedrockModel[] {
-  const byId = new Map<string, BedrockModel>();
-  for (const model of Object.values(models)) byId.set(model.invocationId, model);
-  return [...byId.values()];
 }

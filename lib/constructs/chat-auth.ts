@@ -2,18 +2,24 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { AUTH_MODES, DEFAULTS, ENV } from '../../contract/env';
+import { LIMITS } from '../../contract/limits';
+import { ASYMMETRIC_ALGORITHMS, CLAIM_NAME, REGION } from '../../contract/patterns';
+import { Validator } from '../private/validation';
 
-/** A JWT claim name the handler can require (`email`, `cognito:username`, …). */
-export const CLAIM_NAME = /^[A-Za-z0-9_:.-]{1,64}$/;
-
-/** Asymmetric algorithms a token may be signed with. `none` and HMAC (`HS*`) are never accepted. */
-const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** How a chat function's callers authenticate (its `CHAT_AUTH_MODE`). */
+export enum ChatAuthMode {
+  /** SigV4 through an `AWS_IAM` Function URL; the caller is the verified IAM identity. */
+  IAM = 'iam',
+  /** A bearer JWT the handler verifies, behind a public (`NONE`) Function URL; the caller is the token's `sub`. */
+  JWT = 'jwt',
+}
 
 /** Which Cognito token a caller must present. */
 export enum CognitoTokenUse {
-  /** ID tokens (`token_use: id`, `aud` = the app client id), as seed 002's `id_token` header carries. */
+  /** ID tokens (`token_use: id`, `aud` = the app client id), as the `id_token` header carries. */
   ID = 'id',
-  /** Access tokens (`token_use: access`, `client_id` = the app client id). */
+  /** Access tokens (`token_use: access`, `client_id` = the app client id). They carry no profile claims such as `email`. */
   ACCESS = 'access',
   /** Either. */
   ANY = 'any',
@@ -31,17 +37,17 @@ export interface JwtAuthOptions {
    */
   readonly jwksUri?: string;
   /**
-   * Claims every token must carry (seed 002 requires `email` and `username`).
+   * Claims every token must carry, e.g. `['email']`.
    * @default - none beyond `sub`, `iss`, `aud`, `exp`
    */
   readonly requiredClaims?: string[];
   /**
-   * Signature algorithms accepted; asymmetric only.
+   * Signature algorithms accepted; asymmetric only (`none` and HMAC never).
    * @default ['RS256']
    */
   readonly algorithms?: string[];
   /**
-   * Tolerance on `exp` and `nbf` for clock differences.
+   * Tolerance on `exp` and `nbf` for clock differences, at most 5 minutes.
    * @default Duration.seconds(30)
    */
   readonly clockSkew?: Duration;
@@ -49,19 +55,31 @@ export interface JwtAuthOptions {
 
 /** Options for Cognito user pool tokens. */
 export interface CognitoAuthOptions {
-  /** @default - none beyond the standard claims */
+  /**
+   * Claims every token must carry. Claims that only ID tokens carry (`email`, `name`, `cognito:username`, …) need
+   * `tokenUse` `ID` or `ANY`.
+   * @default - none beyond the standard claims
+   */
   readonly requiredClaims?: string[];
-  /** @default CognitoTokenUse.ANY */
+  /**
+   * Which token a caller must present.
+   * @default CognitoTokenUse.ANY
+   */
   readonly tokenUse?: CognitoTokenUse;
-  /** @default Duration.seconds(30) */
+  /**
+   * Tolerance on `exp` and `nbf` for clock differences, at most 5 minutes.
+   * @default Duration.seconds(30)
+   */
   readonly clockSkew?: Duration;
 }
 
 /** What a `ChatAuth` contributes to the function. */
 export interface ChatAuthConfig {
-  readonly mode: 'iam' | 'jwt';
+  /** How callers authenticate; written as `CHAT_AUTH_MODE`. */
+  readonly mode: ChatAuthMode;
+  /** The Function URL's auth type. */
   readonly functionUrlAuthType: lambda.FunctionUrlAuthType;
-  /** Environment variables the handler reads at init. */
+  /** Environment variables the handler reads at init (names from the runtime contract). */
   readonly environment: Record<string, string>;
 }
 
@@ -85,7 +103,10 @@ export abstract class ChatAuth {
     return new JwtChatAuth(options);
   }
 
-  /** ID or access tokens of one Cognito user pool app client. */
+  /**
+   * ID or access tokens of one Cognito user pool app client. The issuer is the pool's own region (read from the pool
+   * id `<region>_…`, or from its ARN), so a pool imported from another region works.
+   */
   public static cognito(userPool: cognito.IUserPool, client: cognito.IUserPoolClient, options: CognitoAuthOptions = {}): ChatAuth {
     return new CognitoChatAuth(userPool, client, options);
   }
@@ -96,7 +117,7 @@ export abstract class ChatAuth {
 
 class IamChatAuth extends ChatAuth {
   public bind(): ChatAuthConfig {
-    return { mode: 'iam', functionUrlAuthType: lambda.FunctionUrlAuthType.AWS_IAM, environment: {} };
+    return { mode: ChatAuthMode.IAM, functionUrlAuthType: lambda.FunctionUrlAuthType.AWS_IAM, environment: { [ENV.authMode]: AUTH_MODES.iam } };
   }
 }
 
@@ -107,15 +128,21 @@ class JwtChatAuth extends ChatAuth {
 
   public bind(scope: Construct): ChatAuthConfig {
     const o = this.options;
-    const where = `ChatAuth.jwt (${scope.node.path})`;
-    assertHttpsUrl(o.issuer, `${where}: issuer`);
-    const issuer = o.issuer;
-    const jwksUri = o.jwksUri ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
-    assertHttpsUrl(jwksUri, `${where}: jwksUri`);
-    if (!Token.isUnresolved(o.audience) && o.audience.trim() === '') throw new Error(`${where}: audience must not be empty`);
-    return jwtConfig({ issuer, audience: o.audience, jwksUri, requiredClaims: o.requiredClaims, algorithms: o.algorithms, clockSkew: o.clockSkew, tokenUse: undefined }, where);
+    const v = Validator.of('ChatAuth.jwt', scope);
+    assertHttpsUrl(v, 'issuer', o.issuer);
+    const jwksUri = o.jwksUri ?? `${o.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+    assertHttpsUrl(v, 'jwksUri', jwksUri);
+    v.check(o.audience, (a) => a.trim() !== '' && a.length <= 512, () => 'audience must not be empty (at most 512 characters)');
+    return jwtConfig(v, { issuer: o.issuer, audience: o.audience, jwksUri, requiredClaims: o.requiredClaims, algorithms: o.algorithms, clockSkew: o.clockSkew });
   }
 }
+
+/** Claims Cognito puts in ID tokens only: an access token never carries them. */
+const ID_TOKEN_ONLY_CLAIMS = new Set([
+  'aud', 'at_hash', 'cognito:username', 'cognito:preferred_role', 'cognito:roles', 'identities', 'email', 'email_verified',
+  'phone_number', 'phone_number_verified', 'name', 'given_name', 'family_name', 'middle_name', 'nickname',
+  'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'address', 'updated_at',
+]);
 
 class CognitoChatAuth extends ChatAuth {
   constructor(private readonly userPool: cognito.IUserPool, private readonly client: cognito.IUserPoolClient, private readonly options: CognitoAuthOptions) {
@@ -123,59 +150,82 @@ class CognitoChatAuth extends ChatAuth {
   }
 
   public bind(scope: Construct): ChatAuthConfig {
-    // https://cognito-idp.<region>.amazonaws.com/<pool id>, the `iss` of every token of the pool.
-    const issuer = `https://cognito-idp.${Stack.of(this.userPool).region}.${Stack.of(this.userPool).urlSuffix}/${this.userPool.userPoolId}`;
-    return jwtConfig({
+    const v = Validator.of('ChatAuth.cognito', scope);
+    const tokenUse = this.options.tokenUse ?? CognitoTokenUse.ANY;
+    const idOnly = (this.options.requiredClaims ?? []).filter((claim) => ID_TOKEN_ONLY_CLAIMS.has(claim));
+    if (tokenUse === CognitoTokenUse.ACCESS && idOnly.length > 0) {
+      v.fail(`tokenUse ACCESS with requiredClaims ${JSON.stringify(idOnly)}: Cognito access tokens carry no ${idOnly.join(', ')} ` +
+        '(only ID tokens do), so every token would be refused; use tokenUse: CognitoTokenUse.ID, or drop those claims');
+    }
+    // https://cognito-idp.<pool region>.<suffix>/<pool id>: the `iss` of every token of the pool.
+    const issuer = `https://cognito-idp.${userPoolRegion(this.userPool)}.${Stack.of(scope).urlSuffix}/${this.userPool.userPoolId}`;
+    return jwtConfig(v, {
       issuer,
       audience: this.client.userPoolClientId,
       jwksUri: `${issuer}/.well-known/jwks.json`,
       requiredClaims: this.options.requiredClaims,
       algorithms: ['RS256'],
       clockSkew: this.options.clockSkew,
-      tokenUse: this.options.tokenUse ?? CognitoTokenUse.ANY,
-    }, `ChatAuth.cognito (${scope.node.path})`);
+      tokenUse,
+    });
   }
+}
+
+/**
+ * The region a user pool lives in: the prefix of its id (`eu-west-1_AbCdEf123`) when the id is known at synth time,
+ * else the region of its ARN (a pool imported by ARN) or of the stack that defines it.
+ */
+function userPoolRegion(userPool: cognito.IUserPool): string {
+  const id = userPool.userPoolId;
+  if (!Token.isUnresolved(id)) {
+    const region = id.split('_')[0];
+    if (REGION.test(region)) return region;
+  }
+  return userPool.env.region;
 }
 
 interface ResolvedJwtOptions {
-  issuer: string;
-  audience: string;
-  jwksUri: string;
-  requiredClaims?: string[];
-  algorithms?: string[];
-  clockSkew?: Duration;
-  tokenUse?: CognitoTokenUse;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUri: string;
+  readonly requiredClaims?: string[];
+  readonly algorithms?: string[];
+  readonly clockSkew?: Duration;
+  readonly tokenUse?: CognitoTokenUse;
 }
 
-function jwtConfig(o: ResolvedJwtOptions, where: string): ChatAuthConfig {
-  const algorithms = o.algorithms ?? ['RS256'];
+function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
+  const algorithms = o.algorithms ?? [...DEFAULTS.jwtAlgorithms];
   const bad = algorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
   if (algorithms.length === 0 || bad.length > 0) {
-    throw new Error(`${where}: algorithms ${JSON.stringify(bad.length ? bad : algorithms)} not accepted; use asymmetric algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')}): never 'none' or HMAC`);
+    v.fail(`algorithms ${JSON.stringify(bad.length ? bad : algorithms)} not accepted; use asymmetric algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')}): never 'none' or HMAC`);
   }
   const claims = o.requiredClaims ?? [];
-  const badClaim = claims.find((c) => !CLAIM_NAME.test(c));
-  if (badClaim !== undefined) throw new Error(`${where}: required claim '${badClaim}' is not a claim name`);
-  const skew = (o.clockSkew ?? Duration.seconds(30)).toSeconds();
-  if (skew > 300) throw new Error(`${where}: clockSkew must be at most 5 minutes, got ${skew} seconds`);
+  for (const claim of claims) v.check(claim, (c) => CLAIM_NAME.test(c), (c) => `required claim '${c}' is not a claim name (1 to 64 of A-Z a-z 0-9 _ : . -)`);
+  const skew = o.clockSkew === undefined ? DEFAULTS.jwtClockSkewSeconds : o.clockSkew.toSeconds();
+  v.check(skew, (s) => Number.isInteger(s) && s <= LIMITS.maxClockSkewSeconds, (s) => `clockSkew must be at most 5 minutes (whole seconds), got ${s} seconds`);
   return {
-    mode: 'jwt',
+    mode: ChatAuthMode.JWT,
     functionUrlAuthType: lambda.FunctionUrlAuthType.NONE,
     environment: {
-      JWT_ISSUER: o.issuer,
-      JWT_AUDIENCE: o.audience,
-      JWT_JWKS_URI: o.jwksUri,
-      JWT_ALGORITHMS: algorithms.join(','),
-      JWT_REQUIRED_CLAIMS: claims.join(','),
-      JWT_CLOCK_SKEW_SECONDS: String(skew),
-      ...(o.tokenUse ? { JWT_COGNITO_TOKEN_USE: o.tokenUse } : {}),
+      [ENV.authMode]: AUTH_MODES.jwt,
+      [ENV.jwtIssuer]: o.issuer,
+      [ENV.jwtAudience]: o.audience,
+      [ENV.jwtJwksUri]: o.jwksUri,
+      [ENV.jwtAlgorithms]: algorithms.join(','),
+      [ENV.jwtRequiredClaims]: claims.join(','),
+      [ENV.jwtClockSkewSeconds]: String(skew),
+      ...(o.tokenUse ? { [ENV.jwtCognitoTokenUse]: o.tokenUse } : {}),
     },
   };
 }
 
-function assertHttpsUrl(value: string, what: string): void {
-  if (Token.isUnresolved(value)) return;
-  let url: URL | undefined;
-  try { url = new URL(value); } catch { url = undefined; }
-  if (!url || url.protocol !== 'https:') throw new Error(`${what} must be an https URL, got '${value}'`);
+function assertHttpsUrl(v: Validator, name: string, value: string): void {
+  v.check(value, (s) => {
+    try {
+      return new URL(s).protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, (s) => `${name} must be an https URL, got '${s}'`);
 }

@@ -1,9 +1,9 @@
 import { Lazy, Validations } from 'aws-cdk-lib';
 import * as identitypool from 'aws-cdk-lib/aws-cognito-identitypool';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from '../iam/managed-policy-role';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
+import { IBedrockChatFunction } from './bedrock-chat-function';
 
 export interface CognitoGuestPoolProps {
   /**
@@ -41,14 +41,16 @@ export class CognitoGuestPool extends Construct {
   public readonly identityPool: identitypool.IdentityPool;
   /** `<region>:<guid>`: what a browser passes to `fromCognitoIdentityPool`. */
   public readonly identityPoolId: string;
-  /** The role guests' credentials belong to. */
-  public readonly unauthenticatedRole: ManagedPolicyRole;
+  /** The role guests' credentials belong to (its grants live in one customer managed policy). */
+  public readonly unauthenticatedRole: iam.IRole;
   /**
    * The role signed-in users' credentials belong to, when `authenticationProviders` are given.
    * Without providers nobody can sign in: the pool then has the identity pool construct's default
    * authenticated role, with no permissions, which no identity can assume.
    */
-  public readonly authenticatedRole?: ManagedPolicyRole;
+  public readonly authenticatedRole?: iam.IRole;
+
+  private readonly guestPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: CognitoGuestPoolProps = {}) {
     super(scope, id);
@@ -63,10 +65,12 @@ export class CognitoGuestPool extends Construct {
       'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY}:amr`]: amr },
     }, 'sts:AssumeRoleWithWebIdentity');
 
-    this.unauthenticatedRole = new ManagedPolicyRole(this, 'UnauthenticatedRole', {
+    const guestRole = new ManagedPolicyRole(this, 'UnauthenticatedRole', {
       assumedBy: trust('unauthenticated'),
       description: `${description}: guests (unauthenticated identities)`,
     });
+    this.unauthenticatedRole = guestRole;
+    this.guestPolicy = guestRole.policy;
     if (props.authenticationProviders) {
       this.authenticatedRole = new ManagedPolicyRole(this, 'AuthenticatedRole', {
         assumedBy: trust('authenticated'),
@@ -85,25 +89,25 @@ export class CognitoGuestPool extends Construct {
     this.identityPoolId = this.identityPool.identityPoolId;
 
     this.node.addValidation({
-      validate: () => this.unauthenticatedRole.policy.document.isEmpty
-        ? [`CognitoGuestPool ${this.node.path}: guests may do nothing yet; call allowInvoke(fn) with the chat function they may call`]
+      validate: () => this.guestPolicy.document.isEmpty
+        ? [`CognitoGuestPool ${this.node.path}: guests may do nothing yet; call allowInvoke(chat) with the chat function they may call`]
         : [],
     });
 
     Validations.of(this.identityPool).acknowledge({
-      id: 'AwsSolutions-COG7',
+      id: 'AwsSolutions::AwsSolutions-COG7',
       reason: 'Guest (unauthenticated) access is the purpose of this pool: a public chat without sign-in. The guest role can only invoke the Function URLs passed to allowInvoke (InvokeFunctionUrl with AuthType AWS_IAM, InvokeFunction only via the URL); each caller is rate limited behind the URL.',
     });
   }
 
   /**
-   * Lets guests (and signed-in users, when the pool has providers) call `fn`'s `AWS_IAM` Function URL:
+   * Lets guests (and signed-in users, when the pool has providers) call `chat`'s `AWS_IAM` Function URL:
    * `lambda:InvokeFunctionUrl` where `lambda:FunctionUrlAuthType` is `AWS_IAM`, and
-   * `lambda:InvokeFunction` only when `lambda:InvokedViaFunctionUrl` is true, both on `fn`'s ARN
-   * only. Pass the chat function, e.g. `allowInvoke(chat.function)`.
+   * `lambda:InvokeFunction` only when `lambda:InvokedViaFunctionUrl` is true, both on its function only.
+   * Throws for a chat function whose URL is public (JWT auth): guests' IAM credentials would not be checked there.
    */
-  public allowInvoke(fn: lambda.IFunction): iam.Grant {
-    const grant = fn.grantInvokeUrl(this.unauthenticatedRole);
-    return this.authenticatedRole ? grant.combine(fn.grantInvokeUrl(this.authenticatedRole)) : grant;
+  public allowInvoke(chat: IBedrockChatFunction): iam.Grant {
+    const grant = chat.grantInvokeUrl(this.unauthenticatedRole);
+    return this.authenticatedRole ? grant.combine(chat.grantInvokeUrl(this.authenticatedRole)) : grant;
   }
 }

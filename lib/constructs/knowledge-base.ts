@@ -1,24 +1,61 @@
 import { createHash } from 'node:crypto';
-import { Aws, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, IResource, Names, RemovalPolicy, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3vectors from 'aws-cdk-lib/aws-s3vectors';
 import { Construct, IConstruct } from 'constructs';
-import { BEDROCK_RESOURCE_ID } from '../bedrock/bedrock-agent';
+import { KNOWLEDGE_BASE_ID } from '../../contract/patterns';
 import { BedrockModel } from '../bedrock/bedrock-model';
-import { foundationModelArn } from '../bedrock/model-access';
-import { ManagedPolicyRole } from '../iam/managed-policy-role';
+import { retrieveStatement } from '../private/bedrock-statements';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
+import { foundationModelArn } from '../private/model-access';
+import { ValidationError, Validator } from '../private/validation';
 
-/** A Bedrock knowledge base a caller may query with `Retrieve`. */
-export interface IKnowledgeBase extends IConstruct {
-  /** The knowledge base id, e.g. `ABCDEFGHIJ`: what `Retrieve` takes as `knowledgeBaseId`. */
+/**
+ * A Bedrock knowledge base a caller may query with `Retrieve`. Its region (`env.region`) is where `Retrieve` must be
+ * called: a chat function in another region is told to call it there.
+ */
+export interface IKnowledgeBase extends IResource {
+  /**
+   * The knowledge base id, e.g. `ABCDEFGHIJ`: what `Retrieve` takes as `knowledgeBaseId`.
+   * @attribute
+   */
   readonly knowledgeBaseId: string;
-  /** `arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>`. */
+  /**
+   * `arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>`.
+   * @attribute
+   */
   readonly knowledgeBaseArn: string;
   /** Lets `grantee` call `Retrieve` on this knowledge base: `bedrock:Retrieve` on its ARN, nothing more. */
   grantRetrieve(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** An existing knowledge base, by id or ARN. */
+export interface KnowledgeBaseAttributes {
+  /**
+   * The knowledge base id (10 letters or digits).
+   * @default - read from `knowledgeBaseArn`
+   */
+  readonly knowledgeBaseId?: string;
+  /**
+   * The knowledge base ARN; its region and account are the knowledge base's (a knowledge base in another region is
+   * queried there).
+   * @default - the knowledge base with this id in the importing stack's region and account
+   */
+  readonly knowledgeBaseArn?: string;
+}
+
+/** What created and imported knowledge bases share: the grant. */
+export abstract class KnowledgeBaseBase extends Resource implements IKnowledgeBase {
+  public abstract readonly knowledgeBaseId: string;
+  public abstract readonly knowledgeBaseArn: string;
+
+  public grantRetrieve(grantee: iam.IGrantable): iam.Grant {
+    const statement = retrieveStatement(this.knowledgeBaseArn);
+    return iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources });
+  }
 }
 
 /** Fixed-size chunking: documents are split into chunks of about `maxTokens` tokens. */
@@ -195,10 +232,20 @@ const VECTOR_INDEX_ACTIONS = [
  * Upload documents, then start an ingestion job (a "sync") for `dataSourceId`; callers query with
  * `Retrieve` after `grantRetrieve`.
  */
-export class KnowledgeBase extends Construct implements IKnowledgeBase {
-  /** A knowledge base that exists already, e.g. one made in the console, by its id. */
+export class KnowledgeBase extends KnowledgeBaseBase {
+  /** A knowledge base that exists already in the importing stack's region and account, e.g. one made in the console, by its id. */
   public static fromKnowledgeBaseId(scope: Construct, id: string, knowledgeBaseId: string): IKnowledgeBase {
-    return new ImportedKnowledgeBase(scope, id, knowledgeBaseId);
+    return KnowledgeBase.fromKnowledgeBaseAttributes(scope, id, { knowledgeBaseId });
+  }
+
+  /** A knowledge base that exists already, by ARN: its region and account are honoured. */
+  public static fromKnowledgeBaseArn(scope: Construct, id: string, knowledgeBaseArn: string): IKnowledgeBase {
+    return KnowledgeBase.fromKnowledgeBaseAttributes(scope, id, { knowledgeBaseArn });
+  }
+
+  /** A knowledge base that exists already, by id or ARN. */
+  public static fromKnowledgeBaseAttributes(scope: Construct, id: string, attrs: KnowledgeBaseAttributes): IKnowledgeBase {
+    return new ImportedKnowledgeBase(scope, id, attrs);
   }
 
   public readonly knowledgeBaseId: string;
@@ -209,12 +256,13 @@ export class KnowledgeBase extends Construct implements IKnowledgeBase {
   public readonly documentsBucket: s3.Bucket;
   /** Encrypts the documents and the vector store. */
   public readonly encryptionKey: kms.Key;
-  /** The service role Bedrock assumes to ingest and retrieve. */
-  public readonly role: ManagedPolicyRole;
+  /** The service role Bedrock assumes to ingest and retrieve (its grants live in one customer managed policy). */
+  public readonly role: iam.IRole;
   /** The S3 Vectors index holding the embeddings. */
   public readonly vectorIndexArn: string;
 
   private readonly documentsPrefix: string;
+  private readonly servicePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: KnowledgeBaseProps = {}) {
     super(scope, id);
@@ -272,7 +320,7 @@ export class KnowledgeBase extends Construct implements IKnowledgeBase {
     vectorIndex.applyRemovalPolicy(removalPolicy);
     this.vectorIndexArn = vectorIndex.attrIndexArn;
 
-    this.role = new ManagedPolicyRole(this, 'ServiceRole', {
+    const role = new ManagedPolicyRole(this, 'ServiceRole', {
       // Amazon Bedrock User Guide, "Create a service role for Amazon Bedrock Knowledge Bases": only
       // knowledge bases of this account and region may use the role (confused-deputy protection).
       assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com').withConditions({
@@ -281,17 +329,19 @@ export class KnowledgeBase extends Construct implements IKnowledgeBase {
       }),
       description: 'Bedrock knowledge base: its documents, its key, its embedding model and its vector index only',
     });
+    this.role = role;
+    this.servicePolicy = role.policy;
     const embeddingModelArn = foundationModelArn({ partition: Aws.PARTITION, region: stack.region, account: stack.account }, stack.region, embeddingModelId);
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [embeddingModelArn] }));
-    this.role.addToPolicy(new iam.PolicyStatement({
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [embeddingModelArn] }));
+    role.addToPolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
       resources: [this.documentsBucket.bucketArn],
       conditions: this.documentsPrefix ? { StringLike: { 's3:prefix': `${this.documentsPrefix}*` } } : undefined,
     }));
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.documentObjectsArn()] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.documentObjectsArn()] }));
     // Decrypt: documents and vectors; GenerateDataKey: new vectors written with SSE-KMS.
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.encryptionKey.keyArn] }));
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: VECTOR_INDEX_ACTIONS, resources: [vectorIndex.attrIndexArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.encryptionKey.keyArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: VECTOR_INDEX_ACTIONS, resources: [vectorIndex.attrIndexArn] }));
 
     const knowledgeBase = new bedrock.CfnKnowledgeBase(this, 'Resource', {
       // A change of model, dimension or index replaces the knowledge base: a new name lets
@@ -309,7 +359,7 @@ export class KnowledgeBase extends Construct implements IKnowledgeBase {
       storageConfiguration: { type: 'S3_VECTORS', s3VectorsConfiguration: { indexArn: vectorIndex.attrIndexArn } },
     });
     // Bedrock checks the role's permissions when the knowledge base is created.
-    knowledgeBase.node.addDependency(this.role.policy);
+    knowledgeBase.node.addDependency(this.servicePolicy);
     this.knowledgeBaseId = knowledgeBase.attrKnowledgeBaseId;
     this.knowledgeBaseArn = knowledgeBase.attrKnowledgeBaseArn;
 
@@ -336,10 +386,6 @@ export class KnowledgeBase extends Construct implements IKnowledgeBase {
     this.acknowledgeInherentFindings(accessLogs);
   }
 
-  public grantRetrieve(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['bedrock:Retrieve'], resourceArns: [this.knowledgeBaseArn] });
-  }
-
   /**
    * Lets `grantee` (a publishing pipeline) put documents under the prefix: `s3:PutObject` there, and
    * the key use that SSE-KMS uploads need (`kms:GenerateDataKey`; `kms:Decrypt` for multipart
@@ -355,42 +401,41 @@ export class KnowledgeBase extends Construct implements IKnowledgeBase {
   }
 
   private acknowledgeInherentFindings(accessLogs: s3.Bucket): void {
-    Validations.of(this.role.policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.documentsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${this.documentsPrefix}*]`,
+    Validations.of(this.servicePolicy).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.documentsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${this.documentsPrefix}*]`,
       reason: 's3:GetObject must name objects that do not exist yet: the ARN is every key under the documents prefix of this one bucket, which is exactly what the knowledge base ingests. No other statement uses a wildcard.',
     });
     const logsNotKms = 'Amazon S3 server access logging cannot deliver logs to a destination bucket encrypted with SSE-KMS (Amazon S3 User Guide, "Enabling Amazon S3 server access logging"); the log bucket uses SSE-S3, and the documents bucket itself uses SSE-KMS.';
     const logsNotReplicated = 'Access logs of a re-ingestible document copy: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is left to the owner.';
     Validations.of(accessLogs).acknowledge(
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
+      { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
+      { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
     );
     const documentsNotReplicated = 'The documents are a copy published from their source of truth and can be uploaded again and re-synced; the bucket is versioned against overwrite and deletion. Cross-region replication (and a second key and bucket in another region) is the owner\'s decision, not a default of this construct.';
     Validations.of(this.documentsBucket).acknowledge(
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: documentsNotReplicated },
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: documentsNotReplicated },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: documentsNotReplicated },
+      { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: documentsNotReplicated },
     );
   }
 }
 
-class ImportedKnowledgeBase extends Construct implements IKnowledgeBase {
+class ImportedKnowledgeBase extends KnowledgeBaseBase {
   public readonly knowledgeBaseId: string;
   public readonly knowledgeBaseArn: string;
 
-  constructor(scope: Construct, id: string, knowledgeBaseId: string) {
-    super(scope, id);
-    if (!Token.isUnresolved(knowledgeBaseId) && !BEDROCK_RESOURCE_ID.test(knowledgeBaseId)) {
-      throw new Error(`KnowledgeBase.fromKnowledgeBaseId ${this.node.path}: '${knowledgeBaseId}' is not a knowledge base id (10 letters or digits, e.g. 'ABCDEFGHIJ'; not an ARN or a name)`);
-    }
-    const stack = Stack.of(scope);
-    this.knowledgeBaseId = knowledgeBaseId;
-    this.knowledgeBaseArn = `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:knowledge-base/${knowledgeBaseId}`;
-  }
-
-  public grantRetrieve(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['bedrock:Retrieve'], resourceArns: [this.knowledgeBaseArn] });
+  constructor(scope: Construct, id: string, attrs: KnowledgeBaseAttributes) {
+    const v = new Validator(`KnowledgeBase.fromKnowledgeBaseAttributes ${scope.node.path}/${id}`);
+    const arn = attrs.knowledgeBaseArn;
+    if (arn === undefined && attrs.knowledgeBaseId === undefined) v.fail('give the knowledge base id or its ARN');
+    v.check(attrs.knowledgeBaseId, (kbId) => KNOWLEDGE_BASE_ID.test(kbId),
+      (kbId) => `'${kbId}' is not a knowledge base id (10 letters or digits, e.g. 'ABCDEFGHIJ'; not an ARN or a name: give an ARN as knowledgeBaseArn)`);
+    v.check(arn, (a) => /^arn:[a-z-]+:bedrock:[a-z0-9-]+:\d{12}:knowledge-base\/[0-9a-zA-Z]{10}$/.test(a),
+      (a) => `'${a}' is not a knowledge base ARN (arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>)`);
+    super(scope, id, arn !== undefined ? { environmentFromArn: arn } : {});
+    this.knowledgeBaseId = attrs.knowledgeBaseId ?? Arn.split(arn!, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    this.knowledgeBaseArn = arn ?? Stack.of(this).formatArn({ service: 'bedrock', resource: 'knowledge-base', resourceName: this.knowledgeBaseId });
   }
 }
 
@@ -398,31 +443,31 @@ function validate(where: string, v: { embeddingModelId: string; dimension: numbe
   try {
     BedrockModel.foundationModel(v.embeddingModelId);
   } catch (e) {
-    throw new Error(`${where}: embeddingModelId: ${(e as Error).message}`);
+    throw new ValidationError(`${where}: embeddingModelId: ${(e as Error).message}`);
   }
   if (!Token.isUnresolved(v.dimension)) {
     if (v.embeddingModelId === TITAN_EMBED_TEXT_V2 && !TITAN_V2_DIMENSIONS.includes(v.dimension)) {
-      throw new Error(`${where}: dimension must be one of ${TITAN_V2_DIMENSIONS.join(', ')} for ${TITAN_EMBED_TEXT_V2}, got ${v.dimension}`);
+      throw new ValidationError(`${where}: dimension must be one of ${TITAN_V2_DIMENSIONS.join(', ')} for ${TITAN_EMBED_TEXT_V2}, got ${v.dimension}`);
     }
     if (!Number.isInteger(v.dimension) || v.dimension < 1 || v.dimension > MAX_DIMENSION) {
-      throw new Error(`${where}: dimension must be a whole number from 1 to ${MAX_DIMENSION} (the embedding model's output size), got ${v.dimension}`);
+      throw new ValidationError(`${where}: dimension must be a whole number from 1 to ${MAX_DIMENSION} (the embedding model's output size), got ${v.dimension}`);
     }
   }
   const prefix = v.documentsPrefix;
   if (prefix !== undefined && !Token.isUnresolved(prefix)) {
     if (prefix.length === 0 || prefix.length > 300 || prefix.startsWith('/') || /[*?]/.test(prefix)) {
-      throw new Error(`${where}: documentsPrefix must be an S3 key prefix of 1 to 300 characters without a leading '/' or wildcards, e.g. 'docs/' (omit it for the whole bucket), got '${prefix}'`);
+      throw new ValidationError(`${where}: documentsPrefix must be an S3 key prefix of 1 to 300 characters without a leading '/' or wildcards, e.g. 'docs/' (omit it for the whole bucket), got '${prefix}'`);
     }
   }
   if (v.description !== undefined && !Token.isUnresolved(v.description) && (v.description.length === 0 || v.description.length > 200)) {
-    throw new Error(`${where}: description must be 1 to 200 characters, got ${v.description.length}`);
+    throw new ValidationError(`${where}: description must be 1 to 200 characters, got ${v.description.length}`);
   }
 }
 
 function checkRange(what: string, value: number, min: number, max: number): void {
   if (Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${what} must be a whole number from ${min} to ${max}, got ${value}`);
+    throw new ValidationError(`${what} must be a whole number from ${min} to ${max}, got ${value}`);
   }
 }
 

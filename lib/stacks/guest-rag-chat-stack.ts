@@ -2,9 +2,10 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
+import { ChatBackend } from '../constructs/chat-backend';
 import { CognitoGuestPool } from '../constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../constructs/knowledge-base';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from './chat-stack-settings';
+import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
 
 export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
   /** Passages retrieved per question. */
@@ -14,7 +15,7 @@ export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
 }
 
 /**
- * The public guest RAG chatbot of seed 003 for one stage: a knowledge base over the company's
+ * The public guest RAG chatbot of one stage: a knowledge base over the company's
  * documents, a chat function (IAM auth) that answers only from them, a rate-limit table, and a
  * Cognito identity pool whose guests may only invoke that function's URL.
  */
@@ -32,16 +33,14 @@ export class GuestRagChatStack extends Stack {
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth: ChatAuth.iam(),
-      models: modelsFromIds(props.models),
-      knowledgeBase: this.knowledgeBase,
-      retrieval: { numberOfResults: props.numberOfResults, minScore: props.minScore },
+      backend: ChatBackend.knowledgeBase(this.knowledgeBase, modelsFromIds(props.models), { numberOfResults: props.numberOfResults, minScore: props.minScore }),
     });
 
     this.guests = new CognitoGuestPool(this, 'Guests');
-    this.guests.allowInvoke(this.chat.function);
+    this.guests.allowInvoke(this.chat);
 
     // What the signed client needs (client): the URL, the pool, the guest role (basic flow) and the region.
-    new CfnOutput(this, 'ChatUrl', { value: this.chat.functionUrl.url });
+    new CfnOutput(this, 'ChatUrl', { value: this.chat.url });
     new CfnOutput(this, 'IdentityPoolId', { value: this.guests.identityPoolId });
     new CfnOutput(this, 'GuestRoleArn', { value: this.guests.unauthenticatedRole.roleArn });
     new CfnOutput(this, 'Region', { value: this.region });

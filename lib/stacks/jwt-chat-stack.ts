@@ -1,11 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { BedrockAgentAlias } from '../bedrock/bedrock-agent';
+import { BedrockAgentAlias } from '../bedrock/bedrock-agent-alias';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
+import { ChatBackend } from '../constructs/chat-backend';
 import { ChatHistoryTable } from '../constructs/chat-history-table';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from './chat-stack-settings';
+import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
 
 /** An issuer outside the stack whose tokens callers present. */
 export interface ExternalIssuer {
@@ -25,7 +26,7 @@ export interface JwtChatStackProps extends StackProps, ChatStackSettings {
 }
 
 /**
- * The JWT-authenticated chat of one stage (seed 002): signed-in users, chats kept in DynamoDB,
+ * The JWT-authenticated chat of one stage: signed-in users, chats kept in DynamoDB,
  * answers from a model or a Bedrock Agent, streamed through a public Function URL whose handler
  * verifies every token.
  */
@@ -72,13 +73,12 @@ export class JwtChatStack extends Stack {
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth,
-      ...(props.agent
-        ? { agent: BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId) }
-        : { models: modelsFromIds(props.models) }),
-      history,
+      backend: props.agent
+        ? ChatBackend.agent(BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId), { history: { table: history } })
+        : ChatBackend.models(modelsFromIds(props.models), { history: { table: history } }),
     });
 
-    new CfnOutput(this, 'ChatUrl', { value: this.chat.functionUrl.url, description: 'POST chat, GET chats, GET/DELETE chats/{id}; send Authorization: Bearer <token>' });
+    new CfnOutput(this, 'ChatUrl', { value: this.chat.url, description: 'POST chat, GET chats, GET/DELETE chats/{id}; send Authorization: Bearer <token>' });
     new CfnOutput(this, 'ChatHistoryTableName', { value: history.tableName });
     if (this.userPool && this.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });

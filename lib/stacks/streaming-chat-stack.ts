@@ -2,7 +2,8 @@ import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from './chat-stack-settings';
+import { ChatBackend } from '../constructs/chat-backend';
+import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
 
 export interface StreamingChatStackProps extends StackProps, ChatStackSettings {}
 
@@ -20,12 +21,12 @@ export class StreamingChatStack extends Stack {
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth: ChatAuth.iam(),
-      models: modelsFromIds(props.models),
+      backend: ChatBackend.models(modelsFromIds(props.models)),
       timeout: Duration.seconds(60),
     });
 
-    new CfnOutput(this, 'FunctionUrl', { value: this.chat.functionUrl.url, description: 'POST chat requests here, signed with SigV4 (service lambda)' });
-    new CfnOutput(this, 'FunctionArn', { value: this.chat.function.functionArn, description: 'Grant lambda:InvokeFunctionUrl and lambda:InvokeFunction on this ARN to callers' });
+    new CfnOutput(this, 'FunctionUrl', { value: this.chat.url, description: 'POST chat requests here, signed with SigV4 (service lambda)' });
+    new CfnOutput(this, 'FunctionArn', { value: this.chat.functionArn, description: 'Grant lambda:InvokeFunctionUrl and lambda:InvokeFunction on this ARN to callers' });
     new CfnOutput(this, 'RateLimitTableName', { value: limits.tableName });
   }
 }

@@ -1,7 +1,7 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
-import { chatStackSettings } from '../stacks/chat-stack-settings';
+import { chatStackSettings } from '../private/chat-stack-settings';
 import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
 import { JwtChatStack } from '../stacks/jwt-chat-stack';
 import { StreamingChatStack } from '../stacks/streaming-chat-stack';
@@ -10,34 +10,47 @@ export interface ChatStageProps extends StageProps {
   readonly config: StageConfig;
 }
 
-/** One environment (dev, staging, prod): every chat stack, configured from its `StageConfig`. */
+/**
+ * One environment (dev, staging, prod): a stack per backend its `StageConfig` names, and none for a backend it
+ * does not name. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`) are a public contract: renaming one
+ * replaces every resource in it.
+ */
 export class ChatStage extends Stage {
-  public readonly streamingChat: StreamingChatStack;
-  public readonly jwtChat: JwtChatStack;
-  public readonly guestRag: GuestRagChatStack;
+  /** The IAM streaming chat, when the stage names `iamChat`. */
+  public readonly streamingChat?: StreamingChatStack;
+  /** The JWT chat, when the stage names `jwtChat`. */
+  public readonly jwtChat?: JwtChatStack;
+  /** The guest RAG chat, when the stage names `guestRag`. */
+  public readonly guestRag?: GuestRagChatStack;
 
   constructor(scope: Construct, id: string, props: ChatStageProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region } });
     const settings = chatStackSettings(config);
-    this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
-      ...settings,
-      description: `IAM-authenticated streaming Bedrock chat (${config.name})`,
-    });
+    if (config.iamChat) {
+      this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
+        ...settings,
+        description: `IAM-authenticated streaming Bedrock chat (${config.name})`,
+      });
+    }
     const jwt = config.jwtChat;
-    this.jwtChat = new JwtChatStack(this, 'JwtChat', {
-      ...settings,
-      description: `JWT-authenticated Bedrock chat with history (${config.name})`,
-      agent: jwt.agent,
-      externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
-      requiredClaims: jwt.requiredClaims,
-      selfSignUp: jwt.selfSignUp,
-    });
-    this.guestRag = new GuestRagChatStack(this, 'GuestRagChat', {
-      ...settings,
-      description: `Guest RAG chatbot over the company's documents (${config.name})`,
-      numberOfResults: config.guestRag.numberOfResults,
-      minScore: config.guestRag.minScore,
-    });
+    if (jwt) {
+      this.jwtChat = new JwtChatStack(this, 'JwtChat', {
+        ...settings,
+        description: `JWT-authenticated Bedrock chat with history (${config.name})`,
+        agent: jwt.agent,
+        externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
+        requiredClaims: jwt.requiredClaims,
+        selfSignUp: jwt.selfSignUp,
+      });
+    }
+    if (config.guestRag) {
+      this.guestRag = new GuestRagChatStack(this, 'GuestRagChat', {
+        ...settings,
+        description: `Guest RAG chatbot over the company's documents (${config.name})`,
+        numberOfResults: config.guestRag.numberOfResults,
+        minScore: config.guestRag.minScore,
+      });
+    }
   }
 }

@@ -1,5 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseStageConfigs } from '../../lib/config/stage-config';
+import { addChatStages } from '../../lib/stages/chat-stages';
 import { buildProjectApp, projectContext } from '../support/cdk-app';
 
 const { stages } = buildProjectApp({ securityChecks: false });
@@ -7,10 +12,14 @@ const configs = parseStageConfigs(projectContext.stages);
 
 describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %s', (name, stage) => {
   const config = configs.find((c) => c.name === name)!;
-  const template = Template.fromStack(stage.streamingChat);
+  const template = Template.fromStack(stage.streamingChat!);
 
-  const stacks = { StreamingChat: stage.streamingChat, JwtChat: stage.jwtChat, GuestRagChat: stage.guestRag };
+  const stacks = { StreamingChat: stage.streamingChat!, JwtChat: stage.jwtChat!, GuestRagChat: stage.guestRag! };
   const templates = Object.fromEntries(Object.entries(stacks).map(([id, stack]) => [id, Template.fromStack(stack)]));
+
+  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag, under the stack ids they always had', () => {
+    expect(stage.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual(['StreamingChat', 'JwtChat', 'GuestRagChat']);
+  });
 
   test('is a CDK Stage holding its stacks, so `cdk deploy <stage>/*` deploys one environment', () => {
     for (const [id, stack] of Object.entries(stacks)) {
@@ -53,5 +62,45 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
 
   test.each(Object.keys(stacks))('%s matches the snapshot', (id) => {
     expect(templates[id].toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('a stage deploys the backends it names, and only those', () => {
+  const shared = {
+    region: 'eu-west-1', removalPolicy: 'destroy', logRetentionDays: 7, reservedConcurrency: 2, requestsPerMinute: 5,
+    rateLimitFailOpen: false, corsAllowedOrigins: [], models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
+  };
+  const stacksOf = (stage: Record<string, unknown>) => {
+    const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-stage-')) });
+    const [built] = addChatStages(app, { qa: stage });
+    const assembly = app.synth();
+    return { built, stacks: assembly.getNestedAssembly(built.artifactId).stacks.map((s) => s.stackName) };
+  };
+
+  test('only guestRag: only the GuestRagChat stack is synthesized', () => {
+    const { built, stacks } = stacksOf({ ...shared, guestRag: {} });
+    expect(stacks).toEqual(['qa-GuestRagChat']);
+    expect(built.streamingChat).toBeUndefined();
+    expect(built.jwtChat).toBeUndefined();
+  });
+
+  test('only jwtChat with an agent: no models needed, only the JwtChat stack', () => {
+    const { models: _models, ...withoutModels } = shared;
+    const { stacks } = stacksOf({ ...withoutModels, jwtChat: { agent: { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' } } });
+    expect(stacks).toEqual(['qa-JwtChat']);
+  });
+
+  test('iamChat and jwtChat: their two stacks, no guest RAG resources', () => {
+    const { stacks } = stacksOf({ ...shared, iamChat: {}, jwtChat: {} });
+    expect(stacks.sort()).toEqual(['qa-JwtChat', 'qa-StreamingChat']);
+  });
+
+  test('a stage naming no backend is refused, listing the keys', () => {
+    expect(() => stacksOf(shared)).toThrow(/stages\.qa = .*expected at least one backend to deploy: iamChat, jwtChat, guestRag/);
+  });
+
+  test('a backend that answers with models needs the stage models', () => {
+    const { models: _models, ...withoutModels } = shared;
+    expect(() => stacksOf({ ...withoutModels, iamChat: {} })).toThrow(/stages\.qa\.models = undefined; expected an object of alias/);
   });
 });

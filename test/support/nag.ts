@@ -8,20 +8,36 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 
 export interface Finding { readonly ruleName: string; readonly constructPath: string }
-export interface Acknowledgement { readonly path: string; readonly id: string; readonly reason: string }
+/** `id` is the rule as cdk-nag names it (`AwsSolutions-IAM5[…]`); `qualifiedId` as acknowledged (`AwsSolutions::AwsSolutions-IAM5[…]`). */
+export interface Acknowledgement { readonly path: string; readonly id: string; readonly qualifiedId: string; readonly reason: string }
+
+/** `<Pack>::<rule>` → `<rule>`; the pack must be the rule's own prefix (cdk-nag's plugin name). */
+function ruleOf(qualifiedId: string): string {
+  const separator = qualifiedId.indexOf('::');
+  return separator < 0 ? qualifiedId : qualifiedId.slice(separator + 2);
+}
+
+function readReport(app: App) {
+  return JSON.parse(readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: Array<{
+      pluginName: string;
+      violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+      suppressedViolations?: Array<{ ruleName: string; acknowledgedId: string; acknowledgedAt: string; violatingConstructs: Array<{ constructPath: string }> }>;
+    }>;
+  };
+}
 
 /** Synthesizes with acknowledgements recorded but not applied; returns what cdk-nag reports. */
 export function findingsWithoutAcknowledgements<T extends { app: App }>(build: () => T): T & { findings: Finding[]; acknowledgements: Acknowledgement[] } {
   const acknowledgements: Acknowledgement[] = [];
   const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules) {
     const scope = (this as unknown as { scope: { node: { path: string } } }).scope;
-    for (const rule of rules) acknowledgements.push({ path: scope.node.path, id: rule.id, reason: rule.reason });
+    for (const rule of rules) acknowledgements.push({ path: scope.node.path, id: ruleOf(rule.id), qualifiedId: rule.id, reason: rule.reason });
   });
   try {
     const built = build();
     expect(() => built.app.synth()).toThrow(/A copy of this report can be found in/);
-    const report = JSON.parse(readFileSync(path.join(built.app.outdir, 'validation-report.json'), 'utf8'));
-    const findings: Finding[] = report.pluginReports.flatMap((plugin: { violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }) =>
+    const findings: Finding[] = readReport(built.app).pluginReports.flatMap((plugin) =>
       plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ ruleName: v.ruleName, constructPath: c.constructPath }))));
     return { ...built, findings, acknowledgements };
   } finally {
@@ -54,6 +70,19 @@ export function describeAcknowledgements<T extends { app: App }>(build: () => T,
 
     test('each gives a specific reason', () => {
       for (const ack of result.acknowledgements) expect(ack.reason.length).toBeGreaterThan(80);
+    });
+
+    test('each names its pack (<Pack>::<rule>), so validation-report.json lists it as suppressed', () => {
+      for (const ack of result.acknowledgements) {
+        expect(ack.qualifiedId).toBe(`${ack.id.slice(0, ack.id.indexOf('-'))}::${ack.id}`);
+      }
+      const built = build();
+      built.app.synth();
+      const suppressed = readReport(built.app).pluginReports.flatMap((plugin) => (plugin.suppressedViolations ?? []).flatMap((v) =>
+        v.violatingConstructs.map((c) => ({ at: v.acknowledgedAt, id: v.acknowledgedId, constructPath: c.constructPath }))));
+      const shown = (ack: Acknowledgement) => suppressed.filter((s) => s.at === ack.path && s.id === ack.qualifiedId);
+      for (const ack of result.acknowledgements) expect({ ack: [ack.path, ack.qualifiedId], shown: shown(ack).length }).toEqual({ ack: [ack.path, ack.qualifiedId], shown: 1 });
+      expect(suppressed).toHaveLength(result.acknowledgements.length);
     });
   });
 }

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
 import { BedrockChatFunction, BedrockChatFunctionProps } from '../../../lib/constructs/bedrock-chat-function';
 import { ChatAuth } from '../../../lib/constructs/chat-auth';
+import { ChatBackend } from '../../../lib/constructs/chat-backend';
 import { RateLimitTable } from '../../../lib/constructs/rate-limit-table';
 import { testStack } from '../../support/cdk-app';
 
@@ -12,7 +13,7 @@ const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';
 const models = { haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`), nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0') };
 
 function chatIn(stack: Stack, props: Partial<BedrockChatFunctionProps> = {}) {
-  const chat = new BedrockChatFunction(stack, 'Chat', { models, ...props });
+  const chat = new BedrockChatFunction(stack, 'Chat', { backend: ChatBackend.models(models), ...props });
   return { chat, template: Template.fromStack(stack) };
 }
 
@@ -54,7 +55,7 @@ describe('BedrockChatFunction', () => {
   });
 
   test('the environment tells the handler its models (first is default), limits and table', () => {
-    const { template } = chatIn(testStack(), { rateLimit: { requestsPerMinute: 3, failOpen: false }, maxTokens: 500 });
+    const { template } = chatIn(testStack(), { rateLimit: { requestsPerMinute: 3, failOpen: false }, backend: ChatBackend.models(models, { maxTokens: 500 }) });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
@@ -99,7 +100,7 @@ describe('BedrockChatFunction', () => {
   });
 
   test('two aliases of one model are granted once', () => {
-    const { template } = chatIn(testStack(), { models: { a: models.nova, b: BedrockModel.foundationModel('amazon.nova-lite-v1:0') } });
+    const { template } = chatIn(testStack(), { backend: ChatBackend.models({ a: models.nova, b: BedrockModel.foundationModel('amazon.nova-lite-v1:0') }) });
     const bedrock = policyStatements(template).filter((s) => s.Action === 'bedrock:InvokeModelWithResponseStream');
     expect(JSON.stringify(bedrock).match(/foundation-model\/amazon\.nova-lite/g)).toHaveLength(1);
   });
@@ -131,7 +132,7 @@ describe('BedrockChatFunction', () => {
 
   test('grantInvokeUrl grants InvokeFunctionUrl (AWS_IAM) and InvokeFunction (via URL only) on this function', () => {
     const stack = testStack();
-    const chat = new BedrockChatFunction(stack, 'Chat', { models });
+    const chat = new BedrockChatFunction(stack, 'Chat', { backend: ChatBackend.models(models) });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     chat.grantInvokeUrl(caller);
     const fnArn = { 'Fn::GetAtt': [stack.getLogicalId(chat.function.node.defaultChild as never), 'Arn'] };
@@ -144,10 +145,10 @@ describe('BedrockChatFunction', () => {
   });
 
   test.each([
-    ['no models', { models: {} }, /models must name at least one model alias/],
-    ['a bad alias', { models: { 'Big Model': models.nova } }, /model alias 'Big Model'/],
+    ['no models', { backend: ChatBackend.models({}) }, /models must name at least one model alias/],
+    ['a bad alias', { backend: ChatBackend.models({ 'Big Model': models.nova }) }, /model alias 'Big Model'/],
     ['a zero rate', { rateLimit: { requestsPerMinute: 0 } }, /requestsPerMinute must be a whole number of at least 1, got 0/],
-    ['too many tokens', { maxTokens: 100000 }, /maxTokens must be a whole number from 1 to 64000, got 100000/],
+    ['too many tokens', { backend: ChatBackend.models(models, { maxTokens: 100000 }) }, /maxTokens must be a whole number from 1 to 64000, got 100000/],
     ['a 20-minute timeout', { timeout: Duration.minutes(20) }, /timeout must be between 5 seconds and 15 minutes, got 1200 seconds/],
     ['zero reserved concurrency', { reservedConcurrency: 0 }, /reservedConcurrency must be a whole number of at least 1, got 0/],
     ['an origin with a path', { cors: { allowedOrigins: ['https://a.example/app'] } }, /cors.allowedOrigins must be origins/],
@@ -157,7 +158,7 @@ describe('BedrockChatFunction', () => {
   });
 
   test('an eu. profile in a us region is rejected at synth, naming the fix', () => {
-    expect(() => chatIn(testStack('us-east-1'), { models: { haiku: BedrockModel.inferenceProfile(`eu.${HAIKU}`) } }))
+    expect(() => chatIn(testStack('us-east-1'), { backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`eu.${HAIKU}`) }) }))
       .toThrow(/does not include this stack's region us-east-1/);
   });
 });

@@ -3,14 +3,20 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as identitypool from 'aws-cdk-lib/aws-cognito-identitypool';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
+import { BedrockChatFunction, IBedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
+import { ChatAuth } from '../../../lib/constructs/chat-auth';
+import { ChatBackend } from '../../../lib/constructs/chat-backend';
 import { CognitoGuestPool } from '../../../lib/constructs/cognito-guest-pool';
 import { testStack } from '../../support/cdk-app';
 
 const CHAT_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:chat';
 
-function importedChat(stack: Stack): lambda.IFunction {
-  return lambda.Function.fromFunctionArn(stack, 'Chat', CHAT_ARN);
+function importedChat(stack: Stack): IBedrockChatFunction {
+  return BedrockChatFunction.fromFunctionAttributes(stack, 'Chat', { functionArn: CHAT_ARN, url: 'https://abc.lambda-url.us-east-1.on.aws/' });
 }
+
+const backend = ChatBackend.models({ nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0') });
 
 function invokeStatements(fnArn: unknown) {
   return [
@@ -75,10 +81,10 @@ describe('CognitoGuestPool', () => {
 
   test('allowInvoke on a function in the stack names its ARN only (no version or alias wildcard)', () => {
     const stack = testStack();
-    const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
-    fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    const chat = new BedrockChatFunction(stack, 'Fn', { backend });
+    const fn = chat.function;
     const pool = new CognitoGuestPool(stack, 'Guests');
-    pool.allowInvoke(fn);
+    pool.allowInvoke(chat);
     const template = Template.fromStack(stack);
     const policies = managedPolicyOf(template, stack.getLogicalId(pool.unauthenticatedRole.node.defaultChild as never));
     expect(policies.map((p) => p.Properties.PolicyDocument.Statement)).toEqual([invokeStatements({ 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as never), 'Arn'] })]);
@@ -116,6 +122,14 @@ describe('CognitoGuestPool', () => {
   test('a pool whose guests may do nothing fails synthesis, naming the fix', () => {
     const stack = testStack();
     new CognitoGuestPool(stack, 'Guests');
-    expect(() => Template.fromStack(stack)).toThrow(/CognitoGuestPool Test\/Guests: guests may do nothing yet; call allowInvoke\(fn\)/);
+    expect(() => Template.fromStack(stack)).toThrow(/CognitoGuestPool Test\/Guests: guests may do nothing yet; call allowInvoke\(chat\)/);
+  });
+
+  test('allowInvoke refuses a chat function whose URL is public (JWT auth): guests\' IAM credentials would never be checked', () => {
+    const stack = testStack();
+    const chat = new BedrockChatFunction(stack, 'Chat', { auth: ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat' }), backend });
+    expect(() => new CognitoGuestPool(stack, 'Guests').allowInvoke(chat)).toThrow(/BedrockChatFunction Test\/Chat: grantInvokeUrl: the Function URL is public \(auth NONE/);
+    const imported = BedrockChatFunction.fromFunctionAttributes(stack, 'Other', { functionArn: CHAT_ARN, url: 'https://x.lambda-url.us-east-1.on.aws/', urlAuthType: lambda.FunctionUrlAuthType.NONE });
+    expect(() => new CognitoGuestPool(stack, 'MoreGuests').allowInvoke(imported)).toThrow(/Test\/Other: grantInvokeUrl: the Function URL is public/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { BedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
 import { CognitoGuestPool } from '../../../lib/constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
 import { addSecurityChecks } from '../../../lib/security-checks';
@@ -17,7 +17,7 @@ function buildApp(): { app: App; stack: Stack } {
   new KnowledgeBase(stack, 'Docs', { documentsPrefix: 'docs/' });
   new KnowledgeBase(stack, 'Whole');
   const guests = new CognitoGuestPool(stack, 'Guests');
-  guests.allowInvoke(lambda.Function.fromFunctionArn(stack, 'Chat', 'arn:aws:lambda:us-east-1:123456789012:function:chat'));
+  guests.allowInvoke(BedrockChatFunction.fromFunctionAttributes(stack, 'Chat', { functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:chat', url: 'https://abc.lambda-url.us-east-1.on.aws/' }));
   addSecurityChecks(app);
   return { app, stack };
 }

@@ -2,13 +2,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BedrockModel } from '../bedrock/bedrock-model';
+import { BedrockModel, IBedrockInvokable } from '../bedrock/bedrock-model';
 import { BedrockChatFunctionProps } from '../constructs/bedrock-chat-function';
 import { RateLimitTable } from '../constructs/rate-limit-table';
 
 /** What every chat stack of a stage shares, taken from the stage configuration. */
 export interface ChatStackSettings {
-  /** Model alias → foundation model id or cross-region inference profile id; the first is the default. */
+  /** Model alias → foundation model id or cross-region inference profile id; the first is the default (empty when no backend of the stage answers with models). */
   readonly models: Record<string, string>;
   /** `destroy` for throwaway stages, `retain` where data must survive a stack deletion. */
   readonly removalPolicy: RemovalPolicy;
@@ -58,6 +58,6 @@ export function sharedChatResources(scope: Construct, settings: ChatStackSetting
 }
 
 /** Configured model ids as `BedrockModel`s (profile or foundation model, by prefix). */
-export function modelsFromIds(ids: Record<string, string>): Record<string, BedrockModel> {
+export function modelsFromIds(ids: Record<string, string>): Record<string, IBedrockInvokable> {
   return Object.fromEntries(Object.entries(ids).map(([alias, id]) => [alias, BedrockModel.fromId(id)]));
 }

@@ -1,5 +1,5 @@
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
-import { BEDROCK_ACTIONS, modelAccessStatements } from '../../../lib/bedrock/model-access';
+import { BEDROCK_ACTIONS, modelAccessStatements } from '../../../lib/private/model-access';
 
 const ACCOUNT = '123456789012';
 const scopeIn = (region: string) => ({ partition: 'aws', region, account: ACCOUNT });
@@ -7,7 +7,7 @@ const STREAM = [BEDROCK_ACTIONS.converseStream];
 const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';
 
 function json(model: BedrockModel, region: string) {
-  return modelAccessStatements(model, STREAM, scopeIn(region)).map((s) => s.toStatementJson());
+  return modelAccessStatements(model._target, STREAM, scopeIn(region)).map((s) => s.toStatementJson());
 }
 
 describe('modelAccessStatements', () => {
@@ -38,7 +38,7 @@ describe('modelAccessStatements', () => {
   });
 
   test('a us-gov. profile uses the GovCloud partition and regions', () => {
-    const statements = modelAccessStatements(BedrockModel.inferenceProfile(`us-gov.${HAIKU}`), STREAM, { partition: 'aws-us-gov', region: 'us-gov-west-1', account: ACCOUNT })
+    const statements = modelAccessStatements(BedrockModel.inferenceProfile(`us-gov.${HAIKU}`)._target, STREAM, { partition: 'aws-us-gov', region: 'us-gov-west-1', account: ACCOUNT })
       .map((s) => s.toStatementJson());
     expect(statements[0].Resource).toBe(`arn:aws-us-gov:bedrock:us-gov-west-1:${ACCOUNT}:inference-profile/us-gov.${HAIKU}`);
     expect(statements[1].Resource).toEqual([

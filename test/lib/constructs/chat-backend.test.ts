@@ -1,16 +1,18 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent';
+import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent-alias';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
 import { BedrockChatFunction, BedrockChatFunctionProps } from '../../../lib/constructs/bedrock-chat-function';
 import { ChatAuth, CognitoTokenUse } from '../../../lib/constructs/chat-auth';
+import { ChatBackend } from '../../../lib/constructs/chat-backend';
 import { ChatHistoryTable } from '../../../lib/constructs/chat-history-table';
 import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
 import { testStack } from '../../support/cdk-app';
 
 const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
 const models = { haiku: BedrockModel.inferenceProfile(HAIKU) };
+const agent = BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345');
 const jwt = ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat-api', requiredClaims: ['email', 'username'] });
 
 function build(props: Partial<BedrockChatFunctionProps>, stack: Stack = testStack()) {
@@ -28,7 +30,7 @@ function bedrockStatements(template: Template) {
 
 describe('BedrockChatFunction with JWT auth', () => {
   test('the URL is public (NONE) and the handler gets the verification settings', () => {
-    const { template } = build({ auth: jwt, models });
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: {} }) });
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -49,7 +51,7 @@ describe('BedrockChatFunction with JWT auth', () => {
     const stack = testStack();
     const pool = new cognito.UserPool(stack, 'Pool');
     const client = pool.addClient('Client');
-    const { template } = build({ auth: ChatAuth.cognito(pool, client, { tokenUse: CognitoTokenUse.ID }), models }, stack);
+    const { template } = build({ auth: ChatAuth.cognito(pool, client, { tokenUse: CognitoTokenUse.ID }), backend: ChatBackend.models(models) }, stack);
     const env = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
     expect(JSON.stringify(env.JWT_ISSUER)).toContain('https://cognito-idp.us-east-1.');
     expect(JSON.stringify(env.JWT_ISSUER)).toContain(stack.getLogicalId(pool.node.defaultChild as cognito.CfnUserPool));
@@ -58,7 +60,7 @@ describe('BedrockChatFunction with JWT auth', () => {
   });
 
   test('creates a history table; the role gets exactly the read, append and delete actions on it', () => {
-    const { template } = build({ auth: jwt, models });
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: {} }) });
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     const dynamo = statements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
     expect(dynamo.flatMap((s) => [s.Action].flat()).sort()).toEqual([
@@ -69,19 +71,19 @@ describe('BedrockChatFunction with JWT auth', () => {
   test('uses the history table given', () => {
     const stack = testStack();
     const history = new ChatHistoryTable(stack, 'Chats');
-    const { template } = build({ auth: jwt, models, history }, stack);
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: { table: history } }) }, stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ HISTORY_TABLE_NAME: { Ref: stack.getLogicalId(history.table.node.defaultChild as never) } }) },
     });
   });
 
   test('CORS allows GET, POST and DELETE with the token headers', () => {
-    const { template } = build({ auth: jwt, models, cors: { allowedOrigins: ['https://chat.example.com'] } });
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: {} }), cors: { allowedOrigins: ['https://chat.example.com'] } });
     template.hasResourceProperties('AWS::Lambda::Url', { Cors: Match.objectLike({ AllowMethods: ['GET', 'POST', 'DELETE'], AllowHeaders: Match.arrayWith(['authorization', 'id_token']) }) });
   });
 
   test('with an agent, the only Bedrock permission is InvokeAgent on exactly that alias', () => {
-    const { template } = build({ auth: jwt, agent: BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345') });
+    const { template } = build({ auth: jwt, backend: ChatBackend.agent(agent, { history: {} }) });
     expect(bedrockStatements(template)).toEqual([{
       Action: 'bedrock:InvokeAgent',
       Effect: 'Allow',
@@ -91,7 +93,7 @@ describe('BedrockChatFunction with JWT auth', () => {
   });
 
   test('with models, the only Bedrock permission is ConverseStream on those models', () => {
-    const { template } = build({ auth: jwt, models });
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: {} }) });
     expect(new Set(bedrockStatements(template).map((s) => s.Action))).toEqual(new Set(['bedrock:InvokeModelWithResponseStream']));
   });
 
@@ -103,15 +105,13 @@ describe('BedrockChatFunction with JWT auth', () => {
     ['a 10-minute clock skew', { clockSkew: Duration.minutes(10) }, /clockSkew must be at most 5 minutes/],
   ])('rejects %s', (_what, override, message) => {
     const auth = ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', ...override } as never);
-    expect(() => build({ auth, models })).toThrow(message);
+    expect(() => build({ auth, backend: ChatBackend.models(models) })).toThrow(message);
   });
 
-  test('an agent or history needs JWT auth; models and agent are exclusive', () => {
-    const agent = BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345');
-    expect(() => build({ agent })).toThrow(/an agent backend needs JWT auth/);
-    expect(() => build({ auth: jwt, agent, models })).toThrow(/either models or agent/);
+  test('an agent or history needs JWT auth (IAM callers own no chats), naming the fix', () => {
+    expect(() => build({ backend: ChatBackend.agent(agent, { history: {} }) })).toThrow(/ChatBackend.agent Test\/Chat: stored chats \(history\) need a signed-in user.*use ChatAuth.jwt/);
     const stack = testStack();
-    expect(() => build({ models, history: new ChatHistoryTable(stack, 'H') }, stack)).toThrow(/history needs JWT auth/);
+    expect(() => build({ backend: ChatBackend.models(models, { history: { table: new ChatHistoryTable(stack, 'H') } }) }, stack)).toThrow(/ChatBackend.models Test\/Chat: stored chats \(history\) need a signed-in user.*or drop history/);
   });
 });
 
@@ -119,7 +119,7 @@ describe('BedrockChatFunction with a knowledge base', () => {
   test('may Retrieve only on its own knowledge base, and gets the retrieval settings', () => {
     const stack = testStack();
     const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');
-    const { template } = build({ models, knowledgeBase: kb, retrieval: { numberOfResults: 3, minScore: 0.5 } }, stack);
+    const { template } = build({ backend: ChatBackend.knowledgeBase(kb, models, { numberOfResults: 3, minScore: 0.5 }) }, stack);
     const retrieve = bedrockStatements(template).filter((s) => s.Action === 'bedrock:Retrieve');
     expect(retrieve).toEqual([{ Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KBID123456' }]);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -128,12 +128,11 @@ describe('BedrockChatFunction with a knowledge base', () => {
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
   });
 
-  test('rejects bad retrieval settings, and retrieval without a knowledge base', () => {
+  test('rejects bad retrieval settings, naming the value', () => {
     const stack = testStack();
     const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');
-    expect(() => build({ models, knowledgeBase: kb, retrieval: { numberOfResults: 0 } }, stack)).toThrow(/numberOfResults must be a whole number from 1 to 100, got 0/);
-    expect(() => build({ models, retrieval: { minScore: 0.5 } })).toThrow(/retrieval needs a knowledgeBase/);
+    expect(() => build({ backend: ChatBackend.knowledgeBase(kb, models, { numberOfResults: 0 }) }, stack)).toThrow(/numberOfResults must be a whole number from 1 to 100, got 0/);
     const other = testStack();
-    expect(() => build({ models, knowledgeBase: KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), retrieval: { minScore: 2 } }, other)).toThrow(/minScore must be between 0 and 1, got 2/);
+    expect(() => build({ backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), models, { minScore: 2 }) }, other)).toThrow(/minScore must be between 0 and 1, got 2/);
   });
 });

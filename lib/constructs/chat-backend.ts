@@ -1,0 +1,276 @@
+import { Aws, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { BUNDLES } from '../../contract/bundles';
+import { DEFAULTS, ENV } from '../../contract/env';
+import { LIMITS } from '../../contract/limits';
+import { KNOWLEDGE_BASE_ID, MODEL_ALIAS, MODEL_ALIAS_RULE } from '../../contract/patterns';
+import { BedrockAgentAlias } from '../bedrock/bedrock-agent-alias';
+import { IBedrockInvokable } from '../bedrock/bedrock-model';
+import { invokeAgentStatement, retrieveStatement } from '../private/bedrock-statements';
+import { BEDROCK_ACTIONS, ModelTarget, invocationId, modelAccessStatements, modelTargetOf } from '../private/model-access';
+import { Validator } from '../private/validation';
+import { ChatAuthMode } from './chat-auth';
+import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
+import { IKnowledgeBase } from './knowledge-base';
+
+/** How a backend that answers with a model generates. */
+export interface ModelGenerationOptions {
+  /**
+   * The system prompt sent with every conversation, kept apart from the user's text (at most 3000 characters:
+   * Lambda environment variables total at most 4 KB).
+   * @default - a built-in prompt: a general assistant that treats user text as a question, never as instructions
+   * (with a knowledge base: one that answers only from the retrieved passages)
+   */
+  readonly systemPrompt?: string;
+
+  /**
+   * Upper bound on tokens generated per answer (1 to 64000); also bounds the work done after a client leaves.
+   * @default 1024
+   */
+  readonly maxTokens?: number;
+}
+
+/** Stored chats: signed-in users' chats kept in a table, each new message answered with the chat's latest turns. */
+export interface ChatHistoryOptions {
+  /**
+   * Where the chats are kept.
+   * @default - a new `ChatHistoryTable` (id `HistoryTable`) in the chat function, with the function's `removalPolicy`
+   */
+  readonly table?: IChatHistoryTable;
+
+  /**
+   * How many of a chat's latest stored turns go back to the model with a new message (0 to 50).
+   * @default 10
+   */
+  readonly turns?: number;
+}
+
+/** Options of `ChatBackend.models`. */
+export interface ModelsBackendOptions extends ModelGenerationOptions {
+  /**
+   * Keep signed-in users' chats (needs `ChatAuth.jwt` or `ChatAuth.cognito`: chats belong to the token's `sub`).
+   * The function then serves `POST /chat`, `GET /chats`, `GET`/`DELETE /chats/{id}`.
+   * @default - no stored chats: a caller sends the earlier turns with each message
+   */
+  readonly history?: ChatHistoryOptions;
+}
+
+/** Options of `ChatBackend.knowledgeBase`: how retrieval runs. */
+export interface KnowledgeBaseBackendOptions extends ModelGenerationOptions {
+  /**
+   * Passages retrieved per question (1 to 100).
+   * @default 5
+   */
+  readonly numberOfResults?: number;
+
+  /**
+   * Passages scoring below this (0 to 1) are dropped; none left means the fallback answer, without calling a model.
+   * @default 0.4
+   */
+  readonly minScore?: number;
+
+  /**
+   * The answer when no passage is relevant enough (1 to 1000 characters).
+   * @default "I'm sorry, but I can only answer questions related to our company's services."
+   */
+  readonly fallbackAnswer?: string;
+}
+
+/** Options of `ChatBackend.agent`. */
+export interface AgentBackendOptions {
+  /**
+   * Where the signed-in users' chats are kept: the agent's session is the chat. Required for now (a stateless agent
+   * mode is planned).
+   * @default - none, which is refused: give `history: {}` for a new table
+   */
+  readonly history?: ChatHistoryOptions;
+}
+
+/** What the chat function tells a backend when binding it. */
+export interface ChatBackendBindOptions {
+  /** The function's role: the backend's grants other than Bedrock (its history table) go to it. */
+  readonly grantee: iam.IGrantable;
+  /** How the function's callers authenticate. */
+  readonly authMode: ChatAuthMode;
+  /** For resources the backend creates (a history table). */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** What a backend contributes to the function it is bound to. */
+export interface ChatBackendConfig {
+  /** The prebuilt runtime bundle that serves this backend (`assets/<bundle>/index.mjs`). */
+  readonly bundle: string;
+  /** Environment variables the handler reads at init (names from the runtime contract). */
+  readonly environment: Record<string, string>;
+  /**
+   * The Bedrock permissions the function needs (invoke the models, `Retrieve`, `InvokeAgent`), exact actions on exact
+   * ARNs. The function applies them in one place (today: to its own role).
+   */
+  readonly bedrockStatements: iam.PolicyStatement[];
+  /** The table of stored chats, when the backend keeps them. */
+  readonly historyTable?: IChatHistoryTable;
+}
+
+/**
+ * What answers a chat function's callers: models, a knowledge base (retrieval-augmented), or a Bedrock Agent.
+ * Each backend picks its runtime bundle, writes its environment and makes its grants; invalid combinations cannot
+ * be written (a knowledge base backend has no stored chats), and what is left (stored chats need a signed-in user)
+ * is checked when the function binds it.
+ */
+export abstract class ChatBackend {
+  /**
+   * Models a caller may choose by alias (`{ "model": "haiku" }` in a request); the first entry is the default. Each
+   * gets least-privilege invoke permissions (see `BedrockModel`), nothing else.
+   *
+   * @param models alias (1 to 32 lower-case letters, digits, `.`, `_`, `-`, starting with a letter) → model: a
+   *   `BedrockModel`, or anything shaped like aws-bedrock-alpha's `IBedrockInvokable`
+   */
+  public static models(models: Record<string, IBedrockInvokable>, options: ModelsBackendOptions = {}): ChatBackend {
+    return new ModelsBackend(models, options);
+  }
+
+  /**
+   * Answers only from a knowledge base: the top passages of each question go into the prompt's context block, and a
+   * question with no relevant passage gets the fallback answer without a model call.
+   */
+  public static knowledgeBase(knowledgeBase: IKnowledgeBase, models: Record<string, IBedrockInvokable>, options: KnowledgeBaseBackendOptions = {}): ChatBackend {
+    return new KnowledgeBaseBackend(knowledgeBase, models, options);
+  }
+
+  /**
+   * A Bedrock Agent alias answers (`InvokeAgent`), its session tied to the signed-in user's stored chat (needs
+   * `ChatAuth.jwt` or `ChatAuth.cognito`, and `history`).
+   */
+  public static agent(agentAlias: BedrockAgentAlias, options: AgentBackendOptions = {}): ChatBackend {
+    return new AgentBackend(agentAlias, options);
+  }
+
+  /** Validates the backend for the function in `scope` and renders what it contributes. */
+  public abstract bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig;
+}
+
+class ModelsBackend extends ChatBackend {
+  constructor(private readonly models: Record<string, IBedrockInvokable>, private readonly options: ModelsBackendOptions) {
+    super();
+  }
+
+  public bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig {
+    const v = Validator.of('ChatBackend.models', scope);
+    const models = bindModels(v, scope, this.models, this.options);
+    const history = this.options.history && bindHistory(v, scope, this.options.history, options);
+    return {
+      bundle: history ? BUNDLES.storedModelChat : BUNDLES.modelChat,
+      environment: { ...models.environment, ...history?.environment },
+      bedrockStatements: models.statements,
+      historyTable: history?.table,
+    };
+  }
+}
+
+class KnowledgeBaseBackend extends ChatBackend {
+  constructor(private readonly knowledgeBase: IKnowledgeBase, private readonly models: Record<string, IBedrockInvokable>, private readonly options: KnowledgeBaseBackendOptions) {
+    super();
+  }
+
+  public bind(scope: Construct): ChatBackendConfig {
+    const v = Validator.of('ChatBackend.knowledgeBase', scope);
+    const o = this.options;
+    const kb = this.knowledgeBase;
+    v.pattern('knowledge base id', kb.knowledgeBaseId, KNOWLEDGE_BASE_ID, '10 letters or digits');
+    v.integer('numberOfResults', o.numberOfResults, 1, LIMITS.maxRetrievalResults);
+    v.check(o.minScore, (s) => s >= 0 && s <= 1, (s) => `minScore must be between 0 and 1, got ${s}`);
+    v.check(o.fallbackAnswer, (a) => a.trim() !== '' && a.length <= LIMITS.maxFallbackAnswerChars,
+      (a) => `fallbackAnswer must be 1 to ${LIMITS.maxFallbackAnswerChars} characters (not blank), got ${a.length}`);
+    const models = bindModels(v, scope, this.models, o);
+    // Retrieve runs where the knowledge base is; the runtime calls the function's own region unless told otherwise.
+    const region = kb.env.region;
+    const sameRegion = Token.compareStrings(region, Stack.of(scope).region) === TokenComparison.SAME;
+    return {
+      bundle: BUNDLES.ragChat,
+      environment: {
+        ...models.environment,
+        [ENV.knowledgeBaseId]: kb.knowledgeBaseId,
+        ...(sameRegion ? {} : { [ENV.knowledgeBaseRegion]: region }),
+        [ENV.retrievalResults]: String(o.numberOfResults ?? DEFAULTS.retrievalResults),
+        [ENV.retrievalMinScore]: String(o.minScore ?? DEFAULTS.retrievalMinScore),
+        ...(o.fallbackAnswer !== undefined ? { [ENV.retrievalFallbackAnswer]: o.fallbackAnswer } : {}),
+      },
+      bedrockStatements: [...models.statements, retrieveStatement(kb.knowledgeBaseArn)],
+    };
+  }
+}
+
+class AgentBackend extends ChatBackend {
+  constructor(private readonly agentAlias: BedrockAgentAlias, private readonly options: AgentBackendOptions) {
+    super();
+  }
+
+  public bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig {
+    const v = Validator.of('ChatBackend.agent', scope);
+    if (!this.options.history) {
+      return v.fail('an agent answers stored chats (its session is the chat): give history (e.g. `{ history: {} }` for a new table); ' +
+        'an agent without stored chats is not supported yet');
+    }
+    const history = bindHistory(v, scope, this.options.history, options);
+    return {
+      bundle: BUNDLES.storedAgentChat,
+      environment: { [ENV.agentId]: this.agentAlias.agentId, [ENV.agentAliasId]: this.agentAlias.agentAliasId, ...history.environment },
+      bedrockStatements: [invokeAgentStatement(this.agentAlias.aliasArn(scope))],
+      historyTable: history.table,
+    };
+  }
+}
+
+/** The models' environment (`CHAT_MODELS`, generation settings) and their invoke statements. */
+function bindModels(v: Validator, scope: Construct, models: Record<string, IBedrockInvokable>, o: ModelGenerationOptions) {
+  const aliases = Object.keys(models);
+  if (aliases.length === 0) v.fail('models must name at least one model alias, e.g. { haiku: BedrockModel.inferenceProfile(\'global.anthropic.claude-haiku-4-5-20251001-v1:0\') }');
+  if (aliases.length > LIMITS.maxModels) v.fail(`models may name at most ${LIMITS.maxModels} aliases, got ${aliases.length}`);
+  for (const alias of aliases) v.check(alias, (a) => MODEL_ALIAS.test(a), (a) => `model alias '${a}' must be ${MODEL_ALIAS_RULE}`);
+  v.integer('maxTokens', o.maxTokens, 1, LIMITS.maxTokens);
+  v.check(o.systemPrompt, (p) => p.trim() !== '' && p.length <= LIMITS.maxSystemPromptChars,
+    () => `systemPrompt must be 1 to ${LIMITS.maxSystemPromptChars} characters, not blank (Lambda environment variables total at most 4 KB)`);
+
+  const stack = Stack.of(scope);
+  const targets = new Map<string, ModelTarget>();
+  const ids: Record<string, string> = {};
+  for (const alias of aliases) {
+    const target = modelTargetOf(models[alias], `${v.where} model '${alias}'`, stack.region);
+    ids[alias] = invocationId(target);
+    targets.set(ids[alias], target); // two aliases of one model are granted once
+  }
+  const access = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
+  const statements = [...targets.values()].flatMap((t) => {
+    try {
+      return modelAccessStatements(t, [BEDROCK_ACTIONS.converseStream], access);
+    } catch (e) {
+      return v.fail((e as Error).message);
+    }
+  });
+  return {
+    environment: {
+      [ENV.models]: JSON.stringify(ids),
+      [ENV.maxTokens]: String(o.maxTokens ?? DEFAULTS.maxTokens),
+      ...(o.systemPrompt !== undefined ? { [ENV.systemPrompt]: o.systemPrompt } : {}),
+    },
+    statements,
+  };
+}
+
+/** Stored chats: a table (given or created), its grants to the function, `HISTORY_*`. */
+function bindHistory(v: Validator, scope: Construct, history: ChatHistoryOptions, options: ChatBackendBindOptions) {
+  if (options.authMode !== ChatAuthMode.JWT) {
+    v.fail('stored chats (history) need a signed-in user to own them, and IAM callers have none: ' +
+      'use ChatAuth.jwt(...) or ChatAuth.cognito(...), or drop history (callers then send earlier turns with each message)');
+  }
+  v.integer('history.turns', history.turns, 0, LIMITS.maxHistoryTurns);
+  const table = history.table ?? new ChatHistoryTable(scope, 'HistoryTable', { removalPolicy: options.removalPolicy });
+  table.grantReadChats(options.grantee);
+  table.grantAppendChats(options.grantee);
+  table.grantDeleteChats(options.grantee);
+  return {
+    table,
+    environment: { [ENV.historyTable]: table.tableName, [ENV.historyTurns]: String(history.turns ?? DEFAULTS.historyTurns) },
+  };
+}

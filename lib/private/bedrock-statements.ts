@@ -1,0 +1,16 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/**
+ * The Bedrock statements other than model invocation (model-access.ts), written once: the resources' grant methods
+ * and the chat backends both build them here.
+ */
+
+/** `bedrock:Retrieve` on one knowledge base: what `Retrieve` needs, nothing more. */
+export function retrieveStatement(knowledgeBaseArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: [knowledgeBaseArn] });
+}
+
+/** `bedrock:InvokeAgent` on one agent alias. */
+export function invokeAgentStatement(aliasArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: [aliasArn] });
+}
