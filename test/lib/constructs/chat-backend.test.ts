@@ -1,4 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { BundleName } from '../../../contract/bundles';
+import { bundleDirectory } from '../../../lib/private/bundles';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent-alias';
@@ -134,5 +138,87 @@ describe('BedrockChatFunction with a knowledge base', () => {
     expect(() => build({ backend: ChatBackend.knowledgeBase(kb, models, { numberOfResults: 0 }) }, stack)).toThrow(/numberOfResults must be a whole number from 1 to 100, got 0/);
     const other = testStack();
     expect(() => build({ backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), models, { minScore: 2 }) }, other)).toThrow(/minScore must be between 0 and 1, got 2/);
+  });
+});
+
+describe('ChatBackend: what each backend binds', () => {
+  const bundleOf = (template: Template) => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    return fn.Metadata?.['aws:asset:path'] as string | undefined;
+  };
+
+  test('models with JWT auth and no history: a stateless chat on the model-chat bundle, POST only, no table', () => {
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models), cors: { allowedOrigins: ['https://chat.example.com'] } });
+    const env = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(env.CHAT_AUTH_MODE).toBe('jwt');
+    expect(env).not.toHaveProperty('HISTORY_TABLE_NAME');
+    expect(env).not.toHaveProperty('HISTORY_TURNS');
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', Cors: Match.objectLike({ AllowMethods: ['POST'] }) });
+    expect(statements(template).flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+  });
+
+  test.each([
+    ['models', () => ChatBackend.models(models), ChatAuth.iam(), 'model-chat'],
+    ['models with history', () => ChatBackend.models(models, { history: {} }), jwt, 'stored-model-chat'],
+    ['a knowledge base', (stack: Stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456'), models), ChatAuth.iam(), 'rag-chat'],
+    ['an agent', () => ChatBackend.agent(agent, { history: {} }), jwt, 'stored-agent-chat'],
+  ])('%s deploys its own bundle', (_what, backend, auth, bundle) => {
+    const stack = testStack();
+    stack.node.setContext('aws:cdk:enable-asset-metadata', true);
+    const { template } = build({ auth, backend: backend(stack) }, stack);
+    // The staged asset is the prebuilt bundle of that mode, byte for byte.
+    const staged = readFileSync(path.join((stack.node.root as App).outdir, bundleOf(template)!, 'index.mjs'));
+    expect(staged.equals(readFileSync(path.join(bundleDirectory(bundle as BundleName), 'index.mjs')))).toBe(true);
+  });
+
+  test('history.turns is written, and refused outside 0 to 50', () => {
+    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: { turns: 0 } }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ HISTORY_TURNS: '0' }) } });
+    expect(() => build({ auth: jwt, backend: ChatBackend.models(models, { history: { turns: 51 } }) })).toThrow(/ChatBackend.models Test\/Chat: history.turns must be a whole number from 0 to 50, got 51/);
+  });
+
+  test('an agent without stored chats is refused for now, saying what to give', () => {
+    expect(() => build({ auth: jwt, backend: ChatBackend.agent(agent) })).toThrow(/ChatBackend.agent Test\/Chat: an agent answers stored chats .*give history .*not supported yet/);
+  });
+
+  test('systemPrompt and maxTokens belong to the backends that generate with a model', () => {
+    const { template } = build({ backend: ChatBackend.models(models, { systemPrompt: 'Answer briefly.', maxTokens: 300 }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_SYSTEM_PROMPT: 'Answer briefly.', CHAT_MAX_TOKENS: '300' }) } });
+    expect(() => build({ backend: ChatBackend.models(models, { systemPrompt: '   ' }) })).toThrow(/systemPrompt must be 1 to 3000 characters/);
+  });
+
+  test('agent ids of 1 to 10 letters or digits are accepted (the draft alias TSTALIASID among them), others refused', () => {
+    expect(BedrockAgentAlias.fromIds('A1', 'TSTALIASID').agentId).toBe('A1');
+    expect(() => BedrockAgentAlias.fromIds('AGENT-1', 'TSTALIASID')).toThrow(/agentId 'AGENT-1' must be 1 to 10 letters or digits/);
+    expect(() => BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS123456')).toThrow(/agentAliasId 'ALIAS123456' must be 1 to 10 letters or digits/);
+  });
+});
+
+describe('ChatBackend.knowledgeBase with an imported knowledge base', () => {
+  test('in the function region: no KNOWLEDGE_BASE_REGION, Retrieve on its ARN', () => {
+    const stack = testStack();
+    const kb = KnowledgeBase.fromKnowledgeBaseArn(stack, 'Kb', 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KBID123456');
+    const { template } = build({ backend: ChatBackend.knowledgeBase(kb, models) }, stack);
+    const env = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(env.KNOWLEDGE_BASE_ID).toBe('KBID123456');
+    expect(env).not.toHaveProperty('KNOWLEDGE_BASE_REGION');
+  });
+
+  test('in another region and account: KNOWLEDGE_BASE_REGION tells the runtime where to call Retrieve, and the grant names that ARN', () => {
+    const stack = testStack();
+    const arn = 'arn:aws:bedrock:eu-central-1:210987654321:knowledge-base/KBID123456';
+    const kb = KnowledgeBase.fromKnowledgeBaseAttributes(stack, 'Kb', { knowledgeBaseArn: arn });
+    expect(kb.env).toMatchObject({ region: 'eu-central-1', account: '210987654321' });
+    const { template } = build({ backend: ChatBackend.knowledgeBase(kb, models) }, stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KNOWLEDGE_BASE_ID: 'KBID123456', KNOWLEDGE_BASE_REGION: 'eu-central-1' }) },
+    });
+    expect(bedrockStatements(template).filter((s) => s.Action === 'bedrock:Retrieve')).toEqual([{ Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: arn }]);
+  });
+
+  test('fromKnowledgeBaseAttributes refuses a bad ARN, and neither id nor ARN', () => {
+    expect(() => KnowledgeBase.fromKnowledgeBaseArn(testStack(), 'Kb', 'arn:aws:bedrock:us-east-1:123456789012:agent/KBID123456')).toThrow(/Test\/Kb: '.*agent\/KBID123456' is not a knowledge base ARN/);
+    expect(() => KnowledgeBase.fromKnowledgeBaseAttributes(testStack(), 'Kb', {})).toThrow(/Test\/Kb: give the knowledge base id or its ARN/);
   });
 });

@@ -52,4 +52,21 @@ describe('ChatHistoryTable', () => {
     const { statements, tableArn } = grantsOf((t, r) => t.grantDeleteChats(r));
     expect(statements).toEqual([{ Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: tableArn }]);
   });
+
+  test('imports (by name, ARN or attributes) share the created table\'s grants, on the ARN\'s own region and account', () => {
+    const stack = testStack();
+    const arn = 'arn:aws:dynamodb:us-east-1:210987654321:table/chats';
+    const table = ChatHistoryTable.fromTableArn(stack, 'Chats', arn);
+    expect(table.tableName).toBe('chats');
+    expect(table.env.account).toBe('210987654321');
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    table.grantReadChats(role);
+    table.grantDeleteChats(role);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      { Action: ['dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow', Resource: [arn, `${arn}/index/byUpdated`] },
+      { Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: arn },
+    ]);
+    expect(ChatHistoryTable.fromTableName(testStack(), 'Chats', 'chats').tableName).toBe('chats');
+  });
 });
