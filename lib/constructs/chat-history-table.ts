@@ -105,12 +105,12 @@ export abstract class ChatHistoryTableBase extends Resource implements IChatHist
  * @resource AWS::DynamoDB::GlobalTable
  */
 export class ChatHistoryTable extends ChatHistoryTableBase {
-  public static readonly PARTITION_KEY = CHAT_HISTORY_TABLE.partitionKey;
-  public static readonly SORT_KEY = CHAT_HISTORY_TABLE.sortKey;
+  public static readonly PARTITION_KEY: string = CHAT_HISTORY_TABLE.partitionKey;
+  public static readonly SORT_KEY: string = CHAT_HISTORY_TABLE.sortKey;
   /** The index of a user's chats by last update. */
-  public static readonly BY_UPDATED_INDEX = CHAT_HISTORY_TABLE.byUpdatedIndex;
-  public static readonly BY_UPDATED_PARTITION_KEY = CHAT_HISTORY_TABLE.byUpdatedPartitionKey;
-  public static readonly BY_UPDATED_SORT_KEY = CHAT_HISTORY_TABLE.byUpdatedSortKey;
+  public static readonly BY_UPDATED_INDEX: string = CHAT_HISTORY_TABLE.byUpdatedIndex;
+  public static readonly BY_UPDATED_PARTITION_KEY: string = CHAT_HISTORY_TABLE.byUpdatedPartitionKey;
+  public static readonly BY_UPDATED_SORT_KEY: string = CHAT_HISTORY_TABLE.byUpdatedSortKey;
 
   /** An existing chat history table in the importing stack's region and account. */
   public static fromTableName(scope: Construct, id: string, tableName: string): IChatHistoryTable {

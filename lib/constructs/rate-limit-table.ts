@@ -82,9 +82,9 @@ export abstract class RateLimitTableBase extends Resource implements IRateLimitT
  */
 export class RateLimitTable extends RateLimitTableBase {
   /** Partition key: `<namespace>#<hashed caller>#<window index>`. */
-  public static readonly PARTITION_KEY = RATE_LIMIT_TABLE.partitionKey;
+  public static readonly PARTITION_KEY: string = RATE_LIMIT_TABLE.partitionKey;
   /** Epoch seconds after which DynamoDB may delete the item. */
-  public static readonly TIME_TO_LIVE_ATTRIBUTE = RATE_LIMIT_TABLE.timeToLive;
+  public static readonly TIME_TO_LIVE_ATTRIBUTE: string = RATE_LIMIT_TABLE.timeToLive;
 
   /** An existing counters table in the importing stack's region and account. */
   public static fromTableName(scope: Construct, id: string, tableName: string): IRateLimitTable {
