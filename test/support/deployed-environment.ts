@@ -7,19 +7,19 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BUNDLES, BundleName } from '../../contract/bundles';
 import { ENV } from '../../contract/env';
-import { loadConfig } from '../../lambdas/chat/core/config';
-import { loadRagConfig } from '../../lambdas/chat/modes/rag-chat/config';
-import { loadJwtAgentConfig, loadJwtModelConfig } from '../../lambdas/chat/modes/stored-chat/config';
+import { loadModelChatConfig } from '../../lambdas/chat/modes/model-chat/config';
+import { loadRagChatConfig } from '../../lambdas/chat/modes/rag-chat/config';
+import { loadStoredAgentChatConfig, loadStoredModelChatConfig } from '../../lambdas/chat/modes/stored-chat/config';
 import { resolveIntrinsics } from './intrinsics';
 
 export type Env = Record<string, string>;
 
 /** The runtime's config loader for each bundle: it throws on any variable it does not accept. */
 export const RUNTIME_CONFIG_LOADERS: Readonly<Record<BundleName, (env: Env) => unknown>> = {
-  [BUNDLES.modelChat]: loadConfig,
-  [BUNDLES.ragChat]: loadRagConfig,
-  [BUNDLES.storedModelChat]: loadJwtModelConfig,
-  [BUNDLES.storedAgentChat]: loadJwtAgentConfig,
+  [BUNDLES.modelChat]: loadModelChatConfig,
+  [BUNDLES.ragChat]: loadRagChatConfig,
+  [BUNDLES.storedModelChat]: loadStoredModelChatConfig,
+  [BUNDLES.storedAgentChat]: loadStoredAgentChatConfig,
 };
 
 /**
