@@ -59,6 +59,7 @@ const CASES: Record<string, Case> = {
       const pool = new cognito.UserPool(stack, 'Users');
       return { auth: ChatAuth.cognito(pool, pool.addClient('Web'), { requiredClaims: ['email'] }), backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }) };
     },
+    expect: (config) => expect(config.auth).toMatchObject({ mode: 'jwt', jwt: { requiredClaims: ['email'], issuer: expect.stringMatching(/^https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/us-east-1_/) } }),
   },
   'rag-chat, IAM auth, a knowledge base of the stack': {
     bundle: BUNDLES.ragChat,
@@ -73,6 +74,7 @@ const CASES: Record<string, Case> = {
       auth: jwt,
       backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseArn(stack, 'Kb', 'arn:aws:bedrock:eu-central-1:210987654321:knowledge-base/KB12345678'), { nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0') }),
     }),
+    expect: (config) => expect(config).toMatchObject({ region: 'us-east-1', auth: { mode: 'jwt' }, retrieval: { knowledgeBaseId: 'KB12345678', region: 'eu-central-1' } }),
   },
   'stored-model-chat, JWT auth, an imported history table and a shared quota': {
     bundle: BUNDLES.storedModelChat,
@@ -81,7 +83,7 @@ const CASES: Record<string, Case> = {
       backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }, { history: { table: ChatHistoryTable.fromTableName(stack, 'Chats', 'team-chats'), turns: 0 } }),
       rateLimit: { table: RateLimitTable.fromTableName(stack, 'Limits', 'platform-limits'), quotaName: 'support' },
     }),
-    expect: (config) => expect(config).toMatchObject({ history: { tableName: 'team-chats', turns: 0 }, rateLimit: { tableName: 'platform-limits' } }),
+    expect: (config) => expect(config).toMatchObject({ history: { tableName: 'team-chats', turns: 0 }, rateLimit: { tableName: 'platform-limits', namespace: 'support' } }),
   },
   'stored-agent-chat, JWT auth (Cognito), a created history table': {
     bundle: BUNDLES.storedAgentChat,
