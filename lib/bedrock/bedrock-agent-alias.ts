@@ -1,4 +1,4 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { AGENT_RESOURCE_ID } from '../../contract/patterns';
@@ -14,7 +14,7 @@ export class BedrockAgentAlias {
   /** The alias `agentAliasId` of the agent `agentId`, in the region and account of the stack that uses it. */
   public static fromIds(agentId: string, agentAliasId: string): BedrockAgentAlias {
     for (const [name, value] of [['agentId', agentId], ['agentAliasId', agentAliasId]]) {
-      if (!AGENT_RESOURCE_ID.test(value)) {
+      if (!Token.isUnresolved(value) && !AGENT_RESOURCE_ID.test(value)) {
         throw new ValidationError(`BedrockAgentAlias.fromIds: ${name} '${value}' must be 1 to 10 letters or digits (e.g. 'AB12CD34EF', or 'TSTALIASID' for the draft alias)`);
       }
     }

@@ -59,7 +59,7 @@ export class BedrockModel implements IBedrockInvokable {
 
   /** A foundation model invoked directly in the stack's region, e.g. `amazon.nova-lite-v1:0`. */
   public static foundationModel(modelId: string): BedrockModel {
-    if (!FOUNDATION_MODEL_ID.test(modelId) || parseInferenceProfileId(modelId)) {
+    if (!Token.isUnresolved(modelId) && (!FOUNDATION_MODEL_ID.test(modelId) || parseInferenceProfileId(modelId))) {
       throw new ValidationError(
         `BedrockModel.foundationModel: '${modelId}' is not a foundation model id ` +
         "(expected '<provider>.<model>', e.g. 'amazon.nova-lite-v1:0'; use BedrockModel.inferenceProfile for 'us.…', 'global.…' ids)",
