@@ -499,32 +499,32 @@ export class ChatWebsite extends Construct {
     const logsNotKms = 'CloudFront standard logs and S3 server access logs are delivered by AWS log delivery, which cannot write to an SSE-KMS bucket without key grants to delivery accounts; the log bucket uses SSE-S3, TLS only, versioned, no public access.';
     const logsNotReplicated = 'Access logs of a static page: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is the owner\'s decision.';
     Validations.of(this.logBucket).acknowledge(
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
+      { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
+      { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
     );
     const pageNotReplicated = 'The page is a build output redeployed by every `cdk deploy` from the repository; the bucket is versioned. Cross-region replication of a static page adds a second key and bucket for no data that could be lost.';
     const pageIsPublic = 'The bucket holds the public chat page (HTML, JavaScript, CSS and a config.json of public endpoints) that CloudFront serves to anyone: SSE-S3 encrypts it at rest; a KMS key would protect nothing secret and need a key policy open to every distribution of the account.';
     Validations.of(this.bucket).acknowledge(
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: pageIsPublic },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: pageIsPublic },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: pageNotReplicated },
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: pageNotReplicated },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: pageIsPublic },
+      { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: pageIsPublic },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: pageNotReplicated },
+      { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: pageNotReplicated },
     );
     Validations.of(this.distribution).acknowledge({
-      id: 'AwsSolutions-CFR1',
+      id: 'AwsSolutions::AwsSolutions-CFR1',
       reason: 'The chat page is for everyone the owner serves, worldwide by default; restricting countries is a business decision (a geo match rule in the firewall or the distribution) this construct cannot make.',
     });
     if (!props.certificate) {
       Validations.of(this.distribution).acknowledge({
-        id: 'AwsSolutions-CFR4',
+        id: 'AwsSolutions::AwsSolutions-CFR4',
         reason: "Without a custom domain the distribution serves the cloudfront.net certificate, whose security policy CloudFront fixes at TLSv1 whatever is configured; browsers that can run the page negotiate TLS 1.2 or 1.3. Give domainNames and a certificate to enforce TLSv1.2_2021.",
       });
     }
     if (!props.firewall) {
       Validations.of(this.distribution).acknowledge({
-        id: 'AwsSolutions-CFR2',
+        id: 'AwsSolutions::AwsSolutions-CFR2',
         reason: 'The firewall is optional (ChatWebsiteFirewall.create() or fromWebAclArn()); the page is static, and the chat backends rate-limit each caller themselves.',
       });
     }
@@ -622,42 +622,42 @@ function acknowledgeDeploymentHelper(site: ChatWebsite, deployment: s3deploy.Buc
     }
     Validations.of(policy).acknowledge(
       ...[...wildcards].map((finding) => ({
-        id: `AwsSolutions-IAM5[${finding}]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
         reason: finding.startsWith('Action::')
           ? `${helper} is granted with aws-cdk-lib's grantRead/grantReadWrite action groups (${finding.slice(8)}) on the CDK asset bucket and the page bucket only.`
           : finding === 'Resource::*'
             ? `${helper}: CloudFront invalidation actions have no resource-level permissions, so aws-cdk-lib grants them on *; nothing else in the policy is unscoped.`
             : `${helper} must name objects that do not exist yet: every key of one bucket (${finding.slice(10)}), the CDK asset bucket to read the page archive from or the page bucket to write it to.`,
       })),
-      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.` },
-      { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.` },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.` },
+      { id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy', reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.` },
     );
   }
   Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason: `${helper} writes its own logs through the AWS managed basic execution policy that aws-cdk-lib attaches; it has no other managed policy.`,
   });
   const runtime = `${helper} runs on the runtime aws-cdk-lib chooses for it and is upgraded with aws-cdk-lib.`;
   const onlyCloudFormation = `${helper} is invoked only by CloudFormation, synchronously, a few times per deployment: no asynchronous event can be lost to a DLQ and no concurrency limit is needed.`;
   const noVpc = `${helper} calls only S3 and CloudFront APIs during deployments and handles no data of the chat; aws-cdk-lib creates it outside a VPC.`;
   Validations.of(handler).acknowledge(
-    { id: 'AwsSolutions-L1', reason: runtime },
-    { id: 'Serverless-LambdaLatestVersion', reason: runtime },
-    { id: 'Serverless-LambdaDLQ', reason: onlyCloudFormation },
-    { id: 'NIST.800.53.R5-LambdaDLQ', reason: onlyCloudFormation },
-    { id: 'HIPAA.Security-LambdaDLQ', reason: onlyCloudFormation },
-    { id: 'NIST.800.53.R5-LambdaConcurrency', reason: onlyCloudFormation },
-    { id: 'HIPAA.Security-LambdaConcurrency', reason: onlyCloudFormation },
-    { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
-    { id: 'HIPAA.Security-LambdaInsideVPC', reason: noVpc },
-    { id: 'Serverless-LambdaTracing', reason: `${helper} runs a file copy during deployments; tracing it would record nothing about the chat and aws-cdk-lib does not expose the setting.` },
+    { id: 'AwsSolutions::AwsSolutions-L1', reason: runtime },
+    { id: 'Serverless::Serverless-LambdaLatestVersion', reason: runtime },
+    { id: 'Serverless::Serverless-LambdaDLQ', reason: onlyCloudFormation },
+    { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: onlyCloudFormation },
+    { id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ', reason: onlyCloudFormation },
+    { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency', reason: onlyCloudFormation },
+    { id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency', reason: onlyCloudFormation },
+    { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
+    { id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC', reason: noVpc },
+    { id: 'Serverless::Serverless-LambdaTracing', reason: `${helper} runs a file copy during deployments; tracing it would record nothing about the chat and aws-cdk-lib does not expose the setting.` },
   );
   const logGroup = handler.node.tryFindChild('LogGroup');
   if (logGroup) {
     const logs = `${helper} logs file names it copies, never page content or secrets; aws-cdk-lib creates its log group with the service's default encryption.`;
     Validations.of(logGroup).acknowledge(
-      { id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: logs },
-      { id: 'HIPAA.Security-CloudWatchLogGroupEncrypted', reason: logs },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: logs },
+      { id: 'HIPAA.Security::HIPAA.Security-CloudWatchLogGroupEncrypted', reason: logs },
     );
   }
 }

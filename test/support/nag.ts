@@ -14,7 +14,9 @@ export interface Acknowledgement { readonly path: string; readonly id: string; r
 /** `<Pack>::<rule>` → `<rule>`; the pack must be the rule's own prefix (cdk-nag's plugin name). */
 function ruleOf(qualifiedId: string): string {
   const separator = qualifiedId.indexOf('::');
-  return separator < 0 ? qualifiedId : qualifiedId.slice(separator + 2);
+  const bracket = qualifiedId.indexOf('[');
+  // A '::' inside the finding's brackets (`[Policy::arn:…]`) is not the pack separator.
+  return separator < 0 || (bracket >= 0 && bracket < separator) ? qualifiedId : qualifiedId.slice(separator + 2);
 }
 
 function readReport(app: App) {
