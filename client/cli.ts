@@ -48,7 +48,8 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const identityEndpoint =
-    values['identity-endpoint'] ?? (values['identity-pool-id'] === LOCAL_IDENTITY_POOL_ID ? `http://127.0.0.1:${LOCAL_GUEST_CREDENTIALS_PORT}` : undefined);
+    values['identity-endpoint'] ??
+    (values['identity-pool-id'] === LOCAL_IDENTITY_POOL_ID ? `http://127.0.0.1:${LOCAL_GUEST_CREDENTIALS_PORT}` : undefined);
   const client = createGuestChatClient({
     functionUrl: values.url,
     region: values.region,
@@ -69,7 +70,11 @@ async function main(): Promise<number> {
         process.stdout.write(event.text);
       } else if (event.type === 'done') {
         process.stdout.write('\n');
-        const details = [`model ${event.model}`, `stop ${event.stopReason}`, `${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens`];
+        const details = [
+          `model ${event.model}`,
+          `stop ${event.stopReason}`,
+          `${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens`,
+        ];
         if (event.fallback) details.push('fallback answer');
         process.stderr.write(`\n(${details.join(', ')})\n`);
         if (event.sources.length > 0) process.stderr.write(`Sources:\n${event.sources.map((s) => `  ${s.uri} (score ${s.score})`).join('\n')}\n`);
@@ -92,7 +97,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS') ? `${error.message}\n\n${HELP}` : error);
+    console.error(
+      error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS') ? `${error.message}\n\n${HELP}` : error,
+    );
     process.exitCode = 1;
   },
 );

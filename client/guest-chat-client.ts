@@ -16,7 +16,7 @@
  * at the end of the text (plain text).
  */
 import { AwsV4Signer } from 'aws4fetch';
-import { createGuestCredentialsProvider, type CredentialsProvider, type GuestIdentityEndpoints } from './guest-credentials';
+import { type AwsCredentials, type CredentialsProvider, createGuestCredentialsProvider, type GuestIdentityEndpoints } from './guest-credentials';
 import { readSseEvents, readText } from './sse';
 
 export interface ChatTurn {
@@ -131,7 +131,7 @@ export function createGuestChatClient(options: GuestChatClientOptions): GuestCha
       ...(input.history !== undefined ? { history: input.history } : {}),
       ...(input.model !== undefined ? { model: input.model } : {}),
     });
-    let current;
+    let current: AwsCredentials;
     try {
       current = await credentials();
     } catch (error) {
@@ -157,13 +157,19 @@ export function createGuestChatClient(options: GuestChatClientOptions): GuestCha
 
     let response: Response;
     try {
-      response = await fetchImpl(signed.url.toString(), { method: 'POST', headers: signed.headers, body, ...(input.signal ? { signal: input.signal } : {}) });
+      response = await fetchImpl(signed.url.toString(), {
+        method: 'POST',
+        headers: signed.headers,
+        body,
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
     } catch (error) {
       if (input.signal?.aborted) throw input.signal.reason ?? error;
       throw new ChatClientError(0, 'network_error', `The chat could not be reached: ${describe(error)}`, undefined, undefined, error);
     }
     if (!response.ok) throw await errorOf(response);
-    if (!response.body) throw new ChatClientError(response.status, 'unexpected_response', 'The chat answered without a body', undefined, requestIdOf(response));
+    if (!response.body)
+      throw new ChatClientError(response.status, 'unexpected_response', 'The chat answered without a body', undefined, requestIdOf(response));
     const type = response.headers.get('content-type') ?? '';
     if (!type.toLowerCase().startsWith(accept)) {
       await response.body.cancel().catch(() => undefined);
@@ -177,7 +183,7 @@ export function createGuestChatClient(options: GuestChatClientOptions): GuestCha
     async *chat(input) {
       const response = await post(input, 'text/event-stream');
       let ended = false;
-      for await (const message of readSseEvents(response.body!)) {
+      for await (const message of readSseEvents(bodyOf(response))) {
         const event = toChatEvent(message.event, message.data);
         if (event === undefined) continue;
         yield event;
@@ -187,19 +193,25 @@ export function createGuestChatClient(options: GuestChatClientOptions): GuestCha
         }
       }
       if (!ended) {
-        yield { type: 'error', code: 'incomplete_response', message: 'The answer stream ended before its done event (connection lost or the function timed out).' };
+        yield {
+          type: 'error',
+          code: 'incomplete_response',
+          message: 'The answer stream ended before its done event (connection lost or the function timed out).',
+        };
       }
     },
     async *chatText(input) {
       const response = await post(input, 'text/plain');
-      yield* readText(response.body!);
+      yield* readText(bodyOf(response));
     },
   };
 }
 
 function defaultCredentials(options: GuestChatClientOptions, now: () => number): CredentialsProvider {
   if (!options.identityPoolId || !options.guestRoleArn) {
-    throw new TypeError('createGuestChatClient: give identityPoolId and guestRoleArn (stack outputs IdentityPoolId, GuestRoleArn), or a credentials provider');
+    throw new TypeError(
+      'createGuestChatClient: give identityPoolId and guestRoleArn (stack outputs IdentityPoolId, GuestRoleArn), or a credentials provider',
+    );
   }
   return createGuestCredentialsProvider({
     region: options.identityPoolId.split(':')[0] || options.region,
@@ -258,12 +270,20 @@ async function errorOf(response: Response): Promise<ChatClientError> {
     return new ChatClientError(
       403,
       'access_denied',
-      frontEndMessage ?? 'The Function URL refused the request: a bad signature, expired credentials, or a role without lambda:InvokeFunctionUrl and lambda:InvokeFunction.',
+      frontEndMessage ??
+        'The Function URL refused the request: a bad signature, expired credentials, or a role without lambda:InvokeFunctionUrl and lambda:InvokeFunction.',
       retryAfter,
       requestId,
     );
   }
   return new ChatClientError(response.status, 'http_error', frontEndMessage ?? `HTTP ${response.status}`, retryAfter, requestId);
+}
+
+/** A chat answer always has a body (fetch gives `null` only for 204/304 and HEAD, which a chat never gets). */
+function bodyOf(response: Response): ReadableStream<Uint8Array> {
+  if (!response.body)
+    throw new ChatClientError(response.status, 'unexpected_response', 'The Function URL answered without a body.', undefined, requestIdOf(response));
+  return response.body;
 }
 
 function requestIdOf(response: Response): string | undefined {

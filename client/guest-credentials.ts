@@ -94,7 +94,10 @@ export function createGuestCredentialsProvider(options: GuestCredentialsOptions)
         RoleArn: options.guestRoleArn,
         WebIdentityToken: token,
         // Names the session after the guest, so CloudTrail and the function's caller ARN tell guests apart.
-        RoleSessionName: `guest-${identityId.slice(identityId.indexOf(':') + 1).replace(/[^\w+=,.@-]/g, '').slice(0, 58)}`,
+        RoleSessionName: `guest-${identityId
+          .slice(identityId.indexOf(':') + 1)
+          .replace(/[^\w+=,.@-]/g, '')
+          .slice(0, 58)}`,
       }),
     );
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {

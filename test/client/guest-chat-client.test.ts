@@ -5,21 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChatClientError, createGuestChatClient, type ChatEvent, type GuestChatClient } from '../../client/guest-chat-client';
+import { ChatClientError, type ChatEvent, createGuestChatClient, type GuestChatClient } from '../../client/guest-chat-client';
 import { REFRESH_BEFORE_EXPIRY_MS } from '../../client/guest-credentials';
 import type { FunctionUrlEvent } from '../../lambdas/chat/http/event';
 import type { ResponseStream } from '../../lambdas/chat/http/response-stream';
+import { type FunctionUrlServer, startFunctionUrlServer } from '../../tools/local/function-url-server';
 import {
+  type GuestCredentialsEmulator,
   LOCAL_GUEST_ROLE_ARN,
   LOCAL_IDENTITY_POOL_ID,
   startGuestCredentialsEmulator,
-  type GuestCredentialsEmulator,
 } from '../../tools/local/guest-credentials-emulator';
-import { startFunctionUrlServer, type FunctionUrlServer } from '../../tools/local/function-url-server';
-import { streamifyResponse, type LambdaContext } from '../../tools/local/lambda-runtime';
-import { useLogCapture } from '../support/log-capture';
+import { type LambdaContext, streamifyResponse } from '../../tools/local/lambda-runtime';
 import { TEST_REGION } from '../support/local-services';
-import { startRagChatStack, type RagStack } from '../support/rag-services';
+import { useLogCapture } from '../support/log-capture';
+import { type RagStack, startRagChatStack } from '../support/rag-services';
 
 const WORDS = Array.from({ length: 8 }, (_, i) => `word${i + 1}`);
 const ANSWER = WORDS.join(' ');
@@ -197,7 +197,12 @@ test('a 403 from the Function URL front end (fake fetch: the local server does n
     credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
     fetch: async () => new Response(JSON.stringify({ Message: 'Forbidden' }), { status: 403, headers: { 'x-amzn-requestid': 'req-1' } }),
   });
-  await expect(denied.chatText({ message: 'hi' }).next()).rejects.toMatchObject({ status: 403, code: 'access_denied', message: 'Forbidden', requestId: 'req-1' });
+  await expect(denied.chatText({ message: 'hi' }).next()).rejects.toMatchObject({
+    status: 403,
+    code: 'access_denied',
+    message: 'Forbidden',
+    requestId: 'req-1',
+  });
 });
 
 describe('rate limit', () => {

@@ -3,12 +3,12 @@
  * (tools/local/guest-credentials-emulator.ts): the basic flow, caching, one shared refresh, refresh near
  * expiry (injected clock), and failures.
  */
-import { createGuestCredentialsProvider, REFRESH_BEFORE_EXPIRY_MS, type GuestCredentialsOptions } from '../../client/guest-credentials';
+import { createGuestCredentialsProvider, type GuestCredentialsOptions, REFRESH_BEFORE_EXPIRY_MS } from '../../client/guest-credentials';
 import {
+  type GuestCredentialsEmulator,
   LOCAL_GUEST_ROLE_ARN,
   LOCAL_IDENTITY_POOL_ID,
   startGuestCredentialsEmulator,
-  type GuestCredentialsEmulator,
 } from '../../tools/local/guest-credentials-emulator';
 import { setEnv } from '../support/local-services';
 

@@ -17,8 +17,20 @@ const SUITE = {
 const SCOPE = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request';
 
 test.each<[string, string, string, string | undefined, string]>([
-  ['get-vanilla', 'GET', 'https://example.amazonaws.com/', undefined, `${SCOPE}, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31`],
-  ['post-vanilla', 'POST', 'https://example.amazonaws.com/', undefined, `${SCOPE}, SignedHeaders=host;x-amz-date, Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b`],
+  [
+    'get-vanilla',
+    'GET',
+    'https://example.amazonaws.com/',
+    undefined,
+    `${SCOPE}, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31`,
+  ],
+  [
+    'post-vanilla',
+    'POST',
+    'https://example.amazonaws.com/',
+    undefined,
+    `${SCOPE}, SignedHeaders=host;x-amz-date, Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b`,
+  ],
   [
     'get-vanilla-query-order-key-case',
     'GET',

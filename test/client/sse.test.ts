@@ -1,6 +1,7 @@
 import { readSseEvents, readText, SseParser } from '../../client/sse';
 
-const STREAM = 'event: delta\ndata: {"text":"Hel"}\n\nevent: delta\ndata: {"text":"lo"}\n\n: a comment\nevent: done\ndata: {"stopReason":"end_turn"}\n\n';
+const STREAM =
+  'event: delta\ndata: {"text":"Hel"}\n\nevent: delta\ndata: {"text":"lo"}\n\n: a comment\nevent: done\ndata: {"stopReason":"end_turn"}\n\n';
 const EVENTS = [
   { event: 'delta', data: '{"text":"Hel"}' },
   { event: 'delta', data: '{"text":"lo"}' },
@@ -68,7 +69,11 @@ test('readText joins UTF-8 characters split across network chunks', async () => 
 
 test('readSseEvents reads events off a body; stopping early cancels the body', async () => {
   const encoder = new TextEncoder();
-  const { stream, state } = body([encoder.encode(STREAM.slice(0, 40)), encoder.encode(STREAM.slice(40)), encoder.encode('event: delta\ndata: {"text":"more"}\n\n')]);
+  const { stream, state } = body([
+    encoder.encode(STREAM.slice(0, 40)),
+    encoder.encode(STREAM.slice(40)),
+    encoder.encode('event: delta\ndata: {"text":"more"}\n\n'),
+  ]);
   const seen = [];
   for await (const event of readSseEvents(stream)) {
     seen.push(event);

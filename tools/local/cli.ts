@@ -13,23 +13,26 @@
  * The function gets the same environment the construct sets and runs through the Lambda runtime miniature
  * behind the Function-URL-like server (no SigV4 verification: see function-url-server.ts).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
 import { parseArgs } from 'node:util';
-import { startBedrockEmulator, type BedrockEmulator } from './bedrock-emulator';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type BedrockEmulator, startBedrockEmulator } from './bedrock-emulator';
 import { createRateLimitTable, startDynalite } from './dynamo';
 import { CALLER_HEADER, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './function-url-server';
-import { LOCAL_GUEST_CREDENTIALS_PORT, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID, startGuestCredentialsEmulator } from './guest-credentials-emulator';
+import {
+  LOCAL_GUEST_CREDENTIALS_PORT,
+  LOCAL_GUEST_ROLE_ARN,
+  LOCAL_IDENTITY_POOL_ID,
+  startGuestCredentialsEmulator,
+} from './guest-credentials-emulator';
 import { JWT_MODE_HELP, LOCAL_AGENT_ALIAS_ID, LOCAL_AGENT_ID, startJwtMode } from './jwt-mode';
 import { installAwsLambdaGlobal } from './lambda-runtime';
-import { ignoreExistingTable, presetEndpoint, type PresetService } from './preset-endpoints';
+import { ignoreExistingTable, type PresetService, presetEndpoint } from './preset-endpoints';
 import { LOCAL_KNOWLEDGE_BASE_ID, ragEmulatorAnswer, readPassagesFile, retrievalEnvironment } from './rag-mode';
 import { signInStandIn } from './sign-in-stand-in';
 import { localBackend, localPage, originOf } from './web-page';
 
-const DEFAULT_MODELS = [
-  'haiku=global.anthropic.claude-haiku-4-5-20251001-v1:0',
-  'sonnet=global.anthropic.claude-sonnet-4-6',
-];
+const DEFAULT_MODELS = ['haiku=global.anthropic.claude-haiku-4-5-20251001-v1:0', 'sonnet=global.anthropic.claude-sonnet-4-6'];
 const TABLE_NAME = 'local-chat-rate-limits';
 
 const HELP = `Usage: npm run local -- [options]
@@ -96,7 +99,8 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt') throw new UsageError(`--mode expects iam, rag or jwt, got "${values.mode}"`);
+  if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt')
+    throw new UsageError(`--mode expects iam, rag or jwt, got "${values.mode}"`);
   const rag = values.mode === 'rag';
   const port = integerOption('--port', values.port, 0);
   const timeoutSeconds = integerOption('--timeout', values.timeout, 3);
@@ -113,23 +117,29 @@ async function main(): Promise<void> {
   // Endpoints the user set (AWS_ENDPOINT_URL_*) are used as they are: nothing local is started for them.
   const presetDynamo = presetEndpoint('DYNAMODB');
   const dynalite = presetDynamo ? undefined : await startDynalite();
-  const dynamoUrl = presetDynamo ?? dynalite!.url;
+  const dynamoUrl = dynalite ? dynalite.url : String(presetDynamo);
   const bedrockServices: PresetService[] =
-    values.mode === 'rag' ? ['BEDROCK_RUNTIME', 'BEDROCK_AGENT_RUNTIME'] : values.mode === 'jwt' && values.agent ? ['BEDROCK_AGENT_RUNTIME'] : ['BEDROCK_RUNTIME'];
+    values.mode === 'rag'
+      ? ['BEDROCK_RUNTIME', 'BEDROCK_AGENT_RUNTIME']
+      : values.mode === 'jwt' && values.agent
+        ? ['BEDROCK_AGENT_RUNTIME']
+        : ['BEDROCK_RUNTIME'];
   const presetBedrock = bedrockServices.filter((service) => presetEndpoint(service) !== undefined);
-  const emulator: BedrockEmulator | undefined = values['real-bedrock'] || presetBedrock.length === bedrockServices.length
-    ? undefined
-    : await startBedrockEmulator({
-        port: 0,
-        tokenDelayMs,
-        log: (line) => console.log(line),
-        ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
-      });
+  const emulator: BedrockEmulator | undefined =
+    values['real-bedrock'] || presetBedrock.length === bedrockServices.length
+      ? undefined
+      : await startBedrockEmulator({
+          port: 0,
+          tokenDelayMs,
+          log: (line) => console.log(line),
+          ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
+        });
   const presetIdentity = presetEndpoint('COGNITO_IDENTITY');
   const presetSts = presetEndpoint('STS');
-  const guestCredentials = rag && !(presetIdentity && presetSts)
-    ? await startGuestCredentialsEmulator({ port: integerOption('--identity-port', values['identity-port'], 0), log: (line) => console.log(line) })
-    : undefined;
+  const guestCredentials =
+    rag && !(presetIdentity && presetSts)
+      ? await startGuestCredentialsEmulator({ port: integerOption('--identity-port', values['identity-port'], 0), log: (line) => console.log(line) })
+      : undefined;
 
   if (emulator) {
     // Local-only credentials: nothing real is ever used or sent while the emulator answers.
@@ -189,8 +199,9 @@ async function main(): Promise<void> {
       ? await import('../../lambdas/chat/entry/rag-chat')
       : await import('../../lambdas/chat/entry/model-chat');
   // The chat page at the root of the same origin, configured for this mode's local servers.
-  const identityEndpoint = presetIdentity ?? guestCredentials?.url;
-  const stsEndpoint = presetSts ?? guestCredentials?.url;
+  // RAG mode: the stand-in started unless both were preset.
+  const identityEndpoint = presetIdentity ?? guestCredentials?.url ?? '';
+  const stsEndpoint = presetSts ?? guestCredentials?.url ?? '';
   let pageUrl = '';
   const page = localPage({
     config: {
@@ -199,12 +210,21 @@ async function main(): Promise<void> {
         localBackend(values.mode, {
           models: values.mode === 'jwt' && values.agent ? [] : Object.keys(models),
           region: values.region,
-          ...(rag ? { guest: { identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, endpoint: identityEndpoint!, stsEndpoint: stsEndpoint! } } : {}),
+          ...(rag
+            ? {
+                guest: {
+                  identityPoolId: LOCAL_IDENTITY_POOL_ID,
+                  guestRoleArn: LOCAL_GUEST_ROLE_ARN,
+                  endpoint: identityEndpoint,
+                  stsEndpoint: stsEndpoint,
+                },
+              }
+            : {}),
           ...(jwt ? { jwt: { clientId: jwt.issuer.audience } } : {}),
         }),
       ],
     },
-    connectSources: rag ? [originOf(identityEndpoint!), originOf(stsEndpoint!)] : [],
+    connectSources: rag ? [originOf(identityEndpoint), originOf(stsEndpoint)] : [],
     ...(jwt
       ? {
           routes: signInStandIn({
@@ -216,7 +236,13 @@ async function main(): Promise<void> {
       : {}),
   });
   // JWT mode: a Function URL with auth NONE (no authorizer in the events); the function verifies the token.
-  const server = await startFunctionUrlServer({ handler, port, identity: jwt ? null : LOCAL_IAM_IDENTITY, timeoutMs: timeoutSeconds * 1000, intercept: page });
+  const server = await startFunctionUrlServer({
+    handler,
+    port,
+    identity: jwt ? null : LOCAL_IAM_IDENTITY,
+    timeoutMs: timeoutSeconds * 1000,
+    intercept: page,
+  });
   pageUrl = server.url;
 
   const url = server.url;
@@ -232,11 +258,14 @@ Try the signed client:
   npm run client --${port === 3000 ? '' : ` --url ${url}`}${guestCredentials.port === LOCAL_GUEST_CREDENTIALS_PORT ? '' : ` --identity-endpoint ${guestCredentials.url}`} "When is support open?"`
     : '';
   if (jwt) console.log(jwt.banner(url));
-  else console.log(`
+  else
+    console.log(`
 Chat function listening on ${url}
   Bedrock:   ${emulator ? `EMULATOR at ${emulator.url} (canned answers, no model is called)` : values['real-bedrock'] ? `Amazon Bedrock in ${values.region} (your credentials; costs money)` : 'your endpoints'}${presetBedrock.map((service) => `; AWS_ENDPOINT_URL_${service}=${presetEndpoint(service)}`).join('')}
   DynamoDB:  ${dynalite ? 'dynalite' : 'your endpoint (AWS_ENDPOINT_URL_DYNAMODB)'} at ${dynamoUrl}, table ${TABLE_NAME}, ${values['rate-limit']} requests/minute per caller
-  Models:    ${Object.entries(models).map(([alias, id]) => `${alias} → ${id}`).join(', ')} (default ${Object.keys(models)[0]})
+  Models:    ${Object.entries(models)
+    .map(([alias, id]) => `${alias} → ${id}`)
+    .join(', ')} (default ${Object.keys(models)[0]})
   Identity:  no SigV4 verification locally; every request is "${LOCAL_IAM_IDENTITY.userArn}"
              unless it sends ${CALLER_HEADER}: <name> (a separate caller per name, e.g. to test the rate limit)${ragBanner}
 

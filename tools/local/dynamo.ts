@@ -6,9 +6,10 @@
  * so the table is created without it). The rate limiter never reads an old window's item, so nothing
  * behaves differently except the table's size over a long local session.
  */
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface DynaliteOptions {
   /** @default 0 (a free port) */

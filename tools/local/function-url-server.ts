@@ -18,9 +18,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import {
   invokeStreaming,
+  type LambdaContext,
   METADATA_PRELUDE_CONTENT_TYPE,
   parseHttpIntegrationResponse,
-  type LambdaContext,
   type StreamingInvocation,
 } from './lambda-runtime';
 
@@ -84,7 +84,8 @@ const TEXT_CONTENT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascri
 export async function startFunctionUrlServer(options: FunctionUrlServerOptions): Promise<FunctionUrlServer> {
   const host = options.host ?? '127.0.0.1';
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const onInvocationError = options.onInvocationError ?? ((error, requestId) => console.error(`[function-url] invocation ${requestId} failed:`, error));
+  const onInvocationError =
+    options.onInvocationError ?? ((error, requestId) => console.error(`[function-url] invocation ${requestId} failed:`, error));
   const running = new Set<Promise<void>>();
 
   const server = createServer((req, res) => {
@@ -174,7 +175,8 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string, configur
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const callerName = req.headers[CALLER_HEADER];
-  const identity = typeof callerName === 'string' && callerName !== '' ? localIdentity(callerName) : configured === undefined ? LOCAL_IAM_IDENTITY : configured;
+  const identity =
+    typeof callerName === 'string' && callerName !== '' ? localIdentity(callerName) : configured === undefined ? LOCAL_IAM_IDENTITY : configured;
   const isText = TEXT_CONTENT_TYPE.test(headers['content-type'] ?? '');
   const query = Object.fromEntries(url.searchParams);
   const now = new Date();

@@ -61,6 +61,7 @@ export interface GuestCredentialsEmulator {
 const OPENID_TOKEN_LIFETIME_MS = 10 * 60_000; // GetOpenIdToken's tokens last ten minutes
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 interface ServiceError {
   readonly status: number;
@@ -85,7 +86,8 @@ export async function startGuestCredentialsEmulator(options: GuestCredentialsEmu
 
   const cognito = (target: string, body: Record<string, unknown>): { status: number; json: unknown } | ServiceError => {
     if (target === 'GetId') {
-      if (body.IdentityPoolId !== poolId) return { status: 400, type: 'ResourceNotFoundException', message: `IdentityPool '${String(body.IdentityPoolId)}' not found.` };
+      if (body.IdentityPoolId !== poolId)
+        return { status: 400, type: 'ResourceNotFoundException', message: `IdentityPool '${String(body.IdentityPoolId)}' not found.` };
       const identityId = `${region}:${randomUUID()}`;
       identities.add(identityId);
       calls.GetId++;
@@ -99,18 +101,37 @@ export async function startGuestCredentialsEmulator(options: GuestCredentialsEmu
       calls.GetOpenIdToken++;
       return { status: 200, json: { IdentityId: identityId, Token: token } };
     }
-    return { status: 400, type: 'UnknownOperationException', message: `[guest-credentials-emulator] ${target} is not emulated; only GetId and GetOpenIdToken are.` };
+    return {
+      status: 400,
+      type: 'UnknownOperationException',
+      message: `[guest-credentials-emulator] ${target} is not emulated; only GetId and GetOpenIdToken are.`,
+    };
   };
 
   const assumeRole = (form: URLSearchParams): { status: number; xml: string } | ServiceError => {
     if (form.get('Action') !== 'AssumeRoleWithWebIdentity') {
-      return { status: 400, type: 'InvalidAction', message: `[guest-credentials-emulator] ${form.get('Action') ?? '(no Action)'} is not emulated; only AssumeRoleWithWebIdentity is.` };
+      return {
+        status: 400,
+        type: 'InvalidAction',
+        message: `[guest-credentials-emulator] ${form.get('Action') ?? '(no Action)'} is not emulated; only AssumeRoleWithWebIdentity is.`,
+      };
     }
     const token = tokens.get(form.get('WebIdentityToken') ?? '');
-    if (!token || token.expiresAt <= now()) return { status: 400, type: 'InvalidIdentityToken', message: 'Couldn\'t retrieve verification key from your identity provider, or the token is invalid or expired.' };
-    if (form.get('RoleArn') !== roleArn) return { status: 403, type: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' };
+    if (!token || token.expiresAt <= now())
+      return {
+        status: 400,
+        type: 'InvalidIdentityToken',
+        message: "Couldn't retrieve verification key from your identity provider, or the token is invalid or expired.",
+      };
+    if (form.get('RoleArn') !== roleArn)
+      return { status: 403, type: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' };
     const sessionName = form.get('RoleSessionName') ?? '';
-    if (!SESSION_NAME.test(sessionName)) return { status: 400, type: 'ValidationError', message: `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint` };
+    if (!SESSION_NAME.test(sessionName))
+      return {
+        status: 400,
+        type: 'ValidationError',
+        message: `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
+      };
     const accessKeyId = `ASIALOCALFAKE${randomBytes(4).toString('hex').toUpperCase()}`;
     const expiration = new Date(now() + lifetimeMs);
     issued.push({ identityId: token.identityId, accessKeyId, roleSessionName: sessionName, expiration });
@@ -194,7 +215,9 @@ export async function startGuestCredentialsEmulator(options: GuestCredentialsEmu
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ message: '[guest-credentials-emulator] only Cognito Identity GetId/GetOpenIdToken and STS AssumeRoleWithWebIdentity are emulated' }),
+      JSON.stringify({
+        message: '[guest-credentials-emulator] only Cognito Identity GetId/GetOpenIdToken and STS AssumeRoleWithWebIdentity are emulated',
+      }),
     );
   }
 
@@ -230,5 +253,5 @@ export async function startGuestCredentialsEmulator(options: GuestCredentialsEmu
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
 }

@@ -9,7 +9,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHistoryTable } from './dynamo';
-import { startLocalJwtIssuer, type LocalJwtIssuer } from './jwt-issuer';
+import { type LocalJwtIssuer, startLocalJwtIssuer } from './jwt-issuer';
 import { ignoreExistingTable } from './preset-endpoints';
 
 export const HISTORY_TABLE_NAME = 'local-chat-history';
@@ -52,7 +52,11 @@ export interface JwtMode {
 export async function startJwtMode(options: JwtModeOptions): Promise<JwtMode> {
   const issuer = await startLocalJwtIssuer();
   // dynalite accepts any signature; these credentials only sign requests to 127.0.0.1.
-  const admin = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const admin = new DynamoDBClient({
+    endpoint: options.dynamoEndpoint,
+    region: options.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await ignoreExistingTable(createHistoryTable(admin, HISTORY_TABLE_NAME));
   admin.destroy();
   const token = await issuer.sign({ sub: LOCAL_SUBJECT, email: `${LOCAL_SUBJECT}@example.com` }, { expiresInSeconds: 3600 });

@@ -50,8 +50,8 @@ export interface LambdaResponseStream {
   removeAllListeners(event?: string): LambdaResponseStream;
   setMaxListeners(n: number): LambdaResponseStream;
   getMaxListeners(): number;
-  listeners(event: string): Function[];
-  rawListeners(event: string): Function[];
+  listeners(event: string): Listener[];
+  rawListeners(event: string): Listener[];
   listenerCount(event: string): number;
   eventNames(): Array<string | symbol>;
   emit(event: string, ...args: unknown[]): boolean;
@@ -307,7 +307,6 @@ export function parseHttpIntegrationResponse(raw: Readable): Promise<HttpIntegra
     raw.on('error', onError);
   });
 }
-
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');

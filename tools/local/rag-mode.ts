@@ -38,7 +38,12 @@ export function ragEmulatorAnswer(request: AnswerContext): string {
 }
 
 /** The variables `BedrockChatFunction` sets with `knowledgeBase` and `retrieval`. */
-export function retrievalEnvironment(options: { knowledgeBaseId: string; numberOfResults: string; minScore: string; fallbackAnswer?: string }): Record<string, string> {
+export function retrievalEnvironment(options: {
+  knowledgeBaseId: string;
+  numberOfResults: string;
+  minScore: string;
+  fallbackAnswer?: string;
+}): Record<string, string> {
   return {
     KNOWLEDGE_BASE_ID: options.knowledgeBaseId,
     RETRIEVAL_RESULTS: options.numberOfResults,

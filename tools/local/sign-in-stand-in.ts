@@ -41,7 +41,9 @@ export function signInStandIn(options: SignInStandInOptions): (req: IncomingMess
   const expiresIn = options.expiresInSeconds ?? 3600;
 
   const fail = (res: ServerResponse, status: number, error: string, description: string): void => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ error, error_description: description }));
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ error, error_description: description }));
   };
 
   return (req, res, path) => {
@@ -69,11 +71,15 @@ export function signInStandIn(options: SignInStandInOptions): (req: IncomingMess
           fail(res, 400, 'invalid_request', problem ?? 'A user name is 1 to 64 letters, digits or ._@+-');
           return;
         }
+        // checkAuthorizeParams has required both.
+        const challenge = form.get('code_challenge') ?? '';
+        const redirectUri = form.get('redirect_uri') ?? '';
+        const state = form.get('state');
         const code = randomBytes(24).toString('base64url');
-        codes.set(code, { challenge: form.get('code_challenge')!, redirectUri: form.get('redirect_uri')!, subject, expiresAt: Date.now() + CODE_LIFETIME_MS });
-        const back = new URL(form.get('redirect_uri')!);
+        codes.set(code, { challenge, redirectUri, subject, expiresAt: Date.now() + CODE_LIFETIME_MS });
+        const back = new URL(redirectUri);
         back.searchParams.set('code', code);
-        if (form.get('state')) back.searchParams.set('state', form.get('state')!);
+        if (state) back.searchParams.set('state', state);
         res.writeHead(302, { location: back.toString(), 'cache-control': 'no-store' }).end();
       });
       return true;
@@ -83,12 +89,15 @@ export function signInStandIn(options: SignInStandInOptions): (req: IncomingMess
         const code = form.get('code') ?? '';
         const pending = codes.get(code);
         codes.delete(code); // single use, whatever happens next
-        if (form.get('grant_type') !== 'authorization_code') return fail(res, 400, 'unsupported_grant_type', 'Only authorization_code is supported locally.');
+        if (form.get('grant_type') !== 'authorization_code')
+          return fail(res, 400, 'unsupported_grant_type', 'Only authorization_code is supported locally.');
         if (form.get('client_id') !== options.clientId) return fail(res, 400, 'invalid_client', 'Unknown client_id.');
         if (!pending || pending.expiresAt < Date.now()) return fail(res, 400, 'invalid_grant', 'The code is unknown, used or expired.');
-        if (form.get('redirect_uri') !== pending.redirectUri) return fail(res, 400, 'invalid_grant', 'redirect_uri differs from the authorization request.');
+        if (form.get('redirect_uri') !== pending.redirectUri)
+          return fail(res, 400, 'invalid_grant', 'redirect_uri differs from the authorization request.');
         const verifier = form.get('code_verifier') ?? '';
-        if (createHash('sha256').update(verifier).digest('base64url') !== pending.challenge) return fail(res, 400, 'invalid_grant', 'PKCE verification failed.');
+        if (createHash('sha256').update(verifier).digest('base64url') !== pending.challenge)
+          return fail(res, 400, 'invalid_grant', 'PKCE verification failed.');
         const token = await options.signToken(pending.subject);
         res
           .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' })
@@ -114,18 +123,21 @@ function checkAuthorizeParams(params: URLSearchParams, options: SignInStandInOpt
   if (params.get('response_type') !== 'code') return 'response_type must be code';
   if (params.get('client_id') !== options.clientId) return 'unknown client_id';
   if (!options.redirectUris().includes(params.get('redirect_uri') ?? '')) return `redirect_uri must be one of ${options.redirectUris().join(', ')}`;
-  if (params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(params.get('code_challenge') ?? '')) return 'PKCE with S256 is required';
+  if (params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(params.get('code_challenge') ?? ''))
+    return 'PKCE with S256 is required';
   return undefined;
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 function authorizeForm(query: URLSearchParams): string {
   const hidden = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope', 'code_challenge', 'code_challenge_method']
     .filter((name) => query.has(name))
-    .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(query.get(name)!)}">`)
+    .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(query.get(name) ?? '')}">`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Local sign-in</title></head>
 <body><main><h1>Local sign-in (npm run local)</h1>

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { contentSecurityPolicy, originOf, PAGE_SECURITY_HEADERS, type BackendConfig, type PageConfig } from '../../lib/website/page-config';
+import { type BackendConfig, contentSecurityPolicy, originOf, PAGE_SECURITY_HEADERS, type PageConfig } from '../../lib/website/page-config';
 
 export const PAGE_DIR = path.resolve(__dirname, '..', '..', 'assets', 'chat-web');
 
@@ -49,7 +49,9 @@ export function localPage(options: LocalPageOptions): (req: IncomingMessage, res
     if (!entry) return false;
     const file = path.join(pageDir, entry.file);
     if (!existsSync(file)) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`The chat page is not built: run "node web/build.mjs" (npm run local does it first).\n`);
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`The chat page is not built: run "node web/build.mjs" (npm run local does it first).\n`);
       return true;
     }
     res.writeHead(200, { ...headers, 'content-type': entry.type }).end(req.method === 'HEAD' ? undefined : readFileSync(file));
@@ -60,10 +62,16 @@ export function localPage(options: LocalPageOptions): (req: IncomingMessage, res
 /** The page's backend for each local mode, at the local server's own origin. */
 export function localBackend(
   mode: 'iam' | 'rag' | 'jwt',
-  options: { models: readonly string[]; region: string; guest?: { identityPoolId: string; guestRoleArn: string; endpoint: string; stsEndpoint?: string }; jwt?: { clientId: string } },
+  options: {
+    models: readonly string[];
+    region: string;
+    guest?: { identityPoolId: string; guestRoleArn: string; endpoint: string; stsEndpoint?: string };
+    jwt?: { clientId: string };
+  },
 ): BackendConfig {
   if (mode === 'rag') {
-    const guest = options.guest!;
+    const guest = options.guest;
+    if (!guest) throw new Error('localBackend: the rag mode needs the guest credentials endpoints');
     return {
       id: 'guest',
       label: 'Company documents (guest)',
@@ -86,10 +94,22 @@ export function localBackend(
       models: options.models,
       kind: 'jwt',
       tokenHeader: 'authorization',
-      signIn: { authorizeUrl: '/oauth2/authorize', tokenUrl: '/oauth2/token', logoutUrl: '/logout', clientId: options.jwt!.clientId, scopes: ['openid', 'email'], tokenUse: 'id' },
+      signIn: {
+        authorizeUrl: '/oauth2/authorize',
+        tokenUrl: '/oauth2/token',
+        logoutUrl: '/logout',
+        clientId: jwtClientId(options.jwt),
+        scopes: ['openid', 'email'],
+        tokenUse: 'id',
+      },
     };
   }
   return { id: 'iam', label: 'IAM chat (your credentials sign in this tab)', url: '/', models: options.models, kind: 'iam', region: options.region };
+}
+
+function jwtClientId(jwt: { clientId: string } | undefined): string {
+  if (!jwt) throw new Error('localBackend: the jwt mode needs the local issuer audience as client id');
+  return jwt.clientId;
 }
 
 export { originOf };

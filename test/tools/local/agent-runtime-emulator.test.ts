@@ -399,7 +399,9 @@ describe('faults', () => {
     const runtime = new BedrockRuntimeClient({ endpoint: emulator.url, region: 'us-east-1', credentials, maxAttempts: 1 });
     clients.push(runtime);
     const converse = () =>
-      runtime.send(new ConverseCommand({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: [{ text: 'x' }] }] }));
+      runtime.send(
+        new ConverseCommand({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: [{ text: 'x' }] }] }),
+      );
 
     emulator.injectFault('throttling', { operation: 'InvokeAgent' });
     await expect(client.send(retrieve('passes'))).resolves.toBeDefined();
@@ -438,9 +440,9 @@ describe('faults', () => {
 
   test('invalid operation scopes throw', () => {
     expect(() => emulator.injectFault('throttling', { operation: 'InvokeModel' as never })).toThrow(/Unknown operation/);
-    expect(() => emulator.injectFault({ type: 'midStreamError', exceptionType: 'dependencyFailedException' }, { operation: 'ConverseStream' })).toThrow(
-      /does not exist for ConverseStream/,
-    );
+    expect(() =>
+      emulator.injectFault({ type: 'midStreamError', exceptionType: 'dependencyFailedException' }, { operation: 'ConverseStream' }),
+    ).toThrow(/does not exist for ConverseStream/);
     expect(() => emulator.injectFault({ type: 'midStreamError', exceptionType: 'modelStreamErrorException' }, { operation: 'InvokeAgent' })).toThrow(
       /does not exist for InvokeAgent/,
     );

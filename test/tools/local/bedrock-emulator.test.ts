@@ -430,9 +430,7 @@ describe('in-message fault marker', () => {
   });
 
   test('marker parameters; the marker is not echoed back in the answer', async () => {
-    const out = await noRetryClient().send(
-      new ConverseStreamCommand(ask('hello [[emulator:fault=midStreamError,afterTokens=19]]')),
-    );
+    const out = await noRetryClient().send(new ConverseStreamCommand(ask('hello [[emulator:fault=midStreamError,afterTokens=19]]')));
     const { events, error } = await collectUntilError(out.stream);
     expect(deltaText(events)).toHaveLength(19);
     expect(deltaText(events).join('')).toContain('You asked: "hello"');

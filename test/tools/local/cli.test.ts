@@ -2,14 +2,17 @@
  * `npm run local` and `npm run client` as a person runs them: the real CLIs in child processes on free
  * ports, talked to over HTTP. Each mode answers; the signed guest client streams an answer from the RAG mode.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { closedPort, parseSse, postChat } from '../../support/local-services';
 
 const ROOT = path.join(__dirname, '../../..');
 const TSX = require.resolve('tsx/cli');
 
-interface Running { readonly child: ChildProcess; output: string }
+interface Running {
+  readonly child: ChildProcess;
+  output: string;
+}
 
 /** Starts a CLI; resolves once `ready` matches its output (bounded), with everything it printed so far. */
 function start(script: string, args: string[], ready: RegExp): Promise<Running> {
@@ -23,11 +26,17 @@ function start(script: string, args: string[], ready: RegExp): Promise<Running> 
     const timer = setTimeout(() => reject(new Error(`${script} not ready in 30 s:\n${running.output}`)), 30_000);
     const onData = (data: Buffer): void => {
       running.output += data.toString();
-      if (ready.test(running.output)) { clearTimeout(timer); resolve(running); }
+      if (ready.test(running.output)) {
+        clearTimeout(timer);
+        resolve(running);
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited ${code}:\n${running.output}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited ${code}:\n${running.output}`));
+    });
   });
 }
 
@@ -36,16 +45,29 @@ function run(script: string, args: string[]): Promise<{ code: number | null; out
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSX, path.join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} did not finish in 30 s:\n${output}`)); }, 30_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, output }); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not finish in 30 s:\n${output}`));
+    }, 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
   });
 }
 
 async function stop(running: Running | undefined): Promise<void> {
   if (!running || running.child.exitCode !== null) return;
-  await new Promise<void>((resolve) => { running.child.once('exit', () => resolve()); running.child.kill('SIGINT'); });
+  await new Promise<void>((resolve) => {
+    running.child.once('exit', () => resolve());
+    running.child.kill('SIGINT');
+  });
 }
 
 describe('npm run local', () => {
@@ -65,9 +87,19 @@ describe('npm run local', () => {
 
   test('RAG mode answers the signed guest client (npm run client), which streams the answer and its sources', async () => {
     const [port, identityPort] = [await closedPort(), await closedPort()];
-    const local = await start('tools/local/cli.ts', ['--mode', 'rag', '--port', String(port), '--identity-port', String(identityPort), '--token-delay', '5'], /Chat function listening on/);
+    const local = await start(
+      'tools/local/cli.ts',
+      ['--mode', 'rag', '--port', String(port), '--identity-port', String(identityPort), '--token-delay', '5'],
+      /Chat function listening on/,
+    );
     try {
-      const client = await run('client/cli.ts', ['--url', `http://127.0.0.1:${port}/`, '--identity-endpoint', `http://127.0.0.1:${identityPort}`, 'When is support open?']);
+      const client = await run('client/cli.ts', [
+        '--url',
+        `http://127.0.0.1:${port}/`,
+        '--identity-endpoint',
+        `http://127.0.0.1:${identityPort}`,
+        'When is support open?',
+      ]);
       expect(client.code).toBe(0);
       expect(client.output).toMatch(/canned/i);
       expect(client.output).toMatch(/s3:\/\//);

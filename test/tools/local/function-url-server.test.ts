@@ -1,18 +1,19 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
 import {
   CALLER_HEADER,
+  type FunctionUrlServer,
+  type FunctionUrlServerOptions,
   LOCAL_IAM_IDENTITY,
   localIdentity,
   startFunctionUrlServer,
-  type FunctionUrlServer,
-  type FunctionUrlServerOptions,
 } from '../../../tools/local/function-url-server';
-import { HttpResponseStream, streamifyResponse, type LambdaContext, type LambdaResponseStream } from '../../../tools/local/lambda-runtime';
+import { HttpResponseStream, type LambdaContext, type LambdaResponseStream, streamifyResponse } from '../../../tools/local/lambda-runtime';
 import { postChat } from '../../support/local-services';
 
 interface Seen {
-  event: Record<string, any>;
+  event: LambdaFunctionURLEventWithIAMAuthorizer;
   context: LambdaContext;
 }
 
@@ -22,7 +23,7 @@ afterAll(async () => {
 });
 
 async function serve(
-  handler: (event: any, stream: LambdaResponseStream, context: LambdaContext) => Promise<void>,
+  handler: (event: LambdaFunctionURLEventWithIAMAuthorizer, stream: LambdaResponseStream, context: LambdaContext) => Promise<void>,
   options: Partial<FunctionUrlServerOptions> = {},
 ): Promise<FunctionUrlServer> {
   const server = await startFunctionUrlServer({ handler: streamifyResponse(handler), port: 0, onInvocationError: () => undefined, ...options });
@@ -32,7 +33,7 @@ async function serve(
 
 /** A handler that answers 200 JSON with what it received. */
 function recorder(seen: Seen[]) {
-  return async (event: any, stream: LambdaResponseStream, context: LambdaContext) => {
+  return async (event: LambdaFunctionURLEventWithIAMAuthorizer, stream: LambdaResponseStream, context: LambdaContext) => {
     seen.push({ event, context });
     const http = HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'application/json' } });
     http.write(JSON.stringify({ ok: true }));

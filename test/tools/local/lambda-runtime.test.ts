@@ -6,11 +6,11 @@ import {
   HttpResponseStream,
   installAwsLambdaGlobal,
   invokeStreaming,
+  type LambdaResponseStream,
   METADATA_PRELUDE_CONTENT_TYPE,
   parseHttpIntegrationResponse,
   streamifyResponse,
   uninstallAwsLambdaGlobal,
-  type LambdaResponseStream,
 } from '../../../tools/local/lambda-runtime';
 import { invocationContext } from '../../support/events';
 

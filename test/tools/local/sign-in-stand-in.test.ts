@@ -25,12 +25,27 @@ const verifier = 'a-verifier-of-at-least-forty-three-characters-0123456789';
 const challenge = createHash('sha256').update(verifier).digest('base64url');
 
 async function authorize(overrides: Record<string, string> = {}): Promise<Response> {
-  const form = new URLSearchParams({ response_type: 'code', client_id: CLIENT, redirect_uri: `${base}/`, state: 's1', code_challenge: challenge, code_challenge_method: 'S256', username: 'alice', ...overrides });
+  const form = new URLSearchParams({
+    response_type: 'code',
+    client_id: CLIENT,
+    redirect_uri: `${base}/`,
+    state: 's1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    username: 'alice',
+    ...overrides,
+  });
   return fetch(`${base}/oauth2/authorize`, { method: 'POST', body: form, redirect: 'manual' });
 }
 
 async function token(code: string, codeVerifier = verifier, redirectUri = `${base}/`): Promise<Response> {
-  const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: CLIENT, code, redirect_uri: redirectUri, code_verifier: codeVerifier });
+  const form = new URLSearchParams({
+    grant_type: 'authorization_code',
+    client_id: CLIENT,
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: codeVerifier,
+  });
   return fetch(`${base}/oauth2/token`, { method: 'POST', body: form });
 }
 

@@ -14,8 +14,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AGENT_HTTP_FAULTS,
-  AGENT_STREAM_EXCEPTIONS,
   AGENT_STREAM_EXCEPTION_TYPES,
+  AGENT_STREAM_EXCEPTIONS,
   faultAppliesTo,
   parseMarker,
   type ResolvedFault,
@@ -23,6 +23,7 @@ import {
   stripMarkers,
 } from './faults';
 import type { EmulatorState, RequestLike } from './operations';
+import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import type {
   AgentAnswerContext,
   AgentRuntimeOperation,
@@ -34,9 +35,8 @@ import type {
   RecordedRequest,
   RetrieveRequestBody,
 } from './types';
-import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import { tokenize, validationError } from './validation';
-import { encodeChunk, encodeException, EVENT_STREAM_CONTENT_TYPE, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
+import { EVENT_STREAM_CONTENT_TYPE, encodeChunk, encodeException, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
 
 export interface AgentRuntimeState {
   readonly knownKnowledgeBases: readonly string[] | undefined;
@@ -150,7 +150,8 @@ function checkId(value: string, at: string): ServiceError | undefined {
 function checkSessionId(value: string): ServiceError | undefined {
   if (value.length < 2) return constraintError(value, 'sessionId', 'Member must have length greater than or equal to 2');
   if (value.length > 100) return constraintError(value, 'sessionId', 'Member must have length less than or equal to 100');
-  if (!/^[0-9a-zA-Z._:-]+$/.test(value)) return constraintError(value, 'sessionId', 'Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+');
+  if (!/^[0-9a-zA-Z._:-]+$/.test(value))
+    return constraintError(value, 'sessionId', 'Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+');
   return undefined;
 }
 
@@ -265,7 +266,9 @@ export async function handleAgentRuntimeRequest(
     checkId(ids.agentId, 'agentId') ??
     checkId(ids.agentAliasId, 'agentAliasId') ??
     checkSessionId(ids.sessionId) ??
-    (body.inputText !== undefined && typeof body.inputText !== 'string' ? constraintError(body.inputText, 'inputText', 'Member must be a string') : undefined);
+    (body.inputText !== undefined && typeof body.inputText !== 'string'
+      ? constraintError(body.inputText, 'inputText', 'Member must be a string')
+      : undefined);
   if (invalid) return fail(invalid, what);
   if (agent.knownAgents && !agent.knownAgents.includes(ids.agentId)) {
     return fail({ status: 404, type: 'ResourceNotFoundException', message: NOT_FOUND_MESSAGE }, what);
@@ -277,7 +280,8 @@ function validateRetrieve(knowledgeBaseId: string, body: RetrieveRequestBody): S
   const idError = checkId(knowledgeBaseId, 'knowledgeBaseId');
   if (idError) return idError;
   if (body.retrievalQuery === undefined || body.retrievalQuery === null) return constraintError(null, 'retrievalQuery', 'Member must not be null');
-  if (typeof body.retrievalQuery.text !== 'string') return constraintError(body.retrievalQuery.text, 'retrievalQuery.text', 'Member must not be null');
+  if (typeof body.retrievalQuery.text !== 'string')
+    return constraintError(body.retrievalQuery.text, 'retrievalQuery.text', 'Member must not be null');
   const n = body.retrievalConfiguration?.vectorSearchConfiguration?.numberOfResults;
   const at = 'retrievalConfiguration.vectorSearchConfiguration.numberOfResults';
   if (n !== undefined && n !== null) {
@@ -360,31 +364,37 @@ async function answerInvokeAgent(
   );
 
   let sent = 0;
-  await streamEvents(state, res, what, () => `${sent} of ${chunks.length} chunks`, async ({ signal, send }) => {
-    const sendException = async (): Promise<void> => {
-      if (!streamFault) return;
-      const type = agentExceptionType(streamFault);
-      await send(encodeException(type, streamFault.customMessage ?? AGENT_STREAM_EXCEPTIONS[type].message));
+  await streamEvents(
+    state,
+    res,
+    what,
+    () => `${sent} of ${chunks.length} chunks`,
+    async ({ signal, send }) => {
+      const sendException = async (): Promise<void> => {
+        if (!streamFault) return;
+        const type = agentExceptionType(streamFault);
+        await send(encodeException(type, streamFault.customMessage ?? AGENT_STREAM_EXCEPTIONS[type].message));
+        res.end();
+      };
+      res.writeHead(200, {
+        'content-type': EVENT_STREAM_CONTENT_TYPE,
+        'x-amzn-requestid': requestId,
+        'x-amzn-bedrock-agent-content-type': 'application/json',
+        'x-amz-bedrock-agent-session-id': ids.sessionId,
+        ...(typeof body.memoryId === 'string' ? { 'x-amz-bedrock-agent-memory-id': body.memoryId } : {}),
+      });
+      if (streamFault?.name === 'streamThrottlingBeforeFirstToken') return await sendException();
+      for (let i = 0; i <= chunks.length; i++) {
+        if (streamFault?.name === 'midStreamError' && i === Math.min(streamFault.afterTokens, chunks.length)) return await sendException();
+        if (i === chunks.length) break;
+        // One token delay per token: per chunk when streaming, all of them before the single chunk otherwise.
+        await sleep(streamed ? state.tokenDelayMs : state.tokenDelayMs * Math.max(1, tokens.length), undefined, { signal });
+        await send(encodeChunk(chunks[i] ?? ''));
+        sent++;
+      }
       res.end();
-    };
-    res.writeHead(200, {
-      'content-type': EVENT_STREAM_CONTENT_TYPE,
-      'x-amzn-requestid': requestId,
-      'x-amzn-bedrock-agent-content-type': 'application/json',
-      'x-amz-bedrock-agent-session-id': ids.sessionId,
-      ...(typeof body.memoryId === 'string' ? { 'x-amz-bedrock-agent-memory-id': body.memoryId } : {}),
-    });
-    if (streamFault?.name === 'streamThrottlingBeforeFirstToken') return await sendException();
-    for (let i = 0; i <= chunks.length; i++) {
-      if (streamFault?.name === 'midStreamError' && i === Math.min(streamFault.afterTokens, chunks.length)) return await sendException();
-      if (i === chunks.length) break;
-      // One token delay per token: per chunk when streaming, all of them before the single chunk otherwise.
-      await sleep(streamed ? state.tokenDelayMs : state.tokenDelayMs * Math.max(1, tokens.length), undefined, { signal });
-      await send(encodeChunk(chunks[i] ?? ''));
-      sent++;
-    }
-    res.end();
-    if (body.endSession === true) agent.sessions.delete(key);
-    else agent.sessions.set(key, [...history, { inputText, answer }]);
-  });
+      if (body.endSession === true) agent.sessions.delete(key);
+      else agent.sessions.set(key, [...history, { inputText, answer }]);
+    },
+  );
 }

@@ -77,7 +77,11 @@ export const AGENT_STREAM_EXCEPTIONS: Record<AgentStreamExceptionType, ServiceEr
     type: 'BadGatewayException',
     message: 'There was an issue with a dependency due to a server issue. Retry your request.',
   },
-  validationException: { status: 400, type: 'ValidationException', message: 'Input validation failed. Check your request parameters and retry the request.' },
+  validationException: {
+    status: 400,
+    type: 'ValidationException',
+    message: 'Input validation failed. Check your request parameters and retry the request.',
+  },
   resourceNotFoundException: AGENT_HTTP_FAULTS.notFound,
   serviceQuotaExceededException: {
     status: 400,
@@ -144,7 +148,9 @@ export function streamExceptionTypesFor(operation: EmulatedOperation): readonly 
 
 /** Whether a request of `operation` can take the fault (a stream fault's explicit exception type must exist in that service). */
 export function faultAppliesTo(fault: ResolvedFault, operation: EmulatedOperation): boolean {
-  return fault.kind !== 'stream' || fault.explicitExceptionType === undefined || streamExceptionTypesFor(operation).includes(fault.explicitExceptionType);
+  return (
+    fault.kind !== 'stream' || fault.explicitExceptionType === undefined || streamExceptionTypesFor(operation).includes(fault.explicitExceptionType)
+  );
 }
 
 /** A fault with every default filled in. */
@@ -197,7 +203,7 @@ export function resolveFault(fault: EmulatorFault): ResolvedFault {
 }
 
 function isHttpFaultName(name: unknown): name is HttpFaultName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(HTTP_FAULTS, name);
+  return typeof name === 'string' && Object.hasOwn(HTTP_FAULTS, name);
 }
 
 interface QueueEntry {
@@ -275,7 +281,7 @@ export function parseMarker(text: string): ResolvedFault | undefined {
   const params = new Map<string, string>();
   for (const part of (match[1] ?? '').split(',')) {
     const [key, ...rest] = part.split('=');
-    if (key && key.trim()) params.set(key.trim(), rest.join('=').trim());
+    if (key?.trim()) params.set(key.trim(), rest.join('=').trim());
   }
   const name = params.get('fault');
   if (!name) throw new RangeError(`Emulator marker "${match[0]}" has no fault=<name>; expected one of ${FAULT_NAMES.join(', ')}`);

@@ -30,14 +30,14 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { type AgentRuntimeState, checkPassages, handleAgentRuntimeRequest, matchAgentRoute } from './agent-runtime';
 import { FaultQueue } from './faults';
-import { handleRequest, matchRuntimeRoute, type EmulatorState, type RequestLike } from './operations';
+import { type EmulatorState, handleRequest, matchRuntimeRoute, type RequestLike } from './operations';
 import type { BedrockEmulator, BedrockEmulatorOptions, RuntimeOperation } from './types';
 import { newRequestId, type ResponseLike, writeError } from './wire';
 
-export type * from './types';
-export { defaultAnswer } from './operations';
+export { DEFAULT_NUMBER_OF_RESULTS, defaultAgentAnswer, defaultPassages } from './agent-runtime';
 export { FAULT_NAMES } from './faults';
-export { defaultAgentAnswer, defaultPassages, DEFAULT_NUMBER_OF_RESULTS } from './agent-runtime';
+export { defaultAnswer } from './operations';
+export type * from './types';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const noop = (): void => undefined;

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
+import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, RecordedRequest, RuntimeOperation } from './types';
 import {
   estimateInputTokens,
@@ -15,8 +16,7 @@ import {
   validateBody,
   validationError,
 } from './validation';
-import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
-import { encodeEvent, encodeException, EVENT_STREAM_CONTENT_TYPE, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
+import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, encodeException, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
 
 /** The part of http2.Http2ServerRequest / http.IncomingMessage the emulator uses. */
 export interface RequestLike extends AsyncIterable<unknown> {
@@ -157,7 +157,9 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
       requestId,
     );
   }
-  state.log(`[bedrock-emulator] ${what} -> 200 streaming canned answer (${emitted.length} tokens, ${stopReason})${fault ? ` with fault ${fault.name}` : ''}`);
+  state.log(
+    `[bedrock-emulator] ${what} -> 200 streaming canned answer (${emitted.length} tokens, ${stopReason})${fault ? ` with fault ${fault.name}` : ''}`,
+  );
   await streamAnswer(state, res, { what, requestId, started, emitted, stopReason, usage, fault });
 }
 
@@ -175,28 +177,34 @@ interface StreamPlan {
 async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: StreamPlan): Promise<void> {
   const fault = plan.fault?.kind === 'stream' ? plan.fault : undefined;
   let deltasSent = 0;
-  await streamEvents(state, res, plan.what, () => `${deltasSent} of ${plan.emitted.length} tokens`, async ({ signal, send }) => {
-    res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': plan.requestId });
-    if (fault?.name === 'streamThrottlingBeforeFirstToken') {
-      await send(encodeException(fault.exceptionType, fault.message));
-      res.end();
-      return;
-    }
-    await send(encodeEvent('messageStart', { role: 'assistant' }));
-    for (let i = 0; i <= plan.emitted.length; i++) {
-      if (fault?.name === 'midStreamError' && i === Math.min(fault.afterTokens, plan.emitted.length)) {
+  await streamEvents(
+    state,
+    res,
+    plan.what,
+    () => `${deltasSent} of ${plan.emitted.length} tokens`,
+    async ({ signal, send }) => {
+      res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': plan.requestId });
+      if (fault?.name === 'streamThrottlingBeforeFirstToken') {
         await send(encodeException(fault.exceptionType, fault.message));
         res.end();
         return;
       }
-      if (i === plan.emitted.length) break;
-      await sleep(state.tokenDelayMs, undefined, { signal });
-      await send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: plan.emitted[i] } }));
-      deltasSent++;
-    }
-    await send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
-    await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
-    await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
-    res.end();
-  });
+      await send(encodeEvent('messageStart', { role: 'assistant' }));
+      for (let i = 0; i <= plan.emitted.length; i++) {
+        if (fault?.name === 'midStreamError' && i === Math.min(fault.afterTokens, plan.emitted.length)) {
+          await send(encodeException(fault.exceptionType, fault.message));
+          res.end();
+          return;
+        }
+        if (i === plan.emitted.length) break;
+        await sleep(state.tokenDelayMs, undefined, { signal });
+        await send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: plan.emitted[i] } }));
+        deltasSent++;
+      }
+      await send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
+      await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
+      await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
+      res.end();
+    },
+  );
 }

@@ -9,7 +9,11 @@ import type { EmulatorState } from './operations';
 import type { ResponseLike } from './wire';
 
 /** The error of a body that is not a JSON object. */
-export const SERIALIZATION_ERROR: ServiceError = { status: 400, type: 'SerializationException', message: 'Unable to parse the request body as JSON.' };
+export const SERIALIZATION_ERROR: ServiceError = {
+  status: 400,
+  type: 'SerializationException',
+  message: 'Unable to parse the request body as JSON.',
+};
 
 /** The headers as recorded in `emulator.requests`: lower-case names, no HTTP/2 pseudo-headers, repeated values joined. */
 export function recordHeaders(headers: IncomingHttpHeaders): Record<string, string> {

@@ -38,9 +38,7 @@ export function isKnownModel(modelId: string, knownModels: readonly string[] | u
 export function validateBody(body: ConverseRequestBody): ServiceError | undefined {
   const { messages } = body;
   if (!Array.isArray(messages) || messages.length === 0 || messages[0]?.role !== 'user') {
-    return validationError(
-      'A conversation must start with a user message. Try again with a conversation that starts with a user message.',
-    );
+    return validationError('A conversation must start with a user message. Try again with a conversation that starts with a user message.');
   }
   for (const [index, message] of messages.entries()) {
     if (message?.role !== 'user' && message?.role !== 'assistant') {
