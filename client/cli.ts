@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LOCAL_GUEST_CREDENTIALS_PORT, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID } from '../tools/local/guest-credentials-emulator';
+import { oldNodeNote } from '../tools/local/node-version';
 import { ChatClientError, createGuestChatClient } from './guest-chat-client';
 
 const HELP = `Usage: npm run client -- [options] "question"
@@ -29,6 +30,9 @@ Options:
 `;
 
 async function main(): Promise<number> {
+  // On Node 20 the SDK's eight-line support warning would precede every answer; the README names the supported
+  // versions and npm run local's banner says it once (node-version.ts). Only this process is affected.
+  oldNodeNote();
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

@@ -4,6 +4,7 @@
  * No CDK and no SDK imports here: both sides, and the browser client, can load it.
  */
 export * from './bundles';
+export * from './cors';
 export * from './env';
 export * from './errors';
 export * from './limits';

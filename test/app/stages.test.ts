@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ENV, FUNCTION_URL_CORS } from '../../contract';
 import { parseStageConfigs } from '../../lib/config/stage-config';
 import { addChatStages } from '../../lib/stages/chat-stages';
 import { buildProjectApp, projectContext } from '../support/cdk-app';
@@ -102,5 +103,35 @@ describe('a stage deploys the backends it names, and only those', () => {
   test('a backend that answers with models needs the stage models', () => {
     const { models: _models, ...withoutModels } = shared;
     expect(() => stacksOf({ ...withoutModels, iamChat: {} })).toThrow(/stages\.qa\.models = undefined; expected an object of alias/);
+  });
+});
+
+describe('Function URL CORS', () => {
+  test("every chat URL allows its stage's origins with the methods and headers npm run local answers preflights with", () => {
+    const checked: string[] = [];
+    for (const stage of stages) {
+      const origins = (projectContext.stages as Record<string, { corsAllowedOrigins: string[] }>)[stage.stageName].corsAllowedOrigins;
+      for (const stack of stage.node.children.filter(Stack.isStack)) {
+        const template = Template.fromStack(stack);
+        const functions = template.findResources('AWS::Lambda::Function');
+        for (const [id, url] of Object.entries(template.findResources('AWS::Lambda::Url'))) {
+          const target = functions[url.Properties.TargetFunctionArn['Fn::GetAtt'][0]];
+          const storedChats = ENV.historyTable in (target.Properties.Environment?.Variables ?? {});
+          const expected = {
+            AllowOrigins: origins,
+            AllowMethods: FUNCTION_URL_CORS.allowMethods[storedChats ? 'storedChats' : 'callerTurns'],
+            AllowHeaders: FUNCTION_URL_CORS.allowHeaders[url.Properties.AuthType === 'NONE' ? 'jwt' : 'iam'],
+            ExposeHeaders: FUNCTION_URL_CORS.exposeHeaders,
+            MaxAge: FUNCTION_URL_CORS.defaultMaxAgeSeconds,
+          };
+          expect({ url: `${stack.node.path}/${id}`, cors: url.Properties.Cors }).toEqual({
+            url: `${stack.node.path}/${id}`,
+            cors: origins.length > 0 ? expected : undefined,
+          });
+          checked.push(stack.node.path);
+        }
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(stages.length);
   });
 });

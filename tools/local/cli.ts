@@ -11,14 +11,21 @@
  * issues fake guest credentials, so `npm run client -- "question"` runs the signed client end to end.
  *
  * The function gets the same environment the construct sets and runs through the Lambda runtime miniature
- * behind the Function-URL-like server (no SigV4 verification: see function-url-server.ts).
+ * behind the Function-URL-like server (no SigV4 verification: see function-url-server.ts), which answers CORS
+ * preflights for the stage's origins as the deployed Function URL would (`--stage`, default dev).
+ *
+ * The npm script starts this file with `exec`, so npm's own process is this one's parent and the SIGINT or
+ * SIGTERM npm forwards (Ctrl-C, `kill <npm pid>`, an IDE's stop button) reaches it: every server stops and the
+ * process exits. Without `exec`, npm's `sh -c` kept the signal and the servers ran on, orphaned (measured).
  */
 
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AUTH_MODES, DEFAULTS, ENV } from '../../contract';
+import { checkAwsCredentials, MissingCredentialsError } from './aws-credentials';
 import { type BedrockEmulator, startBedrockEmulator } from './bedrock-emulator';
 import { createRateLimitTable, startDynalite } from './dynamo';
-import { CALLER_HEADER, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './function-url-server';
+import { CALLER_HEADER, type FunctionUrlServer, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './function-url-server';
 import {
   LOCAL_GUEST_CREDENTIALS_PORT,
   LOCAL_GUEST_ROLE_ARN,
@@ -27,13 +34,17 @@ import {
 } from './guest-credentials-emulator';
 import { JWT_MODE_HELP, LOCAL_AGENT_ALIAS_ID, LOCAL_AGENT_ID, startJwtMode } from './jwt-mode';
 import { installAwsLambdaGlobal } from './lambda-runtime';
+import { oldNodeNote } from './node-version';
 import { ignoreExistingTable, type PresetService, presetEndpoint } from './preset-endpoints';
 import { LOCAL_KNOWLEDGE_BASE_ID, ragEmulatorAnswer, readPassagesFile, retrievalEnvironment } from './rag-mode';
 import { signInStandIn } from './sign-in-stand-in';
+import { functionUrlCors, stageCorsOrigins } from './stage-cors';
 import { localBackend, localPage, originOf } from './web-page';
 
 const DEFAULT_MODELS = ['haiku=global.anthropic.claude-haiku-4-5-20251001-v1:0', 'sonnet=global.anthropic.claude-sonnet-4-6'];
 const TABLE_NAME = 'local-chat-rate-limits';
+const DEFAULT_PORT = 3000;
+const DEFAULT_STAGE = 'dev';
 
 const HELP = `Usage: npm run local -- [options]
 
@@ -41,18 +52,20 @@ Runs the IAM streaming chat function locally: Function-URL-like server, embedded
 for the rate limit, and the Bedrock emulator (canned answers) unless --real-bedrock.
 
 Options:
-  --mode <iam|rag|jwt>  iam: the IAM streaming chat (default). rag: the retrieval-augmented chat (seed 003),
-                        with a Cognito Identity + STS stand-in for the guest client (npm run client).
-                        jwt: the JWT-authenticated chat with history (seeds 002, 000), with a local token issuer
-  --port <n>            HTTP port on 127.0.0.1 (default 3000)
+  --mode <iam|rag|jwt>  iam: the IAM streaming chat (default). rag: the guest RAG chatbot (answers from a
+                        knowledge base), with a Cognito Identity + STS stand-in for the guest client (npm run client).
+                        jwt: the signed-in users' chat with stored history, with a local token issuer
+  --port <n>            HTTP port on 127.0.0.1 (default ${DEFAULT_PORT})
+  --stage <name>        Answer CORS preflights for this cdk.json stage's corsAllowedOrigins (default ${DEFAULT_STAGE})
+  --cors-origin <o>     Allow this origin instead; repeat for several
   --real-bedrock        Call Amazon Bedrock in --region with your own AWS credentials
-                        (default provider chain: env, ~/.aws, SSO...). Costs money.
+                        (default provider chain: env, ~/.aws, SSO...), checked before start. Costs money.
   --region <region>     AWS region (default: $AWS_REGION or us-east-1)
   --model <alias=id>    A model the caller may choose; repeat for several, the first is the default
                         (default: ${DEFAULT_MODELS.join(' ')})
-  --max-tokens <n>      CHAT_MAX_TOKENS (default 1024)
+  --max-tokens <n>      CHAT_MAX_TOKENS (default ${DEFAULTS.maxTokens})
   --system-prompt <s>   CHAT_SYSTEM_PROMPT (default: the built-in prompt)
-  --rate-limit <n>      RATE_LIMIT_PER_MINUTE per caller (default 10)
+  --rate-limit <n>      RATE_LIMIT_PER_MINUTE per caller (default ${DEFAULTS.requestsPerMinute})
   --fail-open           RATE_LIMIT_FAIL_OPEN=true (default false)
   --timeout <s>         Function timeout in seconds (default 60)
   --token-delay <ms>    Emulator delay per streamed token (default 30)
@@ -61,7 +74,7 @@ RAG mode (--mode rag):
   --knowledge-base-id <id>  KNOWLEDGE_BASE_ID (default ${LOCAL_KNOWLEDGE_BASE_ID}; a real one with --real-bedrock)
   --retrieval-results <n>   RETRIEVAL_RESULTS, passages per question (default 5)
   --min-score <0..1>        RETRIEVAL_MIN_SCORE (default 0.4)
-  --fallback-answer <s>     RETRIEVAL_FALLBACK_ANSWER (default: seed 003's)
+  --fallback-answer <s>     RETRIEVAL_FALLBACK_ANSWER (default: the function's built-in out-of-scope sentence)
   --passages <file.json>    Emulator passages: [{"text": "...", "score": 0.8, "uri": "s3://..."}]
                             (default: canned passages that say they are emulator data)
   --identity-port <n>       Port of the Cognito Identity + STS stand-in (default ${LOCAL_GUEST_CREDENTIALS_PORT})
@@ -72,26 +85,29 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       mode: { type: 'string', default: 'iam' },
-      port: { type: 'string', default: '3000' },
+      port: { type: 'string', default: String(DEFAULT_PORT) },
+      stage: { type: 'string', default: DEFAULT_STAGE },
+      'cors-origin': { type: 'string', multiple: true },
       'real-bedrock': { type: 'boolean', default: false },
       region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
       model: { type: 'string', multiple: true, default: DEFAULT_MODELS },
-      'max-tokens': { type: 'string', default: '1024' },
+      'max-tokens': { type: 'string', default: String(DEFAULTS.maxTokens) },
       'system-prompt': { type: 'string' },
-      'rate-limit': { type: 'string', default: '10' },
+      'rate-limit': { type: 'string', default: String(DEFAULTS.requestsPerMinute) },
       'fail-open': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
       'token-delay': { type: 'string', default: '30' },
       'knowledge-base-id': { type: 'string', default: LOCAL_KNOWLEDGE_BASE_ID },
-      'retrieval-results': { type: 'string', default: '5' },
-      'min-score': { type: 'string', default: '0.4' },
+      'retrieval-results': { type: 'string', default: String(DEFAULTS.retrievalResults) },
+      'min-score': { type: 'string', default: String(DEFAULTS.retrievalMinScore) },
       'fallback-answer': { type: 'string' },
       passages: { type: 'string' },
       'identity-port': { type: 'string', default: String(LOCAL_GUEST_CREDENTIALS_PORT) },
+      subject: { type: 'string', multiple: true },
       agent: { type: 'boolean', default: false },
       'agent-id': { type: 'string', default: LOCAL_AGENT_ID },
       'agent-alias-id': { type: 'string', default: LOCAL_AGENT_ALIAS_ID },
-      'history-turns': { type: 'string', default: '10' },
+      'history-turns': { type: 'string', default: String(DEFAULTS.historyTurns) },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -103,8 +119,10 @@ async function main(): Promise<void> {
     throw new UsageError(`--mode expects iam, rag or jwt, got "${values.mode}"`);
   const rag = values.mode === 'rag';
   const port = integerOption('--port', values.port, 0);
+  const identityPort = integerOption('--identity-port', values['identity-port'], 0);
   const timeoutSeconds = integerOption('--timeout', values.timeout, 3);
   const tokenDelayMs = integerOption('--token-delay', values['token-delay'], 0);
+  const rateLimit = integerOption('--rate-limit', values['rate-limit'], 1);
   const passages = rag && values.passages !== undefined ? readPassagesFile(values.passages) : undefined;
   const models = Object.fromEntries(
     values.model.map((spec) => {
@@ -113,10 +131,18 @@ async function main(): Promise<void> {
       return [spec.slice(0, at), spec.slice(at + 1)];
     }),
   );
+  const corsOrigins = values['cors-origin'] ?? usage(() => stageCorsOrigins(values.stage));
+  // The JWT mode is the stored chats behind a bearer token; the IAM and RAG modes take the caller's turns, signed.
+  const cors = values.mode === 'jwt' ? functionUrlCors('jwt', 'storedChats', corsOrigins) : functionUrlCors('iam', 'callerTurns', corsOrigins);
+  const nodeNote = oldNodeNote();
+  // Before anything starts: a missing profile is one clear message, not a 500 on the first chat.
+  if (values['real-bedrock']) await checkAwsCredentials(values.region);
 
+  const running = new Running();
+  stopOnSignals(running);
   // Endpoints the user set (AWS_ENDPOINT_URL_*) are used as they are: nothing local is started for them.
   const presetDynamo = presetEndpoint('DYNAMODB');
-  const dynalite = presetDynamo ? undefined : await startDynalite();
+  const dynalite = presetDynamo ? undefined : running.add(await startDynalite());
   const dynamoUrl = dynalite ? dynalite.url : String(presetDynamo);
   const bedrockServices: PresetService[] =
     values.mode === 'rag'
@@ -128,17 +154,23 @@ async function main(): Promise<void> {
   const emulator: BedrockEmulator | undefined =
     values['real-bedrock'] || presetBedrock.length === bedrockServices.length
       ? undefined
-      : await startBedrockEmulator({
-          port: 0,
-          tokenDelayMs,
-          log: (line) => console.log(line),
-          ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
-        });
+      : running.add(
+          await startBedrockEmulator({
+            port: 0,
+            tokenDelayMs,
+            log: (line) => console.log(line),
+            ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
+          }),
+        );
   const presetIdentity = presetEndpoint('COGNITO_IDENTITY');
   const presetSts = presetEndpoint('STS');
   const guestCredentials =
     rag && !(presetIdentity && presetSts)
-      ? await startGuestCredentialsEmulator({ port: integerOption('--identity-port', values['identity-port'], 0), log: (line) => console.log(line) })
+      ? running.add(
+          await listening('--identity-port', identityPort, () =>
+            startGuestCredentialsEmulator({ port: identityPort, log: (line) => console.log(line) }),
+          ),
+        )
       : undefined;
 
   if (emulator) {
@@ -152,18 +184,18 @@ async function main(): Promise<void> {
     // Every Bedrock endpoint is preset and no credentials are configured: sign with local placeholders.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'LOCALEMULATORKEY', AWS_SECRET_ACCESS_KEY: 'local-emulator-secret' });
   }
-  // The environment the construct sets (CHAT_*, RATE_LIMIT_*; the JWT mode adds its own below), plus the local DynamoDB endpoint.
+  // The environment the construct sets (the JWT mode adds its own below), plus the local DynamoDB endpoint.
   Object.assign(process.env, {
-    AWS_REGION: values.region,
+    [ENV.region]: values.region,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
-    CHAT_MODELS: JSON.stringify(models),
-    CHAT_MAX_TOKENS: values['max-tokens'],
-    RATE_LIMIT_TABLE_NAME: TABLE_NAME,
-    RATE_LIMIT_PER_MINUTE: values['rate-limit'],
-    RATE_LIMIT_FAIL_OPEN: String(values['fail-open']),
-    RATE_LIMIT_NAMESPACE: `local-${values.mode}`,
-    CHAT_AUTH_MODE: 'iam',
-    ...(values['system-prompt'] !== undefined ? { CHAT_SYSTEM_PROMPT: values['system-prompt'] } : {}),
+    [ENV.models]: JSON.stringify(models),
+    [ENV.maxTokens]: values['max-tokens'],
+    [ENV.rateLimitTable]: TABLE_NAME,
+    [ENV.rateLimitPerMinute]: String(rateLimit),
+    [ENV.rateLimitFailOpen]: String(values['fail-open']),
+    [ENV.rateLimitNamespace]: `local-${values.mode}`,
+    [ENV.authMode]: AUTH_MODES.iam,
+    ...(values['system-prompt'] !== undefined ? { [ENV.systemPrompt]: values['system-prompt'] } : {}),
     ...(rag
       ? retrievalEnvironment({
           knowledgeBaseId: values['knowledge-base-id'],
@@ -175,20 +207,29 @@ async function main(): Promise<void> {
   });
 
   // dynalite accepts any signature; these credentials only sign requests to 127.0.0.1.
-  const admin = new DynamoDBClient({ endpoint: dynamoUrl, region: values.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const admin = new DynamoDBClient({
+    endpoint: dynamoUrl,
+    region: values.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await ignoreExistingTable(createRateLimitTable(admin, TABLE_NAME));
   admin.destroy();
   const jwt =
     values.mode === 'jwt'
-      ? await startJwtMode({
-          agent: values.agent,
-          region: values.region,
-          dynamoEndpoint: dynamoUrl,
-          ...(emulator && !presetBedrock.includes('BEDROCK_AGENT_RUNTIME') ? { emulatorUrl: emulator.url } : {}),
-          agentId: values['agent-id'],
-          agentAliasId: values['agent-alias-id'],
-          historyTurns: values['history-turns'],
-        })
+      ? running.add(
+          await usageAsync(() =>
+            startJwtMode({
+              agent: values.agent,
+              region: values.region,
+              dynamoEndpoint: dynamoUrl,
+              ...(emulator && !presetBedrock.includes('BEDROCK_AGENT_RUNTIME') ? { emulatorUrl: emulator.url } : {}),
+              agentId: values['agent-id'],
+              agentAliasId: values['agent-alias-id'],
+              historyTurns: values['history-turns'],
+              ...(values.subject ? { subjects: values.subject } : {}),
+            }),
+          ),
+        )
       : undefined;
   if (jwt) Object.assign(process.env, jwt.environment);
 
@@ -211,14 +252,7 @@ async function main(): Promise<void> {
           models: values.mode === 'jwt' && values.agent ? [] : Object.keys(models),
           region: values.region,
           ...(rag
-            ? {
-                guest: {
-                  identityPoolId: LOCAL_IDENTITY_POOL_ID,
-                  guestRoleArn: LOCAL_GUEST_ROLE_ARN,
-                  endpoint: identityEndpoint,
-                  stsEndpoint: stsEndpoint,
-                },
-              }
+            ? { guest: { identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, endpoint: identityEndpoint, stsEndpoint } }
             : {}),
           ...(jwt ? { jwt: { clientId: jwt.issuer.audience } } : {}),
         }),
@@ -230,68 +264,173 @@ async function main(): Promise<void> {
           routes: signInStandIn({
             clientId: jwt.issuer.audience,
             redirectUris: () => [pageUrl, pageUrl.replace('127.0.0.1', 'localhost')],
-            signToken: (subject) => jwt.issuer.sign({ sub: subject, email: `${subject}@example.com` }),
+            signToken: jwt.signToken,
           }),
         }
       : {}),
   });
   // JWT mode: a Function URL with auth NONE (no authorizer in the events); the function verifies the token.
-  const server = await startFunctionUrlServer({
-    handler,
-    port,
-    identity: jwt ? null : LOCAL_IAM_IDENTITY,
-    timeoutMs: timeoutSeconds * 1000,
-    intercept: page,
-  });
-  pageUrl = server.url;
+  const server: FunctionUrlServer = running.add(
+    await listening('--port', port, () =>
+      startFunctionUrlServer({
+        handler,
+        port,
+        identity: jwt ? null : LOCAL_IAM_IDENTITY,
+        timeoutMs: timeoutSeconds * 1000,
+        ...(cors ? { cors } : {}),
+        ...(jwt ? { signToken: jwt.signToken } : {}),
+        intercept: page,
+      }),
+    ),
+  );
 
+  pageUrl = server.url;
   const url = server.url;
-  const ragBanner = guestCredentials
-    ? `
-  Knowledge: ${values['knowledge-base-id']}, ${values['retrieval-results']} passages per question, minimum score ${values['min-score']}, ` +
-      (emulator ? `EMULATOR (${values.passages ? `passages from ${values.passages}` : 'canned passages'})` : 'Amazon Bedrock') +
-      `
-  Guests:    Cognito Identity + STS stand-in at ${guestCredentials.url}: FAKE guest credentials${presetIdentity || presetSts ? ` (preset: ${[presetIdentity, presetSts].filter(Boolean).join(', ')})` : ''}
-             (pool ${LOCAL_IDENTITY_POOL_ID}, role ${LOCAL_GUEST_ROLE_ARN})
+  const mode = jwt ? "signed-in users' chat with stored history (JWT)" : rag ? 'guest RAG chatbot (IAM, knowledge base)' : 'streaming chat (IAM)';
+  const common = [
+    `Chat function listening on ${url}: the ${mode}`,
+    line(
+      'Bedrock',
+      (emulator
+        ? `EMULATOR at ${emulator.url} (canned answers, no model is called)`
+        : values['real-bedrock']
+          ? `Amazon Bedrock in ${values.region} (your credentials; costs money)`
+          : 'your endpoints') + presetBedrock.map((service) => `; AWS_ENDPOINT_URL_${service}=${presetEndpoint(service)}`).join(''),
+    ),
+    ...(jwt?.entry === 'stored-agent-chat'
+      ? []
+      : [
+          line(
+            'Models',
+            `${Object.entries(models)
+              .map(([alias, id]) => `${alias} → ${id}`)
+              .join(', ')} (default ${Object.keys(models)[0]})`,
+          ),
+        ]),
+    line(
+      'Rate limit',
+      `${rateLimit} requests/minute per caller, then 429; ${values['fail-open'] ? 'fails open' : 'fails closed (503)'} when its table is down` +
+        ` (${dynalite ? 'dynalite' : 'your endpoint, AWS_ENDPOINT_URL_DYNAMODB'} at ${dynamoUrl}, table ${TABLE_NAME})`,
+    ),
+    line(
+      'CORS',
+      cors
+        ? `preflights answered as the Function URL would, for ${cors.allowOrigins.join(', ')}${values['cors-origin'] ? '' : ` (stage ${values.stage})`}: ` +
+            `${cors.allowMethods.join(', ')}`
+        : `none: stage ${values.stage} allows no browser origin (--cors-origin <origin> to add one)`,
+    ),
+    ...(nodeNote ? [line('Node', nodeNote)] : []),
+  ].join('\n');
+  if (jwt) console.log(`\n${common}\n${jwt.banner(url)}`);
+  else {
+    const ragLines = guestCredentials
+      ? `
+${line('Knowledge', `${values['knowledge-base-id']}, ${values['retrieval-results']} passages per question, minimum score ${values['min-score']}, ${emulator ? `EMULATOR (${values.passages ? `passages from ${values.passages}` : 'canned passages'})` : 'Amazon Bedrock'}`)}
+${line('Guests', `Cognito Identity + STS stand-in at ${guestCredentials.url}: FAKE guest credentials${presetIdentity || presetSts ? ` (preset: ${[presetIdentity, presetSts].filter(Boolean).join(', ')})` : ''}`)}
+              (pool ${LOCAL_IDENTITY_POOL_ID}, role ${LOCAL_GUEST_ROLE_ARN})
 
 Try the signed client:
-  npm run client --${port === 3000 ? '' : ` --url ${url}`}${guestCredentials.port === LOCAL_GUEST_CREDENTIALS_PORT ? '' : ` --identity-endpoint ${guestCredentials.url}`} "When is support open?"`
-    : '';
-  if (jwt) console.log(jwt.banner(url));
-  else
+  npm run client --${port === DEFAULT_PORT ? '' : ` --url ${url}`}${guestCredentials.port === LOCAL_GUEST_CREDENTIALS_PORT ? '' : ` --identity-endpoint ${guestCredentials.url}`} "When is support open?"`
+      : '';
     console.log(`
-Chat function listening on ${url}
-  Bedrock:   ${emulator ? `EMULATOR at ${emulator.url} (canned answers, no model is called)` : values['real-bedrock'] ? `Amazon Bedrock in ${values.region} (your credentials; costs money)` : 'your endpoints'}${presetBedrock.map((service) => `; AWS_ENDPOINT_URL_${service}=${presetEndpoint(service)}`).join('')}
-  DynamoDB:  ${dynalite ? 'dynalite' : 'your endpoint (AWS_ENDPOINT_URL_DYNAMODB)'} at ${dynamoUrl}, table ${TABLE_NAME}, ${values['rate-limit']} requests/minute per caller
-  Models:    ${Object.entries(models)
-    .map(([alias, id]) => `${alias} → ${id}`)
-    .join(', ')} (default ${Object.keys(models)[0]})
-  Identity:  no SigV4 verification locally; every request is "${LOCAL_IAM_IDENTITY.userArn}"
-             unless it sends ${CALLER_HEADER}: <name> (a separate caller per name, e.g. to test the rate limit)${ragBanner}
+${common}
+${line('Identity', `no SigV4 verification locally; every request is "${LOCAL_IAM_IDENTITY.userArn}"`)}
+              unless it sends ${CALLER_HEADER}: <name> (a separate caller per name, e.g. to test the rate limit)${ragLines}
 
 Try:
   curl -N ${url} -H 'content-type: application/json' -d '{"message":"What is AWS CDK?"}'
   curl -N ${url} -H 'content-type: application/json' -H 'accept: text/event-stream' \\
        -d '{"message":"And Lambda?","history":[{"role":"user","content":"What is AWS CDK?"},{"role":"assistant","content":"An IaC framework."}],"model":"${Object.keys(models).at(-1)}"}'
 `);
+  }
   console.log(`Chat page: ${url}  (open it in a browser: the page and the chat share this origin)\n`);
+}
 
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    console.log('Stopping…');
-    await server.close();
-    await guestCredentials?.close();
-    await jwt?.close();
-    await emulator?.close();
-    await dynalite?.close();
+/** A banner line: the label in a fixed-width column. */
+function line(label: string, text: string): string {
+  return `  ${`${label}:`.padEnd(12)}${text}`;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** What has been started, closed in reverse order on a signal or a failed start. */
+class Running {
+  private readonly started: Closable[] = [];
+  private stopping: Promise<void> | undefined;
+
+  add<T extends Closable>(closable: T): T {
+    this.started.push(closable);
+    return closable;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const closable of [...this.started].reverse()) await closable.close().catch(() => undefined);
+    })();
+    return this.stopping;
+  }
+}
+
+/**
+ * SIGINT and SIGTERM stop every server, then the process exits 0. A terminal's Ctrl-C reaches this process
+ * twice (from the terminal and forwarded by npm): a repeat within a second is that echo; a later one forces exit.
+ */
+function stopOnSignals(running: Running): void {
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt > 1000) process.exit(signal === 'SIGINT' ? 130 : 143);
+      return;
+    }
+    firstAt = Date.now();
+    console.log(`\n${signal}: stopping…`);
+    // An answer still streaming is given a few seconds to finish, not the whole function timeout.
+    setTimeout(() => process.exit(0), 5000).unref();
+    void running.stop().then(() => {
+      console.log('Stopped.');
+      process.exit(0);
+    });
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 class UsageError extends Error {}
+
+/** Starts a server on `port`; a port in use becomes a message naming the flag that picks another. */
+async function listening<T>(flag: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      throw new StartError(
+        `Port ${port} on 127.0.0.1 is already in use (another npm run local?). Pick another with ${flag} <n>, e.g. ${flag} ${port + 10}, or 0 for any free port.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** A failure to start that needs no help text, only its message. */
+class StartError extends Error {}
+
+function usage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw error instanceof RangeError ? new UsageError(error.message) : error;
+  }
+}
+
+async function usageAsync<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    throw error instanceof RangeError ? new UsageError(error.message) : error;
+  }
+}
 
 function integerOption(name: string, raw: string, min: number): number {
   const value = Number(raw);
@@ -302,6 +441,8 @@ function integerOption(name: string, raw: string, min: number): number {
 main().catch((error: unknown) => {
   if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     console.error(`${error.message}\n\n${HELP}`);
+  } else if (error instanceof MissingCredentialsError || error instanceof StartError) {
+    console.error(error.message);
   } else {
     console.error(error);
   }

@@ -9,6 +9,10 @@
  * There is NO SigV4 verification: the IAM identity is whatever the server was given (`identity`), or the
  * `x-local-iam-caller: <name>` request header (a distinct caller per name, for testing several callers;
  * the header is not passed to the handler). `identity: null` sends events without an authorizer.
+ * With `signToken` (the JWT mode), `x-local-jwt-subject: <sub>` becomes `authorization: Bearer <a token for sub>`.
+ *
+ * With `cors`, preflights are answered without invoking the function and responses carry the configured
+ * CORS headers, as a Function URL with a `Cors` configuration does (function-url-cors.ts).
  *
  * Like the real front end (and unlike a plain HTTP server), a client that disconnects does not stop the
  * invocation: the handler runs to its end and its remaining output is discarded.
@@ -16,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FunctionUrlCors, isPreflight, preflightHeaders, withCorsHeaders } from './function-url-cors';
 import {
   invokeStreaming,
   type LambdaContext,
@@ -49,6 +54,10 @@ export interface FunctionUrlServerOptions {
   readonly onInvocationError?: (error: unknown, requestId: string) => void;
   /** Answers some requests itself (the chat page: web-page.ts) before they reach the function; true when it did. */
   readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The URL's CORS configuration. @default - none: every request, `OPTIONS` included, reaches the function */
+  readonly cors?: FunctionUrlCors;
+  /** Signs a token for the subject named by {@link SUBJECT_HEADER}. @default - the header is passed to the function unchanged */
+  readonly signToken?: (subject: string) => Promise<string>;
 }
 
 export interface FunctionUrlServer {
@@ -61,6 +70,8 @@ export interface FunctionUrlServer {
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const CALLER_HEADER = 'x-local-iam-caller';
+/** JWT mode: act as this subject (the server signs a token for it and sends it as `authorization`). */
+export const SUBJECT_HEADER = 'x-local-jwt-subject';
 /** Function URLs accept payloads up to 6 MB. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
@@ -103,6 +114,12 @@ export async function startFunctionUrlServer(options: FunctionUrlServerOptions):
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     res.setHeader('x-amzn-requestid', requestId);
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    if (options.cors && isPreflight(req.method, req.headers)) {
+      req.resume();
+      res.writeHead(200, { ...preflightHeaders(options.cors, origin), 'content-length': '0' }).end();
+      return;
+    }
     const body = await readBody(req);
     if (body === undefined) {
       res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
@@ -120,8 +137,13 @@ export async function startFunctionUrlServer(options: FunctionUrlServerOptions):
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
-    const invocation = invokeStreaming(options.handler, toEvent(req, body, requestId, options.identity), context);
-    await Promise.all([relay(invocation, res), invocation.completion]);
+    const subject = req.headers[SUBJECT_HEADER];
+    const bearer = options.signToken && typeof subject === 'string' && subject !== '' ? `Bearer ${await options.signToken(subject)}` : undefined;
+    const event = toEvent(req, body, requestId, options.identity, bearer);
+    const invocation = invokeStreaming(options.handler, event, context);
+    const cors = options.cors;
+    const addCors = cors ? (headers: Record<string, string>) => withCorsHeaders(cors, origin, headers) : (headers: Record<string, string>) => headers;
+    await Promise.all([relay(invocation, res, addCors), invocation.completion]);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -145,7 +167,11 @@ export async function startFunctionUrlServer(options: FunctionUrlServerOptions):
 }
 
 /** Streams the function's output to the HTTP response, flushing each chunk as it comes. */
-async function relay(invocation: StreamingInvocation, res: ServerResponse): Promise<void> {
+async function relay(
+  invocation: StreamingInvocation,
+  res: ServerResponse,
+  addCors: (headers: Record<string, string>) => Record<string, string>,
+): Promise<void> {
   const contentType = await invocation.contentType;
   let status = 200;
   let headers: Record<string, string> = { 'content-type': contentType };
@@ -159,7 +185,7 @@ async function relay(invocation: StreamingInvocation, res: ServerResponse): Prom
     body.resume(); // client gone: the invocation runs on, its output is discarded
     return;
   }
-  res.writeHead(status, { ...headers, ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
+  res.writeHead(status, { ...addCors(headers), ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
   res.flushHeaders();
   for await (const chunk of body) {
     if (!res.destroyed) res.write(chunk);
@@ -167,13 +193,20 @@ async function relay(invocation: StreamingInvocation, res: ServerResponse): Prom
   res.end();
 }
 
-function toEvent(req: IncomingMessage, body: Buffer, requestId: string, configured: FunctionUrlIamIdentity | null | undefined): object {
+function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  requestId: string,
+  configured: FunctionUrlIamIdentity | null | undefined,
+  bearer: string | undefined,
+): object {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name === CALLER_HEADER || value === undefined) continue;
+    if (name === CALLER_HEADER || (bearer !== undefined && name === SUBJECT_HEADER) || value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  if (bearer !== undefined) headers.authorization = bearer;
   const callerName = req.headers[CALLER_HEADER];
   const identity =
     typeof callerName === 'string' && callerName !== '' ? localIdentity(callerName) : configured === undefined ? LOCAL_IAM_IDENTITY : configured;

@@ -1,12 +1,14 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
+import type { FunctionUrlCors } from '../../../tools/local/function-url-cors';
 import {
   CALLER_HEADER,
   type FunctionUrlServer,
   type FunctionUrlServerOptions,
   LOCAL_IAM_IDENTITY,
   localIdentity,
+  SUBJECT_HEADER,
   startFunctionUrlServer,
 } from '../../../tools/local/function-url-server';
 import { HttpResponseStream, type LambdaContext, type LambdaResponseStream, streamifyResponse } from '../../../tools/local/lambda-runtime';
@@ -142,5 +144,80 @@ describe('Function-URL-like server', () => {
     });
     await done;
     expect(events).toEqual(['handler done']);
+  });
+  test(`with signToken, ${SUBJECT_HEADER} becomes a bearer token for that subject and is not passed on`, async () => {
+    const seen: Seen[] = [];
+    const server = await serve(recorder(seen), { identity: null, signToken: async (subject) => `token-for-${subject}` });
+    await postChat(server.url, {}, { headers: { [SUBJECT_HEADER]: 'carol', authorization: 'Bearer ignored' } });
+    expect(seen[0]!.event.headers.authorization).toBe('Bearer token-for-carol');
+    expect(seen[0]!.event.headers[SUBJECT_HEADER]).toBeUndefined();
+
+    // Without signToken (the IAM modes) the header is an ordinary header.
+    const plain = await serve(recorder(seen));
+    await postChat(plain.url, {}, { headers: { [SUBJECT_HEADER]: 'carol' } });
+    expect(seen[1]!.event.headers[SUBJECT_HEADER]).toBe('carol');
+    expect(seen[1]!.event.headers.authorization).toBeUndefined();
+  });
+
+  describe('CORS, as a Function URL with a Cors configuration', () => {
+    const cors: FunctionUrlCors = {
+      allowOrigins: ['https://chat.example.com'],
+      allowMethods: ['POST'],
+      allowHeaders: ['content-type', 'x-amz-date'],
+      exposeHeaders: ['x-request-id'],
+      maxAgeSeconds: 600,
+    };
+    const preflight = (origin: string) => ({ method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+
+    test('a preflight from an allowed origin gets 200 with the configured headers, and the function is not invoked', async () => {
+      const seen: Seen[] = [];
+      const server = await serve(recorder(seen), { cors });
+      const response = await postChat(server.url, undefined, preflight('https://chat.example.com'));
+      expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: '' });
+      expect(response.headers).toMatchObject({
+        'access-control-allow-origin': 'https://chat.example.com',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type, x-amz-date',
+        'access-control-max-age': '600',
+      });
+      expect(seen).toEqual([]);
+    });
+
+    test('a preflight from another origin gets 200 without any CORS header (the browser then refuses)', async () => {
+      const seen: Seen[] = [];
+      const server = await serve(recorder(seen), { cors });
+      const response = await postChat(server.url, undefined, preflight('https://evil.example'));
+      expect(response.status).toBe(200);
+      expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+      expect(seen).toEqual([]);
+    });
+
+    test("a call from an allowed origin carries the configured headers, over the function's own", async () => {
+      const server = await serve(
+        async (_event, stream) => {
+          const headers = { 'content-type': 'text/plain', 'Access-Control-Allow-Origin': '*', 'x-test': '1' };
+          const http = HttpResponseStream.from(stream, { statusCode: 200, headers });
+          http.write('ok');
+          http.end();
+        },
+        { cors },
+      );
+      const allowed = await postChat(server.url, {}, { headers: { origin: 'https://chat.example.com' } });
+      expect(allowed.headers).toMatchObject({
+        'access-control-allow-origin': 'https://chat.example.com',
+        'access-control-expose-headers': 'x-request-id',
+        'x-test': '1',
+      });
+      const other = await postChat(server.url, {}, { headers: { origin: 'https://evil.example' } });
+      expect(other.headers['access-control-allow-origin']).toBe('*'); // the function's own, untouched
+      expect(other.headers['access-control-expose-headers']).toBeUndefined();
+    });
+
+    test('without a Cors configuration, OPTIONS reaches the function like any method', async () => {
+      const seen: Seen[] = [];
+      const server = await serve(recorder(seen));
+      await postChat(server.url, undefined, preflight('https://chat.example.com'));
+      expect(seen[0]!.event.requestContext.http.method).toBe('OPTIONS');
+    });
   });
 });
