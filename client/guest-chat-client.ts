@@ -3,8 +3,8 @@
  * credentials (guest-credentials.ts, cached), signs each request with SigV4 and streams the answer.
  *
  * Signing uses `aws4fetch`'s `AwsV4Signer` (service `lambda`, the function's region), per request, with the
- * cached credentials: seed 003 found that Lambda accepts aws4fetch's signatures for Function URLs (its
- * `@smithy/signature-v4` attempt was rejected). The body is signed: its SHA-256 goes into the canonical request
+ * cached credentials: Function URLs accept aws4fetch's signatures (a browser client signing with
+ * `@smithy/signature-v4` was refused). The body is signed: its SHA-256 goes into the canonical request
  * and, as `x-amz-content-sha256`, into the signed headers, with `accept`, `host`, `x-amz-date` and
  * `x-amz-security-token`; `content-type` is sent but, as aws4fetch does for every request, not signed. These are
  * the headers `BedrockChatFunction`'s CORS configuration allows. The signer is used directly rather than

@@ -2,8 +2,9 @@
 // Cold-start benchmark: module init time of the deployed bundle, measured in fresh `node`
 // processes (one cold load each), as medians, against two baselines built in the same run:
 //   empty     an empty ES module: the floor of a cold import
-//   seed-003  the seed's handler shape: one bundle importing and constructing all three SDK
-//             clients (Bedrock Runtime, Bedrock Agent Runtime, DynamoDB), built the same way
+//   all-in-one  one handler bundle importing and constructing all three SDK clients (Bedrock
+//               Runtime, Bedrock Agent Runtime, DynamoDB), built the same way: the shape that
+//               one bundle per mode replaced
 // Usage: node test/bench/cold-start.mjs [--runs N]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -43,21 +44,21 @@ async function baselines() {
   const dir = mkdtempSync(join(tmpdir(), 'cold-start-'));
   const empty = join(dir, 'empty.mjs');
   writeFileSync(empty, 'export const handler = async () => {};\n');
-  const seedEntry = join(dir, 'seed-003.mjs');
-  writeFileSync(seedEntry, [
+  const allInOneEntry = join(dir, 'all-in-one.mjs');
+  writeFileSync(allInOneEntry, [
     "import { BedrockAgentRuntimeClient, RetrieveCommand } from '@aws-sdk/client-bedrock-agent-runtime';",
     "import { BedrockRuntimeClient, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';",
     "import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';",
     'const agent = new BedrockAgentRuntimeClient({}); const runtime = new BedrockRuntimeClient({}); const dynamo = new DynamoDBClient({});',
     'export const handler = async () => [agent, runtime, dynamo, RetrieveCommand, InvokeModelWithResponseStreamCommand, UpdateItemCommand];',
   ].join('\n'));
-  const seed = join(dir, 'seed-003.bundle.mjs');
+  const allInOne = join(dir, 'all-in-one.bundle.mjs');
   await build({
-    entryPoints: [seedEntry], outfile: seed, bundle: true, platform: 'node', format: 'esm', target: TARGET, minify: true,
+    entryPoints: [allInOneEntry], outfile: allInOne, bundle: true, platform: 'node', format: 'esm', target: TARGET, minify: true,
     mainFields: ['module', 'main'], nodePaths: [join(root, 'node_modules')], logLevel: 'warning',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
-  return { empty, seed };
+  return { empty, allInOne };
 }
 
 /** One cold load: a new process imports the module and reports how long the import took. */
@@ -71,17 +72,17 @@ function coldLoad(file, env) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 const bundles = await buildBundles({ outRoot: mkdtempSync(join(tmpdir(), 'cold-start-bundles-')) });
-const { empty, seed } = await baselines();
-const subjects = { empty, 'seed-003 (3 clients)': seed, ...Object.fromEntries(Object.entries(bundles).map(([name, b]) => [name, b.file])) };
+const { empty, allInOne } = await baselines();
+const subjects = { empty, 'all-in-one (3 clients)': allInOne, ...Object.fromEntries(Object.entries(bundles).map(([name, b]) => [name, b.file])) };
 const envOf = (name) => ENV[name] ?? { ...common, ...MODELS };
 const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
 for (let i = 0; i < RUNS; i++) {
   for (const [name, file] of Object.entries(subjects)) samples[name].push(coldLoad(file, envOf(name))); // interleaved: drift hits all alike
 }
-const seedMedian = median(samples['seed-003 (3 clients)']);
+const baselineMedian = median(samples['all-in-one (3 clients)']);
 console.log(`node ${process.version}, ${RUNS} cold loads each, module init (import) time`);
-console.log('subject                  bundle KiB   median ms   min ms   vs seed-003');
+console.log('subject                  bundle KiB   median ms   min ms   vs all-in-one');
 for (const [name, file] of Object.entries(subjects)) {
   const m = median(samples[name]);
-  console.log(`${name.padEnd(24)} ${(statSync(file).size / 1024).toFixed(1).padStart(10)} ${m.toFixed(1).padStart(11)} ${Math.min(...samples[name]).toFixed(1).padStart(8)}   ${(m / seedMedian).toFixed(2)}x`);
+  console.log(`${name.padEnd(24)} ${(statSync(file).size / 1024).toFixed(1).padStart(10)} ${m.toFixed(1).padStart(11)} ${Math.min(...samples[name]).toFixed(1).padStart(8)}   ${(m / baselineMedian).toFixed(2)}x`);
 }

@@ -10,7 +10,7 @@ describe('sanitise', () => {
     ['a onError = x', 'a x'],
     ['  many \n\n spaces\tand\r\nlines  ', 'many spaces and lines'],
     ['javascript onx=:alert(1)', 'alert(1)'], // one strip assembles another: passes repeat
-    ['a < b and c > d', 'a d'], // seed semantics: anything between < and > is a tag
+    ['a < b and c > d', 'a d'], // as the usual tag pattern: anything between < and > is a tag
     ['2 < 3', '2 < 3'],
   ])('%p → %p', (input, expected) => {
     expect(sanitise(input)).toBe(expected);
@@ -25,11 +25,11 @@ describe('sanitise', () => {
     for (const sample of samples) expect(stripTags(sample)).toBe(sample.replace(/<[^>]*>/g, ''));
   });
 
-  test('stays linear on inputs that make the seed regexes backtrack quadratically', () => {
+  test('stays linear on inputs that make the usual tag and on…= regexes backtrack quadratically', () => {
     const hostile = ['<'.repeat(60_000), 'on'.repeat(30_000), `${'on'}${'a'.repeat(60_000)}`];
     const started = performance.now();
     for (const input of hostile) sanitise(input);
-    // The seed's /<[^>]*>/ and /on\w+\s*=/ take seconds on these; a linear pass takes milliseconds.
+    // The usual /<[^>]*>/ and /on\w+\s*=/ take seconds on these; a linear pass takes milliseconds.
     expect(performance.now() - started).toBeLessThan(500);
   });
 });
