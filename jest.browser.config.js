@@ -3,10 +3,14 @@
  * playwright-core, against `npm run local` in each mode. Slow (each mode starts the CLI), so apart from
  * `npm test`; `.ci/run` runs them after it.
  */
-const base = require('./jest.config.js');
+const { projects } = require('./jest.config.js');
+
+// The unit project's transform, serializers and environment, without its projects split or path filters.
+const { displayName: _unit, testMatch: _match, ...base } = projects.find((project) => project.displayName === 'unit');
 
 module.exports = {
   ...base,
+  testMatch: ['**/*.test.ts'],
   roots: ['<rootDir>/test/browser'],
   testPathIgnorePatterns: [],
   testTimeout: 90000,

@@ -1,10 +1,19 @@
-/** Tests run on the TypeScript sources through swc (transpile only); `npm run typecheck` checks types. */
-module.exports = {
+/**
+ * Two projects, both run by `npm test`:
+ * - unit: no server, child process or whole-app synthesis (`npm run test:unit` for quick runs);
+ * - integration: suites that start local services (dynalite, the emulators, the Function-URL server), run CLIs
+ *   or builds in child processes, or synthesize whole stages with cdk-nag.
+ * The integration suites are listed in test/support/integration-suites.js; test/tools/jest-projects.test.ts fails
+ * when a suite that starts such things is not listed there. The browser tests have their own command
+ * (`npm run test:browser`, jest.browser.config.js).
+ *
+ * Tests run on the TypeScript sources through swc (transpile only); `npm run typecheck` checks types.
+ */
+const { INTEGRATION } = require('./test/support/integration-suites');
+
+const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  // Browser tests have their own command (npm run test:browser, jest.browser.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
   },
@@ -12,4 +21,23 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 60000,
+};
+
+module.exports = {
+  // Jest's default is one worker less than the cores (a single worker on two): use them all.
+  maxWorkers: '100%',
+  testTimeout: 60000,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', ...INTEGRATION],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testRegex: INTEGRATION.map((pattern) => `(${pattern}${pattern.endsWith('/') ? '.*\\.test\\.ts$' : ''})`).join('|'),
+    },
+  ],
 };

@@ -102,27 +102,27 @@ function listeningOn(port: number): Promise<boolean> {
 const RATE_LIMIT_LINE = /Rate limit: +10 requests\/minute per caller/;
 
 describe('npm run local', () => {
-  test('IAM mode streams a canned answer, and its banner shows the rate limit', async () => {
-    const port = await closedPort();
-    const local = await start('tools/local/cli.ts', ['--port', String(port), '--token-delay', '5'], /Try:/);
-    try {
+  describe('IAM mode (one server for these tests)', () => {
+    let port: number;
+    let local: Running;
+    beforeAll(async () => {
+      port = await closedPort();
+      local = await start('tools/local/cli.ts', ['--port', String(port), '--token-delay', '5'], /Try:/);
+    }, 60_000);
+    afterAll(() => stop(local));
+
+    test('streams a canned answer, and its banner shows the rate limit', async () => {
       expect(local.output).toMatch(RATE_LIMIT_LINE);
       const response = await postChat(`http://127.0.0.1:${port}/`, { message: 'Hello' }, { headers: { accept: 'text/event-stream' } });
       expect(response.status).toBe(200);
       const events = parseSse(response.body);
       expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
       expect(events.map((e) => e.data && (e.data as { text?: string }).text).join('')).toContain('canned');
-    } finally {
-      await stop(local);
-    }
-  }, 60_000);
+    });
 
-  test('answers CORS preflights for the stage origins as the Function URL would, without invoking the function', async () => {
-    const port = await closedPort();
-    const local = await start('tools/local/cli.ts', ['--port', String(port), '--token-delay', '5'], /Try:/);
-    const url = `http://127.0.0.1:${port}/`;
-    const [origin] = DEV_ORIGINS;
-    try {
+    test('answers CORS preflights for the stage origins as the Function URL would, without invoking the function', async () => {
+      const url = `http://127.0.0.1:${port}/`;
+      const [origin] = DEV_ORIGINS;
       const preflight = await postChat(url, undefined, {
         method: 'OPTIONS',
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-date' },
@@ -150,10 +150,15 @@ describe('npm run local', () => {
         'access-control-allow-origin': origin,
         'access-control-expose-headers': FUNCTION_URL_CORS.exposeHeaders.join(', '),
       });
-    } finally {
-      await stop(local);
-    }
-  }, 60_000);
+    });
+
+    test("replaces the AWS SDK's Node 20 warning with one banner line", () => {
+      expect(local.output).not.toMatch(/NodeVersionSupportWarning/);
+      const major = Number(process.versions.node.split('.')[0]);
+      if (major < 22) expect(local.output).toMatch(/Node: +v20\.\S+ runs these tools; the AWS SDK supports it until January 2027/);
+      else expect(local.output).not.toMatch(/Node: /);
+    });
+  });
 
   test('RAG mode answers the signed guest client (npm run client), which streams the answer and its sources', async () => {
     const [port, identityPort] = [await closedPort(), await closedPort()];
@@ -244,19 +249,6 @@ describe('npm run local', () => {
       expect(result.output).toMatch(/Pick another with --port <n>/);
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
-    }
-  }, 60_000);
-
-  test("replaces the AWS SDK's Node 20 warning with one banner line", async () => {
-    const port = await closedPort();
-    const local = await start('tools/local/cli.ts', ['--port', String(port)], /Try:/);
-    try {
-      expect(local.output).not.toMatch(/NodeVersionSupportWarning/);
-      const major = Number(process.versions.node.split('.')[0]);
-      if (major < 22) expect(local.output).toMatch(/Node: +v20\.\S+ runs these tools; the AWS SDK supports it until January 2027/);
-      else expect(local.output).not.toMatch(/Node: /);
-    } finally {
-      await stop(local);
     }
   }, 60_000);
 

@@ -1,0 +1,27 @@
+/**
+ * The suites of jest's integration project (jest.config.js), as path patterns: suites that start local services
+ * (dynalite, the emulators, the Function-URL server), run CLIs or builds in child processes, or synthesize whole
+ * stages with cdk-nag. Every other suite is a unit suite. test/tools/jest-projects.test.ts checks the list.
+ */
+const INTEGRATION = [
+  // Whole-app synthesis with the cdk-nag packs, cdk-nag over constructs; the built package in a consumer app.
+  '/test/app/',
+  '/test/package\\.test\\.ts$',
+  '/test/lib/constructs/[\\w-]+-nag\\.test\\.ts$',
+  // The bundles built and run under the runtime; the page bundle built and checked.
+  '/test/lambdas/bundles\\.test\\.ts$',
+  '/test/web/(guest-credentials|page-source)\\.test\\.ts$',
+  // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
+  '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
+  '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
+  '/test/lambdas/chat/modes/model-chat/(dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
+  '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
+  '/test/lambdas/chat/modes/stored-chat/(agent|auth|chats)\\.test\\.ts$',
+  // The guest client against the local Cognito/STS stand-in and chat server.
+  '/test/client/guest-(chat-client|credentials)\\.test\\.ts$',
+  // The local tools: emulators and servers over HTTP, the CLIs and the cdk CLI in child processes.
+  '/test/tools/local/(agent-runtime-emulator|bedrock-emulator|cli|function-url-server|sign-in-stand-in)\\.test\\.ts$',
+  '/test/tools/synth-command\\.test\\.ts$',
+];
+
+module.exports = { INTEGRATION };
