@@ -144,8 +144,8 @@ describe('ConverseStream', () => {
     const last = arrivals[arrivals.length - 1] ?? 0;
     // ~30 ms per token: the last delta comes (n-1)*30 ms after the first; allow generous timer slack.
     expect(last - first).toBeGreaterThanOrEqual((arrivals.length - 1) * 30 * 0.7);
-    expect(first).toBeLessThan(last / 4);
-    // The server was still producing the answer when the client saw the first delta.
+    // The server was still producing the answer when the client saw the first delta: the proof that nothing
+    // buffered it. (A ratio of arrival times, first < last / 4, said the same but failed at load 19 on 2 cores.)
     expect(streamsOpenAtFirstDelta).toBe(1);
   });
 
