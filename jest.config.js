@@ -31,6 +31,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
+      setupFiles: ['<rootDir>/test/support/unit-setup.js'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', ...INTEGRATION],
     },
