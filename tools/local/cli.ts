@@ -307,10 +307,11 @@ async function main(): Promise<void> {
               .join(', ')} (default ${Object.keys(models)[0]})`,
           ),
         ]),
+    line('DynamoDB', `${dynalite ? 'dynalite' : 'your endpoint (AWS_ENDPOINT_URL_DYNAMODB)'} at ${dynamoUrl}`),
     line(
       'Rate limit',
-      `${rateLimit} requests/minute per caller, then 429; ${values['fail-open'] ? 'fails open' : 'fails closed (503)'} when its table is down` +
-        ` (${dynalite ? 'dynalite' : 'your endpoint, AWS_ENDPOINT_URL_DYNAMODB'} at ${dynamoUrl}, table ${TABLE_NAME})`,
+      `${rateLimit} requests/minute per caller, then 429; ${values['fail-open'] ? 'fails open' : 'fails closed (503)'} when its table` +
+        ` (${TABLE_NAME}) is down`,
     ),
     line(
       'CORS',
