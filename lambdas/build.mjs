@@ -1,13 +1,13 @@
 #!/usr/bin/env node
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 // Bundles each deployed Lambda mode with the local esbuild (never Docker) into assets/<name>/.
 //   node lambdas/build.mjs                 build every bundle
 //   node lambdas/build.mjs --copy-to DIR   also copy assets/ to DIR (the package build)
 //   node lambdas/build.mjs --report        print each bundle's size and its largest inputs
 //   node lambdas/build.mjs --out-root DIR --json   build into DIR and print the results (tests)
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -60,7 +60,9 @@ export function packageSizes(metafile) {
 function report(results) {
   for (const [name, { file, bytes, metafile }] of Object.entries(results)) {
     console.log(`${name}: ${relative(root, file)} ${(bytes / 1024).toFixed(1)} KiB`);
-    for (const [pkg, size] of Object.entries(packageSizes(metafile)).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    for (const [pkg, size] of Object.entries(packageSizes(metafile))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)) {
       console.log(`  ${(size / 1024).toFixed(1).padStart(7)} KiB  ${pkg}`);
     }
   }
@@ -72,7 +74,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await buildBundles(outRoot >= 0 ? { outRoot: args[outRoot + 1] } : {});
   if (args.includes('--report')) report(results);
   if (args.includes('--json')) {
-    const summary = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { file: r.file, bytes: r.bytes, packages: packageSizes(r.metafile) }]));
+    const summary = Object.fromEntries(
+      Object.entries(results).map(([name, r]) => [name, { file: r.file, bytes: r.bytes, packages: packageSizes(r.metafile) }]),
+    );
     console.log(JSON.stringify({ bundles: BUNDLES, results: summary }));
   }
   const copyTo = args.indexOf('--copy-to');

@@ -6,10 +6,5 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, ServerlessC
  * one finding on one construct at a time, with a reason.
  */
 export function addSecurityChecks(app: App): void {
-  Validations.of(app).addPlugins(
-    new AwsSolutionsChecks(app),
-    new ServerlessChecks(app),
-    new NIST80053R5Checks(app),
-    new HIPAASecurityChecks(app),
-  );
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app), new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
 }

@@ -66,7 +66,11 @@ app.synth();
 `;
 
 function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir(), npm_config_cache: path.join(tmpdir(), 'npm-cache-package-test') } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: tmpdir(), npm_config_cache: path.join(tmpdir(), 'npm-cache-package-test') },
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -74,11 +78,17 @@ function run(command: string, args: string[], cwd: string): string {
 test('the packed tarball compiles (skipLibCheck false) and synthesizes in a consumer app outside the repository', () => {
   // The package as `npm run build` makes it, then packed with the repository's own package.json (its `files`).
   const pkg = mkdtempSync(path.join(tmpdir(), 'bedrock-chat-package-'));
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist'), '--sourceMap', 'false'], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist'), '--sourceMap', 'false'],
+    { stdio: 'pipe' },
+  );
   // The bundles `npm test` built (pretest) are the ones the package ships (npm run build copies them the same way).
   cpSync(path.join(ROOT, 'assets'), path.join(pkg, 'dist', 'assets'), { recursive: true });
   copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
-  const [{ filename }] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', pkg], pkg)) as Array<{ filename: string }>;
+  const [{ filename }] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', pkg], pkg)) as Array<{
+    filename: string;
+  }>;
 
   const consumer = mkdtempSync(path.join(tmpdir(), 'bedrock-chat-consumer-'));
   const installed = path.join(consumer, 'node_modules', 'bedrock-chat-constructs');
@@ -89,25 +99,49 @@ test('the packed tarball compiles (skipLibCheck false) and synthesizes in a cons
     symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(consumer, 'node_modules', dep), 'dir');
   }
   writeFileSync(path.join(consumer, 'app.ts'), APP);
-  writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, skipLibCheck: false, types: ['node'], outDir: 'out' },
-    files: ['app.ts'],
-  }));
+  writeFileSync(
+    path.join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'commonjs',
+        moduleResolution: 'node',
+        strict: true,
+        skipLibCheck: false,
+        types: ['node'],
+        outDir: 'out',
+      },
+      files: ['app.ts'],
+    }),
+  );
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', consumer], consumer);
 
   const outdir = path.join(consumer, 'cdk.out');
-  const synth = spawnSync(process.execPath, [path.join(consumer, 'out', 'app.js'), outdir], { cwd: consumer, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const synth = spawnSync(process.execPath, [path.join(consumer, 'out', 'app.js'), outdir], {
+    cwd: consumer,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   expect(synth.stderr).toBe('');
   expect(synth.status).toBe(0);
 
-  const template = JSON.parse(readFileSync(path.join(outdir, 'Consumer.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const template = JSON.parse(readFileSync(path.join(outdir, 'Consumer.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
   const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-  const env = (name: string) => (functions.find((f) => JSON.stringify(f).includes(name))!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  const env = (name: string) =>
+    (functions.find((f) => JSON.stringify(f).includes(name))!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
   const support = env('support-chat');
   // The pool's own region, the shared table, each function its own namespace.
   expect(JSON.stringify(support.JWT_ISSUER)).toContain('https://cognito-idp.eu-west-1.');
-  expect(functions.map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.RATE_LIMIT_TABLE_NAME)).toEqual(['platform-rate-limits', 'platform-rate-limits', expect.anything()]);
-  expect(new Set(functions.map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.RATE_LIMIT_NAMESPACE)).size).toBe(3);
+  expect(functions.map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.RATE_LIMIT_TABLE_NAME)).toEqual([
+    'platform-rate-limits',
+    'platform-rate-limits',
+    expect.anything(),
+  ]);
+  expect(
+    new Set(functions.map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.RATE_LIMIT_NAMESPACE)).size,
+  ).toBe(3);
   expect(support.HISTORY_TABLE_NAME).toBe('platform-chats');
   // The imported knowledge base is queried in its own region.
   expect(env('KB12345678')).toMatchObject({ KNOWLEDGE_BASE_ID: 'KB12345678', KNOWLEDGE_BASE_REGION: 'eu-central-1' });

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 // Builds the chat page with the local esbuild into assets/chat-web/ (index.html, app.js, app.css):
 // what `ChatWebsite` uploads and what `npm run local` serves.
 //   node web/build.mjs            build
 //   node web/build.mjs --report   also print the sizes (raw and gzip) and the largest inputs
 //   node web/build.mjs --out DIR --json   build into DIR and print sizes and inputs as JSON (tests)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const PAGE_DIR = join(root, 'assets', 'chat-web');
@@ -72,7 +72,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }
     console.log(`page total: ${(total / 1024).toFixed(1)} KiB (${(totalGzip / 1024).toFixed(1)} KiB gzip)`);
     const inputs = Object.values(metafile.outputs)[0].inputs;
-    for (const [input, { bytesInOutput }] of Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, 8)) {
+    for (const [input, { bytesInOutput }] of Object.entries(inputs)
+      .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
+      .slice(0, 8)) {
       console.log(`  ${(bytesInOutput / 1024).toFixed(1).padStart(6)} KiB  ${input}`);
     }
   }

@@ -13,9 +13,14 @@ import { ValidationError } from '../private/validation';
 export class BedrockAgentAlias {
   /** The alias `agentAliasId` of the agent `agentId`, in the region and account of the stack that uses it. */
   public static fromIds(agentId: string, agentAliasId: string): BedrockAgentAlias {
-    for (const [name, value] of [['agentId', agentId], ['agentAliasId', agentAliasId]]) {
+    for (const [name, value] of [
+      ['agentId', agentId],
+      ['agentAliasId', agentAliasId],
+    ]) {
       if (!Token.isUnresolved(value) && !AGENT_RESOURCE_ID.test(value)) {
-        throw new ValidationError(`BedrockAgentAlias.fromIds: ${name} '${value}' must be 1 to 10 letters or digits (e.g. 'AB12CD34EF', or 'TSTALIASID' for the draft alias)`);
+        throw new ValidationError(
+          `BedrockAgentAlias.fromIds: ${name} '${value}' must be 1 to 10 letters or digits (e.g. 'AB12CD34EF', or 'TSTALIASID' for the draft alias)`,
+        );
       }
     }
     return new BedrockAgentAlias(agentId, agentAliasId);

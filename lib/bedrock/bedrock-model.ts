@@ -6,9 +6,9 @@ import { GEOGRAPHY_REGIONS, GLOBAL_GEOGRAPHY, parseInferenceProfileId } from '..
 import {
   BEDROCK_ACTIONS,
   FOUNDATION_MODEL_ID,
+  invocationId,
   ModelAccessScope,
   ModelTarget,
-  invocationId,
   modelAccessStatements,
   modelTargetOf,
 } from '../private/model-access';
@@ -62,7 +62,7 @@ export class BedrockModel implements IBedrockInvokable {
     if (!Token.isUnresolved(modelId) && (!FOUNDATION_MODEL_ID.test(modelId) || parseInferenceProfileId(modelId))) {
       throw new ValidationError(
         `BedrockModel.foundationModel: '${modelId}' is not a foundation model id ` +
-        "(expected '<provider>.<model>', e.g. 'amazon.nova-lite-v1:0'; use BedrockModel.inferenceProfile for 'us.…', 'global.…' ids)",
+          "(expected '<provider>.<model>', e.g. 'amazon.nova-lite-v1:0'; use BedrockModel.inferenceProfile for 'us.…', 'global.…' ids)",
       );
     }
     return new BedrockModel({ kind: 'foundation-model', modelId });
@@ -74,7 +74,7 @@ export class BedrockModel implements IBedrockInvokable {
     if (!parsed || !FOUNDATION_MODEL_ID.test(parsed.modelId)) {
       throw new ValidationError(
         `BedrockModel.inferenceProfile: '${profileId}' is not a cross-region inference profile id ` +
-        `(expected '<geography>.<provider>.<model>' with geography one of ${[GLOBAL_GEOGRAPHY, ...Object.keys(GEOGRAPHY_REGIONS)].join(', ')})`,
+          `(expected '<geography>.<provider>.<model>' with geography one of ${[GLOBAL_GEOGRAPHY, ...Object.keys(GEOGRAPHY_REGIONS)].join(', ')})`,
       );
     }
     let destinationRegions: readonly string[] | undefined;
@@ -82,7 +82,9 @@ export class BedrockModel implements IBedrockInvokable {
       destinationRegions = options.destinationRegions ?? GEOGRAPHY_REGIONS[parsed.geography];
       const bad = destinationRegions.filter((r) => !REGION.test(r));
       if (destinationRegions.length === 0 || bad.length > 0) {
-        throw new ValidationError(`BedrockModel.inferenceProfile('${profileId}'): destinationRegions must be region names, got ${JSON.stringify(destinationRegions)}`);
+        throw new ValidationError(
+          `BedrockModel.inferenceProfile('${profileId}'): destinationRegions must be region names, got ${JSON.stringify(destinationRegions)}`,
+        );
       }
     }
     return new BedrockModel({ kind: 'system-profile', profileId, modelId: parsed.modelId, geography: parsed.geography, destinationRegions });
@@ -103,7 +105,9 @@ export class BedrockModel implements IBedrockInvokable {
   public static applicationInferenceProfile(profileArn: string, source: IBedrockInvokable): BedrockModel {
     const where = 'BedrockModel.applicationInferenceProfile';
     if (!Token.isUnresolved(profileArn) && !APPLICATION_PROFILE_ARN.test(profileArn)) {
-      throw new ValidationError(`${where}: '${profileArn}' is not an application inference profile ARN (arn:<partition>:bedrock:<region>:<account>:application-inference-profile/<id>)`);
+      throw new ValidationError(
+        `${where}: '${profileArn}' is not an application inference profile ARN (arn:<partition>:bedrock:<region>:<account>:application-inference-profile/<id>)`,
+      );
     }
     const target = modelTargetOf(source, `${where}('${profileArn}') source`, Aws.REGION);
     if (target.kind !== 'foundation-model' && target.kind !== 'system-profile') {
@@ -121,10 +125,16 @@ export class BedrockModel implements IBedrockInvokable {
   public static promptRouter(routerArn: string, routedModels: IBedrockInvokable[]): BedrockModel {
     const where = 'BedrockModel.promptRouter';
     if (!Token.isUnresolved(routerArn) && !PROMPT_ROUTER_ARN.test(routerArn)) {
-      throw new ValidationError(`${where}: '${routerArn}' is not a prompt router ARN (arn:<partition>:bedrock:<region>:<account>:default-prompt-router/<id>)`);
+      throw new ValidationError(
+        `${where}: '${routerArn}' is not a prompt router ARN (arn:<partition>:bedrock:<region>:<account>:default-prompt-router/<id>)`,
+      );
     }
     if (routedModels.length === 0) throw new ValidationError(`${where}('${routerArn}'): routedModels must name the models the router routes to`);
-    return new BedrockModel({ kind: 'prompt-router', routerArn, routed: routedModels.map((m, i) => modelTargetOf(m, `${where} routedModels[${i}]`, Aws.REGION)) });
+    return new BedrockModel({
+      kind: 'prompt-router',
+      routerArn,
+      routed: routedModels.map((m, i) => modelTargetOf(m, `${where} routedModels[${i}]`, Aws.REGION)),
+    });
   }
 
   /**
@@ -166,10 +176,14 @@ export class BedrockModel implements IBedrockInvokable {
   public get invokableArn(): string {
     const t = this._target;
     switch (t.kind) {
-      case 'foundation-model': return `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/${t.modelId}`;
-      case 'system-profile': return `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:inference-profile/${t.profileId}`;
-      case 'application-profile': return t.profileArn;
-      case 'prompt-router': return t.routerArn;
+      case 'foundation-model':
+        return `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/${t.modelId}`;
+      case 'system-profile':
+        return `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:inference-profile/${t.profileId}`;
+      case 'application-profile':
+        return t.profileArn;
+      case 'prompt-router':
+        return t.routerArn;
     }
   }
 
@@ -188,4 +202,3 @@ export class BedrockModel implements IBedrockInvokable {
       .reduce((all, grant) => all.combine(grant));
   }
 }
-

@@ -25,7 +25,7 @@ export interface StageConfig extends ChatStackSettings {
 }
 
 /** Settings of the IAM streaming chat (`stages.<name>.iamChat`); none yet beyond the stage's own. */
-export interface IamChatConfig {}
+export type IamChatConfig = Record<string, never>;
 
 /** Settings of the guest RAG chat stack (`stages.<name>.guestRag`). */
 export interface GuestRagConfig {
@@ -60,7 +60,18 @@ const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
 /** The backends a stage can deploy, each by its own key. */
 const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag'];
-const KEYS = ['account', 'region', 'removalPolicy', 'logRetentionDays', 'reservedConcurrency', 'requestsPerMinute', 'rateLimitFailOpen', 'corsAllowedOrigins', 'models', ...BACKEND_KEYS];
+const KEYS = [
+  'account',
+  'region',
+  'removalPolicy',
+  'logRetentionDays',
+  'reservedConcurrency',
+  'requestsPerMinute',
+  'rateLimitFailOpen',
+  'corsAllowedOrigins',
+  'models',
+  ...BACKEND_KEYS,
+];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
 
 /** Reads and checks every stage under the `stages` context key. */
@@ -73,7 +84,8 @@ export function parseStageConfigs(raw: unknown): StageConfig[] {
 
 export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const at = (key: string) => `stages.${name}.${key}`;
-  if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new StageConfigError(`stages.${name}`, name, 'a stage name of lower-case letters, digits and dashes');
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(name))
+    throw new StageConfigError(`stages.${name}`, name, 'a stage name of lower-case letters, digits and dashes');
   if (!isObject(raw)) throw new StageConfigError(`stages.${name}`, raw, 'an object');
   const unknown = Object.keys(raw).find((k) => !KEYS.includes(k));
   if (unknown !== undefined) throw new StageConfigError(at(unknown), raw[unknown], `no such setting (known: ${KEYS.join(', ')})`);
@@ -90,7 +102,11 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   if (!removalPolicy) throw new StageConfigError(at('removalPolicy'), raw.removalPolicy, "'destroy' or 'retain'");
   const logRetentionDays = raw.logRetentionDays;
   if (typeof logRetentionDays !== 'number' || !RETENTION_DAYS.includes(logRetentionDays)) {
-    throw new StageConfigError(at('logRetentionDays'), logRetentionDays, `one of the CloudWatch Logs retention periods: ${RETENTION_DAYS.join(', ')}`);
+    throw new StageConfigError(
+      at('logRetentionDays'),
+      logRetentionDays,
+      `one of the CloudWatch Logs retention periods: ${RETENTION_DAYS.join(', ')}`,
+    );
   }
   const reservedConcurrency = positiveInteger(raw.reservedConcurrency, at('reservedConcurrency'), 1000);
   const requestsPerMinute = positiveInteger(raw.requestsPerMinute, at('requestsPerMinute'), LIMITS.maxRequestsPerMinute);
@@ -100,7 +116,11 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   if (!Array.isArray(origins)) throw new StageConfigError(at('corsAllowedOrigins'), origins, 'a list of origins (may be empty)');
   origins.forEach((origin, i) => {
     if (typeof origin !== 'string' || !/^https?:\/\/[^/\s*]+$/.test(origin)) {
-      throw new StageConfigError(`${at('corsAllowedOrigins')}[${i}]`, origin, "an origin such as 'https://chat.example.com' (scheme and host, no path, no wildcard)");
+      throw new StageConfigError(
+        `${at('corsAllowedOrigins')}[${i}]`,
+        origin,
+        "an origin such as 'https://chat.example.com' (scheme and host, no path, no wildcard)",
+      );
     }
   });
 
@@ -116,7 +136,11 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const models = raw.models;
   if (models !== undefined || needsModels) {
     if (!isObject(models) || Object.keys(models).length === 0) {
-      throw new StageConfigError(at('models'), models, 'an object of alias → model id with at least one entry, e.g. { "haiku": "global.anthropic.claude-haiku-4-5-20251001-v1:0" }');
+      throw new StageConfigError(
+        at('models'),
+        models,
+        'an object of alias → model id with at least one entry, e.g. { "haiku": "global.anthropic.claude-haiku-4-5-20251001-v1:0" }',
+      );
     }
     for (const [alias, id] of Object.entries(models)) {
       if (!MODEL_ALIAS.test(alias)) throw new StageConfigError(`${at('models')}.${alias}`, id, `an alias of ${MODEL_ALIAS_RULE}`);
@@ -154,9 +178,13 @@ function parseGuestRag(raw: unknown, key: string): GuestRagConfig | undefined {
   if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object');
   const unknown = Object.keys(raw).find((k) => !['numberOfResults', 'minScore'].includes(k));
   if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (known: numberOfResults, minScore)');
-  const numberOfResults = raw.numberOfResults === undefined ? DEFAULTS.retrievalResults : positiveInteger(raw.numberOfResults, `${key}.numberOfResults`, LIMITS.maxRetrievalResults);
+  const numberOfResults =
+    raw.numberOfResults === undefined
+      ? DEFAULTS.retrievalResults
+      : positiveInteger(raw.numberOfResults, `${key}.numberOfResults`, LIMITS.maxRetrievalResults);
   const minScore = raw.minScore ?? DEFAULTS.retrievalMinScore;
-  if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1)) throw new StageConfigError(`${key}.minScore`, minScore, 'a number from 0 to 1');
+  if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1))
+    throw new StageConfigError(`${key}.minScore`, minScore, 'a number from 0 to 1');
   return { numberOfResults, minScore };
 }
 
@@ -167,10 +195,16 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
   if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${JWT_KEYS.join(', ')})`);
   const { issuer, audience, agent } = raw;
   if ((issuer === undefined) !== (audience === undefined)) {
-    throw new StageConfigError(`${key}.${issuer === undefined ? 'issuer' : 'audience'}`, undefined, 'issuer and audience together (an external issuer), or neither (a Cognito user pool in the stack)');
+    throw new StageConfigError(
+      `${key}.${issuer === undefined ? 'issuer' : 'audience'}`,
+      undefined,
+      'issuer and audience together (an external issuer), or neither (a Cognito user pool in the stack)',
+    );
   }
-  if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer))) throw new StageConfigError(`${key}.issuer`, issuer, 'an https URL');
-  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) throw new StageConfigError(`${key}.audience`, audience, 'a non-empty string');
+  if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer)))
+    throw new StageConfigError(`${key}.issuer`, issuer, 'an https URL');
+  if (audience !== undefined && (typeof audience !== 'string' || audience === ''))
+    throw new StageConfigError(`${key}.audience`, audience, 'a non-empty string');
   const claims = raw.requiredClaims ?? [];
   if (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !CLAIM_NAME.test(c))) {
     throw new StageConfigError(`${key}.requiredClaims`, claims, 'a list of claim names, e.g. ["email"]');
@@ -180,7 +214,8 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
   if (agent !== undefined) {
     if (!isObject(agent)) throw new StageConfigError(`${key}.agent`, agent, 'an object { "agentId", "agentAliasId" }');
     for (const k of ['agentId', 'agentAliasId']) {
-      if (typeof agent[k] !== 'string' || !AGENT_RESOURCE_ID.test(agent[k] as string)) throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a Bedrock agent or alias id: 1 to 10 letters or digits');
+      if (typeof agent[k] !== 'string' || !AGENT_RESOURCE_ID.test(agent[k] as string))
+        throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a Bedrock agent or alias id: 1 to 10 letters or digits');
     }
   }
   return {

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { BUNDLE_HANDLER, BundleName } from '../../contract/bundles';
+import { FUNCTION_URL_CORS } from '../../contract/cors';
 import { CONTRACT_ENV_NAMES, DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
@@ -201,7 +202,8 @@ export abstract class BedrockChatFunctionBase extends Construct implements IBedr
     if (this.urlAuthType === lambda.FunctionUrlAuthType.NONE) {
       Validator.of('BedrockChatFunction', this).fail(
         'grantInvokeUrl: the Function URL is public (auth NONE; the handler verifies a bearer token), so there is no IAM permission to grant: ' +
-        'callers send a token instead. Use ChatAuth.iam() for a URL that IAM callers are granted');
+          'callers send a token instead. Use ChatAuth.iam() for a URL that IAM callers are granted',
+      );
     }
     return this.function.grantInvokeUrl(grantee);
   }
@@ -303,12 +305,12 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
       cors: props.cors && {
         allowedOrigins: props.cors.allowedOrigins,
-        allowedMethods: storedChats ? [lambda.HttpMethod.GET, lambda.HttpMethod.POST, lambda.HttpMethod.DELETE] : [lambda.HttpMethod.POST],
-        allowedHeaders: auth.mode === ChatAuthMode.JWT
-          ? ['content-type', 'accept', 'authorization', 'id_token']
-          : ['content-type', 'accept', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
-        exposedHeaders: ['x-request-id', 'retry-after'],
-        maxAge: props.cors.maxAge ?? Duration.minutes(10),
+        allowedMethods: (storedChats ? FUNCTION_URL_CORS.allowMethods.storedChats : FUNCTION_URL_CORS.allowMethods.callerTurns).map(
+          (method) => lambda.HttpMethod[method],
+        ),
+        allowedHeaders: [...(auth.mode === ChatAuthMode.JWT ? FUNCTION_URL_CORS.allowHeaders.jwt : FUNCTION_URL_CORS.allowHeaders.iam)],
+        exposedHeaders: [...FUNCTION_URL_CORS.exposeHeaders],
+        maxAge: props.cors.maxAge ?? Duration.seconds(FUNCTION_URL_CORS.defaultMaxAgeSeconds),
       },
     });
     this.url = this.functionUrl.url;
@@ -325,11 +327,13 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
   }
 
   private createLogGroup(props: BedrockChatFunctionProps, removalPolicy: RemovalPolicy): logs.ILogGroup {
-    const key = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
-      description: `Encrypts the logs of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
+    const key =
+      props.logEncryptionKey ??
+      new kms.Key(this, 'LogKey', {
+        description: `Encrypts the logs of ${this.node.path}`,
+        enableKeyRotation: true,
+        removalPolicy,
+      });
     allowCloudWatchLogs(key);
     return new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.functionName !== undefined ? `/aws/lambda/${props.functionName}` : undefined,
@@ -342,10 +346,13 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
   private acknowledgeInherentFindings(fn: lambda.Function, auth: ChatAuthConfig): void {
     Validations.of(this.servicePolicy).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only X-Ray PutTraceSegments and PutTelemetryRecords use Resource *: they support no resource-level permissions (Service Authorization Reference). Every other statement names exact ARNs.',
+      reason:
+        'Only X-Ray PutTraceSegments and PutTelemetryRecords use Resource *: they support no resource-level permissions (Service Authorization Reference). Every other statement names exact ARNs.',
     });
-    const synchronousOnly = 'The function is only invoked synchronously through its Function URL (RequestResponse); Lambda never sends such events to a dead-letter queue, so one would stay empty. Failures are answered to the caller and logged.';
-    const noVpc = 'Lambda Function URLs do not support response streaming from functions in a VPC (Lambda Developer Guide, "VPC compatibility with response streaming"); the function reaches only AWS APIs over TLS with SigV4 and has no private resources to protect.';
+    const synchronousOnly =
+      'The function is only invoked synchronously through its Function URL (RequestResponse); Lambda never sends such events to a dead-letter queue, so one would stay empty. Failures are answered to the caller and logged.';
+    const noVpc =
+      'Lambda Function URLs do not support response streaming from functions in a VPC (Lambda Developer Guide, "VPC compatibility with response streaming"); the function reaches only AWS APIs over TLS with SigV4 and has no private resources to protect.';
     Validations.of(fn).acknowledge(
       { id: 'Serverless::Serverless-LambdaDLQ', reason: synchronousOnly },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: synchronousOnly },
@@ -355,10 +362,14 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     );
     if (auth.mode === ChatAuthMode.JWT) {
       // With auth type NONE, aws-cdk-lib adds two resource-policy statements for principal *: one per URL invoke action.
-      const publicByDesign = 'JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request\'s token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.';
+      const publicByDesign =
+        "JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request's token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.";
       for (const id of ['invoke-function-url', 'invoke-function']) {
         const permission = fn.node.tryFindChild(id);
-        if (!permission) throw new Error(`BedrockChatFunction ${this.node.path}: expected the Function URL permission '${id}' (aws-cdk-lib changed how NONE URLs are permitted)`);
+        if (!permission)
+          throw new Error(
+            `BedrockChatFunction ${this.node.path}: expected the Function URL permission '${id}' (aws-cdk-lib changed how NONE URLs are permitted)`,
+          );
         Validations.of(permission).acknowledge(
           { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
           { id: 'HIPAA.Security::HIPAA.Security-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
@@ -387,20 +398,44 @@ class ImportedBedrockChatFunction extends BedrockChatFunctionBase {
 
 function validateProps(v: Validator, props: BedrockChatFunctionProps, timeout: Duration): void {
   const r = props.rateLimit ?? {};
-  v.check(r.requestsPerMinute, (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.maxRequestsPerMinute,
-    (n) => `rateLimit.requestsPerMinute must be a whole number of at least 1, got ${n} (at most ${LIMITS.maxRequestsPerMinute})`);
+  v.check(
+    r.requestsPerMinute,
+    (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.maxRequestsPerMinute,
+    (n) => `rateLimit.requestsPerMinute must be a whole number of at least 1, got ${n} (at most ${LIMITS.maxRequestsPerMinute})`,
+  );
   v.pattern('rateLimit.quotaName', r.quotaName, RATE_LIMIT_NAMESPACE, '1 to 64 of A-Z a-z 0-9 _ . -');
-  v.check(timeout.toSeconds(), (s) => s >= 5 && s <= Duration.minutes(15).toSeconds(),
-    (s) => `timeout must be between 5 seconds and 15 minutes, got ${s} seconds`);
-  v.check(props.reservedConcurrency, (n) => Number.isInteger(n) && n >= 1, (n) => `reservedConcurrency must be a whole number of at least 1, got ${n}`);
-  v.check(props.memorySize, (n) => Number.isInteger(n) && n >= 128 && n <= 10240, (n) => `memorySize must be a whole number of MB from 128 to 10240, got ${n}`);
+  v.check(
+    timeout.toSeconds(),
+    (s) => s >= 5 && s <= Duration.minutes(15).toSeconds(),
+    (s) => `timeout must be between 5 seconds and 15 minutes, got ${s} seconds`,
+  );
+  v.check(
+    props.reservedConcurrency,
+    (n) => Number.isInteger(n) && n >= 1,
+    (n) => `reservedConcurrency must be a whole number of at least 1, got ${n}`,
+  );
+  v.check(
+    props.memorySize,
+    (n) => Number.isInteger(n) && n >= 128 && n <= 10240,
+    (n) => `memorySize must be a whole number of MB from 128 to 10240, got ${n}`,
+  );
   v.pattern('functionName', props.functionName, FUNCTION_NAME, '1 to 64 of A-Z a-z 0-9 - _');
-  v.check(props.description, (d) => d.length <= 256, (d) => `description must be at most 256 characters, got ${d.length}`);
+  v.check(
+    props.description,
+    (d) => d.length <= 256,
+    (d) => `description must be at most 256 characters, got ${d.length}`,
+  );
   for (const name of Object.keys(props.environment ?? {})) {
     if (CONTRACT_ENV_NAMES.includes(name)) {
-      v.fail(`environment sets ${name}, which the construct writes from its props (auth, backend, rateLimit): set it through those, or rename your variable`);
+      v.fail(
+        `environment sets ${name}, which the construct writes from its props (auth, backend, rateLimit): set it through those, or rename your variable`,
+      );
     }
-    v.check(name, (n) => ENV_NAME.test(n), (n) => `environment variable name '${n}' must start with a letter and hold only letters, digits and _`);
+    v.check(
+      name,
+      (n) => ENV_NAME.test(n),
+      (n) => `environment variable name '${n}' must start with a letter and hold only letters, digits and _`,
+    );
   }
   if (props.logGroup && (props.logRetention !== undefined || props.logEncryptionKey)) {
     v.fail('logRetention and logEncryptionKey configure the log group the construct creates: with logGroup, set them on your log group instead');
@@ -408,14 +443,18 @@ function validateProps(v: Validator, props: BedrockChatFunctionProps, timeout: D
   const origins = props.cors?.allowedOrigins ?? [];
   const badOrigin = origins.find((o) => !Token.isUnresolved(o) && !ORIGIN.test(o));
   if (props.cors && (origins.length === 0 || badOrigin !== undefined)) {
-    v.fail(`cors.allowedOrigins must be origins like 'https://chat.example.com' (scheme and host, no path, no wildcard: list each site that may call), got ${JSON.stringify(origins)}`);
+    v.fail(
+      `cors.allowedOrigins must be origins like 'https://chat.example.com' (scheme and host, no path, no wildcard: list each site that may call), got ${JSON.stringify(origins)}`,
+    );
   }
 }
 
 /** The runtime calls DynamoDB in the function's own region. */
 function assertSameRegion(v: Validator, here: string, what: string, table: IRateLimitTable | IChatHistoryTable): void {
   if (Token.compareStrings(table.env.region, here) === TokenComparison.DIFFERENT) {
-    v.fail(`${what} is in ${table.env.region} but the function runs in ${here}: the runtime calls DynamoDB in its own region; use a table in ${here}`);
+    v.fail(
+      `${what} is in ${table.env.region} but the function runs in ${here}: the runtime calls DynamoDB in its own region; use a table in ${here}`,
+    );
   }
 }
 
@@ -426,12 +465,22 @@ function assertSameRegion(v: Validator, here: string, what: string, table: IRate
  */
 function allowCloudWatchLogs(key: kms.IKey): void {
   const stack = Stack.of(key);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-    resources: ['*'],
-    conditions: {
-      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-    },
-  }), false);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+    false,
+  );
 }

@@ -132,20 +132,57 @@ class JwtChatAuth extends ChatAuth {
     assertHttpsUrl(v, 'issuer', o.issuer);
     const jwksUri = o.jwksUri ?? `${o.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
     assertHttpsUrl(v, 'jwksUri', jwksUri);
-    v.check(o.audience, (a) => a.trim() !== '' && a.length <= 512, () => 'audience must not be empty (at most 512 characters)');
-    return jwtConfig(v, { issuer: o.issuer, audience: o.audience, jwksUri, requiredClaims: o.requiredClaims, algorithms: o.algorithms, clockSkew: o.clockSkew });
+    v.check(
+      o.audience,
+      (a) => a.trim() !== '' && a.length <= 512,
+      () => 'audience must not be empty (at most 512 characters)',
+    );
+    return jwtConfig(v, {
+      issuer: o.issuer,
+      audience: o.audience,
+      jwksUri,
+      requiredClaims: o.requiredClaims,
+      algorithms: o.algorithms,
+      clockSkew: o.clockSkew,
+    });
   }
 }
 
 /** Claims Cognito puts in ID tokens only: an access token never carries them. */
 const ID_TOKEN_ONLY_CLAIMS = new Set([
-  'aud', 'at_hash', 'cognito:username', 'cognito:preferred_role', 'cognito:roles', 'identities', 'email', 'email_verified',
-  'phone_number', 'phone_number_verified', 'name', 'given_name', 'family_name', 'middle_name', 'nickname',
-  'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'address', 'updated_at',
+  'aud',
+  'at_hash',
+  'cognito:username',
+  'cognito:preferred_role',
+  'cognito:roles',
+  'identities',
+  'email',
+  'email_verified',
+  'phone_number',
+  'phone_number_verified',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'address',
+  'updated_at',
 ]);
 
 class CognitoChatAuth extends ChatAuth {
-  constructor(private readonly userPool: cognito.IUserPool, private readonly client: cognito.IUserPoolClient, private readonly options: CognitoAuthOptions) {
+  constructor(
+    private readonly userPool: cognito.IUserPool,
+    private readonly client: cognito.IUserPoolClient,
+    private readonly options: CognitoAuthOptions,
+  ) {
     super();
   }
 
@@ -154,8 +191,10 @@ class CognitoChatAuth extends ChatAuth {
     const tokenUse = this.options.tokenUse ?? CognitoTokenUse.ANY;
     const idOnly = (this.options.requiredClaims ?? []).filter((claim) => ID_TOKEN_ONLY_CLAIMS.has(claim));
     if (tokenUse === CognitoTokenUse.ACCESS && idOnly.length > 0) {
-      v.fail(`tokenUse ACCESS with requiredClaims ${JSON.stringify(idOnly)}: Cognito access tokens carry no ${idOnly.join(', ')} ` +
-        '(only ID tokens do), so every token would be refused; use tokenUse: CognitoTokenUse.ID, or drop those claims');
+      v.fail(
+        `tokenUse ACCESS with requiredClaims ${JSON.stringify(idOnly)}: Cognito access tokens carry no ${idOnly.join(', ')} ` +
+          '(only ID tokens do), so every token would be refused; use tokenUse: CognitoTokenUse.ID, or drop those claims',
+      );
     }
     // https://cognito-idp.<pool region>.<suffix>/<pool id>: the `iss` of every token of the pool.
     const issuer = `https://cognito-idp.${userPoolRegion(this.userPool)}.${Stack.of(scope).urlSuffix}/${this.userPool.userPoolId}`;
@@ -198,12 +237,23 @@ function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
   const algorithms = o.algorithms ?? [...DEFAULTS.jwtAlgorithms];
   const bad = algorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
   if (algorithms.length === 0 || bad.length > 0) {
-    v.fail(`algorithms ${JSON.stringify(bad.length ? bad : algorithms)} not accepted; use asymmetric algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')}): never 'none' or HMAC`);
+    v.fail(
+      `algorithms ${JSON.stringify(bad.length ? bad : algorithms)} not accepted; use asymmetric algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')}): never 'none' or HMAC`,
+    );
   }
   const claims = o.requiredClaims ?? [];
-  for (const claim of claims) v.check(claim, (c) => CLAIM_NAME.test(c), (c) => `required claim '${c}' is not a claim name (1 to 64 of A-Z a-z 0-9 _ : . -)`);
+  for (const claim of claims)
+    v.check(
+      claim,
+      (c) => CLAIM_NAME.test(c),
+      (c) => `required claim '${c}' is not a claim name (1 to 64 of A-Z a-z 0-9 _ : . -)`,
+    );
   const skew = o.clockSkew === undefined ? DEFAULTS.jwtClockSkewSeconds : o.clockSkew.toSeconds();
-  v.check(skew, (s) => Number.isInteger(s) && s <= LIMITS.maxClockSkewSeconds, (s) => `clockSkew must be at most 5 minutes (whole seconds), got ${s} seconds`);
+  v.check(
+    skew,
+    (s) => Number.isInteger(s) && s <= LIMITS.maxClockSkewSeconds,
+    (s) => `clockSkew must be at most 5 minutes (whole seconds), got ${s} seconds`,
+  );
   return {
     mode: ChatAuthMode.JWT,
     functionUrlAuthType: lambda.FunctionUrlAuthType.NONE,
@@ -221,11 +271,15 @@ function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
 }
 
 function assertHttpsUrl(v: Validator, name: string, value: string): void {
-  v.check(value, (s) => {
-    try {
-      return new URL(s).protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, (s) => `${name} must be an https URL, got '${s}'`);
+  v.check(
+    value,
+    (s) => {
+      try {
+        return new URL(s).protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    (s) => `${name} must be an https URL, got '${s}'`,
+  );
 }

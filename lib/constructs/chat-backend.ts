@@ -8,7 +8,7 @@ import { KNOWLEDGE_BASE_ID, MODEL_ALIAS, MODEL_ALIAS_RULE } from '../../contract
 import { BedrockAgentAlias } from '../bedrock/bedrock-agent-alias';
 import { IBedrockInvokable } from '../bedrock/bedrock-model';
 import { invokeAgentStatement, retrieveStatement } from '../private/bedrock-statements';
-import { BEDROCK_ACTIONS, ModelTarget, invocationId, modelAccessStatements, modelTargetOf } from '../private/model-access';
+import { BEDROCK_ACTIONS, invocationId, ModelTarget, modelAccessStatements, modelTargetOf } from '../private/model-access';
 import { Validator } from '../private/validation';
 import { ChatAuthMode } from './chat-auth';
 import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
@@ -134,7 +134,11 @@ export abstract class ChatBackend {
    * Answers only from a knowledge base: the top passages of each question go into the prompt's context block, and a
    * question with no relevant passage gets the fallback answer without a model call.
    */
-  public static knowledgeBase(knowledgeBase: IKnowledgeBase, models: Record<string, IBedrockInvokable>, options: KnowledgeBaseBackendOptions = {}): ChatBackend {
+  public static knowledgeBase(
+    knowledgeBase: IKnowledgeBase,
+    models: Record<string, IBedrockInvokable>,
+    options: KnowledgeBaseBackendOptions = {},
+  ): ChatBackend {
     return new KnowledgeBaseBackend(knowledgeBase, models, options);
   }
 
@@ -151,7 +155,10 @@ export abstract class ChatBackend {
 }
 
 class ModelsBackend extends ChatBackend {
-  constructor(private readonly models: Record<string, IBedrockInvokable>, private readonly options: ModelsBackendOptions) {
+  constructor(
+    private readonly models: Record<string, IBedrockInvokable>,
+    private readonly options: ModelsBackendOptions,
+  ) {
     super();
   }
 
@@ -169,7 +176,11 @@ class ModelsBackend extends ChatBackend {
 }
 
 class KnowledgeBaseBackend extends ChatBackend {
-  constructor(private readonly knowledgeBase: IKnowledgeBase, private readonly models: Record<string, IBedrockInvokable>, private readonly options: KnowledgeBaseBackendOptions) {
+  constructor(
+    private readonly knowledgeBase: IKnowledgeBase,
+    private readonly models: Record<string, IBedrockInvokable>,
+    private readonly options: KnowledgeBaseBackendOptions,
+  ) {
     super();
   }
 
@@ -179,9 +190,16 @@ class KnowledgeBaseBackend extends ChatBackend {
     const kb = this.knowledgeBase;
     v.pattern('knowledge base id', kb.knowledgeBaseId, KNOWLEDGE_BASE_ID, '10 letters or digits');
     v.integer('numberOfResults', o.numberOfResults, 1, LIMITS.maxRetrievalResults);
-    v.check(o.minScore, (s) => s >= 0 && s <= 1, (s) => `minScore must be between 0 and 1, got ${s}`);
-    v.check(o.fallbackAnswer, (a) => a.trim() !== '' && a.length <= LIMITS.maxFallbackAnswerChars,
-      (a) => `fallbackAnswer must be 1 to ${LIMITS.maxFallbackAnswerChars} characters (not blank), got ${a.length}`);
+    v.check(
+      o.minScore,
+      (s) => s >= 0 && s <= 1,
+      (s) => `minScore must be between 0 and 1, got ${s}`,
+    );
+    v.check(
+      o.fallbackAnswer,
+      (a) => a.trim() !== '' && a.length <= LIMITS.maxFallbackAnswerChars,
+      (a) => `fallbackAnswer must be 1 to ${LIMITS.maxFallbackAnswerChars} characters (not blank), got ${a.length}`,
+    );
     const models = bindModels(v, scope, this.models, o);
     // Retrieve runs where the knowledge base is; the runtime calls the function's own region unless told otherwise.
     const region = kb.env.region;
@@ -202,15 +220,20 @@ class KnowledgeBaseBackend extends ChatBackend {
 }
 
 class AgentBackend extends ChatBackend {
-  constructor(private readonly agentAlias: BedrockAgentAlias, private readonly options: AgentBackendOptions) {
+  constructor(
+    private readonly agentAlias: BedrockAgentAlias,
+    private readonly options: AgentBackendOptions,
+  ) {
     super();
   }
 
   public bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig {
     const v = Validator.of('ChatBackend.agent', scope);
     if (!this.options.history) {
-      return v.fail('an agent answers stored chats (its session is the chat): give history (e.g. `{ history: {} }` for a new table); ' +
-        'an agent without stored chats is not supported yet');
+      return v.fail(
+        'an agent answers stored chats (its session is the chat): give history (e.g. `{ history: {} }` for a new table); ' +
+          'an agent without stored chats is not supported yet',
+      );
     }
     const history = bindHistory(v, scope, this.options.history, options);
     return {
@@ -225,12 +248,23 @@ class AgentBackend extends ChatBackend {
 /** The models' environment (`CHAT_MODELS`, generation settings) and their invoke statements. */
 function bindModels(v: Validator, scope: Construct, models: Record<string, IBedrockInvokable>, o: ModelGenerationOptions) {
   const aliases = Object.keys(models);
-  if (aliases.length === 0) v.fail('models must name at least one model alias, e.g. { haiku: BedrockModel.inferenceProfile(\'global.anthropic.claude-haiku-4-5-20251001-v1:0\') }');
+  if (aliases.length === 0)
+    v.fail(
+      "models must name at least one model alias, e.g. { haiku: BedrockModel.inferenceProfile('global.anthropic.claude-haiku-4-5-20251001-v1:0') }",
+    );
   if (aliases.length > LIMITS.maxModels) v.fail(`models may name at most ${LIMITS.maxModels} aliases, got ${aliases.length}`);
-  for (const alias of aliases) v.check(alias, (a) => MODEL_ALIAS.test(a), (a) => `model alias '${a}' must be ${MODEL_ALIAS_RULE}`);
+  for (const alias of aliases)
+    v.check(
+      alias,
+      (a) => MODEL_ALIAS.test(a),
+      (a) => `model alias '${a}' must be ${MODEL_ALIAS_RULE}`,
+    );
   v.integer('maxTokens', o.maxTokens, 1, LIMITS.maxTokens);
-  v.check(o.systemPrompt, (p) => p.trim() !== '' && p.length <= LIMITS.maxSystemPromptChars,
-    () => `systemPrompt must be 1 to ${LIMITS.maxSystemPromptChars} characters, not blank (Lambda environment variables total at most 4 KB)`);
+  v.check(
+    o.systemPrompt,
+    (p) => p.trim() !== '' && p.length <= LIMITS.maxSystemPromptChars,
+    () => `systemPrompt must be 1 to ${LIMITS.maxSystemPromptChars} characters, not blank (Lambda environment variables total at most 4 KB)`,
+  );
 
   const stack = Stack.of(scope);
   const targets = new Map<string, ModelTarget>();
@@ -261,8 +295,10 @@ function bindModels(v: Validator, scope: Construct, models: Record<string, IBedr
 /** Stored chats: a table (given or created), its grants to the function, `HISTORY_*`. */
 function bindHistory(v: Validator, scope: Construct, history: ChatHistoryOptions, options: ChatBackendBindOptions) {
   if (options.authMode !== ChatAuthMode.JWT) {
-    v.fail('stored chats (history) need a signed-in user to own them, and IAM callers have none: ' +
-      'use ChatAuth.jwt(...) or ChatAuth.cognito(...), or drop history (callers then send earlier turns with each message)');
+    v.fail(
+      'stored chats (history) need a signed-in user to own them, and IAM callers have none: ' +
+        'use ChatAuth.jwt(...) or ChatAuth.cognito(...), or drop history (callers then send earlier turns with each message)',
+    );
   }
   v.integer('history.turns', history.turns, 0, LIMITS.maxHistoryTurns);
   const table = history.table ?? new ChatHistoryTable(scope, 'HistoryTable', { removalPolicy: options.removalPolicy });

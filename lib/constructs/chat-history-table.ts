@@ -139,13 +139,15 @@ export class ChatHistoryTable extends ChatHistoryTableBase {
     this.table = new dynamodb.TableV2(this, 'Resource', {
       partitionKey: { name: ChatHistoryTable.PARTITION_KEY, type: string },
       sortKey: { name: ChatHistoryTable.SORT_KEY, type: string },
-      globalSecondaryIndexes: [{
-        indexName: ChatHistoryTable.BY_UPDATED_INDEX,
-        partitionKey: { name: ChatHistoryTable.BY_UPDATED_PARTITION_KEY, type: string },
-        sortKey: { name: ChatHistoryTable.BY_UPDATED_SORT_KEY, type: string },
-        projectionType: dynamodb.ProjectionType.INCLUDE,
-        nonKeyAttributes: [...CHAT_HISTORY_TABLE.projected],
-      }],
+      globalSecondaryIndexes: [
+        {
+          indexName: ChatHistoryTable.BY_UPDATED_INDEX,
+          partitionKey: { name: ChatHistoryTable.BY_UPDATED_PARTITION_KEY, type: string },
+          sortKey: { name: ChatHistoryTable.BY_UPDATED_SORT_KEY, type: string },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: [...CHAT_HISTORY_TABLE.projected],
+        },
+      ],
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: props.encryption ?? dynamodb.TableEncryptionV2.awsManagedKey(),

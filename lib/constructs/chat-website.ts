@@ -1,5 +1,5 @@
-import * as path from 'node:path';
 import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { contentSecurityPolicy, type BackendConfig, type PageConfig, type SignInConfig } from '../website/page-config';
+import { type BackendConfig, contentSecurityPolicy, type PageConfig, type SignInConfig } from '../website/page-config';
 import { CognitoTokenUse } from './chat-auth';
 
 /** Where the prebuilt page is (web/build.mjs): beside `lib/` here, beside `dist/lib/` in the package. */
@@ -104,7 +104,11 @@ export abstract class ChatWebsiteBackend {
             identityPoolId: options.identityPoolId,
             guestRoleArn: options.guestRole.roleArn,
           },
-          connectSources: [functionUrlOrigin(options.functionUrl), `https://cognito-identity.${region}.amazonaws.com`, `https://sts.${region}.amazonaws.com`],
+          connectSources: [
+            functionUrlOrigin(options.functionUrl),
+            `https://cognito-identity.${region}.amazonaws.com`,
+            `https://sts.${region}.amazonaws.com`,
+          ],
         };
       }
     })(options.functionUrl, 'guest');
@@ -115,7 +119,11 @@ export abstract class ChatWebsiteBackend {
     return new (class extends ChatWebsiteBackend {
       public _bind(_where: string, id: string): BoundBackend {
         return {
-          config: { ...common(options, id, 'Chat with your AWS credentials', options.functionUrl.url), kind: 'iam', region: Stack.of(options.functionUrl).region },
+          config: {
+            ...common(options, id, 'Chat with your AWS credentials', options.functionUrl.url),
+            kind: 'iam',
+            region: Stack.of(options.functionUrl).region,
+          },
           connectSources: [functionUrlOrigin(options.functionUrl)],
         };
       }
@@ -174,7 +182,12 @@ export abstract class ChatWebsiteBackend {
   public abstract _bind(where: string, id: string): BoundBackend;
 }
 
-function common(options: ChatWebsiteBackendOptions, id: string, label: string, url: string): { id: string; label: string; url: string; models: string[] } {
+function common(
+  options: ChatWebsiteBackendOptions,
+  id: string,
+  label: string,
+  url: string,
+): { id: string; label: string; url: string; models: string[] } {
   return { id, label: options.label ?? label, url, models: options.models ?? [] };
 }
 
@@ -182,7 +195,9 @@ function checkRoute(where: string, options: ChatWebsiteRoutableOptions): string 
   const routed = options.distributionPath;
   if (routed === undefined) return undefined;
   if (!DISTRIBUTION_PATH.test(routed) || RESERVED_PATHS.includes(routed)) {
-    throw new Error(`${where}: distributionPath '${routed}' must be a path such as '/api/chat' (lower-case letters, digits, dashes; no trailing slash; not a page file)`);
+    throw new Error(
+      `${where}: distributionPath '${routed}' must be a path such as '/api/chat' (lower-case letters, digits, dashes; no trailing slash; not a page file)`,
+    );
   }
   if (options.functionUrl.authType !== lambda.FunctionUrlAuthType.AWS_IAM) {
     throw new Error(
@@ -227,7 +242,11 @@ export interface ChatWebsiteOidcSignInOptions {
  */
 export abstract class ChatWebsiteSignIn {
   /** Cognito managed login (hosted UI) of a user pool domain. */
-  public static cognito(domain: cognito.UserPoolDomain, client: cognito.IUserPoolClient, options: ChatWebsiteCognitoSignInOptions = {}): ChatWebsiteSignIn {
+  public static cognito(
+    domain: cognito.UserPoolDomain,
+    client: cognito.IUserPoolClient,
+    options: ChatWebsiteCognitoSignInOptions = {},
+  ): ChatWebsiteSignIn {
     const base = domain.baseUrl();
     return ChatWebsiteSignIn.oidc({
       authorizeUrl: `${base}/oauth2/authorize`,
@@ -296,7 +315,9 @@ export abstract class ChatWebsiteFirewall {
     return new (class extends ChatWebsiteFirewall {
       public _bind(scope: ChatWebsite): string {
         if (!Token.isUnresolved(webAclArn) && !/^arn:aws[\w-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+/.test(webAclArn)) {
-          throw new Error(`ChatWebsite ${scope.node.path}: '${webAclArn}' is not a CloudFront web ACL ARN (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)`);
+          throw new Error(
+            `ChatWebsite ${scope.node.path}: '${webAclArn}' is not a CloudFront web ACL ARN (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)`,
+          );
         }
         return webAclArn;
       }
@@ -362,7 +383,8 @@ export class ChatWebsite extends Construct {
   constructor(scope: Construct, id: string, props: ChatWebsiteProps) {
     super(scope, id);
     const where = `ChatWebsite ${this.node.path}`;
-    if (props.backends.length === 0) throw new Error(`${where}: give at least one backend (ChatWebsiteBackend.guest(), .iam(), .jwt() or .callerCredentials())`);
+    if (props.backends.length === 0)
+      throw new Error(`${where}: give at least one backend (ChatWebsiteBackend.guest(), .iam(), .jwt() or .callerCredentials())`);
     if ((props.domainNames?.length ?? 0) > 0 !== (props.certificate !== undefined)) {
       throw new Error(`${where}: domainNames and certificate go together: give both (a us-east-1 ACM certificate covering the names) or neither`);
     }
@@ -470,7 +492,9 @@ export class ChatWebsite extends Construct {
         compress: true,
       },
       additionalBehaviors,
-      ...(props.certificate ? { certificate: props.certificate, domainNames: props.domainNames, minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 } : {}),
+      ...(props.certificate
+        ? { certificate: props.certificate, domainNames: props.domainNames, minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 }
+        : {}),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -496,16 +520,20 @@ export class ChatWebsite extends Construct {
   }
 
   private acknowledgeInherentFindings(props: ChatWebsiteProps): void {
-    const logsNotKms = 'CloudFront standard logs and S3 server access logs are delivered by AWS log delivery, which cannot write to an SSE-KMS bucket without key grants to delivery accounts; the log bucket uses SSE-S3, TLS only, versioned, no public access.';
-    const logsNotReplicated = 'Access logs of a static page: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is the owner\'s decision.';
+    const logsNotKms =
+      'CloudFront standard logs and S3 server access logs are delivered by AWS log delivery, which cannot write to an SSE-KMS bucket without key grants to delivery accounts; the log bucket uses SSE-S3, TLS only, versioned, no public access.';
+    const logsNotReplicated =
+      "Access logs of a static page: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is the owner's decision.";
     Validations.of(this.logBucket).acknowledge(
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
       { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
       { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
     );
-    const pageNotReplicated = 'The page is a build output redeployed by every `cdk deploy` from the repository; the bucket is versioned. Cross-region replication of a static page adds a second key and bucket for no data that could be lost.';
-    const pageIsPublic = 'The bucket holds the public chat page (HTML, JavaScript, CSS and a config.json of public endpoints) that CloudFront serves to anyone: SSE-S3 encrypts it at rest; a KMS key would protect nothing secret and need a key policy open to every distribution of the account.';
+    const pageNotReplicated =
+      'The page is a build output redeployed by every `cdk deploy` from the repository; the bucket is versioned. Cross-region replication of a static page adds a second key and bucket for no data that could be lost.';
+    const pageIsPublic =
+      'The bucket holds the public chat page (HTML, JavaScript, CSS and a config.json of public endpoints) that CloudFront serves to anyone: SSE-S3 encrypts it at rest; a KMS key would protect nothing secret and need a key policy open to every distribution of the account.';
     Validations.of(this.bucket).acknowledge(
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: pageIsPublic },
       { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: pageIsPublic },
@@ -514,18 +542,21 @@ export class ChatWebsite extends Construct {
     );
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions::AwsSolutions-CFR1',
-      reason: 'The chat page is for everyone the owner serves, worldwide by default; restricting countries is a business decision (a geo match rule in the firewall or the distribution) this construct cannot make.',
+      reason:
+        'The chat page is for everyone the owner serves, worldwide by default; restricting countries is a business decision (a geo match rule in the firewall or the distribution) this construct cannot make.',
     });
     if (!props.certificate) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions::AwsSolutions-CFR4',
-        reason: "Without a custom domain the distribution serves the cloudfront.net certificate, whose security policy CloudFront fixes at TLSv1 whatever is configured; browsers that can run the page negotiate TLS 1.2 or 1.3. Give domainNames and a certificate to enforce TLSv1.2_2021.",
+        reason:
+          'Without a custom domain the distribution serves the cloudfront.net certificate, whose security policy CloudFront fixes at TLSv1 whatever is configured; browsers that can run the page negotiate TLS 1.2 or 1.3. Give domainNames and a certificate to enforce TLSv1.2_2021.',
       });
     }
     if (!props.firewall) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions::AwsSolutions-CFR2',
-        reason: 'The firewall is optional (ChatWebsiteFirewall.create() or fromWebAclArn()); the page is static, and the chat backends rate-limit each caller themselves.',
+        reason:
+          'The firewall is optional (ChatWebsiteFirewall.create() or fromWebAclArn()); the page is static, and the chat backends rate-limit each caller themselves.',
       });
     }
   }
@@ -542,7 +573,11 @@ function createFirewall(scope: ChatWebsite, limit: number, removalPolicy: Remova
   if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000) {
     throw new Error(`ChatWebsite ${scope.node.path}: requestsPerFiveMinutes must be an integer from 10 to 2,000,000,000, got ${limit}`);
   }
-  const visibility = (name: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({ cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true });
+  const visibility = (name: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+    cloudWatchMetricsEnabled: true,
+    metricName: name,
+    sampledRequestsEnabled: true,
+  });
   const managed = (priority: number, name: string, overrides: wafv2.CfnWebACL.RuleActionOverrideProperty[] = []): wafv2.CfnWebACL.RuleProperty => ({
     name,
     priority,
@@ -555,7 +590,13 @@ function createFirewall(scope: ChatWebsite, limit: number, removalPolicy: Remova
     defaultAction: { allow: {} },
     visibilityConfig: visibility('ChatWebsite'),
     rules: [
-      { name: 'RateLimitPerAddress', priority: 0, action: { block: {} }, statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', evaluationWindowSec: 300 } }, visibilityConfig: visibility('RateLimitPerAddress') },
+      {
+        name: 'RateLimitPerAddress',
+        priority: 0,
+        action: { block: {} },
+        statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+        visibilityConfig: visibility('RateLimitPerAddress'),
+      },
       managed(1, 'AWSManagedRulesAmazonIpReputationList'),
       // Chat messages are text about anything, code included: the body rules would block questions that quote
       // HTML or exceed 8 KB (20 turns of history do). They count instead; the runtime bounds the body (64 KiB)
@@ -567,13 +608,21 @@ function createFirewall(scope: ChatWebsite, limit: number, removalPolicy: Remova
       managed(3, 'AWSManagedRulesKnownBadInputsRuleSet'),
     ],
   });
-  const logKey = new kms.Key(scope, 'FirewallLogKey', { description: `Encrypts the firewall logs of ${scope.node.path}`, enableKeyRotation: true, removalPolicy });
+  const logKey = new kms.Key(scope, 'FirewallLogKey', {
+    description: `Encrypts the firewall logs of ${scope.node.path}`,
+    enableKeyRotation: true,
+    removalPolicy,
+  });
   logKey.addToResourcePolicy(
     new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${Stack.of(scope).region}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Stack.of(scope).partition}:logs:${Stack.of(scope).region}:${Stack.of(scope).account}:log-group:aws-waf-logs-*` } },
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:${Stack.of(scope).partition}:logs:${Stack.of(scope).region}:${Stack.of(scope).account}:log-group:aws-waf-logs-*`,
+        },
+      },
     }),
   );
   // WAF delivers only to log groups whose name starts with aws-waf-logs-.
@@ -608,13 +657,14 @@ function acknowledgeDeploymentHelper(site: ChatWebsite, deployment: s3deploy.Buc
   acknowledgedHelpers.add(handler);
   const stack = Stack.of(site);
   const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-  const helper = 'aws-cdk-lib\'s BucketDeployment handler (a custom resource that runs only while CloudFormation deploys the page)';
+  const helper = "aws-cdk-lib's BucketDeployment handler (a custom resource that runs only while CloudFormation deploys the page)";
   if (policy) {
     const document = stack.resolve(policy.document) as { Statement?: Array<{ Effect?: string; Action?: unknown; Resource?: unknown }> };
     const wildcards = new Set<string>();
     for (const statement of document.Statement ?? []) {
       if (statement.Effect !== 'Allow') continue;
-      for (const action of ([] as unknown[]).concat(statement.Action ?? [])) if (typeof action === 'string' && action.includes('*')) wildcards.add(`Action::${action}`);
+      for (const action of ([] as unknown[]).concat(statement.Action ?? []))
+        if (typeof action === 'string' && action.includes('*')) wildcards.add(`Action::${action}`);
       for (const resource of ([] as unknown[]).concat(statement.Resource ?? [])) {
         const flat = flattenReference(resource);
         if (flat.includes('*')) wildcards.add(`Resource::${flat}`);
@@ -629,8 +679,14 @@ function acknowledgeDeploymentHelper(site: ChatWebsite, deployment: s3deploy.Buc
             ? `${helper}: CloudFront invalidation actions have no resource-level permissions, so aws-cdk-lib grants them on *; nothing else in the policy is unscoped.`
             : `${helper} must name objects that do not exist yet: every key of one bucket (${finding.slice(10)}), the CDK asset bucket to read the page archive from or the page bucket to write it to.`,
       })),
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.` },
-      { id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy', reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.` },
+      {
+        id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+        reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.`,
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+        reason: `${helper} gets its role and inline policy from aws-cdk-lib; the policy holds only the asset-read, page-write and invalidation grants.`,
+      },
     );
   }
   Validations.of(role).acknowledge({
@@ -650,7 +706,10 @@ function acknowledgeDeploymentHelper(site: ChatWebsite, deployment: s3deploy.Buc
     { id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency', reason: onlyCloudFormation },
     { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
     { id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC', reason: noVpc },
-    { id: 'Serverless::Serverless-LambdaTracing', reason: `${helper} runs a file copy during deployments; tracing it would record nothing about the chat and aws-cdk-lib does not expose the setting.` },
+    {
+      id: 'Serverless::Serverless-LambdaTracing',
+      reason: `${helper} runs a file copy during deployments; tracing it would record nothing about the chat and aws-cdk-lib does not expose the setting.`,
+    },
   );
   const logGroup = handler.node.tryFindChild('LogGroup');
   if (logGroup) {

@@ -60,10 +60,15 @@ export class CognitoGuestPool extends Construct {
     // In the template there is no cycle: the pool names the roles only in its role attachment.
     let poolId: string | undefined;
     const audience = Lazy.string({ produce: () => poolId });
-    const trust = (amr: 'unauthenticated' | 'authenticated') => new iam.FederatedPrincipal(COGNITO_IDENTITY, {
-      StringEquals: { [`${COGNITO_IDENTITY}:aud`]: audience },
-      'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY}:amr`]: amr },
-    }, 'sts:AssumeRoleWithWebIdentity');
+    const trust = (amr: 'unauthenticated' | 'authenticated') =>
+      new iam.FederatedPrincipal(
+        COGNITO_IDENTITY,
+        {
+          StringEquals: { [`${COGNITO_IDENTITY}:aud`]: audience },
+          'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY}:amr`]: amr },
+        },
+        'sts:AssumeRoleWithWebIdentity',
+      );
 
     const guestRole = new ManagedPolicyRole(this, 'UnauthenticatedRole', {
       assumedBy: trust('unauthenticated'),
@@ -89,14 +94,16 @@ export class CognitoGuestPool extends Construct {
     this.identityPoolId = this.identityPool.identityPoolId;
 
     this.node.addValidation({
-      validate: () => this.guestPolicy.document.isEmpty
-        ? [`CognitoGuestPool ${this.node.path}: guests may do nothing yet; call allowInvoke(chat) with the chat function they may call`]
-        : [],
+      validate: () =>
+        this.guestPolicy.document.isEmpty
+          ? [`CognitoGuestPool ${this.node.path}: guests may do nothing yet; call allowInvoke(chat) with the chat function they may call`]
+          : [],
     });
 
     Validations.of(this.identityPool).acknowledge({
       id: 'AwsSolutions::AwsSolutions-COG7',
-      reason: 'Guest (unauthenticated) access is the purpose of this pool: a public chat without sign-in. The guest role can only invoke the Function URLs passed to allowInvoke (InvokeFunctionUrl with AuthType AWS_IAM, InvokeFunction only via the URL); each caller is rate limited behind the URL.',
+      reason:
+        'Guest (unauthenticated) access is the purpose of this pool: a public chat without sign-in. The guest role can only invoke the Function URLs passed to allowInvoke (InvokeFunctionUrl with AuthType AWS_IAM, InvokeFunction only via the URL); each caller is rate limited behind the URL.',
     });
   }
 

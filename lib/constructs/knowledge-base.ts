@@ -111,7 +111,9 @@ export abstract class KnowledgeBaseChunking {
 
 class FixedSizeChunking extends KnowledgeBaseChunking {
   public readonly strategy = 'FIXED_SIZE';
-  constructor(private readonly options: FixedSizeChunkingOptions) { super(); }
+  constructor(private readonly options: FixedSizeChunkingOptions) {
+    super();
+  }
 
   public _render(where: string): bedrock.CfnDataSource.ChunkingConfigurationProperty {
     checkRange(`${where}: chunking maxTokens`, this.options.maxTokens, 1, 8192);
@@ -125,7 +127,9 @@ class FixedSizeChunking extends KnowledgeBaseChunking {
 
 class SemanticChunking extends KnowledgeBaseChunking {
   public readonly strategy = 'SEMANTIC';
-  constructor(private readonly options: SemanticChunkingOptions) { super(); }
+  constructor(private readonly options: SemanticChunkingOptions) {
+    super();
+  }
 
   public _render(where: string): bedrock.CfnDataSource.ChunkingConfigurationProperty {
     checkRange(`${where}: chunking maxTokens`, this.options.maxTokens, 1, 8192);
@@ -331,13 +335,19 @@ export class KnowledgeBase extends KnowledgeBaseBase {
     });
     this.role = role;
     this.servicePolicy = role.policy;
-    const embeddingModelArn = foundationModelArn({ partition: Aws.PARTITION, region: stack.region, account: stack.account }, stack.region, embeddingModelId);
+    const embeddingModelArn = foundationModelArn(
+      { partition: Aws.PARTITION, region: stack.region, account: stack.account },
+      stack.region,
+      embeddingModelId,
+    );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [embeddingModelArn] }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [this.documentsBucket.bucketArn],
-      conditions: this.documentsPrefix ? { StringLike: { 's3:prefix': `${this.documentsPrefix}*` } } : undefined,
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.documentsBucket.bucketArn],
+        conditions: this.documentsPrefix ? { StringLike: { 's3:prefix': `${this.documentsPrefix}*` } } : undefined,
+      }),
+    );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.documentObjectsArn()] }));
     // Decrypt: documents and vectors; GenerateDataKey: new vectors written with SSE-KMS.
     role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.encryptionKey.keyArn] }));
@@ -403,17 +413,21 @@ export class KnowledgeBase extends KnowledgeBaseBase {
   private acknowledgeInherentFindings(accessLogs: s3.Bucket): void {
     Validations.of(this.servicePolicy).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.documentsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${this.documentsPrefix}*]`,
-      reason: 's3:GetObject must name objects that do not exist yet: the ARN is every key under the documents prefix of this one bucket, which is exactly what the knowledge base ingests. No other statement uses a wildcard.',
+      reason:
+        's3:GetObject must name objects that do not exist yet: the ARN is every key under the documents prefix of this one bucket, which is exactly what the knowledge base ingests. No other statement uses a wildcard.',
     });
-    const logsNotKms = 'Amazon S3 server access logging cannot deliver logs to a destination bucket encrypted with SSE-KMS (Amazon S3 User Guide, "Enabling Amazon S3 server access logging"); the log bucket uses SSE-S3, and the documents bucket itself uses SSE-KMS.';
-    const logsNotReplicated = 'Access logs of a re-ingestible document copy: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is left to the owner.';
+    const logsNotKms =
+      'Amazon S3 server access logging cannot deliver logs to a destination bucket encrypted with SSE-KMS (Amazon S3 User Guide, "Enabling Amazon S3 server access logging"); the log bucket uses SSE-S3, and the documents bucket itself uses SSE-KMS.';
+    const logsNotReplicated =
+      'Access logs of a re-ingestible document copy: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is left to the owner.';
     Validations.of(accessLogs).acknowledge(
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
       { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
       { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
     );
-    const documentsNotReplicated = 'The documents are a copy published from their source of truth and can be uploaded again and re-synced; the bucket is versioned against overwrite and deletion. Cross-region replication (and a second key and bucket in another region) is the owner\'s decision, not a default of this construct.';
+    const documentsNotReplicated =
+      "The documents are a copy published from their source of truth and can be uploaded again and re-synced; the bucket is versioned against overwrite and deletion. Cross-region replication (and a second key and bucket in another region) is the owner's decision, not a default of this construct.";
     Validations.of(this.documentsBucket).acknowledge(
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: documentsNotReplicated },
       { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: documentsNotReplicated },
@@ -429,12 +443,19 @@ class ImportedKnowledgeBase extends KnowledgeBaseBase {
     const v = new Validator(`KnowledgeBase.fromKnowledgeBaseAttributes ${scope.node.path}/${id}`);
     const arn = attrs.knowledgeBaseArn;
     if (arn === undefined && attrs.knowledgeBaseId === undefined) v.fail('give the knowledge base id or its ARN');
-    v.check(attrs.knowledgeBaseId, (kbId) => KNOWLEDGE_BASE_ID.test(kbId),
-      (kbId) => `'${kbId}' is not a knowledge base id (10 letters or digits, e.g. 'ABCDEFGHIJ'; not an ARN or a name: give an ARN as knowledgeBaseArn)`);
-    v.check(arn, (a) => /^arn:[a-z-]+:bedrock:[a-z0-9-]+:\d{12}:knowledge-base\/[0-9a-zA-Z]{10}$/.test(a),
-      (a) => `'${a}' is not a knowledge base ARN (arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>)`);
+    v.check(
+      attrs.knowledgeBaseId,
+      (kbId) => KNOWLEDGE_BASE_ID.test(kbId),
+      (kbId) =>
+        `'${kbId}' is not a knowledge base id (10 letters or digits, e.g. 'ABCDEFGHIJ'; not an ARN or a name: give an ARN as knowledgeBaseArn)`,
+    );
+    v.check(
+      arn,
+      (a) => /^arn:[a-z-]+:bedrock:[a-z0-9-]+:\d{12}:knowledge-base\/[0-9a-zA-Z]{10}$/.test(a),
+      (a) => `'${a}' is not a knowledge base ARN (arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>)`,
+    );
     super(scope, id, arn !== undefined ? { environmentFromArn: arn } : {});
-    this.knowledgeBaseId = attrs.knowledgeBaseId ?? Arn.split(arn!, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    this.knowledgeBaseId = attrs.knowledgeBaseId ?? (Arn.split(arn as string, ArnFormat.SLASH_RESOURCE_NAME).resourceName as string);
     this.knowledgeBaseArn = arn ?? Stack.of(this).formatArn({ service: 'bedrock', resource: 'knowledge-base', resourceName: this.knowledgeBaseId });
   }
 }
@@ -447,16 +468,22 @@ function validate(where: string, v: { embeddingModelId: string; dimension: numbe
   }
   if (!Token.isUnresolved(v.dimension)) {
     if (v.embeddingModelId === TITAN_EMBED_TEXT_V2 && !TITAN_V2_DIMENSIONS.includes(v.dimension)) {
-      throw new ValidationError(`${where}: dimension must be one of ${TITAN_V2_DIMENSIONS.join(', ')} for ${TITAN_EMBED_TEXT_V2}, got ${v.dimension}`);
+      throw new ValidationError(
+        `${where}: dimension must be one of ${TITAN_V2_DIMENSIONS.join(', ')} for ${TITAN_EMBED_TEXT_V2}, got ${v.dimension}`,
+      );
     }
     if (!Number.isInteger(v.dimension) || v.dimension < 1 || v.dimension > MAX_DIMENSION) {
-      throw new ValidationError(`${where}: dimension must be a whole number from 1 to ${MAX_DIMENSION} (the embedding model's output size), got ${v.dimension}`);
+      throw new ValidationError(
+        `${where}: dimension must be a whole number from 1 to ${MAX_DIMENSION} (the embedding model's output size), got ${v.dimension}`,
+      );
     }
   }
   const prefix = v.documentsPrefix;
   if (prefix !== undefined && !Token.isUnresolved(prefix)) {
     if (prefix.length === 0 || prefix.length > 300 || prefix.startsWith('/') || /[*?]/.test(prefix)) {
-      throw new ValidationError(`${where}: documentsPrefix must be an S3 key prefix of 1 to 300 characters without a leading '/' or wildcards, e.g. 'docs/' (omit it for the whole bucket), got '${prefix}'`);
+      throw new ValidationError(
+        `${where}: documentsPrefix must be an S3 key prefix of 1 to 300 characters without a leading '/' or wildcards, e.g. 'docs/' (omit it for the whole bucket), got '${prefix}'`,
+      );
     }
   }
   if (v.description !== undefined && !Token.isUnresolved(v.description) && (v.description.length === 0 || v.description.length > 200)) {
@@ -488,13 +515,15 @@ function generatedName(scope: IConstruct, replacementSettings: unknown[]): strin
  */
 function allowS3VectorsIndexing(key: kms.Key): void {
   const stack = Stack.of(key);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [new iam.ServicePrincipal('indexing.s3vectors.amazonaws.com')],
-    actions: ['kms:Decrypt'],
-    resources: ['*'],
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3vectors:${stack.region}:${stack.account}:bucket/*` },
-    },
-  }));
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('indexing.s3vectors.amazonaws.com')],
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3vectors:${stack.region}:${stack.account}:bucket/*` },
+      },
+    }),
+  );
 }

@@ -31,13 +31,19 @@ export function chatStackSettings(from: ChatStackSettings): ChatStackSettings {
 }
 
 /** The parts of `BedrockChatFunctionProps` every stack sets the same way. */
-export type SharedChatFunctionProps = Pick<BedrockChatFunctionProps, 'rateLimit' | 'reservedConcurrency' | 'logRetention' | 'logEncryptionKey' | 'removalPolicy' | 'cors'>;
+export type SharedChatFunctionProps = Pick<
+  BedrockChatFunctionProps,
+  'rateLimit' | 'reservedConcurrency' | 'logRetention' | 'logEncryptionKey' | 'removalPolicy' | 'cors'
+>;
 
 /**
  * Creates a stack's shared chat resources (a log key and a rate-limit table, ids `LogKey` and
  * `RateLimits`) and returns the function props they and the settings imply.
  */
-export function sharedChatResources(scope: Construct, settings: ChatStackSettings): { limits: RateLimitTable; functionProps: SharedChatFunctionProps } {
+export function sharedChatResources(
+  scope: Construct,
+  settings: ChatStackSettings,
+): { limits: RateLimitTable; functionProps: SharedChatFunctionProps } {
   const logKey = new kms.Key(scope, 'LogKey', {
     description: 'Encrypts the chat function logs of this stack',
     enableKeyRotation: true,

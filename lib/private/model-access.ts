@@ -29,7 +29,13 @@ export type ModelTarget =
   /** A foundation model invoked in the caller's region. */
   | { readonly kind: 'foundation-model'; readonly modelId: string }
   /** A system-defined cross-region inference profile (`us.…`, `global.…`). */
-  | { readonly kind: 'system-profile'; readonly profileId: string; readonly modelId: string; readonly geography: string; readonly destinationRegions?: readonly string[] }
+  | {
+      readonly kind: 'system-profile';
+      readonly profileId: string;
+      readonly modelId: string;
+      readonly geography: string;
+      readonly destinationRegions?: readonly string[];
+    }
   /** An application inference profile (a tagged copy of a foundation model or system profile, for cost allocation). */
   | { readonly kind: 'application-profile'; readonly profileArn: string; readonly source: ModelTarget }
   /** A prompt router, which picks one of its models per request. */
@@ -38,10 +44,14 @@ export type ModelTarget =
 /** The `modelId` the runtime passes to ConverseStream for `target` (written into `CHAT_MODELS`). */
 export function invocationId(target: ModelTarget): string {
   switch (target.kind) {
-    case 'foundation-model': return target.modelId;
-    case 'system-profile': return target.profileId;
-    case 'application-profile': return target.profileArn;
-    case 'prompt-router': return target.routerArn;
+    case 'foundation-model':
+      return target.modelId;
+    case 'system-profile':
+      return target.profileId;
+    case 'application-profile':
+      return target.profileArn;
+    case 'prompt-router':
+      return target.routerArn;
   }
 }
 
@@ -70,11 +80,12 @@ export function inferenceProfileArn(scope: ModelAccessScope, profileId: string):
  * policy requirements) and "Prerequisites for inference profiles" (the `bedrock:InferenceProfileArn` condition).
  */
 export function modelAccessStatements(target: ModelTarget, actions: string[], scope: ModelAccessScope, through?: string): iam.PolicyStatement[] {
-  const statement = (resources: string[], via?: string, extra: Record<string, string> = {}) => new iam.PolicyStatement({
-    actions,
-    resources,
-    conditions: via !== undefined ? { StringEquals: { [INFERENCE_PROFILE_ARN]: via, ...extra } } : undefined,
-  });
+  const statement = (resources: string[], via?: string, extra: Record<string, string> = {}) =>
+    new iam.PolicyStatement({
+      actions,
+      resources,
+      conditions: via !== undefined ? { StringEquals: { [INFERENCE_PROFILE_ARN]: via, ...extra } } : undefined,
+    });
   switch (target.kind) {
     case 'foundation-model':
       return [statement([foundationModelArn(scope, scope.region, target.modelId)], through)];
@@ -90,7 +101,13 @@ export function modelAccessStatements(target: ModelTarget, actions: string[], sc
         ];
       }
       const regions = target.destinationRegions ?? GEOGRAPHY_REGIONS[target.geography];
-      return [statement([profileArn], through), statement(regions.map((region) => foundationModelArn(scope, region, target.modelId)), via)];
+      return [
+        statement([profileArn], through),
+        statement(
+          regions.map((region) => foundationModelArn(scope, region, target.modelId)),
+          via,
+        ),
+      ];
     }
     case 'application-profile':
       return [statement([target.profileArn]), ...modelAccessStatements(target.source, actions, scope, target.profileArn)];
@@ -101,13 +118,13 @@ export function modelAccessStatements(target: ModelTarget, actions: string[], sc
 
 /** A geographic profile can only be called from a region of its own geography. */
 function assertRegionInGeography(target: Extract<ModelTarget, { kind: 'system-profile' }>, region: string): void {
-  const regions = target.geography === GLOBAL_GEOGRAPHY ? undefined : target.destinationRegions ?? GEOGRAPHY_REGIONS[target.geography];
+  const regions = target.geography === GLOBAL_GEOGRAPHY ? undefined : (target.destinationRegions ?? GEOGRAPHY_REGIONS[target.geography]);
   if (Token.isUnresolved(region) || !regions) return;
   if (!regions.includes(region)) {
     throw new ValidationError(
       `Inference profile '${target.profileId}' routes within [${regions.join(', ')}], ` +
-      `which does not include this stack's region ${region}: use the profile of this region's geography, ` +
-      'a global. profile, or deploy the stack to a region the profile serves',
+        `which does not include this stack's region ${region}: use the profile of this region's geography, ` +
+        'a global. profile, or deploy the stack to a region the profile serves',
     );
   }
 }
@@ -157,7 +174,7 @@ function assertArnsInRegion(target: ModelTarget, where: string, region: string):
     }
   }
   if (target.kind === 'application-profile') assertArnsInRegion(target.source, where, region);
-  if (target.kind === 'prompt-router') target.routed.forEach((routed) => assertArnsInRegion(routed, where, region));
+  if (target.kind === 'prompt-router') for (const routed of target.routed) assertArnsInRegion(routed, where, region);
 }
 
 function foreignTarget(model: Invokable, where: string, region: string): ModelTarget {
@@ -170,8 +187,10 @@ function foreignTarget(model: Invokable, where: string, region: string): ModelTa
   const routed = (model as { routingEndpoints?: Invokable[] }).routingEndpoints;
   if (!parsed) {
     if (source) return { kind: 'application-profile', profileArn: arn, source: modelTargetOf(source, where, region) };
-    return fail(`cannot tell which Bedrock resource ${showArn(arn)} is (its ARN is only known at deploy time); ` +
-      'wrap it: BedrockModel.applicationInferenceProfile(arn, sourceModel) or BedrockModel.promptRouter(arn, routedModels)');
+    return fail(
+      `cannot tell which Bedrock resource ${showArn(arn)} is (its ARN is only known at deploy time); ` +
+        'wrap it: BedrockModel.applicationInferenceProfile(arn, sourceModel) or BedrockModel.promptRouter(arn, routedModels)',
+    );
   }
   const sameRegion = (what: string) => {
     if (parsed.region !== '' && Token.compareStrings(parsed.region, region) === TokenComparison.DIFFERENT) {
@@ -190,14 +209,20 @@ function foreignTarget(model: Invokable, where: string, region: string): ModelTa
       return { kind: 'system-profile', profileId: parsed.resourceId, modelId: profile.modelId, geography: profile.geography };
     }
     case 'application-inference-profile':
-      if (!source) return fail(`the source model of the application inference profile ${showArn(arn)} is unknown: use BedrockModel.applicationInferenceProfile(arn, sourceModel)`);
+      if (!source)
+        return fail(
+          `the source model of the application inference profile ${showArn(arn)} is unknown: use BedrockModel.applicationInferenceProfile(arn, sourceModel)`,
+        );
       return { kind: 'application-profile', profileArn: arn, source: modelTargetOf(source, where, region) };
     case 'default-prompt-router':
     case 'prompt-router':
-      if (!routed || routed.length === 0) return fail(`the models the prompt router ${showArn(arn)} routes to are unknown: use BedrockModel.promptRouter(arn, routedModels)`);
+      if (!routed || routed.length === 0)
+        return fail(`the models the prompt router ${showArn(arn)} routes to are unknown: use BedrockModel.promptRouter(arn, routedModels)`);
       return { kind: 'prompt-router', routerArn: arn, routed: routed.map((r) => modelTargetOf(r, where, region)) };
     default:
-      return fail(`${showArn(arn)} is a Bedrock ${parsed.resourceType}; a chat model is a foundation model, an inference profile (system or application) or a prompt router`);
+      return fail(
+        `${showArn(arn)} is a Bedrock ${parsed.resourceType}; a chat model is a foundation model, an inference profile (system or application) or a prompt router`,
+      );
   }
 }
 

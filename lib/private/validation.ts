@@ -37,12 +37,19 @@ export class Validator {
 
   /** A whole number from `min` to `max`. */
   public integer(name: string, value: number | undefined, min: number, max: number): void {
-    this.check(value, (v) => Number.isInteger(v) && v >= min && v <= max, (v) => `${name} must be a whole number from ${min} to ${max}, got ${v}`);
+    this.check(
+      value,
+      (v) => Number.isInteger(v) && v >= min && v <= max,
+      (v) => `${name} must be a whole number from ${min} to ${max}, got ${v}`,
+    );
   }
 
   /** A string matching `pattern` (the contract's), described by `rule`. */
   public pattern(name: string, value: string | undefined, pattern: RegExp, rule: string): void {
-    this.check(value, (v) => pattern.test(v), (v) => `${name} '${v}' is not valid: ${rule}`);
+    this.check(
+      value,
+      (v) => pattern.test(v),
+      (v) => `${name} '${v}' is not valid: ${rule}`,
+    );
   }
 }
-

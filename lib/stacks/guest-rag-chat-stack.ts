@@ -27,13 +27,19 @@ export class GuestRagChatStack extends Stack {
   constructor(scope: Construct, id: string, props: GuestRagChatStackProps) {
     super(scope, id, props);
 
-    this.knowledgeBase = new KnowledgeBase(this, 'Knowledge', { removalPolicy: props.removalPolicy, description: 'Company documents the guest chatbot answers from' });
+    this.knowledgeBase = new KnowledgeBase(this, 'Knowledge', {
+      removalPolicy: props.removalPolicy,
+      description: 'Company documents the guest chatbot answers from',
+    });
     const { functionProps } = sharedChatResources(this, props);
 
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth: ChatAuth.iam(),
-      backend: ChatBackend.knowledgeBase(this.knowledgeBase, modelsFromIds(props.models), { numberOfResults: props.numberOfResults, minScore: props.minScore }),
+      backend: ChatBackend.knowledgeBase(this.knowledgeBase, modelsFromIds(props.models), {
+        numberOfResults: props.numberOfResults,
+        minScore: props.minScore,
+      }),
     });
 
     this.guests = new CognitoGuestPool(this, 'Guests');
@@ -44,7 +50,10 @@ export class GuestRagChatStack extends Stack {
     new CfnOutput(this, 'IdentityPoolId', { value: this.guests.identityPoolId });
     new CfnOutput(this, 'GuestRoleArn', { value: this.guests.unauthenticatedRole.roleArn });
     new CfnOutput(this, 'Region', { value: this.region });
-    new CfnOutput(this, 'DocumentsBucketName', { value: this.knowledgeBase.documentsBucket.bucketName, description: 'Upload documents here, then start an ingestion job for the data source' });
+    new CfnOutput(this, 'DocumentsBucketName', {
+      value: this.knowledgeBase.documentsBucket.bucketName,
+      description: 'Upload documents here, then start an ingestion job for the data source',
+    });
     new CfnOutput(this, 'KnowledgeBaseId', { value: this.knowledgeBase.knowledgeBaseId });
     new CfnOutput(this, 'DataSourceId', { value: this.knowledgeBase.dataSourceId });
   }

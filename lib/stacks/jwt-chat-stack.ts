@@ -46,7 +46,14 @@ export class JwtChatStack extends Stack {
         selfSignUpEnabled: props.selfSignUp,
         signInAliases: { email: true },
         standardAttributes: { email: { required: true, mutable: true } },
-        passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+        passwordPolicy: {
+          minLength: 12,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireDigits: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
         mfa: cognito.Mfa.REQUIRED,
         mfaSecondFactor: { otp: true, sms: false },
         accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
@@ -78,7 +85,10 @@ export class JwtChatStack extends Stack {
         : ChatBackend.models(modelsFromIds(props.models), { history: { table: history } }),
     });
 
-    new CfnOutput(this, 'ChatUrl', { value: this.chat.url, description: 'POST chat, GET chats, GET/DELETE chats/{id}; send Authorization: Bearer <token>' });
+    new CfnOutput(this, 'ChatUrl', {
+      value: this.chat.url,
+      description: 'POST chat, GET chats, GET/DELETE chats/{id}; send Authorization: Bearer <token>',
+    });
     new CfnOutput(this, 'ChatHistoryTableName', { value: history.tableName });
     if (this.userPool && this.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });

@@ -26,7 +26,10 @@ export class StreamingChatStack extends Stack {
     });
 
     new CfnOutput(this, 'FunctionUrl', { value: this.chat.url, description: 'POST chat requests here, signed with SigV4 (service lambda)' });
-    new CfnOutput(this, 'FunctionArn', { value: this.chat.functionArn, description: 'Grant lambda:InvokeFunctionUrl and lambda:InvokeFunction on this ARN to callers' });
+    new CfnOutput(this, 'FunctionArn', {
+      value: this.chat.functionArn,
+      description: 'Grant lambda:InvokeFunctionUrl and lambda:InvokeFunction on this ARN to callers',
+    });
     new CfnOutput(this, 'RateLimitTableName', { value: limits.tableName });
   }
 }

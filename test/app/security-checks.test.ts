@@ -13,10 +13,11 @@ const CHAT_FUNCTION = (chat: string) => [
   [`${chat}/Resource`, 'NIST.800.53.R5-LambdaInsideVPC'],
   [`${chat}/Resource`, 'HIPAA.Security-LambdaInsideVPC'],
 ];
-const PUBLIC_URL = (chat: string) => ['invoke-function-url', 'invoke-function'].flatMap((permission) => [
-  [`${chat}/Resource/${permission}`, 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
-  [`${chat}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
-]);
+const PUBLIC_URL = (chat: string) =>
+  ['invoke-function-url', 'invoke-function'].flatMap((permission) => [
+    [`${chat}/Resource/${permission}`, 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
+    [`${chat}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
+  ]);
 const KNOWLEDGE_BASE = (kb: string) => [
   [`${kb}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::<KnowledgeDocumentsA67F310A.Arn>/*]'],
   [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
@@ -41,5 +42,8 @@ describe('cdk-nag: AwsSolutions, Serverless, NIST 800-53 R5 and HIPAA Security o
     expect(() => app.synth()).not.toThrow();
   });
 
-  describeAcknowledgements(() => buildProjectApp(), () => EXPECTED_ACKNOWLEDGEMENTS);
+  describeAcknowledgements(
+    () => buildProjectApp(),
+    () => EXPECTED_ACKNOWLEDGEMENTS,
+  );
 });

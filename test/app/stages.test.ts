@@ -58,7 +58,11 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
         }),
       },
     });
-    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM', Cors: Match.objectLike({ AllowOrigins: config.corsAllowedOrigins }) });
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'AWS_IAM',
+      InvokeMode: 'RESPONSE_STREAM',
+      Cors: Match.objectLike({ AllowOrigins: config.corsAllowedOrigins }),
+    });
   });
 
   test.each(Object.keys(stacks))('%s matches the snapshot', (id) => {
@@ -68,8 +72,14 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
 
 describe('a stage deploys the backends it names, and only those', () => {
   const shared = {
-    region: 'eu-west-1', removalPolicy: 'destroy', logRetentionDays: 7, reservedConcurrency: 2, requestsPerMinute: 5,
-    rateLimitFailOpen: false, corsAllowedOrigins: [], models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
+    region: 'eu-west-1',
+    removalPolicy: 'destroy',
+    logRetentionDays: 7,
+    reservedConcurrency: 2,
+    requestsPerMinute: 5,
+    rateLimitFailOpen: false,
+    corsAllowedOrigins: [],
+    models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
   };
   const stacksOf = (stage: Record<string, unknown>) => {
     const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-stage-')) });

@@ -21,16 +21,26 @@ const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 21;
 const common = {
   ...process.env,
   AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK', AWS_SECRET_ACCESS_KEY: 'bench', // never used: no request is sent
+  AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
+  AWS_SECRET_ACCESS_KEY: 'bench', // never used: no request is sent
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // Node 20 here; Lambda runs Node 24 (no warning there)
-  RATE_LIMIT_TABLE_NAME: 'bench', RATE_LIMIT_PER_MINUTE: '10', RATE_LIMIT_FAIL_OPEN: 'true', RATE_LIMIT_NAMESPACE: 'bench',
+  RATE_LIMIT_TABLE_NAME: 'bench',
+  RATE_LIMIT_PER_MINUTE: '10',
+  RATE_LIMIT_FAIL_OPEN: 'true',
+  RATE_LIMIT_NAMESPACE: 'bench',
   CHAT_AUTH_MODE: 'iam',
 };
 const MODELS = { CHAT_MODELS: JSON.stringify({ haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' }) };
 const JWT = {
   CHAT_AUTH_MODE: 'jwt',
-  JWT_ISSUER: 'https://id.example.com/', JWT_AUDIENCE: 'chat', JWT_JWKS_URI: 'https://id.example.com/.well-known/jwks.json',
-  JWT_ALGORITHMS: 'RS256', JWT_REQUIRED_CLAIMS: 'email', JWT_CLOCK_SKEW_SECONDS: '30', HISTORY_TABLE_NAME: 'bench-history', HISTORY_TURNS: '10',
+  JWT_ISSUER: 'https://id.example.com/',
+  JWT_AUDIENCE: 'chat',
+  JWT_JWKS_URI: 'https://id.example.com/.well-known/jwks.json',
+  JWT_ALGORITHMS: 'RS256',
+  JWT_REQUIRED_CLAIMS: 'email',
+  JWT_CLOCK_SKEW_SECONDS: '30',
+  HISTORY_TABLE_NAME: 'bench-history',
+  HISTORY_TURNS: '10',
 };
 /** The environment the construct sets for each bundle (only what that mode reads). */
 const ENV = {
@@ -45,17 +55,28 @@ async function baselines() {
   const empty = join(dir, 'empty.mjs');
   writeFileSync(empty, 'export const handler = async () => {};\n');
   const allInOneEntry = join(dir, 'all-in-one.mjs');
-  writeFileSync(allInOneEntry, [
-    "import { BedrockAgentRuntimeClient, RetrieveCommand } from '@aws-sdk/client-bedrock-agent-runtime';",
-    "import { BedrockRuntimeClient, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';",
-    "import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';",
-    'const agent = new BedrockAgentRuntimeClient({}); const runtime = new BedrockRuntimeClient({}); const dynamo = new DynamoDBClient({});',
-    'export const handler = async () => [agent, runtime, dynamo, RetrieveCommand, InvokeModelWithResponseStreamCommand, UpdateItemCommand];',
-  ].join('\n'));
+  writeFileSync(
+    allInOneEntry,
+    [
+      "import { BedrockAgentRuntimeClient, RetrieveCommand } from '@aws-sdk/client-bedrock-agent-runtime';",
+      "import { BedrockRuntimeClient, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';",
+      "import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';",
+      'const agent = new BedrockAgentRuntimeClient({}); const runtime = new BedrockRuntimeClient({}); const dynamo = new DynamoDBClient({});',
+      'export const handler = async () => [agent, runtime, dynamo, RetrieveCommand, InvokeModelWithResponseStreamCommand, UpdateItemCommand];',
+    ].join('\n'),
+  );
   const allInOne = join(dir, 'all-in-one.bundle.mjs');
   await build({
-    entryPoints: [allInOneEntry], outfile: allInOne, bundle: true, platform: 'node', format: 'esm', target: TARGET, minify: true,
-    mainFields: ['module', 'main'], nodePaths: [join(root, 'node_modules')], logLevel: 'warning',
+    entryPoints: [allInOneEntry],
+    outfile: allInOne,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: TARGET,
+    minify: true,
+    mainFields: ['module', 'main'],
+    nodePaths: [join(root, 'node_modules')],
+    logLevel: 'warning',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   return { empty, allInOne };
@@ -69,7 +90,10 @@ function coldLoad(file, env) {
   return Number(run.stdout.trim());
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 
 const bundles = await buildBundles({ outRoot: mkdtempSync(join(tmpdir(), 'cold-start-bundles-')) });
 const { empty, allInOne } = await baselines();
@@ -84,5 +108,9 @@ console.log(`node ${process.version}, ${RUNS} cold loads each, module init (impo
 console.log('subject                  bundle KiB   median ms   min ms   vs all-in-one');
 for (const [name, file] of Object.entries(subjects)) {
   const m = median(samples[name]);
-  console.log(`${name.padEnd(24)} ${(statSync(file).size / 1024).toFixed(1).padStart(10)} ${m.toFixed(1).padStart(11)} ${Math.min(...samples[name]).toFixed(1).padStart(8)}   ${(m / baselineMedian).toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(24)} ${(statSync(file).size / 1024).toFixed(1).padStart(10)} ${m.toFixed(1).padStart(11)} ${Math.min(...samples[name])
+      .toFixed(1)
+      .padStart(8)}   ${(m / baselineMedian).toFixed(2)}x`,
+  );
 }

@@ -32,7 +32,16 @@ export async function startCallerCredentialsFake(): Promise<CallerCredentialsFak
   const page = localPage({
     config: {
       title: 'Chat with your AWS credentials (local fake backend)',
-      backends: [{ id: 'own', label: 'Your credentials', url: '/', models: ['haiku', 'sonnet'], kind: 'caller-credentials', allowedRegions: ['us-east-1', 'eu-west-1'] }],
+      backends: [
+        {
+          id: 'own',
+          label: 'Your credentials',
+          url: '/',
+          models: ['haiku', 'sonnet'],
+          kind: 'caller-credentials',
+          allowedRegions: ['us-east-1', 'eu-west-1'],
+        },
+      ],
     },
   });
   const json = (res: ServerResponse, status: number, code: string, message: string): void => {
@@ -50,12 +59,16 @@ export async function startCallerCredentialsFake(): Promise<CallerCredentialsFak
       }
       const parsed = JSON.parse(body) as { message?: string; awsCredentials?: { accessKeyId?: string; secretAccessKey?: string; region?: string } };
       const credentials = parsed.awsCredentials;
-      if (!credentials?.accessKeyId || !credentials.secretAccessKey) return json(res, 400, 'credentials_required', 'Send awsCredentials with accessKeyId and secretAccessKey.');
+      if (!credentials?.accessKeyId || !credentials.secretAccessKey)
+        return json(res, 400, 'credentials_required', 'Send awsCredentials with accessKeyId and secretAccessKey.');
       if (!ACCESS_KEY_ID.test(credentials.accessKeyId)) return json(res, 400, 'invalid_body', 'awsCredentials.accessKeyId is malformed.');
-      if (credentials.accessKeyId.startsWith('AKIAINVALID')) return json(res, 401, 'invalid_credentials', 'The security token included in the request is invalid.');
-      if (credentials.accessKeyId.startsWith('AKIAEXPIRED')) return json(res, 401, 'credentials_expired', 'The security token included in the request is expired.');
+      if (credentials.accessKeyId.startsWith('AKIAINVALID'))
+        return json(res, 401, 'invalid_credentials', 'The security token included in the request is invalid.');
+      if (credentials.accessKeyId.startsWith('AKIAEXPIRED'))
+        return json(res, 401, 'credentials_expired', 'The security token included in the request is expired.');
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
-      const words = `An answer signed for ${credentials.region ?? 'the default region'}: the fake backend saw your key, never your secret in a log.`.split(' ');
+      const words =
+        `An answer signed for ${credentials.region ?? 'the default region'}: the fake backend saw your key, never your secret in a log.`.split(' ');
       for (const [i, word] of words.entries()) {
         if (/guardrail/i.test(parsed.message ?? '') && i === 4) {
           res.end(`event: error\ndata: ${JSON.stringify({ code: 'guardrail_intervened', message: 'The guardrail blocked this answer.' })}\n\n`);
@@ -64,7 +77,9 @@ export async function startCallerCredentialsFake(): Promise<CallerCredentialsFak
         res.write(`event: delta\ndata: ${JSON.stringify({ text: `${i ? ' ' : ''}${word}` })}\n\n`);
         await new Promise((resolve) => setTimeout(resolve, 15));
       }
-      res.end(`event: done\ndata: ${JSON.stringify({ stopReason: 'end_turn', usage: { inputTokens: 5, outputTokens: words.length, totalTokens: 5 + words.length }, model: 'haiku' })}\n\n`);
+      res.end(
+        `event: done\ndata: ${JSON.stringify({ stopReason: 'end_turn', usage: { inputTokens: 5, outputTokens: words.length, totalTokens: 5 + words.length }, model: 'haiku' })}\n\n`,
+      );
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

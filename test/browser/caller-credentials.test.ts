@@ -4,7 +4,7 @@
  * (the form's values stay in the tab's memory, the request shape, the error messages), not the backend's.
  */
 import type { Browser, Page } from 'playwright-core';
-import { startCallerCredentialsFake, type CallerCredentialsFake } from './caller-credentials-fake';
+import { type CallerCredentialsFake, startCallerCredentialsFake } from './caller-credentials-fake';
 import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, waitForStatus, watchAnswer } from './support';
 
 const KEY = 'AKIAMEMORYONLY000001';

@@ -5,8 +5,19 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { BedrockEmulator } from '../../tools/local/bedrock-emulator';
-import { startDynalite, type Dynalite } from '../../tools/local/dynamo';
-import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, startLocal, startTestEmulator, waitForStatus, watchAnswer, type LocalCli } from './support';
+import { type Dynalite, startDynalite } from '../../tools/local/dynamo';
+import {
+  type LocalCli,
+  lastAnswer,
+  launchBrowser,
+  renders,
+  screenshot,
+  sendMessage,
+  startLocal,
+  startTestEmulator,
+  waitForStatus,
+  watchAnswer,
+} from './support';
 
 let browser: Browser;
 let emulator: BedrockEmulator;
@@ -23,7 +34,9 @@ afterAll(async () => {
   await Promise.all([browser?.close(), emulator?.close(), dynalite?.close()]);
 });
 
-async function openPage(options: { bypassCSP?: boolean; viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; page: Page }> {
+async function openPage(
+  options: { bypassCSP?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1100, height: 760 }, bypassCSP: options.bypassCSP ?? false });
   const page = await context.newPage();
   await page.goto(local.url);
@@ -162,7 +175,19 @@ describe('npm run local (IAM mode) serves the chat page', () => {
       order.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName.toLowerCase() || ''));
     }
     // The model picker, new chat, the credentials (summary, fields, buttons), the conversation, the composer; Stop is disabled while idle.
-    expect(order).toEqual(['model', 'new-chat', 'summary', 'access-key-id', 'secret-access-key', 'session-token', 'use-credentials', 'forget-credentials', 'conversation', 'message', 'send']);
+    expect(order).toEqual([
+      'model',
+      'new-chat',
+      'summary',
+      'access-key-id',
+      'secret-access-key',
+      'session-token',
+      'use-credentials',
+      'forget-credentials',
+      'conversation',
+      'message',
+      'send',
+    ]);
     // The skip link leads straight to the message box.
     await page.focus('a.skip');
     await page.keyboard.press('Enter');

@@ -6,7 +6,18 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import type { BedrockEmulator } from '../../tools/local/bedrock-emulator';
-import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, startLocal, startTestEmulator, waitForStatus, watchAnswer, type LocalCli } from './support';
+import {
+  type LocalCli,
+  lastAnswer,
+  launchBrowser,
+  renders,
+  screenshot,
+  sendMessage,
+  startLocal,
+  startTestEmulator,
+  waitForStatus,
+  watchAnswer,
+} from './support';
 
 const RATE_LIMIT = 3;
 let browser: Browser;
@@ -71,14 +82,18 @@ describe('npm run local (JWT mode) serves the chat page', () => {
       status = await waitForStatus(page, /Answer complete\.|not answered/);
     }
     expect(status).toMatch(/not answered/);
-    await expect(page.getByRole('alert').innerText()).resolves.toMatch(/You have sent too many messages in a short time\.\s+Wait a minute, then send again\. \(You can send again in \d+ s\.\)/);
+    await expect(page.getByRole('alert').innerText()).resolves.toMatch(
+      /You have sent too many messages in a short time\.\s+Wait a minute, then send again\. \(You can send again in \d+ s\.\)/,
+    );
     await page.context().close();
   });
 
   test('a bad token (the real 401 token_invalid) shows its message and asks to sign in again', async () => {
     const page = await signedIn('mallory');
     // The token is replaced in flight: the page holds it in memory only, out of the test's reach.
-    await page.route(`${local.url}chat`, (route) => route.continue({ headers: { ...route.request().headers(), authorization: 'Bearer not.a-valid.token' } }));
+    await page.route(`${local.url}chat`, (route) =>
+      route.continue({ headers: { ...route.request().headers(), authorization: 'Bearer not.a-valid.token' } }),
+    );
     await sendMessage(page, 'Hello?');
     await waitForStatus(page, /not answered/);
     await expect(page.getByRole('alert').innerText()).resolves.toMatch(/Your sign-in was not accepted\.[\s\S]*code token_invalid, HTTP 401/);

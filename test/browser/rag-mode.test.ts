@@ -7,7 +7,18 @@
 import type { Browser } from 'playwright-core';
 import type { BedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { closedPort } from '../support/local-services';
-import { lastAnswer, launchBrowser, renders, screenshot, sendMessage, startLocal, startTestEmulator, waitForStatus, watchAnswer, type LocalCli } from './support';
+import {
+  type LocalCli,
+  lastAnswer,
+  launchBrowser,
+  renders,
+  screenshot,
+  sendMessage,
+  startLocal,
+  startTestEmulator,
+  waitForStatus,
+  watchAnswer,
+} from './support';
 
 let browser: Browser;
 let emulator: BedrockEmulator;
@@ -39,7 +50,8 @@ describe('npm run local (guest RAG mode) serves the chat page', () => {
     page.on('request', (request) => {
       if (request.method() === 'POST' && request.url() === local.url) chatRequests.push(request.headers());
       const target = request.headers()['x-amz-target'];
-      if (request.method() === 'POST' && (target || /AssumeRoleWithWebIdentity/.test(request.postData() ?? ''))) identityCalls.push(target ?? 'AssumeRoleWithWebIdentity');
+      if (request.method() === 'POST' && (target || /AssumeRoleWithWebIdentity/.test(request.postData() ?? '')))
+        identityCalls.push(target ?? 'AssumeRoleWithWebIdentity');
     });
     await page.goto(local.url);
     await watchAnswer(page);
@@ -48,10 +60,15 @@ describe('npm run local (guest RAG mode) serves the chat page', () => {
     expect(new Set(await renders(page)).size).toBeGreaterThanOrEqual(2);
     expect(identityCalls).toEqual(['AWSCognitoIdentityService.GetId', 'AWSCognitoIdentityService.GetOpenIdToken', 'AssumeRoleWithWebIdentity']);
     const sources = lastAnswer(page).locator('.sources li');
-    await expect(sources.allInnerTexts()).resolves.toEqual(['s3://company-docs/support.md relevance 91%', 's3://company-docs/refunds.md relevance 62%']);
+    await expect(sources.allInnerTexts()).resolves.toEqual([
+      's3://company-docs/support.md relevance 91%',
+      's3://company-docs/refunds.md relevance 62%',
+    ]);
     // The chat request was signed (SigV4, service lambda) with the guest's temporary credentials.
     expect(chatRequests[0]).toMatchObject({
-      authorization: expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=ASIALOCALFAKE\w+\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=.*x-amz-content-sha256.*x-amz-security-token/),
+      authorization: expect.stringMatching(
+        /^AWS4-HMAC-SHA256 Credential=ASIALOCALFAKE\w+\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=.*x-amz-content-sha256.*x-amz-security-token/,
+      ),
       'x-amz-security-token': expect.stringMatching(/^LOCAL-FAKE-SESSION-TOKEN-/),
       'x-amz-content-sha256': expect.stringMatching(/^[0-9a-f]{64}$/),
     });
@@ -71,7 +88,9 @@ describe('npm run local (guest RAG mode) serves the chat page', () => {
     await page.goto(local.url);
     await sendMessage(page, 'Anything [[emulator:fault=accessDenied]]');
     await waitForStatus(page, /not answered/);
-    await expect(page.getByRole('alert').innerText()).resolves.toMatch(/The chat may not read its documents\.[\s\S]*code knowledge_base_access_denied, HTTP 403/);
+    await expect(page.getByRole('alert').innerText()).resolves.toMatch(
+      /The chat may not read its documents\.[\s\S]*code knowledge_base_access_denied, HTTP 403/,
+    );
     await context.close();
   });
 });
@@ -96,4 +115,3 @@ describe('npm run local (guest RAG mode) with AWS_ENDPOINT_URL_STS preset', () =
     }
   });
 });
-

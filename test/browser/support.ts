@@ -4,11 +4,11 @@
  * tests own (reached by the CLI through the preset AWS_ENDPOINT_URL_BEDROCK_* variables, so each test
  * picks its answer by a trigger word), and helpers that read the page the way a person sees it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startBedrockEmulator, type AnswerContext, type BedrockEmulator } from '../../tools/local/bedrock-emulator';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type AnswerContext, type BedrockEmulator, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { closedPort } from '../support/local-services';
 
 export const ROOT = path.join(__dirname, '../..');
@@ -21,7 +21,15 @@ export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -50,7 +58,7 @@ export const DEMO_ANSWER = [
   'Run **one command** per environment; each stage holds its own stacks:',
   '',
   '1. `npm ci`',
-  '2. `npx cdk deploy \'dev/*\'`',
+  "2. `npx cdk deploy 'dev/*'`",
   '3. Open the site URL from the stack outputs',
   '',
   '```bash',
@@ -143,7 +151,7 @@ export async function watchAnswer(page: Page): Promise<void> {
     new MutationObserver(() => {
       const answers = conversation.querySelectorAll('.message.assistant');
       const last = answers[answers.length - 1];
-      if (!last || last.getAttribute('aria-busy') !== 'true') return;
+      if (last?.getAttribute('aria-busy') !== 'true') return;
       const text = last.querySelector('.body')?.textContent ?? '';
       if (text !== '' && w.__renders[w.__renders.length - 1] !== text) w.__renders.push(text);
     }).observe(conversation, { childList: true, subtree: true, characterData: true });

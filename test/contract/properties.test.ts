@@ -53,9 +53,19 @@ beforeAll(() => {
     return deployedEnvironment(stack, make(stack).function);
   };
   BASE[BUNDLES.modelChat] = deployed((s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.models(nova) }));
-  BASE[BUNDLES.ragChat] = deployed((s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(s, 'Kb', 'KB12345678'), nova) }));
-  BASE[BUNDLES.storedModelChat] = deployed((s) => new BedrockChatFunction(s, 'Chat', { auth: ChatAuth.jwt(jwt), backend: ChatBackend.models(nova, { history: {} }) }));
-  BASE[BUNDLES.storedAgentChat] = deployed((s) => new BedrockChatFunction(s, 'Chat', { auth: ChatAuth.jwt(jwt), backend: ChatBackend.agent(BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345'), { history: {} }) }));
+  BASE[BUNDLES.ragChat] = deployed(
+    (s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(s, 'Kb', 'KB12345678'), nova) }),
+  );
+  BASE[BUNDLES.storedModelChat] = deployed(
+    (s) => new BedrockChatFunction(s, 'Chat', { auth: ChatAuth.jwt(jwt), backend: ChatBackend.models(nova, { history: {} }) }),
+  );
+  BASE[BUNDLES.storedAgentChat] = deployed(
+    (s) =>
+      new BedrockChatFunction(s, 'Chat', {
+        auth: ChatAuth.jwt(jwt),
+        backend: ChatBackend.agent(BedrockAgentAlias.fromIds('AGENT12345', 'ALIAS12345'), { history: {} }),
+      }),
+  );
 }, 120_000);
 
 /** `write` builds with the value (throwing a ValidationError when the construct refuses it) and returns what it wrote. */
@@ -87,139 +97,167 @@ function runtimeAccepts(bundle: BundleName, env: Env): boolean {
 }
 
 function agreeOn<T>(d: Dimension<T>): void {
-  fc.assert(fc.property(d.values, (value) => {
-    const expected = d.expected(value);
-    const written = constructVerdict(() => d.write(value));
-    if (written) {
-      for (const name of Object.keys(expected)) expect({ [name]: written[name] }).toEqual({ [name]: expected[name] });
-    }
-    const runtime = runtimeAccepts(d.bundle, { ...BASE[d.bundle]!, ...expected });
-    expect({ value, construct: written !== undefined, runtime }).toEqual({ value, construct: runtime, runtime });
-  }), { numRuns: d.runs ?? 150 });
+  fc.assert(
+    fc.property(d.values, (value) => {
+      const expected = d.expected(value);
+      const written = constructVerdict(() => d.write(value));
+      if (written) {
+        for (const name of Object.keys(expected)) expect({ [name]: written[name] }).toEqual({ [name]: expected[name] });
+      }
+      const runtime = runtimeAccepts(d.bundle, { ...BASE[d.bundle]!, ...expected });
+      expect({ value, construct: written !== undefined, runtime }).toEqual({ value, construct: runtime, runtime });
+    }),
+    { numRuns: d.runs ?? 150 },
+  );
 }
 
 /** Numbers around `min`..`max`: whole and fractional, negative zero, NaN, infinities, huge. */
-const numbersAround = (min: number, max: number) => fc.oneof(
-  fc.integer({ min: min - 3, max: max + 3 }),
-  fc.constantFrom(min, max, min - 1, max + 1, -0, NaN, Infinity, -Infinity, 1e21, 0.5, max + 0.5),
-  fc.double(),
-);
+const numbersAround = (min: number, max: number) =>
+  fc.oneof(
+    fc.integer({ min: min - 3, max: max + 3 }),
+    fc.constantFrom(min, max, min - 1, max + 1, -0, NaN, Infinity, -Infinity, 1e21, 0.5, max + 0.5),
+    fc.double(),
+  );
 
 /** Strings of the characters that matter to the patterns, and any other. */
-const idLike = (pattern: RegExp, maxLength: number) => fc.oneof(
-  fc.stringMatching(pattern),
-  fc.string({ unit: fc.constantFrom(...'aAzZ09._-:/@ +é'.split('')), maxLength }),
-  fc.string({ maxLength }),
-);
+const idLike = (pattern: RegExp, maxLength: number) =>
+  fc.oneof(fc.stringMatching(pattern), fc.string({ unit: fc.constantFrom(...'aAzZ09._-:/@ +é'.split('')), maxLength }), fc.string({ maxLength }));
 
-const text = (maxLength: number) => fc.oneof(
-  fc.string({ maxLength }),
-  fc.string({ unit: 'grapheme', maxLength: Math.ceil(maxLength / 2) }),
-  fc.constantFrom('', ' ', '\t\n', 'x'.repeat(maxLength - 1), 'x'.repeat(maxLength), 'é'.repeat(maxLength + 1)),
-);
+const text = (maxLength: number) =>
+  fc.oneof(
+    fc.string({ maxLength }),
+    fc.string({ unit: 'grapheme', maxLength: Math.ceil(maxLength / 2) }),
+    fc.constantFrom('', ' ', '\t\n', 'x'.repeat(maxLength - 1), 'x'.repeat(maxLength), 'é'.repeat(maxLength + 1)),
+  );
 
 describe('construct and runtime accept the same values', () => {
-  test('model aliases', () => agreeOn({
-    bundle: BUNDLES.modelChat,
-    values: idLike(MODEL_ALIAS, 40),
-    write: (alias) => boundEnv(ChatBackend.models({ [alias]: nova.nova })),
-    expected: (alias) => ({ [ENV.models]: JSON.stringify({ [alias]: 'amazon.nova-lite-v1:0' }) }),
-  }));
+  test('model aliases', () =>
+    agreeOn({
+      bundle: BUNDLES.modelChat,
+      values: idLike(MODEL_ALIAS, 40),
+      write: (alias) => boundEnv(ChatBackend.models({ [alias]: nova.nova })),
+      expected: (alias) => ({ [ENV.models]: JSON.stringify({ [alias]: 'amazon.nova-lite-v1:0' }) }),
+    }));
 
-  test('maxTokens', () => agreeOn({
-    bundle: BUNDLES.modelChat,
-    values: numbersAround(1, LIMITS.maxTokens),
-    write: (maxTokens) => boundEnv(ChatBackend.models(nova, { maxTokens })),
-    expected: (maxTokens) => ({ [ENV.maxTokens]: String(maxTokens) }),
-  }));
+  test('maxTokens', () =>
+    agreeOn({
+      bundle: BUNDLES.modelChat,
+      values: numbersAround(1, LIMITS.maxTokens),
+      write: (maxTokens) => boundEnv(ChatBackend.models(nova, { maxTokens })),
+      expected: (maxTokens) => ({ [ENV.maxTokens]: String(maxTokens) }),
+    }));
 
-  test('system prompts', () => agreeOn({
-    bundle: BUNDLES.modelChat,
-    values: text(LIMITS.maxSystemPromptChars + 2),
-    write: (systemPrompt) => boundEnv(ChatBackend.models(nova, { systemPrompt })),
-    expected: (systemPrompt) => ({ [ENV.systemPrompt]: systemPrompt }),
-    runs: 60,
-  }));
+  test('system prompts', () =>
+    agreeOn({
+      bundle: BUNDLES.modelChat,
+      values: text(LIMITS.maxSystemPromptChars + 2),
+      write: (systemPrompt) => boundEnv(ChatBackend.models(nova, { systemPrompt })),
+      expected: (systemPrompt) => ({ [ENV.systemPrompt]: systemPrompt }),
+      runs: 60,
+    }));
 
-  test('stored turns sent back (history.turns)', () => agreeOn({
-    bundle: BUNDLES.storedModelChat,
-    values: numbersAround(0, LIMITS.maxHistoryTurns),
-    write: (turns) => boundEnv(ChatBackend.models(nova, { history: { turns } }), ChatAuthMode.JWT),
-    expected: (turns) => ({ [ENV.historyTurns]: String(turns) }),
-  }));
+  test('stored turns sent back (history.turns)', () =>
+    agreeOn({
+      bundle: BUNDLES.storedModelChat,
+      values: numbersAround(0, LIMITS.maxHistoryTurns),
+      write: (turns) => boundEnv(ChatBackend.models(nova, { history: { turns } }), ChatAuthMode.JWT),
+      expected: (turns) => ({ [ENV.historyTurns]: String(turns) }),
+    }));
 
-  test('agent and alias ids', () => agreeOn({
-    bundle: BUNDLES.storedAgentChat,
-    values: idLike(AGENT_RESOURCE_ID, 12),
-    write: (id) => boundEnv(ChatBackend.agent(BedrockAgentAlias.fromIds(id, id), { history: {} }), ChatAuthMode.JWT),
-    expected: (id) => ({ [ENV.agentId]: id, [ENV.agentAliasId]: id }),
-  }));
+  test('agent and alias ids', () =>
+    agreeOn({
+      bundle: BUNDLES.storedAgentChat,
+      values: idLike(AGENT_RESOURCE_ID, 12),
+      write: (id) => boundEnv(ChatBackend.agent(BedrockAgentAlias.fromIds(id, id), { history: {} }), ChatAuthMode.JWT),
+      expected: (id) => ({ [ENV.agentId]: id, [ENV.agentAliasId]: id }),
+    }));
 
-  test('knowledge base ids', () => agreeOn({
-    bundle: BUNDLES.ragChat,
-    values: idLike(KNOWLEDGE_BASE_ID, 12),
-    write: (id) => boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', id), nova)),
-    expected: (id) => ({ [ENV.knowledgeBaseId]: id }),
-  }));
+  test('knowledge base ids', () =>
+    agreeOn({
+      bundle: BUNDLES.ragChat,
+      values: idLike(KNOWLEDGE_BASE_ID, 12),
+      write: (id) => boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', id), nova)),
+      expected: (id) => ({ [ENV.knowledgeBaseId]: id }),
+    }));
 
-  test('retrieval: numberOfResults', () => agreeOn({
-    bundle: BUNDLES.ragChat,
-    values: numbersAround(1, LIMITS.maxRetrievalResults),
-    write: (numberOfResults) => boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', 'KB12345678'), nova, { numberOfResults })),
-    expected: (numberOfResults) => ({ [ENV.retrievalResults]: String(numberOfResults) }),
-  }));
+  test('retrieval: numberOfResults', () =>
+    agreeOn({
+      bundle: BUNDLES.ragChat,
+      values: numbersAround(1, LIMITS.maxRetrievalResults),
+      write: (numberOfResults) =>
+        boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', 'KB12345678'), nova, { numberOfResults })),
+      expected: (numberOfResults) => ({ [ENV.retrievalResults]: String(numberOfResults) }),
+    }));
 
-  test('retrieval: minScore', () => agreeOn({
-    bundle: BUNDLES.ragChat,
-    values: fc.oneof(fc.double({ min: -0.5, max: 1.5 }), fc.constantFrom(0, 1, -0, 1e-7, 1.0000001, NaN, Infinity)),
-    write: (minScore) => boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', 'KB12345678'), nova, { minScore })),
-    expected: (minScore) => ({ [ENV.retrievalMinScore]: String(minScore) }),
-  }));
+  test('retrieval: minScore', () =>
+    agreeOn({
+      bundle: BUNDLES.ragChat,
+      values: fc.oneof(fc.double({ min: -0.5, max: 1.5 }), fc.constantFrom(0, 1, -0, 1e-7, 1.0000001, NaN, Infinity)),
+      write: (minScore) =>
+        boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', 'KB12345678'), nova, { minScore })),
+      expected: (minScore) => ({ [ENV.retrievalMinScore]: String(minScore) }),
+    }));
 
-  test('retrieval: fallback answers', () => agreeOn({
-    bundle: BUNDLES.ragChat,
-    values: text(LIMITS.maxFallbackAnswerChars + 2),
-    write: (fallbackAnswer) => boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', 'KB12345678'), nova, { fallbackAnswer })),
-    expected: (fallbackAnswer) => ({ [ENV.retrievalFallbackAnswer]: fallbackAnswer }),
-  }));
+  test('retrieval: fallback answers', () =>
+    agreeOn({
+      bundle: BUNDLES.ragChat,
+      values: text(LIMITS.maxFallbackAnswerChars + 2),
+      write: (fallbackAnswer) =>
+        boundEnv(ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(freshStack(), 'Kb', 'KB12345678'), nova, { fallbackAnswer })),
+      expected: (fallbackAnswer) => ({ [ENV.retrievalFallbackAnswer]: fallbackAnswer }),
+    }));
 
   // A claim list is written comma-separated: ',' and white space are the list's own syntax, so claims are drawn without them.
-  test('required claim names', () => agreeOn({
-    bundle: BUNDLES.storedModelChat,
-    values: fc.oneof(fc.stringMatching(CLAIM_NAME), fc.string({ unit: fc.constantFrom(...'aZ09_:.-/@#é'.split('')), minLength: 1, maxLength: 70 })),
-    write: (claim) => freshStackBind(ChatAuth.jwt({ ...jwt, requiredClaims: [claim] })),
-    expected: (claim) => ({ [ENV.jwtRequiredClaims]: claim }),
-  }));
+  test('required claim names', () =>
+    agreeOn({
+      bundle: BUNDLES.storedModelChat,
+      values: fc.oneof(fc.stringMatching(CLAIM_NAME), fc.string({ unit: fc.constantFrom(...'aZ09_:.-/@#é'.split('')), minLength: 1, maxLength: 70 })),
+      write: (claim) => freshStackBind(ChatAuth.jwt({ ...jwt, requiredClaims: [claim] })),
+      expected: (claim) => ({ [ENV.jwtRequiredClaims]: claim }),
+    }));
 
-  test('signature algorithms', () => agreeOn({
-    bundle: BUNDLES.storedModelChat,
-    values: fc.uniqueArray(fc.constantFrom(...ASYMMETRIC_ALGORITHMS, 'HS256', 'none', 'RS1', 'rs256', 'ES256K'), { maxLength: 4 }),
-    write: (algorithms) => freshStackBind(ChatAuth.jwt({ ...jwt, algorithms })),
-    expected: (algorithms) => ({ [ENV.jwtAlgorithms]: algorithms.join(',') }),
-  }));
+  test('signature algorithms', () =>
+    agreeOn({
+      bundle: BUNDLES.storedModelChat,
+      values: fc.uniqueArray(fc.constantFrom(...ASYMMETRIC_ALGORITHMS, 'HS256', 'none', 'RS1', 'rs256', 'ES256K'), { maxLength: 4 }),
+      write: (algorithms) => freshStackBind(ChatAuth.jwt({ ...jwt, algorithms })),
+      expected: (algorithms) => ({ [ENV.jwtAlgorithms]: algorithms.join(',') }),
+    }));
 
-  test('clock skew', () => agreeOn({
-    bundle: BUNDLES.storedModelChat,
-    values: fc.integer({ min: 0, max: LIMITS.maxClockSkewSeconds * 2 }),
-    write: (seconds) => freshStackBind(ChatAuth.jwt({ ...jwt, clockSkew: Duration.seconds(seconds) })),
-    expected: (seconds) => ({ [ENV.jwtClockSkewSeconds]: String(seconds) }),
-  }));
+  test('clock skew', () =>
+    agreeOn({
+      bundle: BUNDLES.storedModelChat,
+      values: fc.integer({ min: 0, max: LIMITS.maxClockSkewSeconds * 2 }),
+      write: (seconds) => freshStackBind(ChatAuth.jwt({ ...jwt, clockSkew: Duration.seconds(seconds) })),
+      expected: (seconds) => ({ [ENV.jwtClockSkewSeconds]: String(seconds) }),
+    }));
 
-  test('requests per minute', () => agreeOn({
-    bundle: BUNDLES.modelChat,
-    values: numbersAround(1, LIMITS.maxRequestsPerMinute),
-    write: (requestsPerMinute) => functionEnv((s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.models(nova), rateLimit: { requestsPerMinute } })),
-    expected: (requestsPerMinute) => ({ [ENV.rateLimitPerMinute]: String(requestsPerMinute) }),
-    runs: 40,
-  }), 120_000);
+  test(
+    'requests per minute',
+    () =>
+      agreeOn({
+        bundle: BUNDLES.modelChat,
+        values: numbersAround(1, LIMITS.maxRequestsPerMinute),
+        write: (requestsPerMinute) =>
+          functionEnv((s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.models(nova), rateLimit: { requestsPerMinute } })),
+        expected: (requestsPerMinute) => ({ [ENV.rateLimitPerMinute]: String(requestsPerMinute) }),
+        runs: 40,
+      }),
+    120_000,
+  );
 
-  test('shared quota names (the rate-limit namespace)', () => agreeOn({
-    bundle: BUNDLES.modelChat,
-    values: idLike(RATE_LIMIT_NAMESPACE, 70),
-    write: (quotaName) => functionEnv((s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.models(nova), rateLimit: { quotaName } })),
-    expected: (quotaName) => ({ [ENV.rateLimitNamespace]: quotaName }),
-    runs: 40,
-  }), 120_000);
+  test(
+    'shared quota names (the rate-limit namespace)',
+    () =>
+      agreeOn({
+        bundle: BUNDLES.modelChat,
+        values: idLike(RATE_LIMIT_NAMESPACE, 70),
+        write: (quotaName) => functionEnv((s) => new BedrockChatFunction(s, 'Chat', { backend: ChatBackend.models(nova), rateLimit: { quotaName } })),
+        expected: (quotaName) => ({ [ENV.rateLimitNamespace]: quotaName }),
+        runs: 40,
+      }),
+    120_000,
+  );
 });
 
 function freshStackBind(auth: ChatAuth): Env {

@@ -31,8 +31,14 @@ function allModels(stack: Stack) {
     haiku: BedrockModel.inferenceProfile(`global.${HAIKU}`),
     nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0'),
     'tenant-a': profile,
-    'tenant.b_2': BedrockModel.applicationInferenceProfile('arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcd1234efgh', BedrockModel.foundationModel('amazon.nova-lite-v1:0')),
-    sonnet: alpha.CrossRegionInferenceProfile.fromConfig({ geoRegion: alpha.CrossRegionInferenceProfileRegion.US, model: alpha.BedrockFoundationModel.ANTHROPIC_CLAUDE_SONNET_4_6 }),
+    'tenant.b_2': BedrockModel.applicationInferenceProfile(
+      'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcd1234efgh',
+      BedrockModel.foundationModel('amazon.nova-lite-v1:0'),
+    ),
+    sonnet: alpha.CrossRegionInferenceProfile.fromConfig({
+      geoRegion: alpha.CrossRegionInferenceProfileRegion.US,
+      model: alpha.BedrockFoundationModel.ANTHROPIC_CLAUDE_SONNET_4_6,
+    }),
   };
 }
 
@@ -46,25 +52,46 @@ interface Case {
 const CASES: Record<string, Case> = {
   'model-chat, IAM auth, every kind of model': {
     bundle: BUNDLES.modelChat,
-    props: (stack) => ({ backend: ChatBackend.models(allModels(stack), { maxTokens: 2048, systemPrompt: 'Answer in one paragraph.' }), rateLimit: { requestsPerMinute: 30, failOpen: false } }),
+    props: (stack) => ({
+      backend: ChatBackend.models(allModels(stack), { maxTokens: 2048, systemPrompt: 'Answer in one paragraph.' }),
+      rateLimit: { requestsPerMinute: 30, failOpen: false },
+    }),
     expect: (config) => {
       expect([...(config.models as Map<string, string>).keys()]).toEqual(['haiku', 'nova', 'tenant-a', 'tenant.b_2', 'sonnet']);
-      expect((config.models as Map<string, string>).get('tenant-a')).toMatch(/^arn:aws:bedrock:us-east-1:123456789012:application-inference-profile\//);
-      expect(config).toMatchObject({ defaultModel: 'haiku', maxTokens: 2048, systemPrompt: 'Answer in one paragraph.', rateLimit: { requestsPerMinute: 30, failOpen: false } });
+      expect((config.models as Map<string, string>).get('tenant-a')).toMatch(
+        /^arn:aws:bedrock:us-east-1:123456789012:application-inference-profile\//,
+      );
+      expect(config).toMatchObject({
+        defaultModel: 'haiku',
+        maxTokens: 2048,
+        systemPrompt: 'Answer in one paragraph.',
+        rateLimit: { requestsPerMinute: 30, failOpen: false },
+      });
     },
   },
   'model-chat, JWT auth (Cognito), no stored chats': {
     bundle: BUNDLES.modelChat,
     props: (stack) => {
       const pool = new cognito.UserPool(stack, 'Users');
-      return { auth: ChatAuth.cognito(pool, pool.addClient('Web'), { requiredClaims: ['email'] }), backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }) };
+      return {
+        auth: ChatAuth.cognito(pool, pool.addClient('Web'), { requiredClaims: ['email'] }),
+        backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }),
+      };
     },
-    expect: (config) => expect(config.auth).toMatchObject({ mode: 'jwt', jwt: { requiredClaims: ['email'], issuer: expect.stringMatching(/^https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/us-east-1_/) } }),
+    expect: (config) =>
+      expect(config.auth).toMatchObject({
+        mode: 'jwt',
+        jwt: { requiredClaims: ['email'], issuer: expect.stringMatching(/^https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/us-east-1_/) },
+      }),
   },
   'rag-chat, IAM auth, a knowledge base of the stack': {
     bundle: BUNDLES.ragChat,
     props: (stack) => ({
-      backend: ChatBackend.knowledgeBase(new KnowledgeBase(stack, 'Kb'), { haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }, { numberOfResults: 8, minScore: 0.25, fallbackAnswer: 'Ask our support team.' }),
+      backend: ChatBackend.knowledgeBase(
+        new KnowledgeBase(stack, 'Kb'),
+        { haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) },
+        { numberOfResults: 8, minScore: 0.25, fallbackAnswer: 'Ask our support team.' },
+      ),
     }),
     expect: (config) => expect(config.retrieval).toMatchObject({ numberOfResults: 8, minScore: 0.25, fallbackAnswer: 'Ask our support team.' }),
   },
@@ -72,24 +99,42 @@ const CASES: Record<string, Case> = {
     bundle: BUNDLES.ragChat,
     props: (stack) => ({
       auth: jwt,
-      backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseArn(stack, 'Kb', 'arn:aws:bedrock:eu-central-1:210987654321:knowledge-base/KB12345678'), { nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0') }),
+      backend: ChatBackend.knowledgeBase(
+        KnowledgeBase.fromKnowledgeBaseArn(stack, 'Kb', 'arn:aws:bedrock:eu-central-1:210987654321:knowledge-base/KB12345678'),
+        { nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0') },
+      ),
     }),
-    expect: (config) => expect(config).toMatchObject({ region: 'us-east-1', auth: { mode: 'jwt' }, retrieval: { knowledgeBaseId: 'KB12345678', region: 'eu-central-1' } }),
+    expect: (config) =>
+      expect(config).toMatchObject({
+        region: 'us-east-1',
+        auth: { mode: 'jwt' },
+        retrieval: { knowledgeBaseId: 'KB12345678', region: 'eu-central-1' },
+      }),
   },
   'stored-model-chat, JWT auth, an imported history table and a shared quota': {
     bundle: BUNDLES.storedModelChat,
     props: (stack) => ({
       auth: jwt,
-      backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }, { history: { table: ChatHistoryTable.fromTableName(stack, 'Chats', 'team-chats'), turns: 0 } }),
+      backend: ChatBackend.models(
+        { haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) },
+        { history: { table: ChatHistoryTable.fromTableName(stack, 'Chats', 'team-chats'), turns: 0 } },
+      ),
       rateLimit: { table: RateLimitTable.fromTableName(stack, 'Limits', 'platform-limits'), quotaName: 'support' },
     }),
-    expect: (config) => expect(config).toMatchObject({ history: { tableName: 'team-chats', turns: 0 }, rateLimit: { tableName: 'platform-limits', namespace: 'support' } }),
+    expect: (config) =>
+      expect(config).toMatchObject({
+        history: { tableName: 'team-chats', turns: 0 },
+        rateLimit: { tableName: 'platform-limits', namespace: 'support' },
+      }),
   },
   'stored-agent-chat, JWT auth (Cognito), a created history table': {
     bundle: BUNDLES.storedAgentChat,
     props: (stack) => {
       const pool = new cognito.UserPool(stack, 'Users');
-      return { auth: ChatAuth.cognito(pool, pool.addClient('Web')), backend: ChatBackend.agent(BedrockAgentAlias.fromIds('A1', 'TSTALIASID'), { history: { turns: 50 } }) };
+      return {
+        auth: ChatAuth.cognito(pool, pool.addClient('Web')),
+        backend: ChatBackend.agent(BedrockAgentAlias.fromIds('A1', 'TSTALIASID'), { history: { turns: 50 } }),
+      };
     },
     expect: (config) => expect(config).toMatchObject({ agent: { agentId: 'A1', agentAliasId: 'TSTALIASID' }, history: { turns: 50 } }),
   },

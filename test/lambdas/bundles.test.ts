@@ -3,7 +3,7 @@
  * never runs the token verifier's code (jose), and that the model-chat bundle runs unchanged under the Lambda
  * runtime's `awslambda.streamifyResponse` against dynalite and the emulator.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -11,14 +11,24 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BUNDLES } from '../../contract/bundles';
-import { startBedrockEmulator, type BedrockEmulator } from '../../tools/local/bedrock-emulator';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../tools/local/dynamo';
+import { type BedrockEmulator, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
+import { createRateLimitTable, type Dynalite, startDynalite } from '../../tools/local/dynamo';
 import { FAKE_CREDENTIALS } from '../support/events';
 import { BASE_ENV, parseSse, postChat, TEST_MODELS, TEST_REGION } from '../support/local-services';
 
-interface BuiltBundle { file: string; bytes: number; packages: Record<string, number> }
+interface BuiltBundle {
+  file: string;
+  bytes: number;
+  packages: Record<string, number>;
+}
 // lambdas/build.mjs is ESM (jest runs CommonJS): build in a child process, exactly as `npm run build:lambdas` does.
-const built = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, '../../lambdas/build.mjs'), '--out-root', mkdtempSync(path.join(tmpdir(), 'bundles-')), '--json'], { encoding: 'utf8' })) as {
+const built = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [path.join(__dirname, '../../lambdas/build.mjs'), '--out-root', mkdtempSync(path.join(tmpdir(), 'bundles-')), '--json'],
+    { encoding: 'utf8' },
+  ),
+) as {
   bundles: Record<string, string>;
   results: Record<string, BuiltBundle>;
 };
@@ -56,7 +66,9 @@ describe('bundles', () => {
   test('bundles are minified ESM with the createRequire banner, each under 1 MiB', () => {
     for (const bundle of Object.values(bundles)) {
       const code = readFileSync(bundle.file, 'utf8');
-      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);\n")).toBe(true);
+      expect(
+        code.startsWith("import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);\n"),
+      ).toBe(true);
       expect(code.split('\n').length).toBeLessThan(100); // minified: a few long lines, not one per statement
       expect(existsSync(`${bundle.file}.map`)).toBe(true);
       expect(bundle.bytes).toBeLessThan(1024 * 1024);
@@ -68,7 +80,11 @@ describe('bundles', () => {
  * The original sources of every function a cold start and one request of `bundle` ran, from V8's coverage of
  * the process (NODE_V8_COVERAGE) mapped back through the bundle's source map.
  */
-function sourcesRun(bundle: BuiltBundle, env: Record<string, string>, method: string): { sources: Set<string>; answer: { status: number; code?: string } } {
+function sourcesRun(
+  bundle: BuiltBundle,
+  env: Record<string, string>,
+  method: string,
+): { sources: Set<string>; answer: { status: number; code?: string } } {
   const coverageDir = mkdtempSync(path.join(tmpdir(), 'bundle-coverage-'));
   const run = spawnSync(process.execPath, [path.join(__dirname, '../support/bundle-request.mjs'), bundle.file, method], {
     env: { ...process.env, ...BASE_ENV, ...env, NODE_V8_COVERAGE: coverageDir },
@@ -120,7 +136,10 @@ describe('auth is chosen at init: a bundle deployed with IAM auth never runs jos
     JWT_CLOCK_SKEW_SECONDS: '30',
   };
   const isJose = (source: string): boolean => source.includes('/node_modules/jose/');
-  const isProject = (name: string) => (source: string): boolean => source.endsWith(`/lambdas/chat/${name}`);
+  const isProject =
+    (name: string) =>
+    (source: string): boolean =>
+      source.endsWith(`/lambdas/chat/${name}`);
 
   test('model-chat with CHAT_AUTH_MODE=iam: a cold start and a request (405) run no jose function, nor the token verifier', () => {
     const { sources, answer } = sourcesRun(bundles['model-chat'], { ...MODEL_CHAT, CHAT_AUTH_MODE: 'iam' }, 'GET');
@@ -166,22 +185,33 @@ describe('the built model-chat bundle under the Lambda runtime', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`bundle server did not start in 30 s: ${stderr}`)), 30_000);
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const match = out.match(/listening (\S+)/);
-        if (match) { clearTimeout(timer); resolve(match[1]); }
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
       });
-      child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`bundle server exited ${code}: ${stderr}`)); });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`bundle server exited ${code}: ${stderr}`));
+      });
     });
   }, 60_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) {
-      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
     }
     await emulator?.close();
     await dynalite?.close();

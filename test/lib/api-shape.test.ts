@@ -13,13 +13,22 @@ const INDEX = path.join(ROOT, 'lib', 'index.ts');
 
 /** Every source of lib/ and contract/, without resolving aws-cdk-lib (its types are not ours to check, and loading them is slow). */
 function sources(): string[] {
-  return ['lib', 'contract'].flatMap((dir) => readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => path.join(ROOT, dir, f)));
+  return ['lib', 'contract'].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(ROOT, dir, f)),
+  );
 }
 
 function publicApiProblems(): string[] {
-  const program = ts.createProgram(sources(), { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, noResolve: true, lib: ['lib.es2022.d.ts'], types: [] });
+  const program = ts.createProgram(sources(), {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    noResolve: true,
+    lib: ['lib.es2022.d.ts'],
+    types: [],
+  });
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;
   const problems: string[] = [];
@@ -29,12 +38,16 @@ function publicApiProblems(): string[] {
       const parts = type.types.filter((t) => !(t.flags & ts.TypeFlags.Undefined));
       if (parts.every((t) => t.flags & ts.TypeFlags.BooleanLiteral)) return;
       if (parts.every((t) => t.flags & ts.TypeFlags.EnumLiteral)) return;
-      if (parts.length === 1) return checkType(parts[0], where);
+      if (parts.length === 1) {
+        checkType(parts[0], where);
+        return;
+      }
       problems.push(`${where}: union type ${checker.typeToString(type)}`);
       return;
     }
     if (type.isIntersection()) problems.push(`${where}: intersection type ${checker.typeToString(type)}`);
-    else if (type.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral)) problems.push(`${where}: literal type ${checker.typeToString(type)}`);
+    else if (type.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral))
+      problems.push(`${where}: literal type ${checker.typeToString(type)}`);
     else if (type.flags & ts.TypeFlags.TypeParameter) problems.push(`${where}: generic ${checker.typeToString(type)}`);
     else if (checker.isArrayType(type)) checkType(checker.getTypeArguments(type as ts.TypeReference)[0], where);
     else if (type.aliasSymbol?.name === 'Record') {
@@ -55,13 +68,17 @@ function publicApiProblems(): string[] {
   const checkMembers = (owner: string, members: readonly ts.Node[]) => {
     const seen = new Map<string, number>();
     for (const member of members) {
-      const modifiers = ts.canHaveModifiers(member) ? ts.getModifiers(member) ?? [] : [];
+      const modifiers = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
       if (modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword)) continue;
       const name = (member as ts.NamedDeclaration).name?.getText() ?? 'constructor';
-      if (name.startsWith('_') || (member as ts.NamedDeclaration).name && ts.isPrivateIdentifier((member as ts.NamedDeclaration).name!)) continue;
+      if (name.startsWith('_') || ((member as ts.NamedDeclaration).name && ts.isPrivateIdentifier((member as ts.NamedDeclaration).name!))) continue;
       const where = `${owner}.${name}`;
       if (ts.isMethodDeclaration(member) || ts.isMethodSignature(member) || ts.isConstructorDeclaration(member)) {
-        if (ts.isConstructorDeclaration(member) && modifiers.some((m) => m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.PrivateKeyword)) continue;
+        if (
+          ts.isConstructorDeclaration(member) &&
+          modifiers.some((m) => m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.PrivateKeyword)
+        )
+          continue;
         seen.set(name, (seen.get(name) ?? 0) + 1);
         checkSignature(member, where);
       } else if (ts.isPropertyDeclaration(member) || ts.isPropertySignature(member) || ts.isGetAccessorDeclaration(member)) {
@@ -93,12 +110,38 @@ describe('public API (lib/index.ts)', () => {
 
   test('exports the constructs and their types, and no helper, stack or stage', () => {
     const exported = Object.keys(api);
-    expect(exported).toEqual(expect.arrayContaining([
-      'BedrockChatFunction', 'ChatBackend', 'ChatAuth', 'ChatAuthMode', 'CognitoTokenUse', 'BedrockModel', 'BedrockAgentAlias',
-      'RateLimitTable', 'ChatHistoryTable', 'KnowledgeBase', 'KnowledgeBaseChunking', 'CognitoGuestPool',
-    ]));
-    for (const helper of ['bundleCode', 'bundleDirectory', 'modelAccessStatements', 'GEOGRAPHY_REGIONS', 'ManagedPolicyRole', 'StreamingChatStack',
-      'JwtChatStack', 'GuestRagChatStack', 'ChatStage', 'addChatStages', 'parseStageConfigs', 'sharedChatResources', 'CLAIM_NAME', 'BEDROCK_RESOURCE_ID']) {
+    expect(exported).toEqual(
+      expect.arrayContaining([
+        'BedrockChatFunction',
+        'ChatBackend',
+        'ChatAuth',
+        'ChatAuthMode',
+        'CognitoTokenUse',
+        'BedrockModel',
+        'BedrockAgentAlias',
+        'RateLimitTable',
+        'ChatHistoryTable',
+        'KnowledgeBase',
+        'KnowledgeBaseChunking',
+        'CognitoGuestPool',
+      ]),
+    );
+    for (const helper of [
+      'bundleCode',
+      'bundleDirectory',
+      'modelAccessStatements',
+      'GEOGRAPHY_REGIONS',
+      'ManagedPolicyRole',
+      'StreamingChatStack',
+      'JwtChatStack',
+      'GuestRagChatStack',
+      'ChatStage',
+      'addChatStages',
+      'parseStageConfigs',
+      'sharedChatResources',
+      'CLAIM_NAME',
+      'BEDROCK_RESOURCE_ID',
+    ]) {
       expect(exported).not.toContain(helper);
     }
   });

@@ -12,10 +12,9 @@ const { handler } = await import(pathToFileURL(file).href);
 const stream = new PassThrough();
 const chunks = [];
 stream.on('data', (chunk) => chunks.push(chunk));
-await handler(
-  { version: '2.0', rawPath: '/', headers: {}, requestContext: { http: { method, path: '/', sourceIp: '203.0.113.10' } } },
-  stream,
-  { awsRequestId: 'bundle-request', getRemainingTimeInMillis: () => 10_000 },
-);
+await handler({ version: '2.0', rawPath: '/', headers: {}, requestContext: { http: { method, path: '/', sourceIp: '203.0.113.10' } } }, stream, {
+  awsRequestId: 'bundle-request',
+  getRemainingTimeInMillis: () => 10_000,
+});
 const [prelude, body] = Buffer.concat(chunks).toString('utf8').split('\0'.repeat(8));
 process.stdout.write(`${JSON.stringify({ status: JSON.parse(prelude).statusCode, code: JSON.parse(body).error?.code })}\n`);

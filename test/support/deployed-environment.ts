@@ -27,10 +27,14 @@ export const RUNTIME_CONFIG_LOADERS: Readonly<Record<BundleName, (env: Env) => u
  * values, plus what Lambda itself sets (`AWS_REGION`).
  */
 export function deployedEnvironment(stack: Stack, fn: lambda.IFunction): Env {
-  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: { Environment: { Variables: unknown } } }> };
+  const template = Template.fromStack(stack).toJSON() as {
+    Resources: Record<string, { Type: string; Properties: { Environment: { Variables: unknown } } }>;
+  };
   const logicalId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
   const env = resolveIntrinsics(template.Resources[logicalId].Properties.Environment.Variables, template, {
-    region: stack.region, account: stack.account, stackName: stack.stackName,
+    region: stack.region,
+    account: stack.account,
+    stackName: stack.stackName,
   }) as Record<string, unknown>;
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== 'string') throw new Error(`${name} resolves to ${JSON.stringify(value)}, not a string`);

@@ -3,7 +3,7 @@
  * (`X-Amz-Target`, table, index), so tests can prove which calls a request made, or that it made none.
  * Test code's own admin calls go to dynalite directly and are not recorded.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedDynamoCall {
@@ -34,7 +34,10 @@ export async function startDynamoRecorder(targetUrl: string): Promise<DynamoReco
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const operation =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       let parsed: { TableName?: string; IndexName?: string; RequestItems?: Record<string, unknown> } = {};
       try {
         parsed = JSON.parse(body.toString('utf8')) as typeof parsed;

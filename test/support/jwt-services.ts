@@ -5,14 +5,15 @@
  * and history tables), the Bedrock emulator, and the Function-URL-like server in front (auth NONE: no
  * authorizer in the events).
  */
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../tools/local/bedrock-emulator';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type BedrockEmulator, type BedrockEmulatorOptions, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { createHistoryTable, createRateLimitTable } from '../../tools/local/dynamo';
 import type { FunctionUrlServer } from '../../tools/local/function-url-server';
-import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../tools/local/jwt-issuer';
-import { startDynamoRecorder, type DynamoRecorder } from './dynamo-recorder';
+import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../tools/local/jwt-issuer';
+import { type DynamoRecorder, startDynamoRecorder } from './dynamo-recorder';
 import {
   BASE_ENV,
+  type ChatHttpResponse,
   jwtAuthEnvironment,
   loadEntry,
   postChat,
@@ -21,7 +22,6 @@ import {
   startLocalDynamo,
   TEST_MODELS,
   TEST_RATE_LIMIT_NAMESPACE,
-  type ChatHttpResponse,
 } from './local-services';
 
 export const TEST_AGENT = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' };

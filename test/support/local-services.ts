@@ -4,13 +4,14 @@
  * emulator (reached through the SDK's standard AWS_ENDPOINT_URL_* variables), and a Function-URL-like HTTP
  * server in front, invoked through the Lambda runtime miniature.
  */
-import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions } from '../../tools/local/bedrock-emulator';
+import { createServer } from 'node:net';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type BedrockEmulator, type BedrockEmulatorOptions, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { createRateLimitTable, startDynalite } from '../../tools/local/dynamo';
-import { startFunctionUrlServer, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../tools/local/function-url-server';
+import { type FunctionUrlIamIdentity, type FunctionUrlServer, startFunctionUrlServer } from '../../tools/local/function-url-server';
 import type { LocalJwtIssuer } from '../../tools/local/jwt-issuer';
 import { installAwsLambdaGlobal } from '../../tools/local/lambda-runtime';
 import { FAKE_CREDENTIALS } from './events';
@@ -64,7 +65,10 @@ export function setEnv(values: Record<string, string | undefined>): () => void {
  * the same isolated registry: a copy loaded later from jest's main registry would have its own `ChatError`
  * class, which the entry's copy would not recognise (in Lambda there is one module graph).
  */
-export async function loadEntry<N extends EntryName>(name: N, env: Record<string, string | undefined>): Promise<{ entry: EntryModules[N]; restoreEnv: () => void }> {
+export async function loadEntry<N extends EntryName>(
+  name: N,
+  env: Record<string, string | undefined>,
+): Promise<{ entry: EntryModules[N]; restoreEnv: () => void }> {
   installAwsLambdaGlobal();
   const restoreEnv = setEnv({ ...BASE_ENV, ...env });
   let entry: EntryModules[N] | undefined;

@@ -40,7 +40,9 @@ export function captureLogs(): LogCapture {
     clear: () => {
       lines.length = 0;
     },
-    restore: () => [...spies, ...writes].forEach((spy) => spy.mockRestore()),
+    restore: () => {
+      for (const spy of [...spies, ...writes]) spy.mockRestore();
+    },
   };
 }
 

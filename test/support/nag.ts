@@ -7,9 +7,17 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 
-export interface Finding { readonly ruleName: string; readonly constructPath: string }
+export interface Finding {
+  readonly ruleName: string;
+  readonly constructPath: string;
+}
 /** `id` is the rule as cdk-nag names it (`AwsSolutions-IAM5[…]`); `qualifiedId` as acknowledged (`AwsSolutions::AwsSolutions-IAM5[…]`). */
-export interface Acknowledgement { readonly path: string; readonly id: string; readonly qualifiedId: string; readonly reason: string }
+export interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly qualifiedId: string;
+  readonly reason: string;
+}
 
 /** `<Pack>::<rule>` → `<rule>`; the pack must be the rule's own prefix (cdk-nag's plugin name). */
 function ruleOf(qualifiedId: string): string {
@@ -24,13 +32,20 @@ function readReport(app: App) {
     pluginReports: Array<{
       pluginName: string;
       violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
-      suppressedViolations?: Array<{ ruleName: string; acknowledgedId: string; acknowledgedAt: string; violatingConstructs: Array<{ constructPath: string }> }>;
+      suppressedViolations?: Array<{
+        ruleName: string;
+        acknowledgedId: string;
+        acknowledgedAt: string;
+        violatingConstructs: Array<{ constructPath: string }>;
+      }>;
     }>;
   };
 }
 
 /** Synthesizes with acknowledgements recorded but not applied; returns what cdk-nag reports. */
-export function findingsWithoutAcknowledgements<T extends { app: App }>(build: () => T): T & { findings: Finding[]; acknowledgements: Acknowledgement[] } {
+export function findingsWithoutAcknowledgements<T extends { app: App }>(
+  build: () => T,
+): T & { findings: Finding[]; acknowledgements: Acknowledgement[] } {
   const acknowledgements: Acknowledgement[] = [];
   const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules) {
     const scope = (this as unknown as { scope: { node: { path: string } } }).scope;
@@ -40,7 +55,8 @@ export function findingsWithoutAcknowledgements<T extends { app: App }>(build: (
     const built = build();
     expect(() => built.app.synth()).toThrow(/A copy of this report can be found in/);
     const findings: Finding[] = readReport(built.app).pluginReports.flatMap((plugin) =>
-      plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ ruleName: v.ruleName, constructPath: c.constructPath }))));
+      plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ ruleName: v.ruleName, constructPath: c.constructPath }))),
+    );
     return { ...built, findings, acknowledgements };
   } finally {
     spy.mockRestore();
@@ -54,14 +70,17 @@ export function findingsWithoutAcknowledgements<T extends { app: App }>(build: (
 export function describeAcknowledgements<T extends { app: App }>(build: () => T, expected: (built: T) => string[][]): void {
   describe('acknowledgements', () => {
     let result: ReturnType<typeof findingsWithoutAcknowledgements<T>>;
-    beforeAll(() => { result = findingsWithoutAcknowledgements(build); });
+    beforeAll(() => {
+      result = findingsWithoutAcknowledgements(build);
+    });
 
     test('are exactly the reviewed list', () => {
       expect(result.acknowledgements.map((a) => [a.path, a.id]).sort()).toEqual([...expected(result)].sort());
     });
 
     test('each covers exactly one real finding on one resource, and every finding is covered by one', () => {
-      const covering = (f: Finding) => result.acknowledgements.filter((a) => a.id === f.ruleName && (f.constructPath === a.path || f.constructPath.startsWith(`${a.path}/`)));
+      const covering = (f: Finding) =>
+        result.acknowledgements.filter((a) => a.id === f.ruleName && (f.constructPath === a.path || f.constructPath.startsWith(`${a.path}/`)));
       expect(result.findings.length).toBeGreaterThan(0);
       for (const finding of result.findings) expect({ finding, covered: covering(finding).length }).toEqual({ finding, covered: 1 });
       for (const ack of result.acknowledgements) {
@@ -80,10 +99,14 @@ export function describeAcknowledgements<T extends { app: App }>(build: () => T,
       }
       const built = build();
       built.app.synth();
-      const suppressed = readReport(built.app).pluginReports.flatMap((plugin) => (plugin.suppressedViolations ?? []).flatMap((v) =>
-        v.violatingConstructs.map((c) => ({ at: v.acknowledgedAt, id: v.acknowledgedId, constructPath: c.constructPath }))));
+      const suppressed = readReport(built.app).pluginReports.flatMap((plugin) =>
+        (plugin.suppressedViolations ?? []).flatMap((v) =>
+          v.violatingConstructs.map((c) => ({ at: v.acknowledgedAt, id: v.acknowledgedId, constructPath: c.constructPath })),
+        ),
+      );
       const shown = (ack: Acknowledgement) => suppressed.filter((s) => s.at === ack.path && s.id === ack.qualifiedId);
-      for (const ack of result.acknowledgements) expect({ ack: [ack.path, ack.qualifiedId], shown: shown(ack).length }).toEqual({ ack: [ack.path, ack.qualifiedId], shown: 1 });
+      for (const ack of result.acknowledgements)
+        expect({ ack: [ack.path, ack.qualifiedId], shown: shown(ack).length }).toEqual({ ack: [ack.path, ack.qualifiedId], shown: 1 });
       expect(suppressed).toHaveLength(result.acknowledgements.length);
     });
   });

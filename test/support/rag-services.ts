@@ -6,11 +6,21 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { identifyCaller } from '../../lambdas/chat/auth/iam-authenticator';
-import { startBedrockEmulator, type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage } from '../../tools/local/bedrock-emulator';
+import { type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { createRateLimitTable } from '../../tools/local/dynamo';
-import { LOCAL_IAM_IDENTITY, type FunctionUrlIamIdentity, type FunctionUrlServer } from '../../tools/local/function-url-server';
+import { type FunctionUrlIamIdentity, type FunctionUrlServer, LOCAL_IAM_IDENTITY } from '../../tools/local/function-url-server';
 import type { LocalJwtIssuer } from '../../tools/local/jwt-issuer';
-import { BASE_ENV, jwtAuthEnvironment, loadEntry, serveHandler, setEnv, startLocalDynamo, TEST_MODELS, TEST_RATE_LIMIT_NAMESPACE, type ServeOptions } from './local-services';
+import {
+  BASE_ENV,
+  jwtAuthEnvironment,
+  loadEntry,
+  type ServeOptions,
+  serveHandler,
+  setEnv,
+  startLocalDynamo,
+  TEST_MODELS,
+  TEST_RATE_LIMIT_NAMESPACE,
+} from './local-services';
 
 type RagEntryModule = typeof import('../../lambdas/chat/entry/rag-chat');
 
@@ -88,7 +98,11 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     countedRequests: async (identity = LOCAL_IAM_IDENTITY) => {
       const { keyHash } = identifyCaller({ requestContext: { authorizer: { iam: identity } } });
       const { Items = [] } = await dynamo.admin.send(
-        new ScanCommand({ TableName: tableName, FilterExpression: 'begins_with(pk, :caller)', ExpressionAttributeValues: { ':caller': { S: `${TEST_RATE_LIMIT_NAMESPACE}#${keyHash}#` } } }),
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: 'begins_with(pk, :caller)',
+          ExpressionAttributeValues: { ':caller': { S: `${TEST_RATE_LIMIT_NAMESPACE}#${keyHash}#` } },
+        }),
       );
       return Items.reduce((sum, item) => sum + Number(item.requests?.N ?? 0), 0);
     },

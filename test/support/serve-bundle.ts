@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const bundle = (await import(pathToFileURL(file).href)) as { handler: unknown };
   const server = await startFunctionUrlServer({ handler: bundle.handler, port: 0 });
   process.stdout.write(`listening ${server.url}\n`);
-  const stop = (): void => { void server.close().then(() => process.exit(0)); };
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -1,4 +1,9 @@
-import { startGuestCredentialsEmulator, LOCAL_GUEST_ROLE_ARN, LOCAL_IDENTITY_POOL_ID, type GuestCredentialsEmulator } from '../../tools/local/guest-credentials-emulator';
+import {
+  type GuestCredentialsEmulator,
+  LOCAL_GUEST_ROLE_ARN,
+  LOCAL_IDENTITY_POOL_ID,
+  startGuestCredentialsEmulator,
+} from '../../tools/local/guest-credentials-emulator';
 import { createFetchGuestCredentials } from '../../web/src/guest-credentials';
 
 describe("the page's fetch-based guest credentials, against the Cognito Identity + STS stand-in", () => {
@@ -10,7 +15,12 @@ describe("the page's fetch-based guest credentials, against the Cognito Identity
 
   test('GetId once, then GetOpenIdToken and AssumeRoleWithWebIdentity; cached, and shared by concurrent callers', async () => {
     stand.reset();
-    const provider = createFetchGuestCredentials({ identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, cognitoIdentityEndpoint: stand.url, stsEndpoint: stand.url });
+    const provider = createFetchGuestCredentials({
+      identityPoolId: LOCAL_IDENTITY_POOL_ID,
+      guestRoleArn: LOCAL_GUEST_ROLE_ARN,
+      cognitoIdentityEndpoint: stand.url,
+      stsEndpoint: stand.url,
+    });
     const [a, b] = await Promise.all([provider(), provider()]);
     expect(a).toBe(b);
     expect(a.accessKeyId).toBe(stand.issued[0]!.accessKeyId);
@@ -23,7 +33,13 @@ describe("the page's fetch-based guest credentials, against the Cognito Identity
   test('refreshes five minutes before expiry, keeping the identity', async () => {
     stand.reset();
     let now = Date.now();
-    const provider = createFetchGuestCredentials({ identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, cognitoIdentityEndpoint: stand.url, stsEndpoint: stand.url, now: () => now });
+    const provider = createFetchGuestCredentials({
+      identityPoolId: LOCAL_IDENTITY_POOL_ID,
+      guestRoleArn: LOCAL_GUEST_ROLE_ARN,
+      cognitoIdentityEndpoint: stand.url,
+      stsEndpoint: stand.url,
+      now: () => now,
+    });
     await provider();
     now += 56 * 60_000;
     await provider();
@@ -31,9 +47,19 @@ describe("the page's fetch-based guest credentials, against the Cognito Identity
   });
 
   test('a wrong pool or role fails with the service error name, not a parse error', async () => {
-    const wrongPool = createFetchGuestCredentials({ identityPoolId: 'us-east-1:11111111-1111-4111-8111-111111111111', guestRoleArn: LOCAL_GUEST_ROLE_ARN, cognitoIdentityEndpoint: stand.url, stsEndpoint: stand.url });
+    const wrongPool = createFetchGuestCredentials({
+      identityPoolId: 'us-east-1:11111111-1111-4111-8111-111111111111',
+      guestRoleArn: LOCAL_GUEST_ROLE_ARN,
+      cognitoIdentityEndpoint: stand.url,
+      stsEndpoint: stand.url,
+    });
     await expect(wrongPool()).rejects.toThrow('Cognito GetId failed: ResourceNotFoundException');
-    const wrongRole = createFetchGuestCredentials({ identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: 'arn:aws:iam::000000000000:role/Other', cognitoIdentityEndpoint: stand.url, stsEndpoint: stand.url });
+    const wrongRole = createFetchGuestCredentials({
+      identityPoolId: LOCAL_IDENTITY_POOL_ID,
+      guestRoleArn: 'arn:aws:iam::000000000000:role/Other',
+      cognitoIdentityEndpoint: stand.url,
+      stsEndpoint: stand.url,
+    });
     await expect(wrongRole()).rejects.toThrow('STS AssumeRoleWithWebIdentity failed: AccessDenied');
   });
 });

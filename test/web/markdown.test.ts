@@ -1,4 +1,4 @@
-import { parseInline, parseMarkdown, safeHref, type Block, type Inline } from '../../web/src/markdown';
+import { type Block, type Inline, parseInline, parseMarkdown, safeHref } from '../../web/src/markdown';
 
 /** Every link target in a tree. */
 function hrefs(blocks: Block[]): string[] {
@@ -13,7 +13,7 @@ function hrefs(blocks: Block[]): string[] {
     if (block.kind === 'paragraph' || block.kind === 'heading') inline(block.children);
     if (block.kind === 'list') block.items.forEach(inline);
     if (block.kind === 'quote') out.push(...hrefs(block.children));
-    if (block.kind === 'table') [block.header, ...block.rows].forEach((row) => row.forEach(inline));
+    if (block.kind === 'table') for (const row of [block.header, ...block.rows]) row.forEach(inline);
   }
   return out;
 }
@@ -22,8 +22,11 @@ describe('the page Markdown parser', () => {
   test('links only http(s) targets; javascript:, data: and relative targets stay text', () => {
     expect(safeHref('https://example.com/a?b=1')).toBe('https://example.com/a?b=1');
     expect(safeHref('http://example.com')).toBe('http://example.com/');
-    for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,x', '/relative', '//evil.example', 'vbscript:x', 'https://']) expect(safeHref(bad)).toBeUndefined();
-    const tree = parseMarkdown('[a](javascript:alert(1)) [b](https://ok.example/) <https://auto.example/> and https://bare.example/x. ![img](https://img.example/p.png)');
+    for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,x', '/relative', '//evil.example', 'vbscript:x', 'https://'])
+      expect(safeHref(bad)).toBeUndefined();
+    const tree = parseMarkdown(
+      '[a](javascript:alert(1)) [b](https://ok.example/) <https://auto.example/> and https://bare.example/x. ![img](https://img.example/p.png)',
+    );
     expect(hrefs(tree)).toEqual(['https://ok.example/', 'https://auto.example/', 'https://bare.example/x', 'https://img.example/p.png']);
   });
 
@@ -35,14 +38,22 @@ describe('the page Markdown parser', () => {
   });
 
   test('blocks: headings, fenced code (also unclosed while streaming), lists, quotes, rules, tables', () => {
-    expect(parseMarkdown('# Title\n\n```ts\nconst a = 1;\n```\n\n- one\n- two\n\n3. three\n4. four\n\n> quoted\n\n---\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nstill streaming')).toEqual([
+    expect(
+      parseMarkdown(
+        '# Title\n\n```ts\nconst a = 1;\n```\n\n- one\n- two\n\n3. three\n4. four\n\n> quoted\n\n---\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nstill streaming',
+      ),
+    ).toEqual([
       { kind: 'heading', level: 1, children: [{ kind: 'text', text: 'Title' }] },
       { kind: 'codeBlock', language: 'ts', text: 'const a = 1;' },
       { kind: 'list', ordered: false, start: 1, items: [[{ kind: 'text', text: 'one' }], [{ kind: 'text', text: 'two' }]] },
       { kind: 'list', ordered: true, start: 3, items: [[{ kind: 'text', text: 'three' }], [{ kind: 'text', text: 'four' }]] },
       { kind: 'quote', children: [{ kind: 'paragraph', children: [{ kind: 'text', text: 'quoted' }] }] },
       { kind: 'rule' },
-      { kind: 'table', header: [[{ kind: 'text', text: 'a' }], [{ kind: 'text', text: 'b' }]], rows: [[[{ kind: 'text', text: '1' }], [{ kind: 'text', text: '2' }]]] },
+      {
+        kind: 'table',
+        header: [[{ kind: 'text', text: 'a' }], [{ kind: 'text', text: 'b' }]],
+        rows: [[[{ kind: 'text', text: '1' }], [{ kind: 'text', text: '2' }]]],
+      },
       { kind: 'codeBlock', language: '', text: 'still streaming' },
     ]);
   });
@@ -61,7 +72,7 @@ describe('the page Markdown parser', () => {
   });
 
   test('deeply nested quotes are bounded (flattened to text past four levels)', () => {
-    const tree = parseMarkdown('>'.repeat(200) + ' deep');
+    const tree = parseMarkdown(`${'>'.repeat(200)} deep`);
     let depth = 0;
     let node: Block | undefined = tree[0];
     while (node?.kind === 'quote') {

@@ -12,7 +12,7 @@
  * backend called on its own Function URL does not need it (and its CORS rules need not allow it); the SigV4
  * client adds it itself.
  */
-import { ChatClientError, createGuestChatClient, type AnswerSource, type ChatEvent } from '../../client/guest-chat-client';
+import { type AnswerSource, ChatClientError, type ChatEvent, createGuestChatClient } from '../../client/guest-chat-client';
 import type { AwsCredentials, CredentialsProvider } from '../../client/guest-credentials';
 import { readSseEvents } from '../../client/sse';
 import type { BackendConfig, JwtBackendConfig } from '../../lib/website/page-config';
@@ -34,7 +34,14 @@ export interface SendInput {
 
 export type AnswerEvent =
   | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'done'; readonly sources: readonly AnswerSource[]; readonly fallback: boolean; readonly stopReason?: string; readonly model?: string; readonly chatId?: string }
+  | {
+      readonly type: 'done';
+      readonly sources: readonly AnswerSource[];
+      readonly fallback: boolean;
+      readonly stopReason?: string;
+      readonly model?: string;
+      readonly chatId?: string;
+    }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 
 /** A request that failed before its answer started. */
@@ -81,7 +88,10 @@ export function backendSender(config: BackendConfig, context: BackendContext, ba
               return typed;
             };
       const client = createGuestChatClient({ functionUrl: url, region: config.region, credentials });
-      return (input) => signedAnswer(client.chat({ message: input.message, history: input.history, ...(input.model ? { model: input.model } : {}), signal: input.signal }));
+      return (input) =>
+        signedAnswer(
+          client.chat({ message: input.message, history: input.history, ...(input.model ? { model: input.model } : {}), signal: input.signal }),
+        );
     }
     case 'jwt':
       return (input) => jwtAnswer(config, url, behindDistribution, context, input);
@@ -110,12 +120,21 @@ async function* signedAnswer(events: AsyncGenerator<ChatEvent>): AsyncGenerator<
   }
 }
 
-async function* jwtAnswer(config: JwtBackendConfig, base: string, hashBody: boolean, context: BackendContext, input: SendInput): AsyncGenerator<AnswerEvent> {
+async function* jwtAnswer(
+  config: JwtBackendConfig,
+  base: string,
+  hashBody: boolean,
+  context: BackendContext,
+  input: SendInput,
+): AsyncGenerator<AnswerEvent> {
   const token = context.token();
   if (!token) throw new ChatFailure(401, 'token_missing', 'Sign in first.');
-  const body = JSON.stringify({ prompt: input.message, ...(input.chatId ? { chat_id: input.chatId } : {}), ...(input.model ? { model: input.model } : {}) });
-  const headers: Record<string, string> =
-    config.tokenHeader === 'id_token' ? { id_token: token } : { authorization: `Bearer ${token}` };
+  const body = JSON.stringify({
+    prompt: input.message,
+    ...(input.chatId ? { chat_id: input.chatId } : {}),
+    ...(input.model ? { model: input.model } : {}),
+  });
+  const headers: Record<string, string> = config.tokenHeader === 'id_token' ? { id_token: token } : { authorization: `Bearer ${token}` };
   yield* sseAnswer(await post(new URL('chat', base).toString(), body, headers, hashBody, input.signal));
 }
 
@@ -172,7 +191,7 @@ async function post(url: string, body: string, headers: Record<string, string>, 
 }
 
 async function* sseAnswer(response: Response): AsyncGenerator<AnswerEvent> {
-  for await (const message of readSseEvents(response.body!)) {
+  for await (const message of readSseEvents(response.body as ReadableStream<Uint8Array>)) {
     let data: Record<string, unknown>;
     try {
       data = JSON.parse(message.data) as Record<string, unknown>;
@@ -212,7 +231,8 @@ async function failureOf(response: Response): Promise<ChatFailure> {
   }
   const retry = response.headers.get('retry-after');
   const retryAfter = retry && /^\d+$/.test(retry) ? Number(retry) : undefined;
-  if (body.error && typeof body.error.code === 'string') return new ChatFailure(response.status, body.error.code, String(body.error.message ?? ''), retryAfter);
+  if (body.error && typeof body.error.code === 'string')
+    return new ChatFailure(response.status, body.error.code, String(body.error.message ?? ''), retryAfter);
   const front = typeof body.Message === 'string' ? body.Message : typeof body.message === 'string' ? body.message : `HTTP ${response.status}`;
   return new ChatFailure(response.status, response.status === 403 ? 'access_denied' : 'http_error', front, retryAfter);
 }

@@ -52,17 +52,35 @@ export const ERROR_ADVICE: Readonly<Record<string, ErrorAdvice>> = {
   auth_unavailable: { title: 'The chat cannot check sign-ins right now.', action: TRY_AGAIN },
   sign_in_failed: { title: 'Signing in did not complete.', action: 'Try signing in again.' },
   // Caller credentials (the person's own AWS keys)
-  credentials_required: { title: 'This chat needs your AWS credentials.', action: 'Enter an access key id and secret access key in the credentials form.' },
-  invalid_credentials: { title: 'AWS did not accept the credentials you entered.', action: 'Check the access key id, secret key and session token, then try again.' },
-  credentials_expired: { title: 'Your AWS credentials have expired.', action: 'Get fresh temporary credentials (for example `aws configure export-credentials`), enter them and resend.' },
-  credentials_access_denied: { title: 'Your AWS identity may not use this model.', action: 'Ask for the IAM permission named in the message, and enable model access in the Bedrock console.' },
+  credentials_required: {
+    title: 'This chat needs your AWS credentials.',
+    action: 'Enter an access key id and secret access key in the credentials form.',
+  },
+  invalid_credentials: {
+    title: 'AWS did not accept the credentials you entered.',
+    action: 'Check the access key id, secret key and session token, then try again.',
+  },
+  credentials_expired: {
+    title: 'Your AWS credentials have expired.',
+    action: 'Get fresh temporary credentials (for example `aws configure export-credentials`), enter them and resend.',
+  },
+  credentials_access_denied: {
+    title: 'Your AWS identity may not use this model.',
+    action: 'Ask for the IAM permission named in the message, and enable model access in the Bedrock console.',
+  },
   region_not_allowed: { title: 'That AWS region is not allowed here.', action: 'Choose one of the regions offered.' },
   // Content safety
-  guardrail_intervened: { title: "The answer was stopped by the chat's content safety rules.", action: 'Rephrase your question; some topics are not answered here.' },
+  guardrail_intervened: {
+    title: "The answer was stopped by the chat's content safety rules.",
+    action: 'Rephrase your question; some topics are not answered here.',
+  },
   // Model and knowledge base
   model_access_denied: { title: 'The chat may not use this model.', action: ADMIN },
   model_not_found: { title: 'The model is not available in this region.', action: ADMIN },
-  model_rejected_request: { title: 'The model refused the request (often: the conversation is too long).', action: 'Start a new chat or shorten your message.' },
+  model_rejected_request: {
+    title: 'The model refused the request (often: the conversation is too long).',
+    action: 'Start a new chat or shorten your message.',
+  },
   knowledge_base_access_denied: { title: 'The chat may not read its documents.', action: ADMIN },
   knowledge_base_not_found: { title: "The chat's documents are missing.", action: ADMIN },
   retrieval_failed: { title: 'Searching the documents failed.', action: TRY_AGAIN },
@@ -77,7 +95,10 @@ export const ERROR_ADVICE: Readonly<Record<string, ErrorAdvice>> = {
   upstream_timeout: { title: 'The answer took too long.', action: 'Try again, or ask a shorter question.' },
   internal_error: { title: 'Something went wrong in the chat.', action: TRY_AGAIN },
   // The page's own client
-  access_denied: { title: 'The chat refused the signed request.', action: 'Reload the page; if it persists, check the credentials or the role (lambda:InvokeFunctionUrl).' },
+  access_denied: {
+    title: 'The chat refused the signed request.',
+    action: 'Reload the page; if it persists, check the credentials or the role (lambda:InvokeFunctionUrl).',
+  },
   http_error: { title: 'The chat answered with an unexpected error.', action: TRY_AGAIN },
   unexpected_response: { title: 'The chat answered in a way the page does not understand.', action: 'Reload the page and try again.' },
   credentials_unavailable: { title: 'The page could not get credentials to call the chat.', action: 'Check your connection and reload the page.' },

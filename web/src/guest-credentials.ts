@@ -45,7 +45,9 @@ export function createFetchGuestCredentials(options: FetchGuestCredentialsOption
     });
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok) {
-      const type = String(json.__type ?? response.status).split('#').pop();
+      const type = String(json.__type ?? response.status)
+        .split('#')
+        .pop();
       if (type === 'ResourceNotFoundException' && operation === 'GetOpenIdToken') identityId = undefined;
       throw new GuestCredentialsError(`Cognito ${operation} failed: ${type}`);
     }
@@ -61,10 +63,17 @@ export function createFetchGuestCredentials(options: FetchGuestCredentialsOption
       Action: 'AssumeRoleWithWebIdentity',
       Version: '2011-06-15',
       RoleArn: options.guestRoleArn,
-      RoleSessionName: `guest-${identityId.slice(identityId.indexOf(':') + 1).replace(/[^\w+=,.@-]/g, '').slice(0, 58)}`,
+      RoleSessionName: `guest-${identityId
+        .slice(identityId.indexOf(':') + 1)
+        .replace(/[^\w+=,.@-]/g, '')
+        .slice(0, 58)}`,
       WebIdentityToken: token,
     });
-    const response = await doFetch(stsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const response = await doFetch(stsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
     const xml = await response.text();
     if (!response.ok) throw new GuestCredentialsError(`STS AssumeRoleWithWebIdentity failed: ${xmlValue(xml, 'Code') ?? response.status}`);
     const accessKeyId = xmlValue(xml, 'AccessKeyId');
@@ -89,5 +98,7 @@ export function createFetchGuestCredentials(options: FetchGuestCredentialsOption
 /** The text of the first `<name>` element (STS answers are flat and never nest these names). */
 function xmlValue(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return match ? match[1]!.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!) : undefined;
+  return match
+    ? match[1]?.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e] ?? '')
+    : undefined;
 }

@@ -12,7 +12,7 @@ import { adviceFor } from './errors';
 import { createFetchGuestCredentials } from './guest-credentials';
 import { safeHref } from './markdown';
 import { renderMarkdown } from './render';
-import { completeSignIn, SignInError, signOutUrl, startSignIn, tokenFor, type Tokens } from './sign-in';
+import { completeSignIn, SignInError, signOutUrl, startSignIn, type Tokens, tokenFor } from './sign-in';
 
 const MAX_HISTORY_TURNS = 20;
 
@@ -71,7 +71,7 @@ function currentToken(): string | undefined {
 }
 
 function selectBackend(id: string): void {
-  backend = config.backends.find((b) => b.id === id) ?? config.backends[0]!;
+  backend = config.backends.find((b) => b.id === id) ?? (config.backends[0] as BackendConfig);
   ui.backend.value = backend.id;
   send = backendSender(
     backend,
@@ -110,13 +110,13 @@ function refreshSignIn(): void {
   const signedIn = currentToken() !== undefined;
   ui.signIn.hidden = !jwt || signedIn;
   ui.signOut.hidden = !jwt || !signedIn;
-  ui.who.textContent = jwt ? (signedIn ? `Signed in${subjectOf(currentToken()!)}` : 'Not signed in') : '';
+  ui.who.textContent = jwt ? (signedIn ? `Signed in${subjectOf(currentToken() ?? '')}` : 'Not signed in') : '';
 }
 
 /** The token's `email` or `sub`, for display only (the signature is the backend's to check). */
 function subjectOf(token: string): string {
   try {
-    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { email?: unknown; sub?: unknown };
+    const payload = JSON.parse(atob(token.split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/'))) as { email?: unknown; sub?: unknown };
     const who = typeof payload.email === 'string' ? payload.email : typeof payload.sub === 'string' ? payload.sub : '';
     return who ? ` as ${who}` : '';
   } catch {
@@ -244,7 +244,13 @@ async function ask(text: string): Promise<void> {
   };
   try {
     const model = backend.models.length > 1 ? ui.model.value : undefined;
-    for await (const event of send({ message: text, history, ...(model ? { model } : {}), ...(chatId ? { chatId } : {}), signal: controller.signal })) {
+    for await (const event of send({
+      message: text,
+      history,
+      ...(model ? { model } : {}),
+      ...(chatId ? { chatId } : {}),
+      signal: controller.signal,
+    })) {
       if (event.type === 'delta') {
         answer += event.text;
         frame ??= requestAnimationFrame(paint);
@@ -376,7 +382,7 @@ async function start(): Promise<void> {
   document.title = config.title;
   ui.backend.replaceChildren(...config.backends.map((b) => new Option(b.label, b.id)));
   ui.backendField.hidden = config.backends.length < 2;
-  let selected = config.backends[0]!.id;
+  let selected = config.backends[0]?.id;
   try {
     const returned = await completeSignIn(
       (id) => {

@@ -62,14 +62,15 @@ export function parseMarkdown(source: string, depth = 0): Block[] {
   };
 
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i] ?? '';
     const fence = FENCE.exec(line);
     if (fence) {
       flush();
-      const marker = fence[1]!;
+      const marker = fence[1] ?? '';
       const body: string[] = [];
       i++;
-      while (i < lines.length && !new RegExp(`^ {0,3}${marker[0] === '`' ? '`' : '~'}{${marker.length},}\\s*$`).test(lines[i]!)) body.push(lines[i++]!);
+      while (i < lines.length && !new RegExp(`^ {0,3}${marker[0] === '`' ? '`' : '~'}{${marker.length},}\\s*$`).test(lines[i] ?? ''))
+        body.push(lines[i++] ?? '');
       blocks.push({ kind: 'codeBlock', language: fence[2] ?? '', text: body.join('\n') });
       continue;
     }
@@ -80,7 +81,7 @@ export function parseMarkdown(source: string, depth = 0): Block[] {
     const heading = HEADING.exec(line);
     if (heading) {
       flush();
-      blocks.push({ kind: 'heading', level: heading[1]!.length, children: parseInline(heading[2]!) });
+      blocks.push({ kind: 'heading', level: heading[1]?.length, children: parseInline(heading[2] ?? '') });
       continue;
     }
     if (RULE.test(line)) {
@@ -91,8 +92,8 @@ export function parseMarkdown(source: string, depth = 0): Block[] {
     const quote = QUOTE.exec(line);
     if (quote) {
       flush();
-      const inner = [quote[1]!];
-      while (i + 1 < lines.length && QUOTE.test(lines[i + 1]!)) inner.push(QUOTE.exec(lines[++i]!)![1]!);
+      const inner = [quote[1] ?? ''];
+      while (i + 1 < lines.length && QUOTE.test(lines[i + 1] ?? '')) inner.push(QUOTE.exec(lines[++i] ?? '')?.[1] ?? '');
       blocks.push(
         depth < MAX_QUOTE_DEPTH
           ? { kind: 'quote', children: parseMarkdown(inner.join('\n'), depth + 1) }
@@ -105,12 +106,12 @@ export function parseMarkdown(source: string, depth = 0): Block[] {
     if (bullet || numbered) {
       flush();
       const ordered = numbered !== null;
-      const items: string[] = [ordered ? numbered![2]! : bullet![1]!];
+      const items: string[] = [ordered ? (numbered?.[2] ?? '') : (bullet?.[1] ?? '')];
       while (i + 1 < lines.length) {
-        const next = lines[i + 1]!;
+        const next = lines[i + 1] ?? '';
         const item = ordered ? NUMBERED.exec(next) : BULLET.exec(next);
         if (item) {
-          items.push(ordered ? item[2]! : item[1]!);
+          items.push(ordered ? (item[2] ?? '') : (item[1] ?? ''));
         } else if (/^\s{2,}\S/.test(next) && !FENCE.test(next)) {
           // An indented line continues the item (nested lists are shown as text lines of it).
           items[items.length - 1] += `\n${next.trim()}`;
@@ -119,15 +120,15 @@ export function parseMarkdown(source: string, depth = 0): Block[] {
         }
         i++;
       }
-      blocks.push({ kind: 'list', ordered, start: ordered ? Number(numbered![1]) : 1, items: items.map((text) => parseInline(text)) });
+      blocks.push({ kind: 'list', ordered, start: ordered ? Number(numbered?.[1]) : 1, items: items.map((text) => parseInline(text)) });
       continue;
     }
-    if (line.includes('|') && i + 1 < lines.length && TABLE_DIVIDER.test(lines[i + 1]!) && lines[i + 1]!.includes('-')) {
+    if (line.includes('|') && i + 1 < lines.length && TABLE_DIVIDER.test(lines[i + 1] ?? '') && lines[i + 1]?.includes('-')) {
       flush();
       const header = tableCells(line);
       i++;
       const rows: Inline[][][] = [];
-      while (i + 1 < lines.length && lines[i + 1]!.includes('|') && lines[i + 1]!.trim() !== '') rows.push(tableCells(lines[++i]!));
+      while (i + 1 < lines.length && lines[i + 1]?.includes('|') && lines[i + 1]?.trim() !== '') rows.push(tableCells(lines[++i] ?? ''));
       blocks.push({ kind: 'table', header, rows });
       continue;
     }
@@ -157,8 +158,8 @@ export function parseInline(source: string, depth = 0): Inline[] {
   };
   let i = 0;
   while (i < source.length) {
-    const c = source[i]!;
-    if (c === '\\' && i + 1 < source.length && ESCAPABLE.includes(source[i + 1]!)) {
+    const c = source[i] ?? '';
+    if (c === '\\' && i + 1 < source.length && ESCAPABLE.includes(source[i + 1] ?? '')) {
       text += source[i + 1];
       i += 2;
       continue;
@@ -170,7 +171,7 @@ export function parseInline(source: string, depth = 0): Inline[] {
       continue;
     }
     if (c === '`') {
-      const run = /^`+/.exec(source.slice(i))![0];
+      const run = /^`+/.exec(source.slice(i))?.[0] ?? '`';
       const close = source.indexOf(run, i + run.length);
       if (close !== -1) {
         pushText();
@@ -225,10 +226,10 @@ export function parseInline(source: string, depth = 0): Inline[] {
     }
     if (c === '<') {
       const auto = /^<(https?:\/\/[^\s<>]+)>/i.exec(source.slice(i));
-      const href = auto ? safeHref(auto[1]!) : undefined;
+      const href = auto ? safeHref(auto[1] ?? '') : undefined;
       if (auto && href) {
         pushText();
-        out.push({ kind: 'link', href, children: [{ kind: 'text', text: auto[1]! }] });
+        out.push({ kind: 'link', href, children: [{ kind: 'text', text: auto[1] ?? '' }] });
         i += auto[0].length;
         continue;
       }
@@ -280,7 +281,11 @@ function parseLink(source: string, open: number, depth: number): { nodes: Inline
   if (close === -1 || source[close + 1] !== '(') return undefined;
   const end = source.indexOf(')', close + 2);
   if (end === -1) return undefined;
-  const target = source.slice(close + 2, end).trim().replace(/\s+"[^"]*"$/, '').replace(/^<(.*)>$/, '$1');
+  const target = source
+    .slice(close + 2, end)
+    .trim()
+    .replace(/\s+"[^"]*"$/, '')
+    .replace(/^<(.*)>$/, '$1');
   const label = parseInline(source.slice(open + 1, close), depth + 1);
   const href = safeHref(target);
   const nodes: Inline[] = href ? [{ kind: 'link', href, children: label.length > 0 ? label : [{ kind: 'text', text: href }] }] : label;

@@ -85,7 +85,7 @@ export async function completeSignIn(
     body: new URLSearchParams({
       grant_type: 'authorization_code',
       client_id: signIn.clientId,
-      code: code!,
+      code: code ?? '',
       redirect_uri: redirectUri(location),
       code_verifier: verifier,
     }).toString(),

@@ -12,9 +12,9 @@
  * source address, API keys, caller credentials) is a row here, a reader below and an authenticator
  * (authenticator.ts), with no change to the modes.
  */
-import { AUTH_MODES, ENV, type AuthMode } from '../../../contract/env';
-import { problemTracker, type Env, type ReportProblem } from '../core/config';
-import { readJwtAuthConfig, type JwtAuthConfig } from './jwt-config';
+import { AUTH_MODES, type AuthMode, ENV } from '../../../contract/env';
+import { type Env, problemTracker, type ReportProblem } from '../core/config';
+import { type JwtAuthConfig, readJwtAuthConfig } from './jwt-config';
 
 export type AuthConfig = { readonly mode: typeof AUTH_MODES.iam } | { readonly mode: typeof AUTH_MODES.jwt; readonly jwt: JwtAuthConfig };
 

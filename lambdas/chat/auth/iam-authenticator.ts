@@ -9,7 +9,7 @@
  */
 import type { FunctionUrlEvent } from '../http/event';
 import type { Authenticator } from './authenticator';
-import { caller, type Caller } from './caller';
+import { type Caller, caller } from './caller';
 
 export const iamAuthenticator: Authenticator = {
   method: 'iam',

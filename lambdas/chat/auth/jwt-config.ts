@@ -3,10 +3,10 @@
  * `JWT_AUDIENCE`, `JWT_JWKS_URI`, `JWT_ALGORITHMS`, `JWT_REQUIRED_CLAIMS`, `JWT_CLOCK_SKEW_SECONDS` and, for
  * Cognito user pools, `JWT_COGNITO_TOKEN_USE`.
  */
-import { COGNITO_TOKEN_USES, ENV, type CognitoTokenUseValue } from '../../../contract/env';
+import { COGNITO_TOKEN_USES, type CognitoTokenUseValue, ENV } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
 import { ASYMMETRIC_ALGORITHMS, CLAIM_NAME } from '../../../contract/patterns';
-import { commaList, integerIn, problemTracker, type Env, type ReportProblem } from '../core/config';
+import { commaList, type Env, integerIn, problemTracker, type ReportProblem } from '../core/config';
 
 /** What a bearer token must satisfy. */
 export interface JwtAuthConfig {

@@ -20,12 +20,13 @@
  * signed with an unknown `kid` makes jose refetch it once, at most every {@link JWKS_COOLDOWN_MS}, so a
  * rotated key verifies without a cold start and a flood of made-up `kid`s cannot hammer the issuer.
  */
+
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { LIMITS } from '../../../contract/limits';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
-import { ChatError, internalError } from '../http/errors';
 import { isError } from '../core/log';
-import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
+import { ChatError, internalError } from '../http/errors';
 import { unauthorized } from './bearer-token';
+import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
 
 /** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */
 export const JWKS_TIMEOUT_MS = 3_000;
@@ -105,9 +106,7 @@ function checkCognitoToken(payload: JWTPayload, accepted: CognitoTokenUse, audie
     throw unauthorized('token_wrong_type', `This endpoint accepts ${wanted} of the user pool.`, 'invalid_token');
   }
   const matches =
-    tokenUse === 'id'
-      ? payload.aud === audience || (Array.isArray(payload.aud) && payload.aud.includes(audience))
-      : payload.client_id === audience;
+    tokenUse === 'id' ? payload.aud === audience || (Array.isArray(payload.aud) && payload.aud.includes(audience)) : payload.client_id === audience;
   if (!matches) throw unauthorized('token_wrong_audience', 'The token was not issued for this application.', 'invalid_token');
 }
 

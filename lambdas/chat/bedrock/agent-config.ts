@@ -1,7 +1,7 @@
 /** The Bedrock Agent alias that answers, read once at init: `AGENT_ID` and `AGENT_ALIAS_ID`. */
 import { ENV } from '../../../contract/env';
 import { AGENT_RESOURCE_ID } from '../../../contract/patterns';
-import { problemTracker, type Env, type ReportProblem } from '../core/config';
+import { type Env, problemTracker, type ReportProblem } from '../core/config';
 
 export interface AgentConfig {
   readonly agentId: string;

@@ -9,7 +9,7 @@
 import { ConverseStreamCommand, type ConverseStreamCommandOutput, type Message } from '@aws-sdk/client-bedrock-runtime';
 import type { ChatError } from '../http/errors';
 import type { ChatTurn } from '../prompt/turns';
-import { IncompleteStreamError, mapBedrockError, settleFailure, type ModelTarget } from './errors';
+import { IncompleteStreamError, type ModelTarget, mapBedrockError, settleFailure } from './errors';
 
 /** The one Bedrock operation the chat runtime needs (the real `BedrockRuntimeClient` satisfies it). */
 export interface ConverseStreamClient {

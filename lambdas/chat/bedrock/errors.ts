@@ -16,8 +16,9 @@
  * The rules every upstream shares ({@link mapUpstreamError}, {@link settleFailure}) serve the agent
  * (invoke-agent.ts) and the knowledge base (retrieve.ts) too, each with its own codes and messages.
  */
-import { ChatError, internalError } from '../http/errors';
+
 import { isError } from '../core/log';
+import { ChatError, internalError } from '../http/errors';
 
 export interface ModelTarget {
   readonly alias: string;

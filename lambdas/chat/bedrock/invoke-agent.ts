@@ -71,7 +71,9 @@ export async function streamAgentAnswer(
         const text = decoder.decode(event.chunk.bytes, { stream: true });
         if (text) onText(text);
       } else if (event.returnControl) {
-        throw new ReturnOfControlError('The agent returned control to the caller (an action group with RETURN_CONTROL), which this function does not support');
+        throw new ReturnOfControlError(
+          'The agent returned control to the caller (an action group with RETURN_CONTROL), which this function does not support',
+        );
       }
       // trace and files events carry no answer text.
     }
@@ -110,7 +112,13 @@ function agentErrorByName(name: string, error: Error, agent: string, target: Age
     case 'ValidationException':
       return new ChatError(400, 'agent_rejected_request', `The ${agent} rejected the request. Shorten or rephrase the prompt.`, {}, error);
     case 'ConflictException':
-      return new ChatError(409, 'agent_session_busy', 'Another prompt of this chat is still being answered. Try again when it has finished.', {}, error);
+      return new ChatError(
+        409,
+        'agent_session_busy',
+        'Another prompt of this chat is still being answered. Try again when it has finished.',
+        {},
+        error,
+      );
     case 'ThrottlingException':
     case 'ServiceQuotaExceededException':
       return throttled(agent, error);

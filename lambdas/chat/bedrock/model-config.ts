@@ -5,7 +5,7 @@
 import { DEFAULTS, ENV } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
 import { MODEL_ALIAS, MODEL_ALIAS_RULE, MODEL_INVOCATION_ID } from '../../../contract/patterns';
-import { positiveInteger, problemTracker, type Env, type ReportProblem } from '../core/config';
+import { type Env, positiveInteger, problemTracker, type ReportProblem } from '../core/config';
 import type { ModelTarget } from './errors';
 
 export interface ModelSettings {

@@ -17,7 +17,7 @@
  * before), so it is ours to fix (502), never the caller's; AWS validation messages may quote the rejected
  * value, which can be the question, so such a message is kept out of the log.
  */
-import { RetrieveCommand, type KnowledgeBaseRetrievalResult, type RetrieveCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
+import { type KnowledgeBaseRetrievalResult, RetrieveCommand, type RetrieveCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ChatError } from '../http/errors';
 import { mapUpstreamError, settleFailure, throttled } from './errors';
 

@@ -20,28 +20,29 @@
  * Operations used: GetItem, Query (table and `byUpdated` index), UpdateItem, PutItem, DeleteItem,
  * BatchWriteItem: exactly what `ChatHistoryTable.grantReadChats/grantAppendChats/grantDeleteChats` allow.
  */
+
+import { randomUUID } from 'node:crypto';
 import {
-  BatchWriteItemCommand,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
   type AttributeValue,
+  BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
+  DeleteItemCommand,
   type DeleteItemCommandOutput,
+  GetItemCommand,
   type GetItemCommandOutput,
+  PutItemCommand,
   type PutItemCommandOutput,
+  QueryCommand,
   type QueryCommandOutput,
+  UpdateItemCommand,
   type UpdateItemCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../../../contract/limits';
 import { CHAT_HISTORY_TABLE } from '../../../contract/tables';
 import { NETWORK_FAILURE } from '../bedrock/errors';
-import { ChatError, internalError } from '../http/errors';
 import { isError } from '../core/log';
+import { ChatError, internalError } from '../http/errors';
 import { decodeCursor, encodeCursor, type IndexKey } from './cursor';
 
 /** The DynamoDB operations the store uses (the real `DynamoDBClient` satisfies it). */
@@ -101,8 +102,13 @@ export const BATCH_SIZE = 25;
 /** Attempts per batch while DynamoDB returns UnprocessedItems (backoff 50 ms × 2^n). */
 export const MAX_BATCH_ATTEMPTS = 5;
 
-const { partitionKey: PK, sortKey: SK, byUpdatedIndex: BY_UPDATED, byUpdatedPartitionKey: BY_UPDATED_PK, byUpdatedSortKey: BY_UPDATED_SK } =
-  CHAT_HISTORY_TABLE;
+const {
+  partitionKey: PK,
+  sortKey: SK,
+  byUpdatedIndex: BY_UPDATED,
+  byUpdatedPartitionKey: BY_UPDATED_PK,
+  byUpdatedSortKey: BY_UPDATED_SK,
+} = CHAT_HISTORY_TABLE;
 /** The header attributes the `byUpdated` index projects: a listed chat shows exactly these. */
 const [TITLE, CREATED_AT, UPDATED_AT, TURNS] = CHAT_HISTORY_TABLE.projected;
 /** The turn item's attributes (read and written here only). */
@@ -137,9 +143,7 @@ export class ChatStore {
   /** The header of one of `subject`'s chats, or undefined. */
   async getChat(subject: string, chatId: string): Promise<ChatHeader | undefined> {
     if (!isChatId(chatId)) return undefined;
-    const { Item } = await this.call(
-      new GetItemCommand({ TableName: this.tableName, Key: headerKey(subject, chatId), ConsistentRead: true }),
-    );
+    const { Item } = await this.call(new GetItemCommand({ TableName: this.tableName, Key: headerKey(subject, chatId), ConsistentRead: true }));
     return Item ? toHeader(chatId, Item) : undefined;
   }
 
@@ -285,7 +289,11 @@ export class ChatStore {
     let turnsDeleted = 0;
     await this.forEachPage(subject, chatId, true, async (items) => {
       for (let i = 0; i < items.length; i += BATCH_SIZE) {
-        await this.deleteBatch(items.slice(i, i + BATCH_SIZE).map((item) => ({ DeleteRequest: { Key: { [PK]: item[PK]!, [SK]: item[SK]! } } })));
+        await this.deleteBatch(
+          items
+            .slice(i, i + BATCH_SIZE)
+            .map((item) => ({ DeleteRequest: { Key: { [PK]: item[PK] as AttributeValue, [SK]: item[SK] as AttributeValue } } })),
+        );
       }
       turnsDeleted += items.length;
     });
@@ -296,7 +304,13 @@ export class ChatStore {
     let pending = requests;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_BATCH_ATTEMPTS) {
-        throw new ChatError(503, 'history_unavailable', 'Some messages of the chat could not be deleted. Repeat the DELETE.', {}, new Error(`${pending.length} items stayed unprocessed`));
+        throw new ChatError(
+          503,
+          'history_unavailable',
+          'Some messages of the chat could not be deleted. Repeat the DELETE.',
+          {},
+          new Error(`${pending.length} items stayed unprocessed`),
+        );
       }
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 2) * (0.5 + Math.random())));
       const { UnprocessedItems } = await this.call(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));

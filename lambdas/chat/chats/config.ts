@@ -1,7 +1,7 @@
 /** The stored chats' settings, read once at init: `HISTORY_TABLE_NAME` and `HISTORY_TURNS`. */
 import { ENV } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
-import { integerIn, problemTracker, readTableName, type Env, type ReportProblem } from '../core/config';
+import { type Env, integerIn, problemTracker, type ReportProblem, readTableName } from '../core/config';
 
 export interface HistoryConfig {
   readonly tableName: string;

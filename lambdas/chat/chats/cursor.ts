@@ -48,7 +48,5 @@ export function decodeCursor(cursor: string, userPk: string): Record<string, Att
 }
 
 function isStringValue(value: unknown): value is { S: string } {
-  return (
-    typeof value === 'object' && value !== null && Object.keys(value).length === 1 && typeof (value as { S?: unknown }).S === 'string'
-  );
+  return typeof value === 'object' && value !== null && Object.keys(value).length === 1 && typeof (value as { S?: unknown }).S === 'string';
 }

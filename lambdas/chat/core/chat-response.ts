@@ -6,9 +6,10 @@
  * be reported inside the body: an SSE `error` event, or {@link plainTextErrorMarker} for plain text.
  * Every path ends the stream exactly once.
  */
+
+import { type ChatError, type ErrorCode, errorBody } from '../http/errors';
+import { type ResponseStream, startHttpResponse } from '../http/response-stream';
 import { sseEvent } from '../http/sse';
-import { errorBody, type ChatError, type ErrorCode } from '../http/errors';
-import { startHttpResponse, type ResponseStream } from '../http/response-stream';
 
 /**
  * `sse` and `text` stream the answer as it is generated. `json` (the stored chats' routes) sends one

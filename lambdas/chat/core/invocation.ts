@@ -6,10 +6,10 @@
  * No AWS SDK client is imported here, so each entry bundle carries only the clients its mode calls.
  */
 import { DeadlineExceededError } from '../bedrock/errors';
-import { ChatResponse } from './chat-response';
 import { ChatError, internalError } from '../http/errors';
-import { wantsEventStream, type FunctionUrlEvent, type InvocationContext } from '../http/event';
+import { type FunctionUrlEvent, type InvocationContext, wantsEventStream } from '../http/event';
 import type { ResponseStream } from '../http/response-stream';
+import { ChatResponse } from './chat-response';
 import { createLogger, errorFields, type LogFields, type Logger, type LogSink, type LogValue } from './log';
 
 /**

@@ -21,8 +21,7 @@ export interface LogSink {
 }
 
 export function createLogger(requestId: string, sink: LogSink = console): Logger {
-  const line = (level: 'info' | 'error', event: string, fields: LogFields = {}): string =>
-    JSON.stringify({ level, event, requestId, ...fields });
+  const line = (level: 'info' | 'error', event: string, fields: LogFields = {}): string => JSON.stringify({ level, event, requestId, ...fields });
   return {
     info: (event, fields) => sink.log(line('info', event, fields)),
     error: (event, fields) => sink.error(line('error', event, fields)),

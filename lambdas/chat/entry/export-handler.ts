@@ -3,8 +3,9 @@
  * runtime's `awslambda.streamifyResponse`, or the stream handler itself where there is no `awslambda`
  * (the module imported by tests or tools).
  */
-import type { LambdaRuntimeGlobal } from '../http/response-stream';
+
 import type { StreamHandler } from '../core/invocation';
+import type { LambdaRuntimeGlobal } from '../http/response-stream';
 
 // Set by the Lambda Node.js runtime; absent when the module is imported elsewhere (tests, tools).
 declare const awslambda: LambdaRuntimeGlobal | undefined;

@@ -6,7 +6,7 @@
 import { ENV } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
 import { RATE_LIMIT_NAMESPACE } from '../../../contract/patterns';
-import { positiveInteger, problemTracker, readTableName, type Env, type ReportProblem } from '../core/config';
+import { type Env, positiveInteger, problemTracker, type ReportProblem, readTableName } from '../core/config';
 
 export interface RateLimitConfig {
   readonly tableName: string;
@@ -26,7 +26,10 @@ export function readRateLimitConfig(env: Env, report: ReportProblem): RateLimitC
   if (failOpen !== 'true' && failOpen !== 'false') bad(ENV.rateLimitFailOpen, '"true" or "false"');
   const namespace = env[ENV.rateLimitNamespace];
   if (namespace === undefined || !RATE_LIMIT_NAMESPACE.test(namespace)) {
-    bad(ENV.rateLimitNamespace, 'the prefix of this function\'s counter keys (1-64 of A-Z a-z 0-9 _ . -; functions given the same one share each caller\'s count)');
+    bad(
+      ENV.rateLimitNamespace,
+      "the prefix of this function's counter keys (1-64 of A-Z a-z 0-9 _ . -; functions given the same one share each caller's count)",
+    );
   }
   if (!tracker.valid || tableName === undefined || requestsPerMinute === undefined || namespace === undefined) return undefined;
   return { tableName, requestsPerMinute, failOpen: failOpen === 'true', namespace };

@@ -36,8 +36,8 @@ export function normaliseHistory(turns: readonly ChatTurn[]): ChatTurn[] {
 
   const alternating: ChatTurn[] = [];
   let expected: ChatRole = 'assistant';
-  for (let i = cleaned.length - 1; i >= 0 && alternating.length < MAX_HISTORY_TURNS; i--) {
-    const turn = cleaned[i]!;
+  for (const turn of [...cleaned].reverse()) {
+    if (alternating.length >= MAX_HISTORY_TURNS) break;
     if (turn.role !== expected) continue;
     alternating.push(turn);
     expected = expected === 'assistant' ? 'user' : 'assistant';

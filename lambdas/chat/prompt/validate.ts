@@ -6,7 +6,7 @@
 import { LIMITS } from '../../../contract/limits';
 import { ChatError } from '../http/errors';
 import { codePointLength, sanitise } from './sanitise';
-import { normaliseHistory, type ChatTurn } from './turns';
+import { type ChatTurn, normaliseHistory } from './turns';
 
 export const MAX_MESSAGE_CHARS = LIMITS.maxMessageChars;
 
@@ -63,7 +63,7 @@ export function readHistory(raw: unknown): ChatTurn[] {
     }
     const { role, content } = entry as { role?: unknown; content?: unknown };
     if (role !== 'user' && role !== 'assistant') {
-      const why = role === 'system' ? ': the system prompt is the deployment\'s, never the caller\'s' : '';
+      const why = role === 'system' ? ": the system prompt is the deployment's, never the caller's" : '';
       throw new ChatError(400, 'invalid_history', `"${at}.role" must be "user" or "assistant"${why}.`);
     }
     if (typeof content !== 'string') throw new ChatError(400, 'invalid_history', `"${at}.content" must be a string.`);

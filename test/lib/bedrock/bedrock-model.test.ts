@@ -26,7 +26,8 @@ function flatten(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(flatten);
   if (value && typeof value === 'object') {
     const v = value as Record<string, unknown>;
-    if ('Ref' in v) return ({ 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': ACCOUNT } as Record<string, string>)[v.Ref as string] ?? v;
+    if ('Ref' in v)
+      return ({ 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': ACCOUNT } as Record<string, string>)[v.Ref as string] ?? v;
     if ('Fn::Join' in v) {
       const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
       return parts.map(flatten).join(sep);
@@ -41,8 +42,13 @@ function flatten(value: unknown): unknown {
  * allowed, in a comparable order.
  */
 function rows(statements: unknown[]): string[] {
-  return (flatten(statements) as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>).flatMap((st) =>
-    [st.Action].flat().flatMap((action) => [st.Resource].flat().map((resource) => JSON.stringify({ action, resource, condition: st.Condition ?? null })))).sort();
+  return (flatten(statements) as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>)
+    .flatMap((st) =>
+      [st.Action]
+        .flat()
+        .flatMap((action) => [st.Resource].flat().map((resource) => JSON.stringify({ action, resource, condition: st.Condition ?? null }))),
+    )
+    .sort();
 }
 
 const STREAM = 'bedrock:InvokeModelWithResponseStream';
@@ -50,21 +56,28 @@ const row = (resource: unknown, condition: unknown = null, action = STREAM) => J
 
 describe('BedrockModel.applicationInferenceProfile', () => {
   test('the profile ARN, and the source profile and its models only through the application profile', () => {
-    const model = BedrockModel.applicationInferenceProfile(APP_PROFILE, BedrockModel.inferenceProfile(`us.${HAIKU}`, { destinationRegions: ['us-east-1', 'us-west-2'] }));
+    const model = BedrockModel.applicationInferenceProfile(
+      APP_PROFILE,
+      BedrockModel.inferenceProfile(`us.${HAIKU}`, { destinationRegions: ['us-east-1', 'us-west-2'] }),
+    );
     const { bedrock, env } = bedrockStatementsOf({ tenant: model });
     const through = { StringEquals: { 'bedrock:InferenceProfileArn': APP_PROFILE } };
-    expect(rows(bedrock)).toEqual([
-      row(APP_PROFILE),
-      row(`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.${HAIKU}`, through),
-      row(`arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, through),
-      row(`arn:aws:bedrock:us-west-2::foundation-model/${HAIKU}`, through),
-    ].sort());
+    expect(rows(bedrock)).toEqual(
+      [
+        row(APP_PROFILE),
+        row(`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.${HAIKU}`, through),
+        row(`arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, through),
+        row(`arn:aws:bedrock:us-west-2::foundation-model/${HAIKU}`, through),
+      ].sort(),
+    );
     // The runtime invokes the application profile by its ARN.
     expect(JSON.parse(env.CHAT_MODELS)).toEqual({ tenant: APP_PROFILE });
   });
 
   test('a foundation-model source: the model in the stack region, only through the profile', () => {
-    const { bedrock } = bedrockStatementsOf({ tenant: BedrockModel.applicationInferenceProfile(APP_PROFILE, BedrockModel.foundationModel('amazon.nova-lite-v1:0')) });
+    const { bedrock } = bedrockStatementsOf({
+      tenant: BedrockModel.applicationInferenceProfile(APP_PROFILE, BedrockModel.foundationModel('amazon.nova-lite-v1:0')),
+    });
     expect(flatten(bedrock)).toEqual([
       { Action: 'bedrock:InvokeModelWithResponseStream', Effect: 'Allow', Resource: APP_PROFILE },
       {
@@ -82,15 +95,22 @@ describe('BedrockModel.applicationInferenceProfile', () => {
       inferenceProfileName: 'tenant-a',
       modelSource: { copyFrom: `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/global.${HAIKU}` },
     });
-    const { bedrock: statements, env } = bedrockStatementsOf({ tenant: BedrockModel.applicationInferenceProfile(cfn.attrInferenceProfileArn, BedrockModel.inferenceProfile(`global.${HAIKU}`)) }, stack);
+    const { bedrock: statements, env } = bedrockStatementsOf(
+      { tenant: BedrockModel.applicationInferenceProfile(cfn.attrInferenceProfileArn, BedrockModel.inferenceProfile(`global.${HAIKU}`)) },
+      stack,
+    );
     const arn = { 'Fn::GetAtt': ['Tenant', 'InferenceProfileArn'] };
     const through = { StringEquals: { 'bedrock:InferenceProfileArn': arn } };
-    expect(rows(statements)).toEqual([
-      row(arn),
-      row(`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/global.${HAIKU}`, through),
-      row(`arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, through),
-      row(`arn:aws:bedrock:::foundation-model/${HAIKU}`, { StringEquals: { 'bedrock:InferenceProfileArn': arn, 'aws:RequestedRegion': 'unspecified' } }),
-    ].sort());
+    expect(rows(statements)).toEqual(
+      [
+        row(arn),
+        row(`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/global.${HAIKU}`, through),
+        row(`arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, through),
+        row(`arn:aws:bedrock:::foundation-model/${HAIKU}`, {
+          StringEquals: { 'bedrock:InferenceProfileArn': arn, 'aws:RequestedRegion': 'unspecified' },
+        }),
+      ].sort(),
+    );
     expect(JSON.stringify(env.CHAT_MODELS)).toContain('InferenceProfileArn');
   });
 
@@ -98,12 +118,19 @@ describe('BedrockModel.applicationInferenceProfile', () => {
     ['a system profile ARN', `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.${HAIKU}`],
     ['a profile id', 'abcd1234efgh'],
   ])('rejects %s as the profile ARN', (_what, arn) => {
-    expect(() => BedrockModel.applicationInferenceProfile(arn, BedrockModel.foundationModel('amazon.nova-lite-v1:0'))).toThrow(/is not an application inference profile ARN/);
+    expect(() => BedrockModel.applicationInferenceProfile(arn, BedrockModel.foundationModel('amazon.nova-lite-v1:0'))).toThrow(
+      /is not an application inference profile ARN/,
+    );
   });
 
   test('a profile in another region than the function is refused with the fix', () => {
-    const model = BedrockModel.applicationInferenceProfile(APP_PROFILE.replace('us-east-1', 'eu-west-1'), BedrockModel.foundationModel('amazon.nova-lite-v1:0'));
-    expect(() => bedrockStatementsOf({ tenant: model })).toThrow(/ChatBackend.models Test\/Chat model 'tenant': .* is in eu-west-1, but the function runs in us-east-1: use one in us-east-1/);
+    const model = BedrockModel.applicationInferenceProfile(
+      APP_PROFILE.replace('us-east-1', 'eu-west-1'),
+      BedrockModel.foundationModel('amazon.nova-lite-v1:0'),
+    );
+    expect(() => bedrockStatementsOf({ tenant: model })).toThrow(
+      /ChatBackend.models Test\/Chat model 'tenant': .* is in eu-west-1, but the function runs in us-east-1: use one in us-east-1/,
+    );
   });
 });
 
@@ -112,7 +139,9 @@ describe('BedrockModel.grantInvoke', () => {
     const stack = testStack();
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
     BedrockModel.inferenceProfile(`us.${HAIKU}`, { destinationRegions: ['us-east-1'] }).grantInvoke(role);
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
     const profile = `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.${HAIKU}`;
     expect(flatten(statements)).toEqual([
       { Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], Effect: 'Allow', Resource: profile },
@@ -126,7 +155,7 @@ describe('BedrockModel.grantInvoke', () => {
   });
 });
 
-describe('interop with @aws-cdk/aws-bedrock-alpha: its invokables get this library\'s statements, not their own grantInvoke', () => {
+describe("interop with @aws-cdk/aws-bedrock-alpha: its invokables get this library's statements, not their own grantInvoke", () => {
   const noWildcards = (statements: unknown[]) => {
     const text = JSON.stringify(statements);
     expect(text).not.toContain('InvokeModel*');
@@ -144,7 +173,10 @@ describe('interop with @aws-cdk/aws-bedrock-alpha: its invokables get this libra
   });
 
   test('a cross-region profile: the profile, and the model in each region of its geography only through it', () => {
-    const profile = alpha.CrossRegionInferenceProfile.fromConfig({ geoRegion: alpha.CrossRegionInferenceProfileRegion.US, model: alpha.BedrockFoundationModel.ANTHROPIC_CLAUDE_HAIKU_4_5_V1_0 });
+    const profile = alpha.CrossRegionInferenceProfile.fromConfig({
+      geoRegion: alpha.CrossRegionInferenceProfileRegion.US,
+      model: alpha.BedrockFoundationModel.ANTHROPIC_CLAUDE_HAIKU_4_5_V1_0,
+    });
     const { bedrock, env } = bedrockStatementsOf({ haiku: profile });
     const arn = `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.${HAIKU}`;
     expect(flatten(bedrock)).toEqual([
@@ -162,17 +194,24 @@ describe('interop with @aws-cdk/aws-bedrock-alpha: its invokables get this libra
 
   test('an application inference profile: its source through it', () => {
     const stack = testStack();
-    const source = alpha.CrossRegionInferenceProfile.fromConfig({ geoRegion: alpha.CrossRegionInferenceProfileRegion.GLOBAL, model: alpha.BedrockFoundationModel.ANTHROPIC_CLAUDE_HAIKU_4_5_V1_0 });
+    const source = alpha.CrossRegionInferenceProfile.fromConfig({
+      geoRegion: alpha.CrossRegionInferenceProfileRegion.GLOBAL,
+      model: alpha.BedrockFoundationModel.ANTHROPIC_CLAUDE_HAIKU_4_5_V1_0,
+    });
     const profile = new alpha.ApplicationInferenceProfile(stack, 'Tenant', { applicationInferenceProfileName: 'tenant-a', modelSource: source });
     const { bedrock } = bedrockStatementsOf({ tenant: profile }, stack);
     const arn = { 'Fn::GetAtt': [stack.getLogicalId(profile.node.defaultChild as bedrock.CfnApplicationInferenceProfile), 'InferenceProfileArn'] };
     const through = { StringEquals: { 'bedrock:InferenceProfileArn': arn } };
-    expect(rows(bedrock)).toEqual([
-      row(arn),
-      row(`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/global.${HAIKU}`, through),
-      row(`arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, through),
-      row(`arn:aws:bedrock:::foundation-model/${HAIKU}`, { StringEquals: { 'bedrock:InferenceProfileArn': arn, 'aws:RequestedRegion': 'unspecified' } }),
-    ].sort());
+    expect(rows(bedrock)).toEqual(
+      [
+        row(arn),
+        row(`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/global.${HAIKU}`, through),
+        row(`arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, through),
+        row(`arn:aws:bedrock:::foundation-model/${HAIKU}`, {
+          StringEquals: { 'bedrock:InferenceProfileArn': arn, 'aws:RequestedRegion': 'unspecified' },
+        }),
+      ].sort(),
+    );
     noWildcards(bedrock);
   });
 
@@ -184,7 +223,9 @@ describe('interop with @aws-cdk/aws-bedrock-alpha: its invokables get this libra
       const profile = `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.${model}`;
       return [
         row(profile),
-        ...['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'].map((r) => row(`arn:aws:bedrock:${r}::foundation-model/${model}`, { StringEquals: { 'bedrock:InferenceProfileArn': profile } })),
+        ...['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'].map((r) =>
+          row(`arn:aws:bedrock:${r}::foundation-model/${model}`, { StringEquals: { 'bedrock:InferenceProfileArn': profile } }),
+        ),
       ];
     });
     expect(rows(bedrock)).toEqual([row(routerArn), ...routed].sort());
@@ -193,12 +234,26 @@ describe('interop with @aws-cdk/aws-bedrock-alpha: its invokables get this libra
   });
 
   test('an application profile whose source is unknown (imported by ARN) is refused with the fix', () => {
-    const opaque: IBedrockInvokable = { invokableArn: APP_PROFILE, grantInvoke: () => { throw new Error('must not be called'); } };
-    expect(() => bedrockStatementsOf({ tenant: opaque })).toThrow(/source model of the application inference profile .* is unknown: use BedrockModel.applicationInferenceProfile\(arn, sourceModel\)/);
+    const opaque: IBedrockInvokable = {
+      invokableArn: APP_PROFILE,
+      grantInvoke: () => {
+        throw new Error('must not be called');
+      },
+    };
+    expect(() => bedrockStatementsOf({ tenant: opaque })).toThrow(
+      /source model of the application inference profile .* is unknown: use BedrockModel.applicationInferenceProfile\(arn, sourceModel\)/,
+    );
   });
 
   test('anything else Bedrock (a provisioned model) is refused, naming what a chat model may be', () => {
-    const provisioned: IBedrockInvokable = { invokableArn: `arn:aws:bedrock:us-east-1:${ACCOUNT}:provisioned-model/abc`, grantInvoke: () => { throw new Error('must not be called'); } };
-    expect(() => bedrockStatementsOf({ p: provisioned })).toThrow(/is a Bedrock provisioned-model; a chat model is a foundation model, an inference profile/);
+    const provisioned: IBedrockInvokable = {
+      invokableArn: `arn:aws:bedrock:us-east-1:${ACCOUNT}:provisioned-model/abc`,
+      grantInvoke: () => {
+        throw new Error('must not be called');
+      },
+    };
+    expect(() => bedrockStatementsOf({ p: provisioned })).toThrow(
+      /is a Bedrock provisioned-model; a chat model is a foundation model, an inference profile/,
+    );
   });
 });

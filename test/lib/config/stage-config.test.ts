@@ -45,15 +45,45 @@ describe('stage configuration', () => {
   });
 
   test('jwtChat: an external issuer needs issuer and audience together; an agent needs ids of 1 to 10 letters or digits', () => {
-    expect(parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'], agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' } } }).jwtChat)
-      .toEqual({ issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'], selfSignUp: false, agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' } });
-    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/' } })).toThrow(/stages\.dev\.jwtChat\.audience = undefined; expected issuer and audience together/);
-    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'http://id.example.com/', audience: 'a' } })).toThrow(/stages\.dev\.jwtChat\.issuer = "http:\/\/id\.example\.com\/"; expected an https URL/);
-    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'AGENT-1', agentAliasId: 'ALIAS12345' } } })).toThrow(/stages\.dev\.jwtChat\.agent\.agentId = "AGENT-1"/);
-    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'AGENT123456', agentAliasId: 'ALIAS12345' } } })).toThrow(/stages\.dev\.jwtChat\.agent\.agentId = "AGENT123456"/);
-    expect(parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'A1', agentAliasId: 'TSTALIASID' } } }).jwtChat?.agent).toEqual({ agentId: 'A1', agentAliasId: 'TSTALIASID' });
-    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { requiredClaims: 'email' } })).toThrow(/stages\.dev\.jwtChat\.requiredClaims = "email"/);
-    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { selfSignup: true } })).toThrow(/stages\.dev\.jwtChat\.selfSignup = true; expected no such setting/);
+    expect(
+      parseStageConfig('dev', {
+        ...valid,
+        jwtChat: {
+          issuer: 'https://id.example.com/',
+          audience: 'chat',
+          requiredClaims: ['email'],
+          agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' },
+        },
+      }).jwtChat,
+    ).toEqual({
+      issuer: 'https://id.example.com/',
+      audience: 'chat',
+      requiredClaims: ['email'],
+      selfSignUp: false,
+      agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' },
+    });
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/' } })).toThrow(
+      /stages\.dev\.jwtChat\.audience = undefined; expected issuer and audience together/,
+    );
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'http://id.example.com/', audience: 'a' } })).toThrow(
+      /stages\.dev\.jwtChat\.issuer = "http:\/\/id\.example\.com\/"; expected an https URL/,
+    );
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'AGENT-1', agentAliasId: 'ALIAS12345' } } })).toThrow(
+      /stages\.dev\.jwtChat\.agent\.agentId = "AGENT-1"/,
+    );
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'AGENT123456', agentAliasId: 'ALIAS12345' } } })).toThrow(
+      /stages\.dev\.jwtChat\.agent\.agentId = "AGENT123456"/,
+    );
+    expect(parseStageConfig('dev', { ...valid, jwtChat: { agent: { agentId: 'A1', agentAliasId: 'TSTALIASID' } } }).jwtChat?.agent).toEqual({
+      agentId: 'A1',
+      agentAliasId: 'TSTALIASID',
+    });
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { requiredClaims: 'email' } })).toThrow(
+      /stages\.dev\.jwtChat\.requiredClaims = "email"/,
+    );
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { selfSignup: true } })).toThrow(
+      /stages\.dev\.jwtChat\.selfSignup = true; expected no such setting/,
+    );
   });
 
   test.each([
@@ -70,7 +100,11 @@ describe('stage configuration', () => {
     ['models', {}, /stages\.dev\.models = \{\}; expected an object of alias/],
     ['models', { haiku: 42 }, /stages\.dev\.models\.haiku = 42/],
     ['logRetention', 7, /stages\.dev\.logRetention = 7; expected no such setting/],
-    ['models', { Haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' }, /stages\.dev\.models\.Haiku = .*expected an alias of 1-32 lower-case letters/],
+    [
+      'models',
+      { Haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
+      /stages\.dev\.models\.Haiku = .*expected an alias of 1-32 lower-case letters/,
+    ],
     ['iamChat', { models: {} }, /stages\.dev\.iamChat\.models = \{\}; expected no such setting/],
   ])('%s = %j is rejected with a message naming the key and the value', (key, value, message) => {
     expect(() => parseStageConfig('dev', { ...valid, [key]: value })).toThrow(StageConfigError);

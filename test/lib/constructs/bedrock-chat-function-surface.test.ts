@@ -18,7 +18,8 @@ function chatIn(stack: Stack, props: Partial<BedrockChatFunctionProps> = {}, id 
 }
 
 function envOf(stack: Stack, chat: BedrockChatFunction) {
-  return Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(chat.function.node.defaultChild as lambda.CfnFunction)].Properties.Environment.Variables;
+  return Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(chat.function.node.defaultChild as lambda.CfnFunction)].Properties
+    .Environment.Variables;
 }
 
 describe('BedrockChatFunction as an L2 platform teams can wire', () => {
@@ -28,11 +29,13 @@ describe('BedrockChatFunction as an L2 platform teams can wire', () => {
     const fnId = stack.getLogicalId(chat.function.node.defaultChild as lambda.CfnFunction);
     expect(stack.resolve(chat.functionArn)).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
     expect(stack.resolve(chat.functionName)).toEqual({ Ref: fnId });
-    expect(stack.resolve(chat.url)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(chat.functionUrl.node.defaultChild as lambda.CfnUrl), 'FunctionUrl'] });
+    expect(stack.resolve(chat.url)).toEqual({
+      'Fn::GetAtt': [stack.getLogicalId(chat.functionUrl.node.defaultChild as lambda.CfnUrl), 'FunctionUrl'],
+    });
     expect(chat.node.defaultChild).toBe(chat.function);
   });
 
-  test('functionName and description are the function\'s, and its created log group is /aws/lambda/<functionName>', () => {
+  test("functionName and description are the function's, and its created log group is /aws/lambda/<functionName>", () => {
     const stack = testStack();
     chatIn(stack, { functionName: 'support-chat', description: 'Support chat for the help center' });
     const template = Template.fromStack(stack);
@@ -50,21 +53,27 @@ describe('BedrockChatFunction as an L2 platform teams can wire', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: Match.objectLike({ LogGroup: '/platform/chat' }) });
     expect(chat.logGroup).toBe(group);
     const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements.filter((s) => [s.Action].flat().includes('logs:PutLogEvents')).map((s) => s.Resource)).toEqual(['arn:aws:logs:us-east-1:123456789012:log-group:/platform/chat:*']);
+    expect(statements.filter((s) => [s.Action].flat().includes('logs:PutLogEvents')).map((s) => s.Resource)).toEqual([
+      'arn:aws:logs:us-east-1:123456789012:log-group:/platform/chat:*',
+    ]);
   });
 
   test('logRetention or logEncryptionKey with a log group given is refused (they configure the group the construct creates)', () => {
     const stack = testStack();
     const group = logs.LogGroup.fromLogGroupName(stack, 'Shared', '/platform/chat');
-    expect(() => chatIn(stack, { logGroup: group, logRetention: logs.RetentionDays.ONE_DAY })).toThrow(/BedrockChatFunction Test\/Chat: logRetention and logEncryptionKey configure the log group the construct creates/);
+    expect(() => chatIn(stack, { logGroup: group, logRetention: logs.RetentionDays.ONE_DAY })).toThrow(
+      /BedrockChatFunction Test\/Chat: logRetention and logEncryptionKey configure the log group the construct creates/,
+    );
   });
 
-  test('environment adds variables and never overrides the contract\'s: a collision is refused naming the variable', () => {
+  test("environment adds variables and never overrides the contract's: a collision is refused naming the variable", () => {
     const stack = testStack();
     const chat = chatIn(stack, { environment: { TEAM: 'support' } });
     expect(envOf(stack, chat)).toMatchObject({ TEAM: 'support', CHAT_AUTH_MODE: 'iam' });
     for (const name of ['CHAT_MODELS', 'RATE_LIMIT_PER_MINUTE', 'JWT_ISSUER', 'RATE_LIMIT_NAMESPACE', 'KNOWLEDGE_BASE_REGION']) {
-      expect(() => chatIn(testStack(), { environment: { [name]: 'x' } })).toThrow(new RegExp(`Test/Chat: environment sets ${name}, which the construct writes from its props`));
+      expect(() => chatIn(testStack(), { environment: { [name]: 'x' } })).toThrow(
+        new RegExp(`Test/Chat: environment sets ${name}, which the construct writes from its props`),
+      );
     }
     expect(() => chatIn(testStack(), { environment: { '1BAD': 'x' } })).toThrow(/environment variable name '1BAD'/);
   });
@@ -72,7 +81,11 @@ describe('BedrockChatFunction as an L2 platform teams can wire', () => {
   test.each([
     ['a function name with spaces', { functionName: 'support chat' }, /functionName 'support chat' is not valid/],
     ['a 300-character description', { description: 'x'.repeat(300) }, /description must be at most 256 characters, got 300/],
-    ['a wildcard origin', { cors: { allowedOrigins: ['*'] } }, /Test\/Chat: cors.allowedOrigins must be origins like 'https:\/\/chat.example.com' \(scheme and host, no path, no wildcard/],
+    [
+      'a wildcard origin',
+      { cors: { allowedOrigins: ['*'] } },
+      /Test\/Chat: cors.allowedOrigins must be origins like 'https:\/\/chat.example.com' \(scheme and host, no path, no wildcard/,
+    ],
     ['a bad quota name', { rateLimit: { quotaName: 'team quota' } }, /rateLimit.quotaName 'team quota' is not valid/],
   ])('refuses %s, naming the construct, the value and the fix', (_what, props, message) => {
     expect(() => chatIn(testStack(), props as Partial<BedrockChatFunctionProps>)).toThrow(message);
@@ -89,7 +102,9 @@ describe('BedrockChatFunction as an L2 platform teams can wire', () => {
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     const grant = chat.grantInvokeUrl(caller);
     expect(grant.success).toBe(true);
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       ['lambda:InvokeFunctionUrl', 'arn:aws:lambda:us-east-1:123456789012:function:support-chat'],
       ['lambda:InvokeFunction', 'arn:aws:lambda:us-east-1:123456789012:function:support-chat'],
@@ -100,7 +115,9 @@ describe('BedrockChatFunction as an L2 platform teams can wire', () => {
     const stack = testStack();
     const chat = chatIn(stack, { auth: jwt });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
-    expect(() => chat.grantInvokeUrl(caller)).toThrow(/BedrockChatFunction Test\/Chat: grantInvokeUrl: the Function URL is public \(auth NONE.*Use ChatAuth.iam\(\)/);
+    expect(() => chat.grantInvokeUrl(caller)).toThrow(
+      /BedrockChatFunction Test\/Chat: grantInvokeUrl: the Function URL is public \(auth NONE.*Use ChatAuth.iam\(\)/,
+    );
   });
 });
 

@@ -55,7 +55,10 @@ describe('BedrockChatFunction', () => {
   });
 
   test('the environment tells the handler its models (first is default), limits and table', () => {
-    const { template } = chatIn(testStack(), { rateLimit: { requestsPerMinute: 3, failOpen: false }, backend: ChatBackend.models(models, { maxTokens: 500 }) });
+    const { template } = chatIn(testStack(), {
+      rateLimit: { requestsPerMinute: 3, failOpen: false },
+      backend: ChatBackend.models(models, { maxTokens: 500 }),
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
@@ -94,13 +97,16 @@ describe('BedrockChatFunction', () => {
     const arns = [...resources.matchAll(/(?:inference-profile|foundation-model)\/([\w.:-]+)/g)].map((m) => m[1]);
     expect(new Set(arns)).toEqual(new Set([`us.${HAIKU}`, HAIKU, 'amazon.nova-lite-v1:0']));
     expect(resources).toContain(':bedrock:us-east-1:123456789012:inference-profile/us.');
-    for (const region of ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']) expect(resources).toContain(`:bedrock:${region}::foundation-model/${HAIKU}`);
+    for (const region of ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'])
+      expect(resources).toContain(`:bedrock:${region}::foundation-model/${HAIKU}`);
     expect(resources).not.toMatch(/bedrock:eu-|bedrock:ap-/);
     expect(bedrock.every((s) => s.Action === 'bedrock:InvokeModelWithResponseStream')).toBe(true);
   });
 
   test('two aliases of one model are granted once', () => {
-    const { template } = chatIn(testStack(), { backend: ChatBackend.models({ a: models.nova, b: BedrockModel.foundationModel('amazon.nova-lite-v1:0') }) });
+    const { template } = chatIn(testStack(), {
+      backend: ChatBackend.models({ a: models.nova, b: BedrockModel.foundationModel('amazon.nova-lite-v1:0') }),
+    });
     const bedrock = policyStatements(template).filter((s) => s.Action === 'bedrock:InvokeModelWithResponseStream');
     expect(JSON.stringify(bedrock).match(/foundation-model\/amazon\.nova-lite/g)).toHaveLength(1);
   });
@@ -136,11 +142,20 @@ describe('BedrockChatFunction', () => {
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     chat.grantInvokeUrl(caller);
     const fnArn = { 'Fn::GetAtt': [stack.getLogicalId(chat.function.node.defaultChild as never), 'Arn'] };
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements).toEqual(expect.arrayContaining([
-      { Action: 'lambda:InvokeFunctionUrl', Effect: 'Allow', Resource: fnArn, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: fnArn, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
-    ]));
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Action: 'lambda:InvokeFunctionUrl',
+          Effect: 'Allow',
+          Resource: fnArn,
+          Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        },
+        { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: fnArn, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
+      ]),
+    );
     expect(statements).toHaveLength(2);
   });
 
@@ -148,7 +163,11 @@ describe('BedrockChatFunction', () => {
     ['no models', { backend: ChatBackend.models({}) }, /models must name at least one model alias/],
     ['a bad alias', { backend: ChatBackend.models({ 'Big Model': models.nova }) }, /model alias 'Big Model'/],
     ['a zero rate', { rateLimit: { requestsPerMinute: 0 } }, /requestsPerMinute must be a whole number of at least 1, got 0/],
-    ['too many tokens', { backend: ChatBackend.models(models, { maxTokens: 100000 }) }, /maxTokens must be a whole number from 1 to 64000, got 100000/],
+    [
+      'too many tokens',
+      { backend: ChatBackend.models(models, { maxTokens: 100000 }) },
+      /maxTokens must be a whole number from 1 to 64000, got 100000/,
+    ],
     ['a 20-minute timeout', { timeout: Duration.minutes(20) }, /timeout must be between 5 seconds and 15 minutes, got 1200 seconds/],
     ['zero reserved concurrency', { reservedConcurrency: 0 }, /reservedConcurrency must be a whole number of at least 1, got 0/],
     ['an origin with a path', { cors: { allowedOrigins: ['https://a.example/app'] } }, /cors.allowedOrigins must be origins/],
@@ -158,7 +177,8 @@ describe('BedrockChatFunction', () => {
   });
 
   test('an eu. profile in a us region is rejected at synth, naming the fix', () => {
-    expect(() => chatIn(testStack('us-east-1'), { backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`eu.${HAIKU}`) }) }))
-      .toThrow(/does not include this stack's region us-east-1/);
+    expect(() => chatIn(testStack('us-east-1'), { backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`eu.${HAIKU}`) }) })).toThrow(
+      /does not include this stack's region us-east-1/,
+    );
   });
 });

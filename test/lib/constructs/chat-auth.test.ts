@@ -18,19 +18,24 @@ describe('ChatAuth', () => {
 
   test.each([
     ['by id', (stack: Stack) => cognito.UserPool.fromUserPoolId(stack, 'Pool', 'eu-west-1_AbCdEf123')],
-    ['by ARN', (stack: Stack) => cognito.UserPool.fromUserPoolArn(stack, 'Pool', 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123')],
-  ])('a pool imported %s from another region: issuer and JWKS in the pool\'s own region', (_how, importPool) => {
+    [
+      'by ARN',
+      (stack: Stack) => cognito.UserPool.fromUserPoolArn(stack, 'Pool', 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123'),
+    ],
+  ])("a pool imported %s from another region: issuer and JWKS in the pool's own region", (_how, importPool) => {
     const stack = testStack('us-east-1');
     const pool = importPool(stack);
     const client = cognito.UserPoolClient.fromUserPoolClientId(stack, 'Client', 'client123');
     const { env } = bindIn(stack, ChatAuth.cognito(pool, client));
     const issuer = { 'Fn::Join': ['', ['https://cognito-idp.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/eu-west-1_AbCdEf123']] };
     expect(env.JWT_ISSUER).toEqual(issuer);
-    expect(env.JWT_JWKS_URI).toEqual({ 'Fn::Join': ['', ['https://cognito-idp.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/eu-west-1_AbCdEf123/.well-known/jwks.json']] });
+    expect(env.JWT_JWKS_URI).toEqual({
+      'Fn::Join': ['', ['https://cognito-idp.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/eu-west-1_AbCdEf123/.well-known/jwks.json']],
+    });
     expect(JSON.stringify(env)).not.toContain('us-east-1');
   });
 
-  test('a pool defined in another stack of another region: that stack\'s region', () => {
+  test("a pool defined in another stack of another region: that stack's region", () => {
     const app = new App();
     const poolStack = new Stack(app, 'Identity', { env: { account: '123456789012', region: 'eu-west-1' } });
     const pool = new cognito.UserPool(poolStack, 'Pool');
@@ -44,13 +49,19 @@ describe('ChatAuth', () => {
     const stack = testStack();
     const pool = new cognito.UserPool(stack, 'Pool');
     const auth = ChatAuth.cognito(pool, pool.addClient('Web'), { tokenUse: CognitoTokenUse.ACCESS, requiredClaims: ['email', 'cognito:groups'] });
-    expect(() => auth.bind(stack)).toThrow(/ChatAuth.cognito Test: tokenUse ACCESS with requiredClaims \["email"\]: Cognito access tokens carry no email .*use tokenUse: CognitoTokenUse.ID, or drop those claims/);
+    expect(() => auth.bind(stack)).toThrow(
+      /ChatAuth.cognito Test: tokenUse ACCESS with requiredClaims \["email"\]: Cognito access tokens carry no email .*use tokenUse: CognitoTokenUse.ID, or drop those claims/,
+    );
     // Claims access tokens do carry are fine, and so is email with ID or ANY tokens.
-    expect(() => ChatAuth.cognito(pool, pool.addClient('Api'), { tokenUse: CognitoTokenUse.ACCESS, requiredClaims: ['cognito:groups', 'scope'] }).bind(stack)).not.toThrow();
+    expect(() =>
+      ChatAuth.cognito(pool, pool.addClient('Api'), { tokenUse: CognitoTokenUse.ACCESS, requiredClaims: ['cognito:groups', 'scope'] }).bind(stack),
+    ).not.toThrow();
     expect(() => ChatAuth.cognito(pool, pool.addClient('Id'), { tokenUse: CognitoTokenUse.ID, requiredClaims: ['email'] }).bind(stack)).not.toThrow();
   });
 
   test('a claim that is not a claim name is refused, naming it', () => {
-    expect(() => ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['e mail'] }).bind(testStack())).toThrow(/ChatAuth.jwt Test: required claim 'e mail' is not a claim name/);
+    expect(() => ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['e mail'] }).bind(testStack())).toThrow(
+      /ChatAuth.jwt Test: required claim 'e mail' is not a claim name/,
+    );
   });
 });

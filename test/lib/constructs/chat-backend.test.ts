@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { BundleName } from '../../../contract/bundles';
-import { bundleDirectory } from '../../../lib/private/bundles';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { BundleName } from '../../../contract/bundles';
 import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent-alias';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
 import { BedrockChatFunction, BedrockChatFunctionProps } from '../../../lib/constructs/bedrock-chat-function';
@@ -12,6 +11,7 @@ import { ChatAuth, CognitoTokenUse } from '../../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../../lib/constructs/chat-backend';
 import { ChatHistoryTable } from '../../../lib/constructs/chat-history-table';
 import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
+import { bundleDirectory } from '../../../lib/private/bundles';
 import { testStack } from '../../support/cdk-app';
 
 const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -55,7 +55,10 @@ describe('BedrockChatFunction with JWT auth', () => {
     const stack = testStack();
     const pool = new cognito.UserPool(stack, 'Pool');
     const client = pool.addClient('Client');
-    const { template } = build({ auth: ChatAuth.cognito(pool, client, { tokenUse: CognitoTokenUse.ID }), backend: ChatBackend.models(models) }, stack);
+    const { template } = build(
+      { auth: ChatAuth.cognito(pool, client, { tokenUse: CognitoTokenUse.ID }), backend: ChatBackend.models(models) },
+      stack,
+    );
     const env = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
     expect(JSON.stringify(env.JWT_ISSUER)).toContain('https://cognito-idp.us-east-1.');
     expect(JSON.stringify(env.JWT_ISSUER)).toContain(stack.getLogicalId(pool.node.defaultChild as cognito.CfnUserPool));
@@ -68,7 +71,13 @@ describe('BedrockChatFunction with JWT auth', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     const dynamo = statements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
     expect(dynamo.flatMap((s) => [s.Action].flat()).sort()).toEqual([
-      'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:UpdateItem',
     ]);
   });
 
@@ -82,18 +91,28 @@ describe('BedrockChatFunction with JWT auth', () => {
   });
 
   test('CORS allows GET, POST and DELETE with the token headers', () => {
-    const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: {} }), cors: { allowedOrigins: ['https://chat.example.com'] } });
-    template.hasResourceProperties('AWS::Lambda::Url', { Cors: Match.objectLike({ AllowMethods: ['GET', 'POST', 'DELETE'], AllowHeaders: Match.arrayWith(['authorization', 'id_token']) }) });
+    const { template } = build({
+      auth: jwt,
+      backend: ChatBackend.models(models, { history: {} }),
+      cors: { allowedOrigins: ['https://chat.example.com'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      Cors: Match.objectLike({ AllowMethods: ['GET', 'POST', 'DELETE'], AllowHeaders: Match.arrayWith(['authorization', 'id_token']) }),
+    });
   });
 
   test('with an agent, the only Bedrock permission is InvokeAgent on exactly that alias', () => {
     const { template } = build({ auth: jwt, backend: ChatBackend.agent(agent, { history: {} }) });
-    expect(bedrockStatements(template)).toEqual([{
-      Action: 'bedrock:InvokeAgent',
-      Effect: 'Allow',
-      Resource: 'arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345',
-    }]);
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' }) } });
+    expect(bedrockStatements(template)).toEqual([
+      {
+        Action: 'bedrock:InvokeAgent',
+        Effect: 'Allow',
+        Resource: 'arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345',
+      },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' }) },
+    });
   });
 
   test('with models, the only Bedrock permission is ConverseStream on those models', () => {
@@ -113,9 +132,13 @@ describe('BedrockChatFunction with JWT auth', () => {
   });
 
   test('an agent or history needs JWT auth (IAM callers own no chats), naming the fix', () => {
-    expect(() => build({ backend: ChatBackend.agent(agent, { history: {} }) })).toThrow(/ChatBackend.agent Test\/Chat: stored chats \(history\) need a signed-in user.*use ChatAuth.jwt/);
+    expect(() => build({ backend: ChatBackend.agent(agent, { history: {} }) })).toThrow(
+      /ChatBackend.agent Test\/Chat: stored chats \(history\) need a signed-in user.*use ChatAuth.jwt/,
+    );
     const stack = testStack();
-    expect(() => build({ backend: ChatBackend.models(models, { history: { table: new ChatHistoryTable(stack, 'H') } }) }, stack)).toThrow(/ChatBackend.models Test\/Chat: stored chats \(history\) need a signed-in user.*or drop history/);
+    expect(() => build({ backend: ChatBackend.models(models, { history: { table: new ChatHistoryTable(stack, 'H') } }) }, stack)).toThrow(
+      /ChatBackend.models Test\/Chat: stored chats \(history\) need a signed-in user.*or drop history/,
+    );
   });
 });
 
@@ -125,7 +148,9 @@ describe('BedrockChatFunction with a knowledge base', () => {
     const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');
     const { template } = build({ backend: ChatBackend.knowledgeBase(kb, models, { numberOfResults: 3, minScore: 0.5 }) }, stack);
     const retrieve = bedrockStatements(template).filter((s) => s.Action === 'bedrock:Retrieve');
-    expect(retrieve).toEqual([{ Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KBID123456' }]);
+    expect(retrieve).toEqual([
+      { Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KBID123456' },
+    ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ KNOWLEDGE_BASE_ID: 'KBID123456', RETRIEVAL_RESULTS: '3', RETRIEVAL_MIN_SCORE: '0.5' }) },
     });
@@ -135,9 +160,13 @@ describe('BedrockChatFunction with a knowledge base', () => {
   test('rejects bad retrieval settings, naming the value', () => {
     const stack = testStack();
     const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');
-    expect(() => build({ backend: ChatBackend.knowledgeBase(kb, models, { numberOfResults: 0 }) }, stack)).toThrow(/numberOfResults must be a whole number from 1 to 100, got 0/);
+    expect(() => build({ backend: ChatBackend.knowledgeBase(kb, models, { numberOfResults: 0 }) }, stack)).toThrow(
+      /numberOfResults must be a whole number from 1 to 100, got 0/,
+    );
     const other = testStack();
-    expect(() => build({ backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), models, { minScore: 2 }) }, other)).toThrow(/minScore must be between 0 and 1, got 2/);
+    expect(() =>
+      build({ backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), models, { minScore: 2 }) }, other),
+    ).toThrow(/minScore must be between 0 and 1, got 2/);
   });
 });
 
@@ -155,13 +184,22 @@ describe('ChatBackend: what each backend binds', () => {
     expect(env).not.toHaveProperty('HISTORY_TURNS');
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', Cors: Match.objectLike({ AllowMethods: ['POST'] }) });
-    expect(statements(template).flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    expect(
+      statements(template)
+        .flatMap((s) => [s.Action].flat())
+        .filter((a: string) => a.startsWith('dynamodb:')),
+    ).toEqual(['dynamodb:UpdateItem']);
   });
 
   test.each([
     ['models', () => ChatBackend.models(models), ChatAuth.iam(), 'model-chat'],
     ['models with history', () => ChatBackend.models(models, { history: {} }), jwt, 'stored-model-chat'],
-    ['a knowledge base', (stack: Stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456'), models), ChatAuth.iam(), 'rag-chat'],
+    [
+      'a knowledge base',
+      (stack: Stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456'), models),
+      ChatAuth.iam(),
+      'rag-chat',
+    ],
     ['an agent', () => ChatBackend.agent(agent, { history: {} }), jwt, 'stored-agent-chat'],
   ])('%s deploys its own bundle', (_what, backend, auth, bundle) => {
     const stack = testStack();
@@ -175,16 +213,22 @@ describe('ChatBackend: what each backend binds', () => {
   test('history.turns is written, and refused outside 0 to 50', () => {
     const { template } = build({ auth: jwt, backend: ChatBackend.models(models, { history: { turns: 0 } }) });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ HISTORY_TURNS: '0' }) } });
-    expect(() => build({ auth: jwt, backend: ChatBackend.models(models, { history: { turns: 51 } }) })).toThrow(/ChatBackend.models Test\/Chat: history.turns must be a whole number from 0 to 50, got 51/);
+    expect(() => build({ auth: jwt, backend: ChatBackend.models(models, { history: { turns: 51 } }) })).toThrow(
+      /ChatBackend.models Test\/Chat: history.turns must be a whole number from 0 to 50, got 51/,
+    );
   });
 
   test('an agent without stored chats is refused for now, saying what to give', () => {
-    expect(() => build({ auth: jwt, backend: ChatBackend.agent(agent) })).toThrow(/ChatBackend.agent Test\/Chat: an agent answers stored chats .*give history .*not supported yet/);
+    expect(() => build({ auth: jwt, backend: ChatBackend.agent(agent) })).toThrow(
+      /ChatBackend.agent Test\/Chat: an agent answers stored chats .*give history .*not supported yet/,
+    );
   });
 
   test('systemPrompt and maxTokens belong to the backends that generate with a model', () => {
     const { template } = build({ backend: ChatBackend.models(models, { systemPrompt: 'Answer briefly.', maxTokens: 300 }) });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_SYSTEM_PROMPT: 'Answer briefly.', CHAT_MAX_TOKENS: '300' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CHAT_SYSTEM_PROMPT: 'Answer briefly.', CHAT_MAX_TOKENS: '300' }) },
+    });
     expect(() => build({ backend: ChatBackend.models(models, { systemPrompt: '   ' }) })).toThrow(/systemPrompt must be 1 to 3000 characters/);
   });
 
@@ -214,11 +258,15 @@ describe('ChatBackend.knowledgeBase with an imported knowledge base', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ KNOWLEDGE_BASE_ID: 'KBID123456', KNOWLEDGE_BASE_REGION: 'eu-central-1' }) },
     });
-    expect(bedrockStatements(template).filter((s) => s.Action === 'bedrock:Retrieve')).toEqual([{ Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: arn }]);
+    expect(bedrockStatements(template).filter((s) => s.Action === 'bedrock:Retrieve')).toEqual([
+      { Action: 'bedrock:Retrieve', Effect: 'Allow', Resource: arn },
+    ]);
   });
 
   test('fromKnowledgeBaseAttributes refuses a bad ARN, and neither id nor ARN', () => {
-    expect(() => KnowledgeBase.fromKnowledgeBaseArn(testStack(), 'Kb', 'arn:aws:bedrock:us-east-1:123456789012:agent/KBID123456')).toThrow(/Test\/Kb: '.*agent\/KBID123456' is not a knowledge base ARN/);
+    expect(() => KnowledgeBase.fromKnowledgeBaseArn(testStack(), 'Kb', 'arn:aws:bedrock:us-east-1:123456789012:agent/KBID123456')).toThrow(
+      /Test\/Kb: '.*agent\/KBID123456' is not a knowledge base ARN/,
+    );
     expect(() => KnowledgeBase.fromKnowledgeBaseAttributes(testStack(), 'Kb', {})).toThrow(/Test\/Kb: give the knowledge base id or its ARN/);
   });
 });

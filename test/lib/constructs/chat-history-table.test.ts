@@ -22,12 +22,20 @@ describe('ChatHistoryTable', () => {
       DeletionPolicy: 'Retain',
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        GlobalSecondaryIndexes: [Match.objectLike({
-          IndexName: 'byUpdated',
-          KeySchema: [{ AttributeName: 'byUpdatedPk', KeyType: 'HASH' }, { AttributeName: 'byUpdatedSk', KeyType: 'RANGE' }],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'createdAt', 'updatedAt', 'turns'] },
-        })],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'byUpdated',
+            KeySchema: [
+              { AttributeName: 'byUpdatedPk', KeyType: 'HASH' },
+              { AttributeName: 'byUpdatedSk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'createdAt', 'updatedAt', 'turns'] },
+          }),
+        ],
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
         Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
       },
@@ -36,11 +44,13 @@ describe('ChatHistoryTable', () => {
 
   test('grantReadChats: GetItem and Query on the table and its index only', () => {
     const { statements, tableArn } = grantsOf((t, r) => t.grantReadChats(r));
-    expect(statements).toEqual([{
-      Action: ['dynamodb:GetItem', 'dynamodb:Query'],
-      Effect: 'Allow',
-      Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/byUpdated']] }],
-    }]);
+    expect(statements).toEqual([
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+        Effect: 'Allow',
+        Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/byUpdated']] }],
+      },
+    ]);
   });
 
   test('grantAppendChats: UpdateItem and PutItem on the table only', () => {
@@ -53,7 +63,7 @@ describe('ChatHistoryTable', () => {
     expect(statements).toEqual([{ Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: tableArn }]);
   });
 
-  test('imports (by name, ARN or attributes) share the created table\'s grants, on the ARN\'s own region and account', () => {
+  test("imports (by name, ARN or attributes) share the created table's grants, on the ARN's own region and account", () => {
     const stack = testStack();
     const arn = 'arn:aws:dynamodb:us-east-1:210987654321:table/chats';
     const table = ChatHistoryTable.fromTableArn(stack, 'Chats', arn);
@@ -62,7 +72,9 @@ describe('ChatHistoryTable', () => {
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     table.grantReadChats(role);
     table.grantDeleteChats(role);
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
     expect(statements).toEqual([
       { Action: ['dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow', Resource: [arn, `${arn}/index/byUpdated`] },
       { Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: arn },

@@ -10,7 +10,10 @@ import { testStack } from '../../support/cdk-app';
 const POOL_ID = 'us-east-1:00000000-0000-4000-8000-000000000000';
 
 function functionUrl(stack: Stack, id: string, authType: lambda.FunctionUrlAuthType): lambda.FunctionUrl {
-  const fn = lambda.Function.fromFunctionAttributes(stack, `${id}Fn`, { functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${id}`, sameEnvironment: true });
+  const fn = lambda.Function.fromFunctionAttributes(stack, `${id}Fn`, {
+    functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${id}`,
+    sameEnvironment: true,
+  });
   return new lambda.FunctionUrl(stack, id, { function: fn, authType, invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
 }
 
@@ -22,9 +25,21 @@ function fullSite(stack = testStack()): { stack: Stack; site: ChatWebsite } {
   const site = new ChatWebsite(stack, 'Site', {
     title: 'Example chat',
     backends: [
-      ChatWebsiteBackend.guest({ functionUrl: functionUrl(stack, 'GuestUrl', lambda.FunctionUrlAuthType.AWS_IAM), identityPoolId: POOL_ID, guestRole: iam.Role.fromRoleArn(stack, 'GuestRole', 'arn:aws:iam::123456789012:role/guest'), models: ['haiku', 'sonnet'] }),
-      ChatWebsiteBackend.jwt({ functionUrl: functionUrl(stack, 'JwtUrl', lambda.FunctionUrlAuthType.NONE), signIn: ChatWebsiteSignIn.cognito(domain, client) }),
-      ChatWebsiteBackend.callerCredentials({ functionUrl: functionUrl(stack, 'OwnUrl', lambda.FunctionUrlAuthType.AWS_IAM), distributionPath: '/api/own', allowedRegions: ['us-east-1', 'eu-west-1'] }),
+      ChatWebsiteBackend.guest({
+        functionUrl: functionUrl(stack, 'GuestUrl', lambda.FunctionUrlAuthType.AWS_IAM),
+        identityPoolId: POOL_ID,
+        guestRole: iam.Role.fromRoleArn(stack, 'GuestRole', 'arn:aws:iam::123456789012:role/guest'),
+        models: ['haiku', 'sonnet'],
+      }),
+      ChatWebsiteBackend.jwt({
+        functionUrl: functionUrl(stack, 'JwtUrl', lambda.FunctionUrlAuthType.NONE),
+        signIn: ChatWebsiteSignIn.cognito(domain, client),
+      }),
+      ChatWebsiteBackend.callerCredentials({
+        functionUrl: functionUrl(stack, 'OwnUrl', lambda.FunctionUrlAuthType.AWS_IAM),
+        distributionPath: '/api/own',
+        allowedRegions: ['us-east-1', 'eu-west-1'],
+      }),
     ],
     firewall: ChatWebsiteFirewall.create({ requestsPerFiveMinutes: 500 }),
   });
@@ -44,7 +59,9 @@ describe('ChatWebsite', () => {
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'bucket/' }),
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
     });
-    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', { OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }) });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
+    });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -78,7 +95,10 @@ describe('ChatWebsite', () => {
       certificate: acm.Certificate.fromCertificateArn(custom, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc'),
     });
     Template.fromStack(custom).hasResourceProperties('AWS::CloudFront::Distribution', {
-      DistributionConfig: Match.objectLike({ Aliases: ['chat.example.com'], ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' }) }),
+      DistributionConfig: Match.objectLike({
+        Aliases: ['chat.example.com'],
+        ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' }),
+      }),
     });
   });
 
@@ -128,19 +148,31 @@ describe('ChatWebsite', () => {
 
   test('a backend behind the distribution: OAC to its AWS_IAM Function URL, invoke allowed only from this distribution, prefix removed at the edge', () => {
     const template = Template.fromStack(fullSite().stack);
-    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', { OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 'lambda', SigningBehavior: 'always' }) });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 'lambda', SigningBehavior: 'always' }),
+    });
     for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) {
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: action,
         Principal: 'cloudfront.amazonaws.com',
         FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OwnUrl'), 'FunctionArn'] },
-        SourceArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':cloudfront::'), Match.objectLike({ Ref: Match.stringLikeRegexp('SiteDistribution') })])] },
+        SourceArn: {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([Match.stringLikeRegexp(':cloudfront::'), Match.objectLike({ Ref: Match.stringLikeRegexp('SiteDistribution') })]),
+          ],
+        },
       });
     }
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         CacheBehaviors: Match.arrayWith([
-          Match.objectLike({ PathPattern: '/api/own/*', ViewerProtocolPolicy: 'https-only', AllowedMethods: Match.arrayWith(['POST']), FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })] }),
+          Match.objectLike({
+            PathPattern: '/api/own/*',
+            ViewerProtocolPolicy: 'https-only',
+            AllowedMethods: Match.arrayWith(['POST']),
+            FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })],
+          }),
         ]),
       }),
     });
@@ -153,9 +185,20 @@ describe('ChatWebsite', () => {
       Scope: 'CLOUDFRONT',
       DefaultAction: { Allow: {} },
       Rules: Match.arrayWith([
-        Match.objectLike({ Name: 'RateLimitPerAddress', Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } } }),
+        Match.objectLike({
+          Name: 'RateLimitPerAddress',
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } },
+        }),
         Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesAmazonIpReputationList' } } }),
-        Match.objectLike({ Statement: { ManagedRuleGroupStatement: Match.objectLike({ Name: 'AWSManagedRulesCommonRuleSet', RuleActionOverrides: Match.arrayWith([Match.objectLike({ Name: 'SizeRestrictions_BODY' })]) }) } }),
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: Match.objectLike({
+              Name: 'AWSManagedRulesCommonRuleSet',
+              RuleActionOverrides: Match.arrayWith([Match.objectLike({ Name: 'SizeRestrictions_BODY' })]),
+            }),
+          },
+        }),
         Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' } } }),
       ]),
     });
@@ -172,38 +215,66 @@ describe('ChatWebsite', () => {
 
     test('a domain without a certificate', () => {
       const stack = testStack();
-      expect(() => new ChatWebsite(stack, 'Site', { backends: [ChatWebsiteBackend.iam({ functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.AWS_IAM) })], domainNames: ['chat.example.com'] })).toThrow(/domainNames and certificate go together/);
+      expect(
+        () =>
+          new ChatWebsite(stack, 'Site', {
+            backends: [ChatWebsiteBackend.iam({ functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.AWS_IAM) })],
+            domainNames: ['chat.example.com'],
+          }),
+      ).toThrow(/domainNames and certificate go together/);
     });
 
     test('a public (NONE) Function URL behind the distribution', () => {
       const stack = testStack();
-      const backend = ChatWebsiteBackend.callerCredentials({ functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.NONE), distributionPath: '/api/chat' });
+      const backend = ChatWebsiteBackend.callerCredentials({
+        functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.NONE),
+        distributionPath: '/api/chat',
+      });
       expect(() => new ChatWebsite(stack, 'Site', { backends: [backend] })).toThrow(/signs requests to a Function URL only with AWS_IAM auth/);
     });
 
     test('a malformed or clashing distributionPath', () => {
       const stack = testStack();
       const url = functionUrl(stack, 'U', lambda.FunctionUrlAuthType.AWS_IAM);
-      expect(() => new ChatWebsite(stack, 'A', { backends: [ChatWebsiteBackend.callerCredentials({ functionUrl: url, distributionPath: 'api/' })] })).toThrow(/must be a path such as '\/api\/chat'/);
-      expect(() =>
-        new ChatWebsite(stack, 'B', {
-          backends: [ChatWebsiteBackend.callerCredentials({ functionUrl: url, distributionPath: '/api' }), ChatWebsiteBackend.callerCredentials({ functionUrl: url, distributionPath: '/api/x' })],
-        }),
+      expect(
+        () => new ChatWebsite(stack, 'A', { backends: [ChatWebsiteBackend.callerCredentials({ functionUrl: url, distributionPath: 'api/' })] }),
+      ).toThrow(/must be a path such as '\/api\/chat'/);
+      expect(
+        () =>
+          new ChatWebsite(stack, 'B', {
+            backends: [
+              ChatWebsiteBackend.callerCredentials({ functionUrl: url, distributionPath: '/api' }),
+              ChatWebsiteBackend.callerCredentials({ functionUrl: url, distributionPath: '/api/x' }),
+            ],
+          }),
       ).toThrow(/share or nest distributionPath '\/api'/);
     });
 
     test('a firewall created outside us-east-1', () => {
       const stack = testStack('eu-west-1');
-      expect(() => new ChatWebsite(stack, 'Site', { backends: [ChatWebsiteBackend.iam({ functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.AWS_IAM) })], firewall: ChatWebsiteFirewall.create() })).toThrow(
-        /must be created in us-east-1.*ChatWebsiteFirewall\.fromWebAclArn/,
-      );
+      expect(
+        () =>
+          new ChatWebsite(stack, 'Site', {
+            backends: [ChatWebsiteBackend.iam({ functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.AWS_IAM) })],
+            firewall: ChatWebsiteFirewall.create(),
+          }),
+      ).toThrow(/must be created in us-east-1.*ChatWebsiteFirewall\.fromWebAclArn/);
     });
 
     test('an imported web ACL that is not a CloudFront one', () => {
       const stack = testStack('eu-west-1');
       const backends = [ChatWebsiteBackend.iam({ functionUrl: functionUrl(stack, 'U', lambda.FunctionUrlAuthType.AWS_IAM) })];
-      expect(() => new ChatWebsite(stack, 'Site', { backends, firewall: ChatWebsiteFirewall.fromWebAclArn('arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1') })).toThrow(/not a CloudFront web ACL ARN/);
-      const ok = new ChatWebsite(stack, 'Ok', { backends, firewall: ChatWebsiteFirewall.fromWebAclArn('arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/abc') });
+      expect(
+        () =>
+          new ChatWebsite(stack, 'Site', {
+            backends,
+            firewall: ChatWebsiteFirewall.fromWebAclArn('arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1'),
+          }),
+      ).toThrow(/not a CloudFront web ACL ARN/);
+      const ok = new ChatWebsite(stack, 'Ok', {
+        backends,
+        firewall: ChatWebsiteFirewall.fromWebAclArn('arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/abc'),
+      });
       expect(ok.webAclArn).toBe('arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/abc');
     });
   });

@@ -20,21 +20,28 @@ const backend = ChatBackend.models({ nova: BedrockModel.foundationModel('amazon.
 
 function invokeStatements(fnArn: unknown) {
   return [
-    { Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: fnArn, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
+    {
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunctionUrl',
+      Resource: fnArn,
+      Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+    },
     { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fnArn, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
   ];
 }
 
 function trust(poolLogicalId: string, amr: string) {
-  return [{
-    Effect: 'Allow',
-    Principal: { Federated: 'cognito-identity.amazonaws.com' },
-    Action: 'sts:AssumeRoleWithWebIdentity',
-    Condition: {
-      StringEquals: { 'cognito-identity.amazonaws.com:aud': { Ref: poolLogicalId } },
-      'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': amr },
+  return [
+    {
+      Effect: 'Allow',
+      Principal: { Federated: 'cognito-identity.amazonaws.com' },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { 'cognito-identity.amazonaws.com:aud': { Ref: poolLogicalId } },
+        'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': amr },
+      },
     },
-  }];
+  ];
 }
 
 function guestPoolIn(stack: Stack, props = {}) {
@@ -46,17 +53,21 @@ function guestPoolIn(stack: Stack, props = {}) {
 }
 
 function managedPolicyOf(template: Template, roleLogicalId: string) {
-  return Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]));
+  return Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter(
+    (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]),
+  );
 }
 
 describe('CognitoGuestPool', () => {
   test('guests allowed, through the basic (classic) flow, no physical name', () => {
     const { template } = guestPoolIn(testStack());
-    expect(Object.values(template.findResources('AWS::Cognito::IdentityPool')).map((r) => r.Properties)).toEqual([{
-      AllowUnauthenticatedIdentities: true,
-      AllowClassicFlow: true,
-      CognitoIdentityProviders: [],
-    }]);
+    expect(Object.values(template.findResources('AWS::Cognito::IdentityPool')).map((r) => r.Properties)).toEqual([
+      {
+        AllowUnauthenticatedIdentities: true,
+        AllowClassicFlow: true,
+        CognitoIdentityProviders: [],
+      },
+    ]);
   });
 
   test('the guest role trusts only Cognito Identity, only for unauthenticated identities of this pool', () => {
@@ -87,7 +98,9 @@ describe('CognitoGuestPool', () => {
     pool.allowInvoke(chat);
     const template = Template.fromStack(stack);
     const policies = managedPolicyOf(template, stack.getLogicalId(pool.unauthenticatedRole.node.defaultChild as never));
-    expect(policies.map((p) => p.Properties.PolicyDocument.Statement)).toEqual([invokeStatements({ 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as never), 'Arn'] })]);
+    expect(policies.map((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      invokeStatements({ 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as never), 'Arn'] }),
+    ]);
   });
 
   test('without providers nobody signs in: no authenticated role of ours, and the pool default one may do nothing', () => {
@@ -125,11 +138,17 @@ describe('CognitoGuestPool', () => {
     expect(() => Template.fromStack(stack)).toThrow(/CognitoGuestPool Test\/Guests: guests may do nothing yet; call allowInvoke\(chat\)/);
   });
 
-  test('allowInvoke refuses a chat function whose URL is public (JWT auth): guests\' IAM credentials would never be checked', () => {
+  test("allowInvoke refuses a chat function whose URL is public (JWT auth): guests' IAM credentials would never be checked", () => {
     const stack = testStack();
     const chat = new BedrockChatFunction(stack, 'Chat', { auth: ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat' }), backend });
-    expect(() => new CognitoGuestPool(stack, 'Guests').allowInvoke(chat)).toThrow(/BedrockChatFunction Test\/Chat: grantInvokeUrl: the Function URL is public \(auth NONE/);
-    const imported = BedrockChatFunction.fromFunctionAttributes(stack, 'Other', { functionArn: CHAT_ARN, url: 'https://x.lambda-url.us-east-1.on.aws/', urlAuthType: lambda.FunctionUrlAuthType.NONE });
+    expect(() => new CognitoGuestPool(stack, 'Guests').allowInvoke(chat)).toThrow(
+      /BedrockChatFunction Test\/Chat: grantInvokeUrl: the Function URL is public \(auth NONE/,
+    );
+    const imported = BedrockChatFunction.fromFunctionAttributes(stack, 'Other', {
+      functionArn: CHAT_ARN,
+      url: 'https://x.lambda-url.us-east-1.on.aws/',
+      urlAuthType: lambda.FunctionUrlAuthType.NONE,
+    });
     expect(() => new CognitoGuestPool(stack, 'MoreGuests').allowInvoke(imported)).toThrow(/Test\/Other: grantInvokeUrl: the Function URL is public/);
   });
 });

@@ -17,7 +17,12 @@ function buildApp(): { app: App; stack: Stack } {
   new KnowledgeBase(stack, 'Docs', { documentsPrefix: 'docs/' });
   new KnowledgeBase(stack, 'Whole');
   const guests = new CognitoGuestPool(stack, 'Guests');
-  guests.allowInvoke(BedrockChatFunction.fromFunctionAttributes(stack, 'Chat', { functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:chat', url: 'https://abc.lambda-url.us-east-1.on.aws/' }));
+  guests.allowInvoke(
+    BedrockChatFunction.fromFunctionAttributes(stack, 'Chat', {
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:chat',
+      url: 'https://abc.lambda-url.us-east-1.on.aws/',
+    }),
+  );
   addSecurityChecks(app);
   return { app, stack };
 }

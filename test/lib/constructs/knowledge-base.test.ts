@@ -44,10 +44,12 @@ describe('KnowledgeBase', () => {
       template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
       expect(template.toJSON().Resources[documents].Properties).toEqual({
         BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{
-            BucketKeyEnabled: true,
-            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [key, 'Arn'] } },
-          }],
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [key, 'Arn'] } },
+            },
+          ],
         },
         VersioningConfiguration: { Status: 'Enabled' },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -62,13 +64,15 @@ describe('KnowledgeBase', () => {
         template.hasResourceProperties('AWS::S3::BucketPolicy', {
           Bucket: { Ref: bucket },
           PolicyDocument: {
-            Statement: Match.arrayWith([{
-              Effect: 'Deny',
-              Principal: { AWS: '*' },
-              Action: 's3:*',
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-              Resource: [{ 'Fn::GetAtt': [bucket, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] }],
-            }]),
+            Statement: Match.arrayWith([
+              {
+                Effect: 'Deny',
+                Principal: { AWS: '*' },
+                Action: 's3:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+                Resource: [{ 'Fn::GetAtt': [bucket, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] }],
+              },
+            ]),
           },
         });
       }
@@ -85,12 +89,17 @@ describe('KnowledgeBase', () => {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: logs },
         PolicyDocument: {
-          Statement: Match.arrayWith([Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'logging.s3.amazonaws.com' },
-            Action: 's3:PutObject',
-            Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [documents, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
-          })]),
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'logging.s3.amazonaws.com' },
+              Action: 's3:PutObject',
+              Condition: {
+                ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [documents, 'Arn'] } },
+                StringEquals: { 'aws:SourceAccount': '123456789012' },
+              },
+            }),
+          ]),
         },
       });
     });
@@ -105,16 +114,18 @@ describe('KnowledgeBase', () => {
       });
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
-          Statement: Match.arrayWith([{
-            Effect: 'Allow',
-            Principal: { Service: 'indexing.s3vectors.amazonaws.com' },
-            Action: 'kms:Decrypt',
-            Resource: '*',
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': '123456789012' },
-              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3vectors:us-east-1:123456789012:bucket/*']] } },
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'indexing.s3vectors.amazonaws.com' },
+              Action: 'kms:Decrypt',
+              Resource: '*',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': '123456789012' },
+                ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3vectors:us-east-1:123456789012:bucket/*']] } },
+              },
             },
-          }]),
+          ]),
         },
       });
     });
@@ -122,13 +133,15 @@ describe('KnowledgeBase', () => {
     test('a float32 cosine index of the given dimension, with the Bedrock text and metadata keys non-filterable', () => {
       const { template } = kbIn(testStack(), { dimension: 512 });
       const vectorBucket = logicalIdOf(template, 'AWS::S3Vectors::VectorBucket');
-      expect(Object.values(template.findResources('AWS::S3Vectors::Index')).map((r) => r.Properties)).toEqual([{
-        VectorBucketArn: { 'Fn::GetAtt': [vectorBucket, 'VectorBucketArn'] },
-        DataType: 'float32',
-        Dimension: 512,
-        DistanceMetric: 'cosine',
-        MetadataConfiguration: { NonFilterableMetadataKeys: ['AMAZON_BEDROCK_TEXT', 'AMAZON_BEDROCK_METADATA'] },
-      }]);
+      expect(Object.values(template.findResources('AWS::S3Vectors::Index')).map((r) => r.Properties)).toEqual([
+        {
+          VectorBucketArn: { 'Fn::GetAtt': [vectorBucket, 'VectorBucketArn'] },
+          DataType: 'float32',
+          Dimension: 512,
+          DistanceMetric: 'cosine',
+          MetadataConfiguration: { NonFilterableMetadataKeys: ['AMAZON_BEDROCK_TEXT', 'AMAZON_BEDROCK_METADATA'] },
+        },
+      ]);
     });
   });
 
@@ -155,15 +168,21 @@ describe('KnowledgeBase', () => {
   describe('service role', () => {
     test('only Bedrock may assume it, only for knowledge bases of this account and region', () => {
       const { template } = kbIn(testStack('eu-west-1'));
-      expect(Object.values(template.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement)).toEqual([[{
-        Effect: 'Allow',
-        Principal: { Service: 'bedrock.amazonaws.com' },
-        Action: 'sts:AssumeRole',
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': '123456789012' },
-          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:eu-west-1:123456789012:knowledge-base/*']] } },
-        },
-      }]]);
+      expect(Object.values(template.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement)).toEqual([
+        [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'bedrock.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+              ArnLike: {
+                'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:eu-west-1:123456789012:knowledge-base/*']] },
+              },
+            },
+          },
+        ],
+      ]);
     });
 
     test('may do exactly: invoke the embedding model here, list and read the documents under the prefix, use the key, read and write the index', () => {
@@ -178,7 +197,12 @@ describe('KnowledgeBase', () => {
           Action: 'bedrock:InvokeModel',
           Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0']] },
         },
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [documents, 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'docs/*' } } },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [documents, 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': 'docs/*' } },
+        },
         { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [documents, 'Arn'] }, '/docs/*']] } },
         { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [key, 'Arn'] } },
         {
@@ -191,7 +215,10 @@ describe('KnowledgeBase', () => {
     });
 
     test('every statement names one resource; the only wildcard is the object keys under the prefix of the documents bucket', () => {
-      for (const [documentsPrefix, objects] of [[undefined, '/*'], ['docs/', '/docs/*']]) {
+      for (const [documentsPrefix, objects] of [
+        [undefined, '/*'],
+        ['docs/', '/docs/*'],
+      ]) {
         const statements = roleStatements(kbIn(testStack(), { documentsPrefix }).template);
         for (const s of statements) expect(Array.isArray(s.Resource)).toBe(false);
         const withWildcard = statements.filter((s) => JSON.stringify(s.Resource).includes('*'));
@@ -228,7 +255,9 @@ describe('KnowledgeBase', () => {
           KnowledgeBaseConfiguration: {
             Type: 'VECTOR',
             VectorKnowledgeBaseConfiguration: {
-              EmbeddingModelArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-west-2::foundation-model/amazon.titan-embed-text-v2:0']] },
+              EmbeddingModelArn: {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-west-2::foundation-model/amazon.titan-embed-text-v2:0']],
+              },
               EmbeddingModelConfiguration: { BedrockEmbeddingModelConfiguration: { Dimensions: 1024, EmbeddingDataType: 'FLOAT32' } },
             },
           },
@@ -242,7 +271,9 @@ describe('KnowledgeBase', () => {
       template.hasResourceProperties('AWS::Bedrock::KnowledgeBase', {
         KnowledgeBaseConfiguration: {
           VectorKnowledgeBaseConfiguration: Match.objectLike({
-            EmbeddingModelArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/cohere.embed-multilingual-v3']] },
+            EmbeddingModelArn: {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/cohere.embed-multilingual-v3']],
+            },
           }),
         },
       });
@@ -258,16 +289,18 @@ describe('KnowledgeBase', () => {
       const { template } = kbIn(testStack(), { documentsPrefix: 'docs/' });
       const { documents } = bucketIds(template);
       const kb = logicalIdOf(template, 'AWS::Bedrock::KnowledgeBase');
-      expect(Object.values(template.findResources('AWS::Bedrock::DataSource')).map((r) => r.Properties)).toEqual([{
-        Name: expect.stringMatching(/^([0-9a-zA-Z][_-]?){1,100}$/),
-        Description: 'The documents bucket',
-        KnowledgeBaseId: { 'Fn::GetAtt': [kb, 'KnowledgeBaseId'] },
-        DataSourceConfiguration: { Type: 'S3', S3Configuration: { BucketArn: { 'Fn::GetAtt': [documents, 'Arn'] }, InclusionPrefixes: ['docs/'] } },
-        VectorIngestionConfiguration: {
-          ChunkingConfiguration: { ChunkingStrategy: 'FIXED_SIZE', FixedSizeChunkingConfiguration: { MaxTokens: 300, OverlapPercentage: 20 } },
+      expect(Object.values(template.findResources('AWS::Bedrock::DataSource')).map((r) => r.Properties)).toEqual([
+        {
+          Name: expect.stringMatching(/^([0-9a-zA-Z][_-]?){1,100}$/),
+          Description: 'The documents bucket',
+          KnowledgeBaseId: { 'Fn::GetAtt': [kb, 'KnowledgeBaseId'] },
+          DataSourceConfiguration: { Type: 'S3', S3Configuration: { BucketArn: { 'Fn::GetAtt': [documents, 'Arn'] }, InclusionPrefixes: ['docs/'] } },
+          VectorIngestionConfiguration: {
+            ChunkingConfiguration: { ChunkingStrategy: 'FIXED_SIZE', FixedSizeChunkingConfiguration: { MaxTokens: 300, OverlapPercentage: 20 } },
+          },
+          DataDeletionPolicy: 'DELETE',
         },
-        DataDeletionPolicy: 'DELETE',
-      }]);
+      ]);
     });
 
     test('without a prefix the whole bucket is ingested', () => {
@@ -277,10 +310,16 @@ describe('KnowledgeBase', () => {
     });
 
     test.each([
-      ['fixed size', KnowledgeBaseChunking.fixedSize({ maxTokens: 512, overlapPercentage: 10 }),
-        { ChunkingStrategy: 'FIXED_SIZE', FixedSizeChunkingConfiguration: { MaxTokens: 512, OverlapPercentage: 10 } }],
-      ['semantic', KnowledgeBaseChunking.semantic({ maxTokens: 400, bufferSize: 1, breakpointPercentileThreshold: 90 }),
-        { ChunkingStrategy: 'SEMANTIC', SemanticChunkingConfiguration: { MaxTokens: 400, BufferSize: 1, BreakpointPercentileThreshold: 90 } }],
+      [
+        'fixed size',
+        KnowledgeBaseChunking.fixedSize({ maxTokens: 512, overlapPercentage: 10 }),
+        { ChunkingStrategy: 'FIXED_SIZE', FixedSizeChunkingConfiguration: { MaxTokens: 512, OverlapPercentage: 10 } },
+      ],
+      [
+        'semantic',
+        KnowledgeBaseChunking.semantic({ maxTokens: 400, bufferSize: 1, breakpointPercentileThreshold: 90 }),
+        { ChunkingStrategy: 'SEMANTIC', SemanticChunkingConfiguration: { MaxTokens: 400, BufferSize: 1, BreakpointPercentileThreshold: 90 } },
+      ],
       ['none', KnowledgeBaseChunking.none(), { ChunkingStrategy: 'NONE' }],
     ])('%s chunking renders as given', (_what, chunking, expected) => {
       const { template } = kbIn(testStack(), { chunking });
@@ -302,7 +341,9 @@ describe('KnowledgeBase', () => {
       const kb = new KnowledgeBase(stack, 'Kb');
       const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       kb.grantRetrieve(caller);
-      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement,
+      );
       expect(statements).toEqual([{ Effect: 'Allow', Action: 'bedrock:Retrieve', Resource: getAtt(stack, kb, 'KnowledgeBaseArn') }]);
     });
 
@@ -327,32 +368,71 @@ describe('KnowledgeBase', () => {
       expect(stack.resolve(kb.knowledgeBaseArn)).toBe('arn:aws:bedrock:eu-central-1:123456789012:knowledge-base/ABCDE12345');
       const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       kb.grantRetrieve(caller);
-      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement,
+      );
       expect(statements).toEqual([{ Effect: 'Allow', Action: 'bedrock:Retrieve', Resource: stack.resolve(kb.knowledgeBaseArn) }]);
     });
 
     test('fromKnowledgeBaseId rejects an ARN or a name, naming it', () => {
-      expect(() => KnowledgeBase.fromKnowledgeBaseId(testStack(), 'Existing', 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/ABCDE12345'))
-        .toThrow(/Test\/Existing: 'arn:aws:bedrock:.*' is not a knowledge base id/);
+      expect(() =>
+        KnowledgeBase.fromKnowledgeBaseId(testStack(), 'Existing', 'arn:aws:bedrock:us-east-1:123456789012:knowledge-base/ABCDE12345'),
+      ).toThrow(/Test\/Existing: 'arn:aws:bedrock:.*' is not a knowledge base id/);
       expect(() => KnowledgeBase.fromKnowledgeBaseId(testStack(), 'Existing', 'my-kb')).toThrow(/'my-kb' is not a knowledge base id/);
     });
   });
 
   test.each([
-    ['a Titan v2 dimension it cannot produce', { dimension: 768 }, /Test\/Kb: dimension must be one of 256, 512, 1024 for amazon.titan-embed-text-v2:0, got 768/],
+    [
+      'a Titan v2 dimension it cannot produce',
+      { dimension: 768 },
+      /Test\/Kb: dimension must be one of 256, 512, 1024 for amazon.titan-embed-text-v2:0, got 768/,
+    ],
     ['a zero dimension', { embeddingModelId: 'cohere.embed-english-v3', dimension: 0 }, /dimension must be a whole number from 1 to 4096 .*got 0/],
-    ['a dimension beyond S3 Vectors', { embeddingModelId: 'cohere.embed-english-v3', dimension: 5000 }, /dimension must be a whole number from 1 to 4096 .*got 5000/],
-    ['an inference profile as embedding model', { embeddingModelId: 'us.amazon.titan-embed-text-v2:0' }, /Test\/Kb: embeddingModelId: .*'us.amazon.titan-embed-text-v2:0' is not a foundation model id/],
+    [
+      'a dimension beyond S3 Vectors',
+      { embeddingModelId: 'cohere.embed-english-v3', dimension: 5000 },
+      /dimension must be a whole number from 1 to 4096 .*got 5000/,
+    ],
+    [
+      'an inference profile as embedding model',
+      { embeddingModelId: 'us.amazon.titan-embed-text-v2:0' },
+      /Test\/Kb: embeddingModelId: .*'us.amazon.titan-embed-text-v2:0' is not a foundation model id/,
+    ],
     ['a prefix with a leading slash', { documentsPrefix: '/docs/' }, /documentsPrefix must be an S3 key prefix .* got '\/docs\/'/],
     ['a prefix with a wildcard', { documentsPrefix: 'docs/*' }, /documentsPrefix must be an S3 key prefix .* got 'docs\/\*'/],
     ['an empty prefix', { documentsPrefix: '' }, /documentsPrefix must be an S3 key prefix .*omit it for the whole bucket/],
     ['a long description', { description: 'x'.repeat(201) }, /description must be 1 to 200 characters, got 201/],
-    ['zero max tokens', { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 0, overlapPercentage: 20 }) }, /Test\/Kb: chunking maxTokens must be a whole number from 1 to 8192, got 0/],
-    ['too many max tokens', { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 9000, overlapPercentage: 20 }) }, /chunking maxTokens must be a whole number from 1 to 8192, got 9000/],
-    ['a 100% overlap', { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 300, overlapPercentage: 100 }) }, /chunking overlapPercentage must be a whole number from 1 to 99, got 100/],
-    ['a fractional overlap', { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 300, overlapPercentage: 12.5 }) }, /chunking overlapPercentage must be a whole number from 1 to 99, got 12.5/],
-    ['a low semantic threshold', { chunking: KnowledgeBaseChunking.semantic({ maxTokens: 300, bufferSize: 0, breakpointPercentileThreshold: 40 }) }, /breakpointPercentileThreshold must be a whole number from 50 to 99, got 40/],
-    ['a semantic buffer of 2', { chunking: KnowledgeBaseChunking.semantic({ maxTokens: 300, bufferSize: 2, breakpointPercentileThreshold: 90 }) }, /bufferSize must be a whole number from 0 to 1, got 2/],
+    [
+      'zero max tokens',
+      { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 0, overlapPercentage: 20 }) },
+      /Test\/Kb: chunking maxTokens must be a whole number from 1 to 8192, got 0/,
+    ],
+    [
+      'too many max tokens',
+      { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 9000, overlapPercentage: 20 }) },
+      /chunking maxTokens must be a whole number from 1 to 8192, got 9000/,
+    ],
+    [
+      'a 100% overlap',
+      { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 300, overlapPercentage: 100 }) },
+      /chunking overlapPercentage must be a whole number from 1 to 99, got 100/,
+    ],
+    [
+      'a fractional overlap',
+      { chunking: KnowledgeBaseChunking.fixedSize({ maxTokens: 300, overlapPercentage: 12.5 }) },
+      /chunking overlapPercentage must be a whole number from 1 to 99, got 12.5/,
+    ],
+    [
+      'a low semantic threshold',
+      { chunking: KnowledgeBaseChunking.semantic({ maxTokens: 300, bufferSize: 0, breakpointPercentileThreshold: 40 }) },
+      /breakpointPercentileThreshold must be a whole number from 50 to 99, got 40/,
+    ],
+    [
+      'a semantic buffer of 2',
+      { chunking: KnowledgeBaseChunking.semantic({ maxTokens: 300, bufferSize: 2, breakpointPercentileThreshold: 90 }) },
+      /bufferSize must be a whole number from 0 to 1, got 2/,
+    ],
   ])('rejects %s with a message that names the value', (_what, props, message) => {
     expect(() => kbIn(testStack(), props as KnowledgeBaseProps)).toThrow(message);
   });

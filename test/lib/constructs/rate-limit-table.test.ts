@@ -39,7 +39,11 @@ describe('RateLimitTable', () => {
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
     expect(statements).toEqual([
-      { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [stack.getLogicalId(limits.table.node.defaultChild as dynamodb.CfnGlobalTable), 'Arn'] } },
+      {
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [stack.getLogicalId(limits.table.node.defaultChild as dynamodb.CfnGlobalTable), 'Arn'] },
+      },
     ]);
   });
 
@@ -49,26 +53,33 @@ describe('RateLimitTable', () => {
     const limits = new RateLimitTable(stack, 'Limits', { encryption: dynamodb.TableEncryptionV2.customerManagedKey(key) });
     const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     limits.grantConsume(role);
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
     expect(statements.map((s) => s.Action)).toEqual(['dynamodb:UpdateItem', expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt'])]);
   });
 
-  describe('imports share the created table\'s grant', () => {
+  describe("imports share the created table's grant", () => {
     const consumeStatements = (make: (stack: ReturnType<typeof testStack>) => ReturnType<typeof RateLimitTable.fromTableName>) => {
       const stack = testStack();
       const table = make(stack);
       const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       table.grantConsume(role);
-      return { table, statements: Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement) };
+      return {
+        table,
+        statements: Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement),
+      };
     };
 
     test('fromTableName: the table of that name in the stack region and account', () => {
       const { table, statements } = consumeStatements((stack) => RateLimitTable.fromTableName(stack, 'Limits', 'platform-limits'));
       expect(table.tableName).toBe('platform-limits');
-      expect(statements).toEqual([{ Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/platform-limits' }]);
+      expect(statements).toEqual([
+        { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/platform-limits' },
+      ]);
     });
 
-    test('fromTableArn: the ARN\'s own region and account, and its name', () => {
+    test("fromTableArn: the ARN's own region and account, and its name", () => {
       const arn = 'arn:aws:dynamodb:eu-west-1:210987654321:table/platform-limits';
       const { table, statements } = consumeStatements((stack) => RateLimitTable.fromTableArn(stack, 'Limits', arn));
       expect(table.tableName).toBe('platform-limits');
@@ -77,10 +88,12 @@ describe('RateLimitTable', () => {
     });
 
     test('fromTableAttributes with its key: the key use comes with the grant', () => {
-      const { statements } = consumeStatements((stack) => RateLimitTable.fromTableAttributes(stack, 'Limits', {
-        tableName: 'platform-limits',
-        encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
-      }));
+      const { statements } = consumeStatements((stack) =>
+        RateLimitTable.fromTableAttributes(stack, 'Limits', {
+          tableName: 'platform-limits',
+          encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+        }),
+      );
       expect(statements.map((s) => s.Action)).toEqual(['dynamodb:UpdateItem', expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt'])]);
     });
 

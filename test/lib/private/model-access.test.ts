@@ -13,14 +13,36 @@ function json(model: BedrockModel, region: string) {
 describe('modelAccessStatements', () => {
   test('a foundation model: that model in the stack region, nothing else', () => {
     expect(json(BedrockModel.foundationModel('amazon.nova-lite-v1:0'), 'eu-west-1')).toEqual([
-      { Action: 'bedrock:InvokeModelWithResponseStream', Effect: 'Allow', Resource: 'arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-lite-v1:0' },
+      {
+        Action: 'bedrock:InvokeModelWithResponseStream',
+        Effect: 'Allow',
+        Resource: 'arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-lite-v1:0',
+      },
     ]);
   });
 
   test.each([
     ['us', 'us-east-1', ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']],
     ['eu', 'eu-west-1', ['eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3']],
-    ['apac', 'ap-southeast-1', ['ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7', 'me-central-1']],
+    [
+      'apac',
+      'ap-southeast-1',
+      [
+        'ap-east-2',
+        'ap-northeast-1',
+        'ap-northeast-2',
+        'ap-northeast-3',
+        'ap-south-1',
+        'ap-south-2',
+        'ap-southeast-1',
+        'ap-southeast-2',
+        'ap-southeast-3',
+        'ap-southeast-4',
+        'ap-southeast-5',
+        'ap-southeast-7',
+        'me-central-1',
+      ],
+    ],
     ['jp', 'ap-northeast-1', ['ap-northeast-1', 'ap-northeast-3']],
     ['au', 'ap-southeast-2', ['ap-southeast-2', 'ap-southeast-4']],
     ['ca', 'ca-central-1', ['ca-central-1', 'ca-west-1']],
@@ -38,8 +60,11 @@ describe('modelAccessStatements', () => {
   });
 
   test('a us-gov. profile uses the GovCloud partition and regions', () => {
-    const statements = modelAccessStatements(BedrockModel.inferenceProfile(`us-gov.${HAIKU}`)._target, STREAM, { partition: 'aws-us-gov', region: 'us-gov-west-1', account: ACCOUNT })
-      .map((s) => s.toStatementJson());
+    const statements = modelAccessStatements(BedrockModel.inferenceProfile(`us-gov.${HAIKU}`)._target, STREAM, {
+      partition: 'aws-us-gov',
+      region: 'us-gov-west-1',
+      account: ACCOUNT,
+    }).map((s) => s.toStatementJson());
     expect(statements[0].Resource).toBe(`arn:aws-us-gov:bedrock:us-gov-west-1:${ACCOUNT}:inference-profile/us-gov.${HAIKU}`);
     expect(statements[1].Resource).toEqual([
       `arn:aws-us-gov:bedrock:us-gov-east-1::foundation-model/${HAIKU}`,
@@ -85,8 +110,9 @@ describe('modelAccessStatements', () => {
   });
 
   test('a geographic profile called from a region outside its geography is rejected with the fix', () => {
-    expect(() => json(BedrockModel.inferenceProfile(`eu.${HAIKU}`), 'us-east-1'))
-      .toThrow(/eu\.anthropic\.claude-haiku.*does not include this stack's region us-east-1/);
+    expect(() => json(BedrockModel.inferenceProfile(`eu.${HAIKU}`), 'us-east-1')).toThrow(
+      /eu\.anthropic\.claude-haiku.*does not include this stack's region us-east-1/,
+    );
   });
 });
 

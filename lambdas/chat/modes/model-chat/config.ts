@@ -5,8 +5,8 @@
  */
 import type { AuthConfig } from '../../auth/config';
 import { readAuthConfig } from '../../auth/config';
-import { readModelSettings, type ModelSettings } from '../../bedrock/model-config';
-import { loadConfig, readRegion, type Env } from '../../core/config';
+import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
+import { type Env, loadConfig, readRegion } from '../../core/config';
 import type { RateLimitConfig } from '../../limits/config';
 import { readRateLimitConfig } from '../../limits/config';
 import { DEFAULT_SYSTEM_PROMPT } from '../../prompt/system-prompt';

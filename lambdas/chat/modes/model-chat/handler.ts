@@ -13,7 +13,7 @@
  * cold start (entry/model-chat.ts).
  */
 import type { Authenticator } from '../../auth/authenticator';
-import { streamAnswer, type ConverseStreamClient } from '../../bedrock/converse-stream';
+import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { modelTarget } from '../../bedrock/model-config';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { assertPost, readJsonBody } from '../../http/event';

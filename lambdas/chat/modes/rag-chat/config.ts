@@ -17,10 +17,10 @@
 import { ENV } from '../../../../contract/env';
 import { LIMITS } from '../../../../contract/limits';
 import { KNOWLEDGE_BASE_ID } from '../../../../contract/patterns';
-import { readAuthConfig, type AuthConfig } from '../../auth/config';
-import { readModelSettings, type ModelSettings } from '../../bedrock/model-config';
-import { loadConfig, positiveInteger, problemTracker, readRegion, readRegionVariable, type Env, type ReportProblem } from '../../core/config';
-import { readRateLimitConfig, type RateLimitConfig } from '../../limits/config';
+import { type AuthConfig, readAuthConfig } from '../../auth/config';
+import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
+import { type Env, loadConfig, positiveInteger, problemTracker, type ReportProblem, readRegion, readRegionVariable } from '../../core/config';
+import { type RateLimitConfig, readRateLimitConfig } from '../../limits/config';
 import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from './rag-prompt';
 
 export { DEFAULT_FALLBACK_ANSWER } from './rag-prompt';

@@ -21,9 +21,16 @@
  *   fallback), never passage text, the question or the answer.
  */
 import type { Authenticator } from '../../auth/authenticator';
-import { streamAnswer, type ConverseStreamClient, type TokenUsage } from '../../bedrock/converse-stream';
+import { type ConverseStreamClient, streamAnswer, type TokenUsage } from '../../bedrock/converse-stream';
 import { modelTarget } from '../../bedrock/model-config';
-import { answerSources, relevantPassages, retrievePassages, type AnswerSource, type RetrievedPassage, type RetrieveClient } from '../../bedrock/retrieve';
+import {
+  type AnswerSource,
+  answerSources,
+  type RetrieveClient,
+  type RetrievedPassage,
+  relevantPassages,
+  retrievePassages,
+} from '../../bedrock/retrieve';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { assertPost, readJsonBody } from '../../http/event';
 import type { DoneEvent } from '../../http/sse';

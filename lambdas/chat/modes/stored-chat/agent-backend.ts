@@ -5,7 +5,7 @@
  * The agent keeps the session's memory itself, so stored turns are not sent again ({@link AnswerBackend.historyTurns}
  * = 0), and it chooses its own model: a request naming one is refused rather than silently answered by another.
  */
-import { streamAgentAnswer, type AgentTarget, type InvokeAgentClient } from '../../bedrock/invoke-agent';
+import { type AgentTarget, type InvokeAgentClient, streamAgentAnswer } from '../../bedrock/invoke-agent';
 import { ChatError } from '../../http/errors';
 import type { AnswerBackend } from './answer-backend';
 import type { StoredAgentChatConfig } from './config';

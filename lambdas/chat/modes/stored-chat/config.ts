@@ -7,12 +7,12 @@
  *
  * Every bad variable is reported at once, with its value, and fails the cold start.
  */
-import { readAuthConfig, type AuthConfig } from '../../auth/config';
-import { readAgentConfig, type AgentConfig } from '../../bedrock/agent-config';
-import { readModelSettings, type ModelSettings } from '../../bedrock/model-config';
-import { readHistoryConfig, type HistoryConfig } from '../../chats/config';
-import { loadConfig, readRegion, type Env, type ReportProblem } from '../../core/config';
-import { readRateLimitConfig, type RateLimitConfig } from '../../limits/config';
+import { type AuthConfig, readAuthConfig } from '../../auth/config';
+import { type AgentConfig, readAgentConfig } from '../../bedrock/agent-config';
+import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
+import { type HistoryConfig, readHistoryConfig } from '../../chats/config';
+import { type Env, loadConfig, type ReportProblem, readRegion } from '../../core/config';
+import { type RateLimitConfig, readRateLimitConfig } from '../../limits/config';
 import { DEFAULT_SYSTEM_PROMPT } from '../../prompt/system-prompt';
 
 /** What both stored-chat bundles read. */

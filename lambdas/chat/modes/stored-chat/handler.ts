@@ -10,7 +10,7 @@
  * Clients, the authenticator and the answer backend come in as arguments; the entry files create them once
  * per cold start (entry/stored-model-chat.ts, entry/stored-agent-chat.ts).
  */
-import { requireUser, type Authenticator } from '../../auth/authenticator';
+import { type Authenticator, requireUser } from '../../auth/authenticator';
 import type { ChatStore } from '../../chats/chat-store';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import type { RateLimitConfig } from '../../limits/config';

@@ -7,7 +7,7 @@
  * are the model's own and keep their markup, e.g. code). Turns with an empty side are skipped: Converse
  * rejects blank text blocks and needs strictly alternating roles.
  */
-import { streamAnswer, type ConverseStreamClient } from '../../bedrock/converse-stream';
+import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { modelTarget } from '../../bedrock/model-config';
 import type { ChatTurn } from '../../prompt/turns';
 import { chooseModel } from '../../prompt/validate';

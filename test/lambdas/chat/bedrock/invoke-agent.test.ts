@@ -5,7 +5,7 @@
  */
 import type { InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { DeadlineExceededError } from '../../../../lambdas/chat/bedrock/errors';
-import { mapAgentError, streamAgentAnswer, type InvokeAgentClient } from '../../../../lambdas/chat/bedrock/invoke-agent';
+import { type InvokeAgentClient, mapAgentError, streamAgentAnswer } from '../../../../lambdas/chat/bedrock/invoke-agent';
 
 const target = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID', region: 'eu-west-1' };
 
@@ -39,7 +39,12 @@ test.each([
   ['connect ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }), 503, 'upstream_unavailable'],
   ['an SDK timeout', Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }), 504, 'upstream_timeout'],
   ['our deadline', new DeadlineExceededError('late'), 504, 'upstream_timeout'],
-  ['an unmodelled service error', Object.assign(new Error('teapot'), { name: 'WeirdException', $metadata: { httpStatusCode: 418 } }), 502, 'upstream_error'],
+  [
+    'an unmodelled service error',
+    Object.assign(new Error('teapot'), { name: 'WeirdException', $metadata: { httpStatusCode: 418 } }),
+    502,
+    'upstream_error',
+  ],
   ['a bug', new TypeError('x is not a function'), 500, 'internal_error'],
 ])('%s → %i %s', (_what, error, status, code) => {
   expect(mapAgentError(error, target)).toMatchObject({ status, code });

@@ -7,7 +7,7 @@ import { ChatStore, newChatId } from '../../../../lambdas/chat/chats/chat-store'
 import { decodeCursor, encodeCursor } from '../../../../lambdas/chat/chats/cursor';
 import { chatTitle, MAX_TITLE_CHARS } from '../../../../lambdas/chat/chats/title';
 import { ChatError } from '../../../../lambdas/chat/http/errors';
-import { createHistoryTable, startDynalite, type Dynalite } from '../../../../tools/local/dynamo';
+import { createHistoryTable, type Dynalite, startDynalite } from '../../../../tools/local/dynamo';
 import { FAKE_CREDENTIALS } from '../../../support/events';
 
 describe('chatTitle', () => {

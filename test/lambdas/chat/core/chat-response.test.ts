@@ -7,11 +7,11 @@ import { sseEvent } from '../../../../lambdas/chat/http/sse';
 import {
   installAwsLambdaGlobal,
   invokeStreaming,
+  type LambdaResponseStream,
   METADATA_PRELUDE_CONTENT_TYPE,
   parseHttpIntegrationResponse,
   streamifyResponse,
   uninstallAwsLambdaGlobal,
-  type LambdaResponseStream,
 } from '../../../../tools/local/lambda-runtime';
 import { invocationContext } from '../../../support/events';
 
@@ -27,7 +27,10 @@ async function withoutRuntime(write: (response: ChatResponse) => void, format: '
 }
 
 /** Runs `write` inside the Lambda runtime miniature (awslambda.HttpResponseStream.from does the prelude). */
-async function withRuntime(write: (response: ChatResponse) => void, format: 'sse' | 'text' = 'text'): Promise<{ bytes: Buffer; contentType: string }> {
+async function withRuntime(
+  write: (response: ChatResponse) => void,
+  format: 'sse' | 'text' = 'text',
+): Promise<{ bytes: Buffer; contentType: string }> {
   installAwsLambdaGlobal();
   try {
     const handler = streamifyResponse(async (_event: unknown, stream: LambdaResponseStream) => write(new ChatResponse(stream, format, BASE_HEADERS)));

@@ -1,9 +1,9 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Caller } from '../../../../lambdas/chat/auth/caller';
-import { ChatError } from '../../../../lambdas/chat/http/errors';
-import { EXPIRY_GRACE_SECONDS, countRequest, enforceRateLimit, WINDOW_SECONDS } from '../../../../lambdas/chat/limits/rate-limiter';
 import { createLogger } from '../../../../lambdas/chat/core/log';
-import { createRateLimitTable, startDynalite, type Dynalite } from '../../../../tools/local/dynamo';
+import { ChatError } from '../../../../lambdas/chat/http/errors';
+import { countRequest, EXPIRY_GRACE_SECONDS, enforceRateLimit, WINDOW_SECONDS } from '../../../../lambdas/chat/limits/rate-limiter';
+import { createRateLimitTable, type Dynalite, startDynalite } from '../../../../tools/local/dynamo';
 import { FAKE_CREDENTIALS } from '../../../support/events';
 import { BASE_ENV, closedPort, setEnv } from '../../../support/local-services';
 
@@ -93,7 +93,12 @@ describe('enforceRateLimit', () => {
   describe('DynamoDB unreachable (real client, closed port)', () => {
     let down: DynamoDBClient;
     beforeAll(async () => {
-      down = new DynamoDBClient({ endpoint: `http://127.0.0.1:${await closedPort()}`, region: 'eu-west-1', credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+      down = new DynamoDBClient({
+        endpoint: `http://127.0.0.1:${await closedPort()}`,
+        region: 'eu-west-1',
+        credentials: FAKE_CREDENTIALS,
+        maxAttempts: 1,
+      });
     });
     afterAll(() => down.destroy());
 
@@ -105,7 +110,11 @@ describe('enforceRateLimit', () => {
 
     test('fail-open: allowed without a count, logged', async () => {
       expect(await enforceRateLimit(down, { ...config, failOpen: true }, caller, log)).toEqual({ failedOpen: true });
-      expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'rate_limiter_unavailable', failOpen: true, errorMessage: expect.stringContaining('ECONNREFUSED') });
+      expect(JSON.parse(lines[0]!)).toMatchObject({
+        event: 'rate_limiter_unavailable',
+        failOpen: true,
+        errorMessage: expect.stringContaining('ECONNREFUSED'),
+      });
     });
   });
 

@@ -2,7 +2,7 @@
  * `GET /chats`, `GET /chats/{id}` and `DELETE /chats/{id}`: the caller's own chats only. Another user's
  * chat id, an unknown one and a malformed one all answer 404 `chat_not_found`: ids leak nothing.
  */
-import { chatJson, chatNotFound, chatSummaryJson, type ChatStore } from '../../../chats/chat-store';
+import { type ChatStore, chatJson, chatNotFound, chatSummaryJson } from '../../../chats/chat-store';
 import { ChatError } from '../../../http/errors';
 import { queryParameters } from '../../../http/event';
 import type { RouteContext } from './route-context';

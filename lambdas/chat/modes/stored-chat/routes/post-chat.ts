@@ -14,7 +14,17 @@
  *    `chat.messages` holds the turn just added; `GET /chats/{id}` returns all of them.
  */
 import type { TokenUsage } from '../../../bedrock/converse-stream';
-import { chatJson, chatNotFound, isChatId, MAX_ANSWER_BYTES, newChatId, type ChatHeader, type ChatJson, type ChatStore, type StoredTurn } from '../../../chats/chat-store';
+import {
+  type ChatHeader,
+  type ChatJson,
+  type ChatStore,
+  chatJson,
+  chatNotFound,
+  isChatId,
+  MAX_ANSWER_BYTES,
+  newChatId,
+  type StoredTurn,
+} from '../../../chats/chat-store';
 import { chatTitle } from '../../../chats/title';
 import { readJsonBody } from '../../../http/event';
 import { codePointLength } from '../../../prompt/sanitise';

@@ -31,8 +31,8 @@ const ROUTES: readonly RouteTable[] = [
   {
     path: /^\/chats\/([^/]+)$/,
     methods: {
-      GET: (match) => ({ name: 'getChat', chatId: match[1]! }),
-      DELETE: (match) => ({ name: 'deleteChat', chatId: match[1]! }),
+      GET: (match) => ({ name: 'getChat', chatId: match[1] ?? '' }),
+      DELETE: (match) => ({ name: 'deleteChat', chatId: match[1] ?? '' }),
     },
   },
 ];

@@ -61,7 +61,7 @@ describe('loadModelChatConfig', () => {
     ['CHAT_MAX_TOKENS', '0', /CHAT_MAX_TOKENS="0": expected an integer from 1 to 64000/],
     ['CHAT_MAX_TOKENS', '1.5', /CHAT_MAX_TOKENS="1.5"/],
     ['CHAT_MAX_TOKENS', 'lots', /CHAT_MAX_TOKENS="lots"/],
-    ['CHAT_SYSTEM_PROMPT', '  ', /CHAT_SYSTEM_PROMPT="  ": expected a non-blank prompt/],
+    ['CHAT_SYSTEM_PROMPT', '  ', /CHAT_SYSTEM_PROMPT=" {2}": expected a non-blank prompt/],
     ['RATE_LIMIT_TABLE_NAME', undefined, /RATE_LIMIT_TABLE_NAME=\(unset\)/],
     ['RATE_LIMIT_TABLE_NAME', 'a b', /RATE_LIMIT_TABLE_NAME="a b"/],
     ['RATE_LIMIT_PER_MINUTE', undefined, /RATE_LIMIT_PER_MINUTE=\(unset\): expected an integer from 1 to 100000/],
@@ -74,9 +74,12 @@ describe('loadModelChatConfig', () => {
     expect(() => loadConfig({ ...VALID, [name]: value })).toThrow(message);
   });
 
-  test.each(['us-gov-west-1', 'cn-northwest-1', 'us-isob-east-1', 'eusc-de-east-1', 'ap-southeast-7'])('AWS_REGION=%s, set by Lambda, is accepted', (region) => {
-    expect(loadConfig({ ...VALID, AWS_REGION: region }).region).toBe(region);
-  });
+  test.each(['us-gov-west-1', 'cn-northwest-1', 'us-isob-east-1', 'eusc-de-east-1', 'ap-southeast-7'])(
+    'AWS_REGION=%s, set by Lambda, is accepted',
+    (region) => {
+      expect(loadConfig({ ...VALID, AWS_REGION: region }).region).toBe(region);
+    },
+  );
 
   test('reports every bad variable at once', () => {
     expect(() => loadConfig({ ...VALID, RATE_LIMIT_PER_MINUTE: 'x', RATE_LIMIT_FAIL_OPEN: 'maybe' })).toThrow(
@@ -90,10 +93,25 @@ describe('loadModelChatConfig', () => {
 
     test.each([
       ['CHAT_MODELS', 'an upper-case alias', '{"Haiku":"anthropic.claude-3-haiku-20240307-v1:0"}', /got "Haiku"/],
-      ['CHAT_MODELS', 'a 33-character alias', `{"${'a'.repeat(MAX_ALIAS_LENGTH + 1)}":"anthropic.claude-3-haiku-20240307-v1:0"}`, /starting with a letter/],
-      ['CHAT_MODELS', 'one alias too many', aliases(LIMITS.maxModels + 1), new RegExp(`CHAT_MODELS=.*: expected a JSON object of 1 to ${LIMITS.maxModels} aliases`)],
+      [
+        'CHAT_MODELS',
+        'a 33-character alias',
+        `{"${'a'.repeat(MAX_ALIAS_LENGTH + 1)}":"anthropic.claude-3-haiku-20240307-v1:0"}`,
+        /starting with a letter/,
+      ],
+      [
+        'CHAT_MODELS',
+        'one alias too many',
+        aliases(LIMITS.maxModels + 1),
+        new RegExp(`CHAT_MODELS=.*: expected a JSON object of 1 to ${LIMITS.maxModels} aliases`),
+      ],
       ['CHAT_MAX_TOKENS', 'one over the limit', String(LIMITS.maxTokens + 1), new RegExp(`CHAT_MAX_TOKENS="${LIMITS.maxTokens + 1}"`)],
-      ['CHAT_SYSTEM_PROMPT', 'one character too long', 'x'.repeat(LIMITS.maxSystemPromptChars + 1), /CHAT_SYSTEM_PROMPT=.*: expected a non-blank prompt of at most 3000 characters/],
+      [
+        'CHAT_SYSTEM_PROMPT',
+        'one character too long',
+        'x'.repeat(LIMITS.maxSystemPromptChars + 1),
+        /CHAT_SYSTEM_PROMPT=.*: expected a non-blank prompt of at most 3000 characters/,
+      ],
       ['RATE_LIMIT_PER_MINUTE', 'one over the limit', String(LIMITS.maxRequestsPerMinute + 1), /RATE_LIMIT_PER_MINUTE="100001"/],
       ['RATE_LIMIT_NAMESPACE', 'unset', undefined, /RATE_LIMIT_NAMESPACE=\(unset\): expected the prefix of this function's counter keys/],
       ['RATE_LIMIT_NAMESPACE', 'with the key separator', 'dev#chat', /RATE_LIMIT_NAMESPACE="dev#chat"/],
@@ -114,7 +132,9 @@ describe('loadModelChatConfig', () => {
       expect(config.models.size).toBe(LIMITS.maxModels);
       expect(config.maxTokens).toBe(LIMITS.maxTokens);
       expect(config.rateLimit.requestsPerMinute).toBe(LIMITS.maxRequestsPerMinute);
-      expect(loadConfig({ ...VALID, CHAT_MODELS: `{"${'a'.repeat(MAX_ALIAS_LENGTH)}":"anthropic.claude-3-haiku-20240307-v1:0"}` }).defaultModel).toHaveLength(MAX_ALIAS_LENGTH);
+      expect(
+        loadConfig({ ...VALID, CHAT_MODELS: `{"${'a'.repeat(MAX_ALIAS_LENGTH)}":"anthropic.claude-3-haiku-20240307-v1:0"}` }).defaultModel,
+      ).toHaveLength(MAX_ALIAS_LENGTH);
     });
   });
 
@@ -130,13 +150,18 @@ describe('loadModelChatConfig', () => {
     };
 
     test('unset or unknown fails the cold start, naming the methods this mode takes (the construct always sets it)', () => {
-      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: undefined })).toThrow(/CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt": how callers authenticate/);
+      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: undefined })).toThrow(
+        /CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt": how callers authenticate/,
+      );
       expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(/CHAT_AUTH_MODE="cognito": expected "iam" or "jwt"/);
     });
 
     test('jwt reads the token rules', () => {
       const config = loadConfig({ ...VALID, ...JWT });
-      expect(config.auth).toMatchObject({ mode: 'jwt', jwt: { issuer: JWT.JWT_ISSUER, audience: JWT.JWT_AUDIENCE, algorithms: ['RS256'], requiredClaims: [], clockSkewSeconds: 30 } });
+      expect(config.auth).toMatchObject({
+        mode: 'jwt',
+        jwt: { issuer: JWT.JWT_ISSUER, audience: JWT.JWT_AUDIENCE, algorithms: ['RS256'], requiredClaims: [], clockSkewSeconds: 30 },
+      });
     });
 
     test('jwt without its rules fails naming each of them; iam reads none of them', () => {
@@ -147,4 +172,3 @@ describe('loadModelChatConfig', () => {
     });
   });
 });
-

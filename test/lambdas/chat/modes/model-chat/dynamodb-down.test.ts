@@ -2,8 +2,9 @@
  * RATE_LIMIT_FAIL_OPEN with DynamoDB unreachable: the real entry module's DynamoDB client pointed at a
  * port nothing listens on.
  */
+
+import { type ChatStack, closedPort, postChat, startChatStack } from '../../../../support/local-services';
 import { useLogCapture } from '../../../../support/log-capture';
-import { closedPort, postChat, startChatStack, type ChatStack } from '../../../../support/local-services';
 
 const logs = useLogCapture();
 let dynamoEndpoint: string;

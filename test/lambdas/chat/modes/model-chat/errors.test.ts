@@ -4,16 +4,16 @@
  * the deadline, and what the logs keep of a failure.
  */
 import { PassThrough } from 'node:stream';
-import type { EmulatorFault } from '../../../../../tools/local/bedrock-emulator';
 import { createAuthenticator } from '../../../../../lambdas/chat/auth/authenticator';
+import { MAX_BODY_BYTES } from '../../../../../lambdas/chat/http/event';
 import { loadModelChatConfig } from '../../../../../lambdas/chat/modes/model-chat/config';
 import { createModelChatHandler } from '../../../../../lambdas/chat/modes/model-chat/handler';
-import { MAX_BODY_BYTES } from '../../../../../lambdas/chat/http/event';
-import { startFunctionUrlServer, type FunctionUrlServer } from '../../../../../tools/local/function-url-server';
+import type { EmulatorFault } from '../../../../../tools/local/bedrock-emulator';
+import { type FunctionUrlServer, startFunctionUrlServer } from '../../../../../tools/local/function-url-server';
 import { installAwsLambdaGlobal, uninstallAwsLambdaGlobal } from '../../../../../tools/local/lambda-runtime';
 import { functionUrlEvent, invocationContext } from '../../../../support/events';
+import { type ChatStack, parseSse, postChat, startChatStack, TEST_MODELS } from '../../../../support/local-services';
 import { useLogCapture } from '../../../../support/log-capture';
-import { parseSse, postChat, startChatStack, TEST_MODELS, type ChatStack } from '../../../../support/local-services';
 
 const ANSWER = Array.from({ length: 10 }, (_, i) => `token${i}`).join(' ');
 const SSE = { accept: 'text/event-stream' };
@@ -165,7 +165,13 @@ describe('Bedrock faults after the first delta → in-band error, status already
     const response = await postChat(stack.url, { message: 'hi' });
     expect(response.status).toBe(200);
     expect(response.body).toMatch(/^token0 token1 token2 \n\n\[error:upstream_error\] The model "haiku" failed to answer\. Try again\.$/);
-    expect(requestLog()).toMatchObject({ level: 'error', outcome: 'upstream_error', status: 200, midStream: true, errorName: 'ModelStreamErrorException' });
+    expect(requestLog()).toMatchObject({
+      level: 'error',
+      outcome: 'upstream_error',
+      status: 200,
+      midStream: true,
+      errorName: 'ModelStreamErrorException',
+    });
   });
 });
 

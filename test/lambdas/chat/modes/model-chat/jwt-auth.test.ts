@@ -3,12 +3,20 @@
  * auth NONE (no authorizer in the events), tokens from a local issuer whose JWKS is served on 127.0.0.1.
  * The token is verified before any other work, and the caller (the rate-limit key) is the token's subject.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CALLER_HEADER } from '../../../../../tools/local/function-url-server';
-import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../../../../tools/local/jwt-issuer';
+import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../../../../tools/local/jwt-issuer';
+import {
+  type ChatHttpResponse,
+  type ChatStack,
+  parseSse,
+  postChat,
+  startChatStack,
+  TEST_RATE_LIMIT_NAMESPACE,
+} from '../../../../support/local-services';
 import { useLogCapture } from '../../../../support/log-capture';
-import { parseSse, postChat, startChatStack, TEST_RATE_LIMIT_NAMESPACE, type ChatHttpResponse, type ChatStack } from '../../../../support/local-services';
 
 const LIMIT = 2;
 const logs = useLogCapture();
@@ -44,7 +52,9 @@ describe('refused before any other work', () => {
   });
 
   test('a SigV4 Authorization header is not a token → 401 token_missing', async () => {
-    const sigv4 = { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/lambda/aws4_request, SignedHeaders=host, Signature=abc' };
+    const sigv4 = {
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/lambda/aws4_request, SignedHeaders=host, Signature=abc',
+    };
     await expectRefusedBeforeAnyWork(await postChat(stack.url, { message: 'hi' }, { headers: sigv4 }), 'token_missing');
   });
 
@@ -73,7 +83,12 @@ test('a valid token → the answer streams as with IAM auth; the summary line sa
   const response = await postChat(stack.url, { message: 'Hello?' }, { headers: { ...bearer(token), accept: 'text/event-stream' } });
   expect(response.status).toBe(200);
   const events = parseSse(response.body);
-  expect(events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join('')).toBe('hello there');
+  expect(
+    events
+      .filter((e) => e.event === 'delta')
+      .map((e) => (e.data as { text: string }).text)
+      .join(''),
+  ).toBe('hello there');
   expect(events.at(-1)).toMatchObject({ event: 'done', data: { stopReason: 'end_turn', model: 'haiku' } });
   expect(stack.emulator.requests).toHaveLength(1);
   const line = logs.json().find((entry) => entry.event === 'chat_request');

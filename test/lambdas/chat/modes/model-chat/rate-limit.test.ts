@@ -3,8 +3,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CALLER_HEADER } from '../../../../../tools/local/function-url-server';
+import { type ChatStack, postChat, startChatStack } from '../../../../support/local-services';
 import { useLogCapture } from '../../../../support/log-capture';
-import { postChat, startChatStack, type ChatStack } from '../../../../support/local-services';
 
 const LIMIT = 3;
 const CONCURRENT = 8;

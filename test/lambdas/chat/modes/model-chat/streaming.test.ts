@@ -4,8 +4,8 @@
  */
 import { DEFAULT_SYSTEM_PROMPT } from '../../../../../lambdas/chat/prompt/system-prompt';
 import { FAKE_CREDENTIALS } from '../../../../support/events';
+import { type ChatStack, parseSse, postChat, startChatStack, TEST_MODELS } from '../../../../support/local-services';
 import { useLogCapture } from '../../../../support/log-capture';
-import { parseSse, postChat, startChatStack, TEST_MODELS, type ChatStack } from '../../../../support/local-services';
 
 const WORDS = Array.from({ length: 12 }, (_, i) => `word${i + 1}`);
 const ANSWER = WORDS.join(' ');
@@ -62,8 +62,8 @@ describe('streaming answer (plain text)', () => {
 describe('Server-Sent Events', () => {
   test('delta events, then done with stop reason, usage and the model alias', async () => {
     stack.emulator.setTokenDelay(20);
-    const response = await postChat(stack.url, { message: 'Count for me', model: 'sonnet' }, { headers: { accept: 'text/event-stream' } }).finally(() =>
-      stack.emulator.setTokenDelay(2),
+    const response = await postChat(stack.url, { message: 'Count for me', model: 'sonnet' }, { headers: { accept: 'text/event-stream' } }).finally(
+      () => stack.emulator.setTokenDelay(2),
     );
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -119,7 +119,13 @@ describe('logs', () => {
     const secretText = 'my very private question XYZZY-4711';
     const response = await postChat(
       stack.url,
-      { message: secretText, history: [{ role: 'user', content: 'earlier private PLUGH-42' }, { role: 'assistant', content: 'ok' }] },
+      {
+        message: secretText,
+        history: [
+          { role: 'user', content: 'earlier private PLUGH-42' },
+          { role: 'assistant', content: 'ok' },
+        ],
+      },
       {
         headers: {
           authorization: `AWS4-HMAC-SHA256 Credential=${FAKE_CREDENTIALS.accessKeyId}/20260101/eu-west-1/lambda/aws4_request, SignedHeaders=host, Signature=${'e'.repeat(64)}`,

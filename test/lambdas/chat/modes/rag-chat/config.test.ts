@@ -18,7 +18,13 @@ const VALID = {
 describe('loadRagChatConfig', () => {
   test("reads the model-chat mode's variables plus the retrieval variables the construct sets", () => {
     const config = loadRagChatConfig(VALID);
-    expect(config.retrieval).toEqual({ knowledgeBaseId: 'ABCDEFGHIJ', region: 'eu-west-1', numberOfResults: 5, minScore: 0.4, fallbackAnswer: DEFAULT_FALLBACK_ANSWER });
+    expect(config.retrieval).toEqual({
+      knowledgeBaseId: 'ABCDEFGHIJ',
+      region: 'eu-west-1',
+      numberOfResults: 5,
+      minScore: 0.4,
+      fallbackAnswer: DEFAULT_FALLBACK_ANSWER,
+    });
     expect(config).toMatchObject({
       defaultModel: 'haiku',
       region: 'eu-west-1',
@@ -31,7 +37,9 @@ describe('loadRagChatConfig', () => {
     const config = loadRagChatConfig({ ...VALID, KNOWLEDGE_BASE_REGION: 'us-east-1' });
     expect(config.retrieval.region).toBe('us-east-1');
     expect(config.region).toBe('eu-west-1');
-    expect(() => loadRagChatConfig({ ...VALID, KNOWLEDGE_BASE_REGION: 'the moon' })).toThrow(/KNOWLEDGE_BASE_REGION="the moon": expected an AWS region such as eu-west-1, or the variable unset/);
+    expect(() => loadRagChatConfig({ ...VALID, KNOWLEDGE_BASE_REGION: 'the moon' })).toThrow(
+      /KNOWLEDGE_BASE_REGION="the moon": expected an AWS region such as eu-west-1, or the variable unset/,
+    );
   });
 
   test('the default fallback answer, and the default system prompt is the RAG prompt built around it', () => {
@@ -60,7 +68,11 @@ describe('loadRagChatConfig', () => {
     ['KNOWLEDGE_BASE_ID', '(unset)', undefined],
     ['KNOWLEDGE_BASE_ID', 'ABCDEFGHI', 'ABCDEFGHI'],
     ['KNOWLEDGE_BASE_ID', 'ABCDEFGHIJK', 'ABCDEFGHIJK'],
-    ['KNOWLEDGE_BASE_ID', 'arn:aws:bedrock:eu-west-1:123456789012:knowledge-base/ABCDEFGHIJ', 'arn:aws:bedrock:eu-west-1:123456789012:knowledge-base/ABCDEFGHIJ'],
+    [
+      'KNOWLEDGE_BASE_ID',
+      'arn:aws:bedrock:eu-west-1:123456789012:knowledge-base/ABCDEFGHIJ',
+      'arn:aws:bedrock:eu-west-1:123456789012:knowledge-base/ABCDEFGHIJ',
+    ],
     ['RETRIEVAL_RESULTS', '(unset)', undefined],
     ['RETRIEVAL_RESULTS', '0', '0'],
     ['RETRIEVAL_RESULTS', '101', '101'],
@@ -84,7 +96,9 @@ describe('loadRagChatConfig', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^Invalid chat function configuration: AWS_REGION="nowhere".*; KNOWLEDGE_BASE_ID="kb".*; RETRIEVAL_RESULTS="0"/);
+    expect((error as Error).message).toMatch(
+      /^Invalid chat function configuration: AWS_REGION="nowhere".*; KNOWLEDGE_BASE_ID="kb".*; RETRIEVAL_RESULTS="0"/,
+    );
   });
 });
 

@@ -6,9 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorFault } from '../../../../../tools/local/bedrock-emulator';
 import { CALLER_HEADER, localIdentity } from '../../../../../tools/local/function-url-server';
-import { useLogCapture } from '../../../../support/log-capture';
 import { postChat } from '../../../../support/local-services';
-import { startRagChatStack, TEST_KNOWLEDGE_BASE_ID, type RagStack } from '../../../../support/rag-services';
+import { useLogCapture } from '../../../../support/log-capture';
+import { type RagStack, startRagChatStack, TEST_KNOWLEDGE_BASE_ID } from '../../../../support/rag-services';
 
 const SSE = { accept: 'text/event-stream' };
 const LIMIT = 3;
@@ -37,11 +37,23 @@ function newCaller(): { name: string; headers: Record<string, string> } {
 
 describe('Retrieve faults → JSON error before the first byte, no model call, the request counted once', () => {
   test.each<[string, number, string, EmulatorFault, RegExp]>([
-    ['AccessDeniedException', 403, 'knowledge_base_access_denied', 'accessDenied', /bedrock:Retrieve on the knowledge base ARN .*knowledge-base\/KBTEST0001/],
+    [
+      'AccessDeniedException',
+      403,
+      'knowledge_base_access_denied',
+      'accessDenied',
+      /bedrock:Retrieve on the knowledge base ARN .*knowledge-base\/KBTEST0001/,
+    ],
     ['ResourceNotFoundException', 404, 'knowledge_base_not_found', 'notFound', /KBTEST0001 was not found in region eu-west-1/],
     ['ThrottlingException', 429, 'throttled', 'throttling', /too many requests/],
     ['InternalServerException', 502, 'retrieval_failed', 'internal', /knowledge base failed/],
-    ['DependencyFailedException (424)', 502, 'retrieval_failed', { type: 'midStreamError', exceptionType: 'dependencyFailedException' }, /knowledge base failed/],
+    [
+      'DependencyFailedException (424)',
+      502,
+      'retrieval_failed',
+      { type: 'midStreamError', exceptionType: 'dependencyFailedException' },
+      /knowledge base failed/,
+    ],
     ['BadGatewayException', 502, 'retrieval_failed', { type: 'midStreamError', exceptionType: 'badGatewayException' }, /knowledge base failed/],
     ['ServiceUnavailableException', 503, 'retrieval_unavailable', 'serviceUnavailable', /unavailable/],
   ])('%s → %i %s', async (_what, status, code, fault, message) => {

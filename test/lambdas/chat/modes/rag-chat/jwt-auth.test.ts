@@ -3,10 +3,10 @@
  * behind a Function URL with auth NONE, tokens from a local issuer. No token: refused before the rate limit,
  * the knowledge base or the model; a valid token: retrieval and answer as with IAM auth.
  */
-import { startLocalJwtIssuer, type LocalJwtIssuer } from '../../../../../tools/local/jwt-issuer';
-import { useLogCapture } from '../../../../support/log-capture';
+import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../../../../tools/local/jwt-issuer';
 import { parseSse, postChat } from '../../../../support/local-services';
-import { startRagChatStack, type RagStack } from '../../../../support/rag-services';
+import { useLogCapture } from '../../../../support/log-capture';
+import { type RagStack, startRagChatStack } from '../../../../support/rag-services';
 
 useLogCapture();
 let issuer: LocalJwtIssuer;
@@ -34,7 +34,11 @@ test('no token → 401 token_missing; nothing retrieved or generated', async () 
 
 test('a valid token → Retrieve, then the answer with its sources', async () => {
   const token = await issuer.sign({ sub: 'grace' });
-  const response = await postChat(stack.url, { message: 'When is support open?' }, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+  const response = await postChat(
+    stack.url,
+    { message: 'When is support open?' },
+    { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+  );
   expect(response.status).toBe(200);
   expect(stack.emulator.requests.map((r) => r.operation)).toEqual(['Retrieve', 'ConverseStream']);
   expect(parseSse(response.body).at(-1)).toMatchObject({ event: 'done', data: { stopReason: 'end_turn', fallback: false } });

@@ -2,9 +2,10 @@
  * `KNOWLEDGE_BASE_REGION`: a knowledge base imported from another region is searched there (the Retrieve
  * request is signed for its region), while the model is called in the function's region.
  */
-import { useLogCapture } from '../../../../support/log-capture';
+
 import { postChat, TEST_REGION } from '../../../../support/local-services';
-import { startRagChatStack, type RagStack } from '../../../../support/rag-services';
+import { useLogCapture } from '../../../../support/log-capture';
+import { type RagStack, startRagChatStack } from '../../../../support/rag-services';
 
 useLogCapture();
 let stack: RagStack;

@@ -4,12 +4,13 @@
  * the knowledge base and the model, where the passages go (and where they never go), the fallback answer,
  * sources, and what the logs keep.
  */
-import type { EmulatorPassage } from '../../../../../tools/local/bedrock-emulator';
-import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from '../../../../../lambdas/chat/modes/rag-chat/rag-prompt';
+
 import { NO_RELEVANT_CONTEXT } from '../../../../../lambdas/chat/modes/rag-chat/handler';
-import { useLogCapture } from '../../../../support/log-capture';
+import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from '../../../../../lambdas/chat/modes/rag-chat/rag-prompt';
+import type { EmulatorPassage } from '../../../../../tools/local/bedrock-emulator';
 import { parseSse, postChat, TEST_MODELS } from '../../../../support/local-services';
-import { startRagChatStack, TEST_KNOWLEDGE_BASE_ID, type RagStack } from '../../../../support/rag-services';
+import { useLogCapture } from '../../../../support/log-capture';
+import { type RagStack, startRagChatStack, TEST_KNOWLEDGE_BASE_ID } from '../../../../support/rag-services';
 
 const ANSWER = 'Our support desk answers on weekdays from nine to five.';
 const SSE = { accept: 'text/event-stream' };
@@ -25,7 +26,12 @@ const logs = useLogCapture();
 let stack: RagStack;
 
 beforeAll(async () => {
-  stack = await startRagChatStack({ numberOfResults: NUMBER_OF_RESULTS, minScore: 0.4, passages: PASSAGES, emulator: { tokenDelayMs: 5, answer: ANSWER } });
+  stack = await startRagChatStack({
+    numberOfResults: NUMBER_OF_RESULTS,
+    minScore: 0.4,
+    passages: PASSAGES,
+    emulator: { tokenDelayMs: 5, answer: ANSWER },
+  });
 });
 
 afterAll(() => stack.close());
@@ -62,7 +68,12 @@ describe('the answer', () => {
     expect(response.chunks.length).toBeGreaterThan(1);
     const events = parseSse(response.body);
     expect(events.slice(0, -1).every((e) => e.event === 'delta')).toBe(true);
-    expect(events.slice(0, -1).map((e) => (e.data as { text: string }).text).join('')).toBe(ANSWER);
+    expect(
+      events
+        .slice(0, -1)
+        .map((e) => (e.data as { text: string }).text)
+        .join(''),
+    ).toBe(ANSWER);
     expect(events.at(-1)).toEqual({
       event: 'done',
       data: {
@@ -189,7 +200,13 @@ describe('no passage relevant enough → the fallback answer, without calling th
       { event: 'delta', data: { text: DEFAULT_FALLBACK_ANSWER } },
       {
         event: 'done',
-        data: { stopReason: NO_RELEVANT_CONTEXT, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, model: 'haiku', sources: [], fallback: true },
+        data: {
+          stopReason: NO_RELEVANT_CONTEXT,
+          usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+          model: 'haiku',
+          sources: [],
+          fallback: true,
+        },
       },
     ]);
     const text = await postChat(stack.url, { message: 'What is the meaning of life?' });
@@ -209,7 +226,13 @@ describe('no passage relevant enough → the fallback answer, without calling th
       expect(modelSaysFallback.emulator.requests.map((r) => r.operation)).toEqual(['Retrieve', 'ConverseStream']);
       expect(await done('More than the fallback?')).toMatchObject({
         event: 'done',
-        data: { fallback: false, sources: [{ uri: ALPHA.uri, score: ALPHA.score }, { uri: BRAVO.uri, score: BRAVO.score }] },
+        data: {
+          fallback: false,
+          sources: [
+            { uri: ALPHA.uri, score: ALPHA.score },
+            { uri: BRAVO.uri, score: BRAVO.score },
+          ],
+        },
       });
     } finally {
       await modelSaysFallback.close();
@@ -240,6 +263,11 @@ describe('logs', () => {
   test('a fallback answer is logged as such', async () => {
     stack.emulator.setPassages(TEST_KNOWLEDGE_BASE_ID, [DELTA]);
     await postChat(stack.url, { message: 'Anything?' });
-    expect(logs.json().find((line) => line.event === 'chat_request')).toMatchObject({ retrievedPassages: 1, keptPassages: 0, topScore: DELTA.score, fallback: true });
+    expect(logs.json().find((line) => line.event === 'chat_request')).toMatchObject({
+      retrievedPassages: 1,
+      keptPassages: 0,
+      topScore: DELTA.score,
+      fallback: true,
+    });
   });
 });

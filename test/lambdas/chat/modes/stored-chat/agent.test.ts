@@ -4,9 +4,9 @@
  * table in dynalite and a local JWKS.
  */
 import type { EmulatorFault } from '../../../../../tools/local/bedrock-emulator';
-import { useLogCapture } from '../../../../support/log-capture';
+import { type JwtChatStack, startJwtChatStack, TEST_AGENT } from '../../../../support/jwt-services';
 import { parseSse } from '../../../../support/local-services';
-import { startJwtChatStack, TEST_AGENT, type JwtChatStack } from '../../../../support/jwt-services';
+import { useLogCapture } from '../../../../support/log-capture';
 
 interface PostBody {
   response: string;
@@ -61,7 +61,9 @@ describe('InvokeAgent', () => {
 
   test('a second prompt in the same chat reaches the same session (the agent remembers), without resending history', async () => {
     const first = (await stack.request('POST', '/chat', { token: alice, body: { prompt: 'My name is Alice' } })).json<PostBody>();
-    const second = (await stack.request('POST', '/chat', { token: alice, body: { prompt: 'What is my name?', chat_id: first.chat.id } })).json<PostBody>();
+    const second = (
+      await stack.request('POST', '/chat', { token: alice, body: { prompt: 'What is my name?', chat_id: first.chat.id } })
+    ).json<PostBody>();
     expect(stack.emulator.requests.map((r) => r.sessionId)).toEqual([first.chat.id, first.chat.id]);
     expect(stack.emulator.requests[1]!.body.inputText).toBe('What is my name?');
     // The emulator's agent answers from its session memory: turn 2, quoting the earlier prompt.
@@ -79,7 +81,10 @@ describe('InvokeAgent', () => {
   });
 
   test('non-ASCII answers arrive intact', async () => {
-    const agent = await startJwtChatStack({ backend: 'agent', emulator: { tokenDelayMs: 0, agentAnswer: 'Grüße aus Köln 🌍 — ça va? 日本語のテキスト' } });
+    const agent = await startJwtChatStack({
+      backend: 'agent',
+      emulator: { tokenDelayMs: 0, agentAnswer: 'Grüße aus Köln 🌍 — ça va? 日本語のテキスト' },
+    });
     try {
       const token = await agent.token('alice');
       const body = (await agent.request('POST', '/chat', { token, body: { prompt: 'hi' } })).json<PostBody>();
@@ -99,15 +104,35 @@ describe('agent faults map to statuses; nothing is stored', () => {
     ['ThrottlingException', 429, 'throttled', 'throttling'],
     ['InternalServerException', 502, 'upstream_error', 'internal'],
     ['ServiceUnavailableException (503)', 503, 'upstream_unavailable', 'serviceUnavailable'],
-    ['dependencyFailedException event', 502, 'upstream_error', { type: 'midStreamError', afterTokens: 0, exceptionType: 'dependencyFailedException' }],
+    [
+      'dependencyFailedException event',
+      502,
+      'upstream_error',
+      { type: 'midStreamError', afterTokens: 0, exceptionType: 'dependencyFailedException' },
+    ],
     ['badGatewayException event', 502, 'upstream_error', { type: 'midStreamError', afterTokens: 0, exceptionType: 'badGatewayException' }],
     ['internalServerException event', 502, 'upstream_error', { type: 'midStreamError', afterTokens: 0, exceptionType: 'internalServerException' }],
     ['throttlingException event', 429, 'throttled', 'streamThrottlingBeforeFirstToken'],
-    ['serviceQuotaExceededException event', 429, 'throttled', { type: 'midStreamError', afterTokens: 0, exceptionType: 'serviceQuotaExceededException' }],
+    [
+      'serviceQuotaExceededException event',
+      429,
+      'throttled',
+      { type: 'midStreamError', afterTokens: 0, exceptionType: 'serviceQuotaExceededException' },
+    ],
     ['validationException event', 400, 'agent_rejected_request', { type: 'midStreamError', afterTokens: 0, exceptionType: 'validationException' }],
     ['conflictException event', 409, 'agent_session_busy', { type: 'midStreamError', afterTokens: 0, exceptionType: 'conflictException' }],
-    ['modelNotReadyException event', 503, 'upstream_unavailable', { type: 'midStreamError', afterTokens: 0, exceptionType: 'modelNotReadyException' }],
-    ['resourceNotFoundException event', 404, 'agent_not_found', { type: 'midStreamError', afterTokens: 0, exceptionType: 'resourceNotFoundException' }],
+    [
+      'modelNotReadyException event',
+      503,
+      'upstream_unavailable',
+      { type: 'midStreamError', afterTokens: 0, exceptionType: 'modelNotReadyException' },
+    ],
+    [
+      'resourceNotFoundException event',
+      404,
+      'agent_not_found',
+      { type: 'midStreamError', afterTokens: 0, exceptionType: 'resourceNotFoundException' },
+    ],
     ['accessDeniedException event', 403, 'agent_access_denied', { type: 'midStreamError', afterTokens: 0, exceptionType: 'accessDeniedException' }],
   ])('%s → %i %s', async (_what, status, code, fault) => {
     const before = await stack.scan(stack.tables.history);
@@ -122,7 +147,9 @@ describe('agent faults map to statuses; nothing is stored', () => {
     stack.emulator.injectFault('accessDenied', { times: Infinity });
     const response = await stack.request('POST', '/chat', { token: alice, body: { prompt: 'Hello agent' } });
     expect(response.json<{ error: { message: string } }>().error.message).toMatch(
-      new RegExp(`bedrock:InvokeAgent on the agent alias ARN arn:aws:bedrock:eu-west-1:<account>:agent-alias/${TEST_AGENT.agentId}/${TEST_AGENT.agentAliasId}`),
+      new RegExp(
+        `bedrock:InvokeAgent on the agent alias ARN arn:aws:bedrock:eu-west-1:<account>:agent-alias/${TEST_AGENT.agentId}/${TEST_AGENT.agentAliasId}`,
+      ),
     );
   });
 

@@ -6,11 +6,11 @@
  * dynalite, and no rate-limit item written) and no Bedrock call (the emulator's requests).
  */
 import { exportSPKI, SignJWT } from 'jose';
+import type { LocalSigningKey } from '../../../../../tools/local/jwt-issuer';
+import { type JwtChatStack, startJwtChatStack } from '../../../../support/jwt-services';
+import type { ChatHttpResponse } from '../../../../support/local-services';
 import { closedPort } from '../../../../support/local-services';
 import { useLogCapture } from '../../../../support/log-capture';
-import type { LocalSigningKey } from '../../../../../tools/local/jwt-issuer';
-import { startJwtChatStack, type JwtChatStack } from '../../../../support/jwt-services';
-import type { ChatHttpResponse } from '../../../../support/local-services';
 
 const logs = useLogCapture();
 let stack: JwtChatStack;
@@ -38,7 +38,10 @@ const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).to
 
 async function send(token: string | undefined, headers: Record<string, string> = {}): Promise<ChatHttpResponse> {
   if (token !== undefined) sentTokens.push(token);
-  return stack.request('POST', '/chat', { body: { prompt: 'Hello' }, headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  return stack.request('POST', '/chat', {
+    body: { prompt: 'Hello' },
+    headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...headers },
+  });
 }
 
 /** 401 with the code, the challenge, and no DynamoDB or Bedrock call (nor rate-limit item). */
@@ -141,7 +144,13 @@ describe('refused before any other work: 401, stable code, WWW-Authenticate, no 
   });
 
   test('every route refuses alike, known or not (nothing is learnt without a token)', async () => {
-    for (const [method, path] of [['GET', '/chats'], ['GET', '/chats/x'], ['DELETE', '/chats/x'], ['GET', '/nowhere'], ['PUT', '/chat']] as const) {
+    for (const [method, path] of [
+      ['GET', '/chats'],
+      ['GET', '/chats/x'],
+      ['DELETE', '/chats/x'],
+      ['GET', '/nowhere'],
+      ['PUT', '/chat'],
+    ] as const) {
       const response = await stack.request(method, path);
       await expectRefused(response, 'token_missing', /^Bearer realm="chat"$/);
     }
@@ -249,7 +258,9 @@ describe('the JWKS cannot be used → 503 auth_unavailable, not 401 or 500', () 
       expect(await statusWith('hang')).toBe(503);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
       expect(await statusWith('none')).toBe(200);
-      expect(flaky.dynamo.calls.filter((call) => call.table === flaky.tables.history)).toEqual([{ operation: 'Query', table: flaky.tables.history, index: 'byUpdated' }]);
+      expect(flaky.dynamo.calls.filter((call) => call.table === flaky.tables.history)).toEqual([
+        { operation: 'Query', table: flaky.tables.history, index: 'byUpdated' },
+      ]);
     } finally {
       await flaky.close();
     }

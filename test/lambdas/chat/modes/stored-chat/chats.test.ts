@@ -5,9 +5,9 @@
  * DynamoDB operations the function calls.
  */
 import { ChatStore, MAX_ANSWER_BYTES } from '../../../../../lambdas/chat/chats/chat-store';
-import { useLogCapture } from '../../../../support/log-capture';
+import { type JwtChatStack, startJwtChatStack } from '../../../../support/jwt-services';
 import { parseSse, TEST_MODELS } from '../../../../support/local-services';
-import { startJwtChatStack, type JwtChatStack } from '../../../../support/jwt-services';
+import { useLogCapture } from '../../../../support/log-capture';
 
 interface ChatBody {
   id: string;
@@ -123,10 +123,12 @@ describe('POST /chat', () => {
     expect(request!.operation).toBe('ConverseStream');
     expect(request!.modelId).toBe(TEST_MODELS.haiku); // the default model
     expect(request!.body.messages).toEqual(
-      ['two', 'three'].flatMap((prompt) => [
-        { role: 'user', content: [{ text: prompt }] },
-        { role: 'assistant', content: [{ text: answerTo(prompt) }] },
-      ]).concat([{ role: 'user', content: [{ text: 'four' }] }]),
+      ['two', 'three']
+        .flatMap((prompt) => [
+          { role: 'user', content: [{ text: prompt }] },
+          { role: 'assistant', content: [{ text: answerTo(prompt) }] },
+        ])
+        .concat([{ role: 'user', content: [{ text: 'four' }] }]),
     );
   });
 
@@ -137,7 +139,12 @@ describe('POST /chat', () => {
     expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'again', chat_id: chatId, model: 'haiku' } })).status).toBe(200);
     expect((await stack.request('POST', '/chat', { token: alice, body: { prompt: 'default', chat_id: chatId, model: null } })).status).toBe(200);
     expect(stack.emulator.requests.map((request) => request.modelId)).toEqual([TEST_MODELS.sonnet, TEST_MODELS.haiku, TEST_MODELS.haiku]);
-    expect(logs.json().filter((line) => line.event === 'chat_request').map((line) => line.model)).toEqual(['sonnet', 'haiku', 'haiku']);
+    expect(
+      logs
+        .json()
+        .filter((line) => line.event === 'chat_request')
+        .map((line) => line.model),
+    ).toEqual(['sonnet', 'haiku', 'haiku']);
   });
 
   test('Accept: text/event-stream: delta events as the model writes, then done with response, chat, usage and stopReason', async () => {
@@ -178,7 +185,12 @@ describe('POST /chat', () => {
       const data = done.data as PostBody & { stopReason: string };
       expect(data.stopReason).toBe('answer_size_limit');
       expect(Buffer.byteLength(data.response)).toBe(MAX_ANSWER_BYTES);
-      expect(events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join('')).toBe(data.response);
+      expect(
+        events
+          .filter((e) => e.event === 'delta')
+          .map((e) => (e.data as { text: string }).text)
+          .join(''),
+      ).toBe(data.response);
       const stored = await big.request('GET', `/chats/${data.chat.id}`, { token });
       expect(stored.json<{ chat: ChatBody }>().chat.messages[1]!.content).toBe(data.response);
     } finally {
@@ -213,7 +225,10 @@ describe('bad input and unknown routes', () => {
 
   test('model_not_allowed names the allowed aliases, as in the caller-sent-turns modes, before any DynamoDB call', async () => {
     stack.dynamo.calls.length = 0;
-    const response = await stack.request('POST', '/chat', { token: alice, body: { prompt: 'hi', model: 'opus', chat_id: '00000000-0000-4000-8000-000000000000' } });
+    const response = await stack.request('POST', '/chat', {
+      token: alice,
+      body: { prompt: 'hi', model: 'opus', chat_id: '00000000-0000-4000-8000-000000000000' },
+    });
     expect(response.json()).toEqual({ error: { code: 'model_not_allowed', message: '"model" must be one of: haiku, sonnet.' } });
     expect(stack.dynamo.calls.map((call) => call.operation)).toEqual(['UpdateItem']); // the rate limit only
   });
@@ -279,7 +294,12 @@ describe('GET /chats, GET /chats/{id}, DELETE /chats/{id}', () => {
     expect(cursor).toBeNull();
     const expectedOrder = [daveChats[0]!, ...daveChats.slice(1).reverse()].map((c) => c.chat.id);
     expect(seen.map((c) => c.id)).toEqual(expectedOrder);
-    expect(seen[0]).toEqual({ id: daveChats[0]!.chat.id, title: 'topic 1', created_at: daveChats[0]!.chat.created_at, updated_at: expect.stringMatching(ISO) });
+    expect(seen[0]).toEqual({
+      id: daveChats[0]!.chat.id,
+      title: 'topic 1',
+      created_at: daveChats[0]!.chat.created_at,
+      updated_at: expect.stringMatching(ISO),
+    });
     const updated = seen.map((c) => c.updated_at);
     expect([...updated].sort().reverse()).toEqual(updated);
   });
@@ -405,7 +425,15 @@ describe('concurrency and size', () => {
     const store = new ChatStore(stack.admin, stack.tables.history);
     const answer = (i: number): string => `${i}:${'y'.repeat(150_000)}`;
     for (let i = 1; i <= 8; i++) {
-      await store.appendTurn({ subject: 'alice', chatId: chat.id, newChat: false, title: '', prompt: `part ${i}`, answer: answer(i), nowMs: Date.now() });
+      await store.appendTurn({
+        subject: 'alice',
+        chatId: chat.id,
+        newChat: false,
+        title: '',
+        prompt: `part ${i}`,
+        answer: answer(i),
+        nowMs: Date.now(),
+      });
     }
     stack.dynamo.calls.length = 0;
     const response = await stack.request('GET', `/chats/${chat.id}`, { token: alice });
@@ -413,7 +441,12 @@ describe('concurrency and size', () => {
     expect(Buffer.byteLength(response.body)).toBeGreaterThan(1_200_000);
     const { chat: loaded } = response.json<{ chat: ChatBody }>();
     expect(loaded.messages).toHaveLength(18);
-    expect(loaded.messages.slice(2).filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual(Array.from({ length: 8 }, (_, i) => answer(i + 1)));
+    expect(
+      loaded.messages
+        .slice(2)
+        .filter((m) => m.role === 'assistant')
+        .map((m) => m.content),
+    ).toEqual(Array.from({ length: 8 }, (_, i) => answer(i + 1)));
     // dynalite, like DynamoDB, returns at most 1 MB per Query page: the function paged.
     expect(stack.dynamo.calls.filter((c) => c.operation === 'Query').length).toBeGreaterThanOrEqual(2);
   });
@@ -458,7 +491,9 @@ describe('least privilege and logs', () => {
     // Every call of the tests above (this stack's): none may be outside the role's grants, and all of them were used.
     const allowed = new Set([
       `UpdateItem ${stack.tables.rateLimit}`,
-      ...['GetItem', 'Query', 'Query@byUpdated', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'].map((op) => `${op} ${stack.tables.history}`),
+      ...['GetItem', 'Query', 'Query@byUpdated', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'].map(
+        (op) => `${op} ${stack.tables.history}`,
+      ),
     ]);
     const used = new Set(stack.dynamo.allCalls.map((call) => `${call.operation}${call.index ? `@${call.index}` : ''} ${call.table}`));
     expect(used).toEqual(allowed);
@@ -490,7 +525,15 @@ describe('least privilege and logs', () => {
     expect(response.status).toBe(200);
     const lines = logs.json().filter((line) => line.event === 'chat_request');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', route: 'postChat', callerKind: 'jwt', backend: 'model', newChat: true, outcome: 'ok', status: 200 });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      route: 'postChat',
+      callerKind: 'jwt',
+      backend: 'model',
+      newChat: true,
+      outcome: 'ok',
+      status: 200,
+    });
     const text = [...logText, logs.text()].join('\n');
     expect(logs.text()).not.toContain('XYZZY');
     expect(logs.text()).not.toContain(token.split('.')[2]);

@@ -35,7 +35,14 @@ describe('loadStoredModelChatConfig / loadStoredAgentChatConfig', () => {
       history: { tableName: 'chat-history', turns: 10 },
       auth: {
         mode: 'jwt',
-        jwt: { issuer: SHARED.JWT_ISSUER, audience: '1example23456789', algorithms: ['RS256'], requiredClaims: ['email', 'cognito:username'], clockSkewSeconds: 30, cognitoTokenUse: 'id' },
+        jwt: {
+          issuer: SHARED.JWT_ISSUER,
+          audience: '1example23456789',
+          algorithms: ['RS256'],
+          requiredClaims: ['email', 'cognito:username'],
+          clockSkewSeconds: 30,
+          cognitoTokenUse: 'id',
+        },
       },
       rateLimit: { tableName: 'chat-rate-limits', requestsPerMinute: 10, failOpen: true, namespace: 'dev-jwt-chat' },
     });
@@ -52,8 +59,13 @@ describe('loadStoredModelChatConfig / loadStoredAgentChatConfig', () => {
   });
 
   test('http is accepted for the JWKS and issuer only on the loopback interface (local runs and tests)', () => {
-    expect(jwtRules(loadStoredModelChatConfig({ ...MODEL, JWT_ISSUER: 'http://127.0.0.1:4000', JWT_JWKS_URI: 'http://localhost:4000/jwks.json' })).jwksUri.port).toBe('4000');
-    expect(() => loadStoredModelChatConfig({ ...MODEL, JWT_JWKS_URI: 'http://issuer.example.com/jwks.json' })).toThrow(/JWT_JWKS_URI="http:\/\/issuer.example.com\/jwks.json": expected the JWKS URL \(https/);
+    expect(
+      jwtRules(loadStoredModelChatConfig({ ...MODEL, JWT_ISSUER: 'http://127.0.0.1:4000', JWT_JWKS_URI: 'http://localhost:4000/jwks.json' })).jwksUri
+        .port,
+    ).toBe('4000');
+    expect(() => loadStoredModelChatConfig({ ...MODEL, JWT_JWKS_URI: 'http://issuer.example.com/jwks.json' })).toThrow(
+      /JWT_JWKS_URI="http:\/\/issuer.example.com\/jwks.json": expected the JWKS URL \(https/,
+    );
   });
 
   test.each([
@@ -94,7 +106,10 @@ describe('loadStoredModelChatConfig / loadStoredAgentChatConfig', () => {
   });
 
   test('agent and alias ids of 1 to 10 letters or digits are accepted (the contract; TSTALIASID is the draft alias)', () => {
-    expect(loadStoredAgentChatConfig({ ...AGENT, AGENT_ID: 'A', AGENT_ALIAS_ID: 'ALIAS12345' }).agent).toEqual({ agentId: 'A', agentAliasId: 'ALIAS12345' });
+    expect(loadStoredAgentChatConfig({ ...AGENT, AGENT_ID: 'A', AGENT_ALIAS_ID: 'ALIAS12345' }).agent).toEqual({
+      agentId: 'A',
+      agentAliasId: 'ALIAS12345',
+    });
   });
 
   test.each([
