@@ -47,6 +47,8 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
   const state: EmulatorState = {
     tokenDelayMs: checkDelay(options.tokenDelayMs ?? 5),
     answer: options.answer,
+    structuredOutputModels: options.structuredOutputModels ? [...options.structuredOutputModels] : undefined,
+    promptCache: new Set(),
     knownModels: options.knownModels ? [...options.knownModels] : undefined,
     maxInputTokens: options.maxInputTokens ?? 200_000,
     faults: new FaultQueue(),
@@ -159,6 +161,7 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     reset: () => {
       state.requests.length = 0;
       state.faults.clear();
+      state.promptCache.clear();
       agent.sessions.clear();
     },
     setTokenDelay: (ms) => {

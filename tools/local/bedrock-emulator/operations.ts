@@ -3,19 +3,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultRichAnswer, inputUsage, structuredOutputSchema, toolUseId, validateContent } from './answers';
 import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
 import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
-import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, RecordedRequest, RuntimeOperation } from './types';
-import {
-  estimateInputTokens,
-  INVALID_MODEL_ID,
-  isKnownModel,
-  isWellFormedModelId,
-  lastUserText,
-  tokenize,
-  validateBody,
-  validationError,
-} from './validation';
+import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, EmulatorAnswer, RecordedRequest, RuntimeOperation } from './types';
+import { INVALID_MODEL_ID, isKnownModel, isWellFormedModelId, lastUserText, tokenize, validateBody, validationError } from './validation';
 import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, encodeException, newRequestId, type ResponseLike, writeError, writeJson } from './wire';
 
 /** The part of http2.Http2ServerRequest / http.IncomingMessage the emulator uses. */
@@ -29,6 +21,9 @@ export interface RequestLike extends AsyncIterable<unknown> {
 export interface EmulatorState {
   tokenDelayMs: number;
   readonly answer: BedrockEmulatorOptions['answer'];
+  readonly structuredOutputModels: readonly string[] | undefined;
+  /** Prompt-cache prefixes written so far (answers.ts `inputUsage`). */
+  readonly promptCache: Set<string>;
   readonly knownModels: readonly string[] | undefined;
   readonly maxInputTokens: number;
   readonly faults: FaultQueue;
@@ -120,47 +115,70 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
       what,
     );
   }
-  const invalid = validateBody(body);
+  const invalid = validateBody(body) ?? validateContent(body);
   if (invalid) return fail(invalid, what);
-  const inputTokens = estimateInputTokens(body);
+  if (structuredOutputSchema(body) !== undefined && state.structuredOutputModels && !isKnownModel(modelId, state.structuredOutputModels)) {
+    return fail(validationError('This model does not support structured output. Remove outputConfig.textFormat and try again.'), what);
+  }
+  const input = inputUsage(body, modelId, state.promptCache);
+  const inputTokens = input.inputTokens + (input.cacheReadInputTokens ?? 0) + (input.cacheWriteInputTokens ?? 0);
   if (inputTokens > state.maxInputTokens) return fail(validationError('Input is too long for requested model.'), what);
 
   const context: AnswerContext = { operation, modelId, body, lastUserText: stripMarkers(userText) };
-  let text: string;
+  let answer: EmulatorAnswer;
   try {
-    text = typeof state.answer === 'function' ? state.answer(context) : (state.answer ?? defaultAnswer(context));
-    if (typeof text !== 'string') throw new TypeError('answer function must return a string');
+    const given = typeof state.answer === 'function' ? state.answer(context) : state.answer;
+    answer = typeof given === 'string' ? { text: given } : (given ?? defaultRichAnswer(context) ?? { text: defaultAnswer(context) });
+    if (typeof answer !== 'object' || answer === null || (answer.text !== undefined && typeof answer.text !== 'string')) {
+      throw new TypeError('answer function must return a string or { text?, toolCalls? }');
+    }
   } catch (err) {
     return fail(
       { status: 500, type: 'InternalServerException', message: `[bedrock-emulator] answer function failed: ${(err as Error).message}` },
       what,
     );
   }
-  const tokens = tokenize(text);
+  const tokens = tokenize(answer.text ?? '');
   const maxTokens = body.inferenceConfig?.maxTokens;
   const truncated = maxTokens !== undefined && maxTokens < tokens.length;
   const emitted = truncated ? tokens.slice(0, maxTokens) : tokens;
-  const stopReason = truncated ? 'max_tokens' : 'end_turn';
-  const usage = { inputTokens, outputTokens: emitted.length, totalTokens: inputTokens + emitted.length };
+  const toolUses = truncated
+    ? []
+    : (answer.toolCalls ?? []).map((call, i) => ({
+        toolUseId: call.toolUseId ?? toolUseId(`${requestId}#${i}`),
+        name: call.name,
+        input: call.input,
+      }));
+  const toolTokens = toolUses.reduce((sum, use) => sum + tokenize(JSON.stringify(use.input)).length, 0);
+  const stopReason = truncated ? 'max_tokens' : toolUses.length > 0 ? 'tool_use' : 'end_turn';
+  const outputTokens = emitted.length + toolTokens;
+  const usage: Usage = { ...input, outputTokens, totalTokens: inputTokens + outputTokens };
 
   if (operation === 'Converse') {
-    state.log(`[bedrock-emulator] ${what} -> 200 canned answer (${emitted.length} tokens, ${stopReason})`);
+    state.log(`[bedrock-emulator] ${what} -> 200 canned answer (${emitted.length} tokens, ${toolUses.length} tool calls, ${stopReason})`);
+    const content = [
+      ...(emitted.length > 0 || toolUses.length === 0 ? [{ text: emitted.join('') }] : []),
+      ...toolUses.map((toolUse) => ({ toolUse })),
+    ];
     return writeJson(
       res,
       200,
-      {
-        output: { message: { role: 'assistant', content: [{ text: emitted.join('') }] } },
-        stopReason,
-        usage,
-        metrics: { latencyMs: Date.now() - started },
-      },
+      { output: { message: { role: 'assistant', content } }, stopReason, usage, metrics: { latencyMs: Date.now() - started } },
       requestId,
     );
   }
   state.log(
-    `[bedrock-emulator] ${what} -> 200 streaming canned answer (${emitted.length} tokens, ${stopReason})${fault ? ` with fault ${fault.name}` : ''}`,
+    `[bedrock-emulator] ${what} -> 200 streaming canned answer (${emitted.length} tokens, ${toolUses.length} tool calls, ${stopReason})${fault ? ` with fault ${fault.name}` : ''}`,
   );
-  await streamAnswer(state, res, { what, requestId, started, emitted, stopReason, usage, fault });
+  await streamAnswer(state, res, { what, requestId, started, emitted, toolUses, stopReason, usage, fault });
+}
+
+interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
 }
 
 interface StreamPlan {
@@ -168,9 +186,15 @@ interface StreamPlan {
   requestId: string;
   started: number;
   emitted: string[];
+  toolUses: Array<{ toolUseId: string; name: string; input: Record<string, unknown> }>;
   stopReason: string;
-  usage: { inputTokens: number; outputTokens: number; totalTokens: number };
+  usage: Usage;
   fault: ResolvedFault | undefined;
+}
+
+/** JSON text in fragments of at most 8 characters. */
+function splitJson(json: string): string[] {
+  return json.match(/[\s\S]{1,8}/g) ?? [];
 }
 
 /** Writes each event frame as soon as it is produced (no buffering), one token every `tokenDelayMs`. */
@@ -201,7 +225,18 @@ async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: Strea
         await send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: plan.emitted[i] } }));
         deltasSent++;
       }
-      await send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
+      const hasText = plan.emitted.length > 0 || plan.toolUses.length === 0;
+      if (hasText) await send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
+      for (const [i, use] of plan.toolUses.entries()) {
+        const contentBlockIndex = (hasText ? 1 : 0) + i;
+        await send(encodeEvent('contentBlockStart', { contentBlockIndex, start: { toolUse: { toolUseId: use.toolUseId, name: use.name } } }));
+        // The input arrives as JSON text in fragments, as the service streams it.
+        for (const fragment of splitJson(JSON.stringify(use.input))) {
+          await sleep(state.tokenDelayMs, undefined, { signal });
+          await send(encodeEvent('contentBlockDelta', { contentBlockIndex, delta: { toolUse: { input: fragment } } }));
+        }
+        await send(encodeEvent('contentBlockStop', { contentBlockIndex }));
+      }
       await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
       await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
       res.end();

@@ -94,7 +94,25 @@ export interface ConverseRequestBody {
   messages?: Array<{ role?: string; content?: Array<Record<string, unknown>> }>;
   system?: Array<Record<string, unknown>>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  /** `{ tools: [{ toolSpec: { name, description, inputSchema: { json } } }], toolChoice?: { auto } | { any } | { tool: { name } } }`. */
+  toolConfig?: Record<string, unknown>;
+  /** `{ textFormat: { type: 'json_schema', structure: { jsonSchema: { schema, name?, description? } } } }`. */
+  outputConfig?: Record<string, unknown>;
   [key: string]: unknown;
+}
+
+/** A tool call the emulator answers with (a `toolUse` block). */
+export interface EmulatorToolCall {
+  name: string;
+  input: Record<string, unknown>;
+  /** Default: a stable id derived from the request (`tooluse_…`). */
+  toolUseId?: string;
+}
+
+/** An answer with more than text: text first (may be empty), then tool calls (stop reason `tool_use`). */
+export interface EmulatorAnswer {
+  text?: string;
+  toolCalls?: EmulatorToolCall[];
 }
 
 /** The subset of the Retrieve request body the emulator looks at. */
@@ -152,8 +170,13 @@ export interface BedrockEmulatorOptions {
   host?: string;
   /** Delay before each streamed token (default 5 ms). */
   tokenDelayMs?: number;
-  /** Canned answer, or a function building it from the request. Default: an answer that says it is canned. */
-  answer?: string | ((request: AnswerContext) => string);
+  /**
+   * Canned answer, or a function building it from the request (text, or text and tool calls). Default: an answer
+   * that says it is canned; with tools, tool results, images or a structured-output schema see answers.ts.
+   */
+  answer?: string | EmulatorAnswer | ((request: AnswerContext) => string | EmulatorAnswer);
+  /** Models that accept `outputConfig.textFormat` (structured output); others answer 400 ValidationException. Undefined = every model. */
+  structuredOutputModels?: string[];
   /** Model ids accepted; any other (well-formed) id answers 404 ResourceNotFoundException. Undefined = any id accepted. */
   knownModels?: string[];
   /** Estimated input tokens above which requests answer 400 "Input is too long for requested model." (default 200000). */
@@ -211,7 +234,7 @@ export interface BedrockEmulator {
   readonly activeStreamCount: number;
   injectFault(fault: EmulatorFault, options?: InjectFaultOptions): void;
   clearFaults(): void;
-  /** Clears recorded requests, injected faults and InvokeAgent session memory (configured passages are kept). */
+  /** Clears recorded requests, injected faults, the prompt cache and InvokeAgent session memory (configured passages are kept). */
   reset(): void;
   setTokenDelay(ms: number): void;
   /**

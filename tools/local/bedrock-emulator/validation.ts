@@ -66,10 +66,6 @@ export function validateBody(body: ConverseRequestBody): ServiceError | undefine
   return undefined;
 }
 
-function blockText(block: Record<string, unknown>): string {
-  return typeof block.text === 'string' ? block.text : JSON.stringify(block);
-}
-
 /** Text of the last user message's text blocks. */
 export function lastUserText(body: ConverseRequestBody): string {
   const messages = Array.isArray(body.messages) ? body.messages : [];
@@ -83,16 +79,6 @@ export function lastUserText(body: ConverseRequestBody): string {
       .join('\n');
   }
   return '';
-}
-
-/** Rough input-token estimate: ~4 characters per token over system prompts and every message content block. */
-export function estimateInputTokens(body: ConverseRequestBody): number {
-  let chars = 0;
-  for (const block of Array.isArray(body.system) ? body.system : []) chars += block ? blockText(block).length : 0;
-  for (const message of Array.isArray(body.messages) ? body.messages : []) {
-    for (const block of Array.isArray(message?.content) ? message.content : []) chars += block ? blockText(block).length : 0;
-  }
-  return Math.max(1, Math.ceil(chars / 4));
 }
 
 /** Splits text into streamed pieces: each word with its trailing whitespace. Joining the pieces gives the text back. */
