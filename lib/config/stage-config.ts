@@ -22,6 +22,30 @@ export interface StageConfig extends ChatStackSettings {
   readonly jwtChat?: JwtChatConfig;
   /** The guest RAG chatbot (stack `GuestRagChat`). */
   readonly guestRag?: GuestRagConfig;
+  /** The chat page, offering the stage's backends (stack `ChatWebsite`). */
+  readonly website?: WebsiteConfig;
+}
+
+/**
+ * Settings of the chat page (`stages.<name>.website`). The page calls the backends from the browser, so each
+ * backend's CORS must name the page's origin, and a Cognito sign-in must list the page as its callback: with
+ * `domainName` the stage does both at synth time. Without it the page is served at the distribution's
+ * `*.cloudfront.net` name, which CloudFront assigns during the deploy: add the `PageOrigin` output to
+ * `corsAllowedOrigins` and deploy again (the signed-in chat is then not offered, having no callback URL).
+ */
+export interface WebsiteConfig {
+  /** The page's domain name, e.g. `chat.example.com` (with `certificateArn`). */
+  readonly domainName?: string;
+  /** An ACM certificate in us-east-1 covering `domainName` (CloudFront reads certificates there only). */
+  readonly certificateArn?: string;
+  /** Put AWS WAF in front of the page: `create` makes a web ACL (the stage must be in us-east-1), or a web ACL's ARN. */
+  readonly firewall?: string;
+  /**
+   * The prefix of the Cognito managed-login domain (`<prefix>.auth.<region>.amazoncognito.com`, unique in the
+   * region across AWS) through which people sign in to the JWT chat on the page; needs `domainName` and the
+   * stage's own user pool (no external `issuer`).
+   */
+  readonly signInDomainPrefix?: string;
 }
 
 /** Settings of the IAM streaming chat (`stages.<name>.iamChat`); none yet beyond the stage's own. */
@@ -60,6 +84,7 @@ const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
 /** The backends a stage can deploy, each by its own key. */
 const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag'];
+const WEBSITE_KEYS = ['domainName', 'certificateArn', 'firewall', 'signInDomainPrefix'];
 const KEYS = [
   'account',
   'region',
@@ -71,6 +96,7 @@ const KEYS = [
   'corsAllowedOrigins',
   'models',
   ...BACKEND_KEYS,
+  'website',
 ];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
 
@@ -130,6 +156,14 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const iamChat = parseIamChat(raw.iamChat, at('iamChat'));
   const jwtChat = parseJwtChat(raw.jwtChat, at('jwtChat'));
   const guestRag = parseGuestRag(raw.guestRag, at('guestRag'));
+  const website = parseWebsite(raw.website, at('website'), region, jwtChat);
+  if (website !== undefined && iamChat === undefined && guestRag === undefined && website.signInDomainPrefix === undefined) {
+    throw new StageConfigError(
+      at('website'),
+      raw.website,
+      'a backend the page can offer: iamChat, guestRag, or jwtChat with website.domainName and website.signInDomainPrefix (people sign in through that domain)',
+    );
+  }
 
   // Every backend but the agent-backed JWT chat answers with the stage's models.
   const needsModels = iamChat !== undefined || guestRag !== undefined || (jwtChat !== undefined && jwtChat.agent === undefined);
@@ -162,6 +196,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     ...(iamChat !== undefined ? { iamChat } : {}),
     ...(jwtChat !== undefined ? { jwtChat } : {}),
     ...(guestRag !== undefined ? { guestRag } : {}),
+    ...(website !== undefined ? { website } : {}),
   };
 }
 
@@ -171,6 +206,79 @@ function parseIamChat(raw: unknown, key: string): IamChatConfig | undefined {
   const unknown = Object.keys(raw)[0];
   if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (the IAM chat takes the stage settings)');
   return {};
+}
+
+function parseWebsite(raw: unknown, key: string, region: string, jwtChat: JwtChatConfig | undefined): WebsiteConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new StageConfigError(key, raw, "an object ({} serves the page at the distribution's own domain name)");
+  const unknown = Object.keys(raw).find((k) => !WEBSITE_KEYS.includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${WEBSITE_KEYS.join(', ')})`);
+  const { domainName, certificateArn, firewall, signInDomainPrefix } = raw;
+  if (
+    domainName !== undefined &&
+    (typeof domainName !== 'string' || !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName))
+  ) {
+    throw new StageConfigError(`${key}.domainName`, domainName, "a lower-case domain name such as 'chat.example.com'");
+  }
+  if (
+    certificateArn !== undefined &&
+    (typeof certificateArn !== 'string' || !/^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn))
+  ) {
+    throw new StageConfigError(
+      `${key}.certificateArn`,
+      certificateArn,
+      'an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)',
+    );
+  }
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new StageConfigError(
+      `${key}.${domainName === undefined ? 'domainName' : 'certificateArn'}`,
+      undefined,
+      'domainName and certificateArn together, or neither',
+    );
+  }
+  if (firewall !== undefined) {
+    const arn = typeof firewall === 'string' && /^arn:aws[\w-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+/.test(firewall);
+    if (firewall !== 'create' && !arn) {
+      throw new StageConfigError(
+        `${key}.firewall`,
+        firewall,
+        "'create', or the ARN of a CloudFront web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/…)",
+      );
+    }
+    if (firewall === 'create' && region !== 'us-east-1') {
+      throw new StageConfigError(
+        `${key}.firewall`,
+        firewall,
+        `a web ACL ARN: CloudFront web ACLs are created in us-east-1, and this stage is in ${region}`,
+      );
+    }
+  }
+  if (signInDomainPrefix !== undefined) {
+    if (
+      typeof signInDomainPrefix !== 'string' ||
+      !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(signInDomainPrefix) ||
+      /aws|amazon|cognito/.test(signInDomainPrefix)
+    ) {
+      throw new StageConfigError(
+        `${key}.signInDomainPrefix`,
+        signInDomainPrefix,
+        "lower-case letters, digits and dashes, without 'aws', 'amazon' or 'cognito'",
+      );
+    }
+    if (domainName === undefined || jwtChat === undefined || jwtChat.issuer !== undefined) {
+      throw new StageConfigError(
+        `${key}.signInDomainPrefix`,
+        signInDomainPrefix,
+        'no setting here unless the stage has website.domainName and a jwtChat with its own user pool (no issuer): the sign-in needs both',
+      );
+    }
+  }
+  return {
+    ...(domainName !== undefined ? { domainName: domainName as string, certificateArn: certificateArn as string } : {}),
+    ...(firewall !== undefined ? { firewall: firewall as string } : {}),
+    ...(signInDomainPrefix !== undefined ? { signInDomainPrefix: signInDomainPrefix as string } : {}),
+  };
 }
 
 function parseGuestRag(raw: unknown, key: string): GuestRagConfig | undefined {

@@ -23,6 +23,16 @@ export interface JwtChatStackProps extends StackProps, ChatStackSettings {
   readonly requiredClaims: string[];
   /** Let people create their own accounts in the created user pool. */
   readonly selfSignUp: boolean;
+  /** Sign-in from the chat page through Cognito managed login (only with the created user pool). */
+  readonly pageSignIn?: PageSignIn;
+}
+
+/** How people sign in to the chat from its page: authorization code with PKCE, the page a public client. */
+export interface PageSignIn {
+  /** The page's URL with its trailing slash, e.g. `https://chat.example.com/`: the callback and sign-out URL. */
+  readonly pageUrl: string;
+  /** The managed-login domain prefix (`<prefix>.auth.<region>.amazoncognito.com`). */
+  readonly domainPrefix: string;
 }
 
 /**
@@ -34,6 +44,8 @@ export class JwtChatStack extends Stack {
   public readonly chat: BedrockChatFunction;
   public readonly userPool?: cognito.UserPool;
   public readonly userPoolClient?: cognito.UserPoolClient;
+  /** The managed-login domain the chat page signs people in through (with `pageSignIn`). */
+  public readonly signInDomain?: cognito.UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: JwtChatStackProps) {
     super(scope, id, props);
@@ -70,7 +82,28 @@ export class JwtChatStack extends Stack {
         accessTokenValidity: Duration.hours(1),
         refreshTokenValidity: Duration.days(30),
         enableTokenRevocation: true,
+        ...(props.pageSignIn
+          ? {
+              oAuth: {
+                flows: { authorizationCodeGrant: true },
+                scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callbackUrls: [props.pageSignIn.pageUrl],
+                logoutUrls: [props.pageSignIn.pageUrl],
+              },
+            }
+          : {}),
       });
+      if (props.pageSignIn) {
+        this.signInDomain = this.userPool.addDomain('SignIn', {
+          cognitoDomain: { domainPrefix: props.pageSignIn.domainPrefix },
+          managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+        });
+        new cognito.CfnManagedLoginBranding(this, 'SignInBranding', {
+          userPoolId: this.userPool.userPoolId,
+          clientId: this.userPoolClient.userPoolClientId,
+          useCognitoProvidedValues: true,
+        });
+      }
       auth = ChatAuth.cognito(this.userPool, this.userPoolClient, { requiredClaims: props.requiredClaims });
     }
 

@@ -2,6 +2,7 @@ import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
 import { chatStackSettings } from '../private/chat-stack-settings';
+import { ChatWebsiteStack } from '../stacks/chat-website-stack';
 import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
 import { JwtChatStack } from '../stacks/jwt-chat-stack';
 import { StreamingChatStack } from '../stacks/streaming-chat-stack';
@@ -12,7 +13,7 @@ export interface ChatStageProps extends StageProps {
 
 /**
  * One environment (dev, staging, prod): a stack per backend its `StageConfig` names, and none for a backend it
- * does not name. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`) are a public contract: renaming one
+ * does not name, and the chat page (`ChatWebsite`) when it names `website`. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`, `ChatWebsite`) are a public contract: renaming one
  * replaces every resource in it.
  */
 export class ChatStage extends Stage {
@@ -22,11 +23,20 @@ export class ChatStage extends Stage {
   public readonly jwtChat?: JwtChatStack;
   /** The guest RAG chat, when the stage names `guestRag`. */
   public readonly guestRag?: GuestRagChatStack;
+  /** The chat page offering the backends above, when the stage names `website`. */
+  public readonly website?: ChatWebsiteStack;
 
   constructor(scope: Construct, id: string, props: ChatStageProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region } });
-    const settings = chatStackSettings(config);
+    const site = config.website;
+    // The page calls the backends from its own origin: with a domain name, each backend's CORS names it now.
+    const pageOrigin = site?.domainName ? `https://${site.domainName}` : undefined;
+    const stageSettings = chatStackSettings(config);
+    const settings =
+      pageOrigin && !stageSettings.corsAllowedOrigins.includes(pageOrigin)
+        ? { ...stageSettings, corsAllowedOrigins: [...stageSettings.corsAllowedOrigins, pageOrigin] }
+        : stageSettings;
     if (config.iamChat) {
       this.streamingChat = new StreamingChatStack(this, 'StreamingChat', {
         ...settings,
@@ -42,6 +52,7 @@ export class ChatStage extends Stage {
         externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
         requiredClaims: jwt.requiredClaims,
         selfSignUp: jwt.selfSignUp,
+        pageSignIn: pageOrigin && site?.signInDomainPrefix ? { pageUrl: `${pageOrigin}/`, domainPrefix: site.signInDomainPrefix } : undefined,
       });
     }
     if (config.guestRag) {
@@ -50,6 +61,21 @@ export class ChatStage extends Stage {
         description: `Guest RAG chatbot over the company's documents (${config.name})`,
         numberOfResults: config.guestRag.numberOfResults,
         minScore: config.guestRag.minScore,
+      });
+    }
+    if (site) {
+      this.website = new ChatWebsiteStack(this, 'ChatWebsite', {
+        description: `The chat page (${config.name})`,
+        title: 'Chat',
+        guestRag: this.guestRag,
+        jwtChat: this.jwtChat,
+        iamChat: this.streamingChat,
+        models: Object.keys(config.models),
+        jwtChatUsesAgent: config.jwtChat?.agent !== undefined,
+        domainName: site.domainName,
+        certificateArn: site.certificateArn,
+        firewall: site.firewall,
+        removalPolicy: config.removalPolicy,
       });
     }
   }

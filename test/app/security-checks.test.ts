@@ -1,5 +1,5 @@
-import { buildProjectApp } from '../support/cdk-app';
-import { describeAcknowledgements } from '../support/nag';
+import { buildProjectApp, projectContext } from '../support/cdk-app';
+import { chatWebsiteAcknowledgements, describeAcknowledgements } from '../support/nag';
 
 /**
  * Every cdk-nag acknowledgement in the app, by construct path and finding. A new one must be added
@@ -34,6 +34,15 @@ const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => 
   ...CHAT_FUNCTION(`${stage}/GuestRagChat/Chat`),
   ...KNOWLEDGE_BASE(`${stage}/GuestRagChat/Knowledge`),
   [`${stage}/GuestRagChat/Guests/Resource`, 'AwsSolutions-COG7'],
+  // The chat page, in the stages that name `website` (without a firewall: CFR2 is acknowledged there).
+  ...((projectContext.stages as Record<string, { website?: object }>)[stage].website
+    ? chatWebsiteAcknowledgements(
+        `${stage}/ChatWebsite/Website`,
+        'WebsiteBucket4326D7C2',
+        'arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-us-east-1',
+        false,
+      )
+    : []),
 ]);
 
 describe('cdk-nag: AwsSolutions, Serverless, NIST 800-53 R5 and HIPAA Security over every stage', () => {

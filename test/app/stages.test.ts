@@ -18,8 +18,14 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
   const stacks = { StreamingChat: stage.streamingChat!, JwtChat: stage.jwtChat!, GuestRagChat: stage.guestRag! };
   const templates = Object.fromEntries(Object.entries(stacks).map(([id, stack]) => [id, Template.fromStack(stack)]));
 
-  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag, under the stack ids they always had', () => {
-    expect(stage.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual(['StreamingChat', 'JwtChat', 'GuestRagChat']);
+  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag (dev the page too), under the stack ids they always had', () => {
+    const page = config.website ? ['ChatWebsite'] : [];
+    expect(stage.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual([
+      'StreamingChat',
+      'JwtChat',
+      'GuestRagChat',
+      ...page,
+    ]);
   });
 
   test('is a CDK Stage holding its stacks, so `cdk deploy <stage>/*` deploys one environment', () => {
@@ -113,6 +119,115 @@ describe('a stage deploys the backends it names, and only those', () => {
   test('a backend that answers with models needs the stage models', () => {
     const { models: _models, ...withoutModels } = shared;
     expect(() => stacksOf({ ...withoutModels, iamChat: {} })).toThrow(/stages\.qa\.models = undefined; expected an object of alias/);
+  });
+});
+
+describe("the website key: the chat page offering the stage's backends", () => {
+  const shared = {
+    region: 'us-east-1',
+    removalPolicy: 'destroy',
+    logRetentionDays: 7,
+    reservedConcurrency: 2,
+    requestsPerMinute: 5,
+    rateLimitFailOpen: false,
+    corsAllowedOrigins: ['https://other.example.com'],
+    models: { haiku: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', sonnet: 'us.anthropic.claude-sonnet-4-6' },
+    iamChat: {},
+    jwtChat: { requiredClaims: ['email'], selfSignUp: false },
+    guestRag: {},
+  };
+  const build = (website: Record<string, unknown>) => {
+    const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-site-')) });
+    const [stage] = addChatStages(app, { qa: { ...shared, website } });
+    return stage;
+  };
+  describe('with a domain name, a certificate, a firewall and a sign-in domain', () => {
+    const stage = build({
+      domainName: 'chat.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555',
+      firewall: 'create',
+      signInDomainPrefix: 'example-chat-qa',
+    });
+    const site = Template.fromStack(stage.website!);
+    const jwt = Template.fromStack(stage.jwtChat!);
+
+    test('the ChatWebsite stack serves the page at the domain, TLS 1.2 or newer, behind a created web ACL', () => {
+      site.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          Aliases: ['chat.example.com'],
+          ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021' }),
+          WebACLId: Match.anyValue(),
+        }),
+      });
+      site.resourceCountIs('AWS::WAFv2::WebACL', 1);
+      expect(site.toJSON().Outputs.PageUrl.Value).toBe('https://chat.example.com/');
+    });
+
+    test("every backend's CORS allows the page's origin besides the stage's own origins", () => {
+      for (const stack of [stage.streamingChat!, stage.jwtChat!, stage.guestRag!]) {
+        Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Url', {
+          Cors: Match.objectLike({ AllowOrigins: ['https://other.example.com', 'https://chat.example.com'] }),
+        });
+      }
+    });
+
+    test('the JWT chat gets a managed-login domain and an app client whose only callback is the page (code flow)', () => {
+      jwt.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'example-chat-qa', ManagedLoginVersion: 2 });
+      jwt.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        CallbackURLs: ['https://chat.example.com/'],
+        LogoutURLs: ['https://chat.example.com/'],
+        GenerateSecret: false,
+      });
+    });
+
+    test("config.json takes each backend's values from its stack, and the CSP names exactly their origins", () => {
+      const deployment = Object.values(site.findResources('Custom::CDKBucketDeployment'))[0];
+      // Cross-stack values arrive as Fn::GetStackOutput (the app's feature flags): weak references, no exports.
+      const imported = [
+        ...JSON.stringify(deployment.Properties.SourceMarkers).matchAll(/"StackName":"(qa-\w+)","Region":"[^"]+","OutputName":"(\w+)"/g),
+      ].map(([, stack, output]) => `${stack}:${output}`);
+      const from = (stack: string, what: RegExp) => imported.some((name) => name.startsWith(`qa-${stack}:`) && what.test(name));
+      expect({
+        guestUrl: from('GuestRagChat', /FunctionUrl/),
+        identityPool: from('GuestRagChat', /RefGuests/),
+        guestRole: from('GuestRagChat', /UnauthenticatedRole/),
+        jwtUrl: from('JwtChat', /FunctionUrl/),
+        signInDomain: from('JwtChat', /SignIn/),
+        appClient: from('JwtChat', /WebClient/),
+        iamUrl: from('StreamingChat', /FunctionUrl/),
+      }).toEqual({ guestUrl: true, identityPool: true, guestRole: true, jwtUrl: true, signInDomain: true, appClient: true, iamUrl: true });
+      const csp = JSON.stringify(site.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+      for (const source of ['https://cognito-identity.', 'https://sts.', '.auth.us-east-1.amazoncognito.com']) expect(csp).toContain(source);
+      for (const stack of ['GuestRagChat', 'JwtChat', 'StreamingChat'])
+        expect(csp).toMatch(new RegExp(`"StackName":"qa-${stack}","Region":"us-east-1","OutputName":"PublishOutputFnGetAttChatFunctionUrl`));
+    });
+  });
+
+  test('without a domain name: served at the distribution name, backends keep the stage origins, no sign-in domain', () => {
+    const stage = build({});
+    const site = Template.fromStack(stage.website!);
+    expect(site.toJSON().Outputs.PageOrigin.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DomainName'] }]] });
+    Template.fromStack(stage.streamingChat!).hasResourceProperties('AWS::Lambda::Url', {
+      Cors: Match.objectLike({ AllowOrigins: ['https://other.example.com'] }),
+    });
+    Template.fromStack(stage.jwtChat!).resourceCountIs('AWS::Cognito::UserPoolDomain', 0);
+    site.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+
+  test('settings that cannot work are refused with the fix', () => {
+    expect(() => build({ firewall: 'create', domainName: 'chat.example.com' })).toThrow(/domainName and certificateArn together/);
+    expect(() => build({ signInDomainPrefix: 'example-chat-qa' })).toThrow(/website\.signInDomainPrefix .*needs both/);
+    expect(() => build({ certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' })).toThrow(/in us-east-1/);
+    const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-site-')) });
+    expect(() =>
+      addChatStages(app, {
+        qa: { ...shared, region: 'eu-west-1', models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' }, website: { firewall: 'create' } },
+      }),
+    ).toThrow(/CloudFront web ACLs are created in us-east-1, and this stage is in eu-west-1/);
+    const { iamChat: _i, guestRag: _g, ...jwtOnly } = shared;
+    expect(() => addChatStages(new App({ context: projectContext }), { qb: { ...jwtOnly, website: {} } })).toThrow(/a backend the page can offer/);
   });
 });
 

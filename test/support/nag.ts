@@ -111,3 +111,55 @@ export function describeAcknowledgements<T extends { app: App }>(build: () => T,
     });
   });
 }
+
+/**
+ * The reviewed acknowledgements of one `ChatWebsite` (construct path `site`): its own buckets and distribution, and
+ * aws-cdk-lib's BucketDeployment handler (one per stack, beside the site). `assetsBucketArn` is the bootstrap bucket's
+ * ARN as cdk-nag prints it.
+ */
+export function chatWebsiteAcknowledgements(site: string, bucketLogicalId: string, assetsBucketArn: string, firewall: boolean): string[][] {
+  const stack = site.slice(0, site.lastIndexOf('/'));
+  const helper = `${stack}/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB`;
+  const policy = `${helper}/ServiceRole/DefaultPolicy`;
+  return [
+    ...[
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'HIPAA.Security-S3DefaultEncryptionKMS',
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'HIPAA.Security-S3BucketReplicationEnabled',
+    ].flatMap((id) => [
+      [`${site}/Logs`, id],
+      [`${site}/Bucket`, id],
+    ]),
+    [`${site}/Distribution`, 'AwsSolutions-CFR1'],
+    [`${site}/Distribution`, 'AwsSolutions-CFR4'],
+    ...(firewall ? [] : [[`${site}/Distribution`, 'AwsSolutions-CFR2']]),
+    ...[
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      'Action::s3:Abort*',
+      'Action::s3:DeleteObject*',
+      `Resource::${assetsBucketArn}/*`,
+      `Resource::<${bucketLogicalId}.Arn>/*`,
+      'Resource::*',
+    ].map((finding) => [policy, `AwsSolutions-IAM5[${finding}]`]),
+    [policy, 'NIST.800.53.R5-IAMNoInlinePolicy'],
+    [policy, 'HIPAA.Security-IAMNoInlinePolicy'],
+    [`${helper}/ServiceRole`, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
+    ...[
+      'AwsSolutions-L1',
+      'Serverless-LambdaLatestVersion',
+      'Serverless-LambdaDLQ',
+      'NIST.800.53.R5-LambdaDLQ',
+      'HIPAA.Security-LambdaDLQ',
+      'NIST.800.53.R5-LambdaConcurrency',
+      'HIPAA.Security-LambdaConcurrency',
+      'NIST.800.53.R5-LambdaInsideVPC',
+      'HIPAA.Security-LambdaInsideVPC',
+      'Serverless-LambdaTracing',
+    ].map((id) => [helper, id]),
+    [`${helper}/LogGroup`, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted'],
+    [`${helper}/LogGroup`, 'HIPAA.Security-CloudWatchLogGroupEncrypted'],
+  ];
+}

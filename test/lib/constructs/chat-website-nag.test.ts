@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ChatWebsite, ChatWebsiteBackend, ChatWebsiteFirewall, ChatWebsiteSignIn } from '../../../lib/constructs/chat-website';
 import { addSecurityChecks } from '../../../lib/security-checks';
 import { projectContext } from '../../support/cdk-app';
-import { describeAcknowledgements } from '../../support/nag';
+import { chatWebsiteAcknowledgements, describeAcknowledgements } from '../../support/nag';
 
 function url(stack: Stack, id: string, authType: lambda.FunctionUrlAuthType): lambda.FunctionUrl {
   const fn = lambda.Function.fromFunctionAttributes(stack, `${id}Fn`, {
@@ -46,58 +46,14 @@ function buildApp(): { app: App; full: Stack; small: Stack } {
   return { app, full, small };
 }
 
-/** The reviewed list for one site: its own buckets and distribution, and aws-cdk-lib's BucketDeployment handler. */
-function perSite(stack: string, region: string, firewall: boolean): string[][] {
-  const helper = `${stack}/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB`;
-  const policy = `${helper}/ServiceRole/DefaultPolicy`;
-  return [
-    ...[
-      'NIST.800.53.R5-S3DefaultEncryptionKMS',
-      'HIPAA.Security-S3DefaultEncryptionKMS',
-      'NIST.800.53.R5-S3BucketReplicationEnabled',
-      'HIPAA.Security-S3BucketReplicationEnabled',
-    ].flatMap((id) => [
-      [`${stack}/Site/Logs`, id],
-      [`${stack}/Site/Bucket`, id],
-    ]),
-    [`${stack}/Site/Distribution`, 'AwsSolutions-CFR1'],
-    [`${stack}/Site/Distribution`, 'AwsSolutions-CFR4'],
-    ...(firewall ? [] : [[`${stack}/Site/Distribution`, 'AwsSolutions-CFR2']]),
-    ...[
-      'Action::s3:GetBucket*',
-      'Action::s3:GetObject*',
-      'Action::s3:List*',
-      'Action::s3:Abort*',
-      'Action::s3:DeleteObject*',
-      `Resource::arn:aws:s3:::cdk-hnb659fds-assets-123456789012-${region}/*`,
-      'Resource::<SiteBucket978D4AEB.Arn>/*',
-      'Resource::*',
-    ].map((finding) => [policy, `AwsSolutions-IAM5[${finding}]`]),
-    [policy, 'NIST.800.53.R5-IAMNoInlinePolicy'],
-    [policy, 'HIPAA.Security-IAMNoInlinePolicy'],
-    [`${helper}/ServiceRole`, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
-    ...[
-      'AwsSolutions-L1',
-      'Serverless-LambdaLatestVersion',
-      'Serverless-LambdaDLQ',
-      'NIST.800.53.R5-LambdaDLQ',
-      'HIPAA.Security-LambdaDLQ',
-      'NIST.800.53.R5-LambdaConcurrency',
-      'HIPAA.Security-LambdaConcurrency',
-      'NIST.800.53.R5-LambdaInsideVPC',
-      'HIPAA.Security-LambdaInsideVPC',
-      'Serverless-LambdaTracing',
-    ].map((id) => [helper, id]),
-    [`${helper}/LogGroup`, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted'],
-    [`${helper}/LogGroup`, 'HIPAA.Security-CloudWatchLogGroupEncrypted'],
-  ];
-}
-
 describe('cdk-nag over ChatWebsite', () => {
   test('synthesizes with zero unacknowledged findings', () => {
     const { app } = buildApp();
     expect(() => app.synth()).not.toThrow();
   });
 
-  describeAcknowledgements(buildApp, () => [...perSite('Full', 'us-east-1', true), ...perSite('Small', 'eu-west-1', false)]);
+  describeAcknowledgements(buildApp, () => [
+    ...chatWebsiteAcknowledgements('Full/Site', 'SiteBucket978D4AEB', 'arn:aws:s3:::cdk-hnb659fds-assets-123456789012-us-east-1', true),
+    ...chatWebsiteAcknowledgements('Small/Site', 'SiteBucket978D4AEB', 'arn:aws:s3:::cdk-hnb659fds-assets-123456789012-eu-west-1', false),
+  ]);
 });
