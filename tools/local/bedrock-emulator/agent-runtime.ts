@@ -229,6 +229,7 @@ export async function handleAgentRuntimeRequest(
   const headers = recordHeaders(req.headers);
   const region = signedRegion(headers);
   const record: RecordedRequest = { operation, modelId: '', ...ids, body, headers, httpVersion: req.httpVersion };
+  if (req.principal !== undefined) record.principal = req.principal;
   state.requests.push(record);
   const info: RequestInfo = {
     operation,

@@ -16,6 +16,13 @@
  * listener sniffs the HTTP/2 connection preface and hands each connection either to the HTTP/2 server or to an
  * HTTP/1.1 server: the SDK gets h2c, `curl` works with or without `--http2-prior-knowledge`.
  *
+ * Authentication: given `principals` (access keys, their secrets and session tokens, what each may call), every
+ * request's SigV4 signature is verified (sigv4.ts) and refused the way AWS refuses it: MissingAuthenticationToken,
+ * UnrecognizedClient, InvalidSignature, ExpiredToken, AccessDenied naming the action and the resource ARN
+ * (principals.ts). The same port answers STS `AssumeRole` (awsQuery: form POST to `/`, XML; `AWS_ENDPOINT_URL_STS`)
+ * for the `roles` it knows, checking their trust and external id (sts.ts); the credentials it hands out sign
+ * Bedrock calls as the role. `emulator.requests[].principal` is the key that signed each served request.
+ *
  * Faults: `emulator.injectFault(name, { times, operation })` (`operation` scopes the fault to one of Converse,
  * ConverseStream, Retrieve, InvokeAgent; default any), or per request a `[[emulator:fault=<name>]]` marker in the last
  * user message / the Retrieve query text / the InvokeAgent input text (optionally
@@ -28,15 +35,20 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { type AgentRuntimeState, checkPassages, handleAgentRuntimeRequest, matchAgentRoute } from './agent-runtime';
+import { type AgentRoute, type AgentRuntimeState, checkPassages, handleAgentRuntimeRequest, matchAgentRoute } from './agent-runtime';
+import type { ServiceError } from './faults';
 import { FaultQueue } from './faults';
 import { type EmulatorState, handleRequest, matchRuntimeRoute, type RequestLike } from './operations';
-import type { BedrockEmulator, BedrockEmulatorOptions, RuntimeOperation } from './types';
+import { accountOf, BEDROCK_AUTH_ERRORS, type EmulatorPrincipal, PrincipalTable } from './principals';
+import { parseAuthorization } from './sigv4';
+import { handleSts, isStsRequest, STS_AUTH_ERRORS, writeStsError } from './sts';
+import type { BedrockEmulator, BedrockEmulatorOptions, RejectedRequest, RuntimeOperation } from './types';
 import { newRequestId, type ResponseLike, writeError } from './wire';
 
 export { DEFAULT_NUMBER_OF_RESULTS, defaultAgentAnswer, defaultPassages } from './agent-runtime';
 export { FAULT_NAMES } from './faults';
 export { defaultAnswer } from './operations';
+export type { EmulatorPrincipal, EmulatorRole, IssuedRoleCredentials } from './principals';
 export type * from './types';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -68,14 +80,44 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
   const runtimeState = (operation: RuntimeOperation): EmulatorState =>
     Object.create(state, { faults: { value: state.faults.forOperation(operation) } }) as EmulatorState;
   const runtimeStates = { Converse: runtimeState('Converse'), ConverseStream: runtimeState('ConverseStream') };
+  const now = options.now ?? Date.now;
+  const verifying = options.principals !== undefined;
+  const table = new PrincipalTable(options.principals ?? [], options.roles ?? [], now);
+  const rejected: RejectedRequest[] = [];
 
-  const dispatch = (req: RequestLike, res: ResponseLike): Promise<void> => {
+  const dispatch = async (req: RequestLike, res: ResponseLike): Promise<void> => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const agentRoute = matchAgentRoute(req.method, path);
-    if (agentRoute) return handleAgentRuntimeRequest(state, agent, agentRoute, req, res);
-    const runtimeRoute = matchRuntimeRoute(req.method, path);
-    if (runtimeRoute) return handleRequest(runtimeStates[runtimeRoute.operation], runtimeRoute, req, res);
-    return notEmulated(state, req, res, path);
+    const runtimeRoute = agentRoute ? undefined : matchRuntimeRoute(req.method, path);
+    const sts = !agentRoute && !runtimeRoute && isStsRequest(req.method, path, req.headers['content-type']);
+    if (!agentRoute && !runtimeRoute && !sts) return notEmulated(state, req, res, path);
+
+    // The body is read first: the signature covers its hash.
+    const body = await readAll(req);
+    const signed = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+    const errors = sts ? STS_AUTH_ERRORS : BEDROCK_AUTH_ERRORS;
+    const auth = verifying ? table.authenticate(signed, sts ? 'sts' : 'bedrock', errors) : unverified(signed.headers.authorization);
+    const operation = sts ? 'AssumeRole' : (agentRoute?.operation ?? runtimeRoute?.operation ?? '');
+    const reject = (error: ServiceError, accessKeyId: string | undefined): void => {
+      rejected.push({ operation, accessKeyId, errorType: error.type });
+      state.log(`[bedrock-emulator] ${operation} ${path} -> ${error.status} ${error.type}`);
+      if (sts) writeStsError(res, error, newRequestId());
+      else writeError(res, error, newRequestId());
+    };
+    if (!auth.ok) return reject(auth.error, parseAuthorization(String(signed.headers.authorization ?? ''))?.accessKeyId);
+    const principal = auth.principal;
+    if (sts) return handleSts(table, principal, body, res, newRequestId(), state.log);
+
+    const region = parseAuthorization(String(signed.headers.authorization ?? ''))?.region ?? 'us-east-1';
+    const { action, resource } = agentRoute
+      ? agentPermission(agentRoute, region, accountOf(principal.arn))
+      : modelPermission(runtimeRoute?.operation ?? 'Converse', runtimeRoute?.rawModelId ?? '', region, accountOf(principal.arn));
+    const denied = verifying ? table.authorize(principal, action, resource, BEDROCK_AUTH_ERRORS) : undefined;
+    if (denied) return reject(denied, principal.accessKeyId);
+
+    const replay = replayRequest(req, body, verifying ? principal.accessKeyId : undefined);
+    if (agentRoute) return handleAgentRuntimeRequest(state, agent, agentRoute, replay, res);
+    if (runtimeRoute) return handleRequest(runtimeStates[runtimeRoute.operation], runtimeRoute, replay, res);
   };
 
   const onRequest = (req: RequestLike & NodeJS.EventEmitter, res: ResponseLike): void => {
@@ -156,10 +198,16 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     get activeStreamCount() {
       return state.activeStreams.size;
     },
+    rejected,
+    issuedCredentials: table.issued,
+    addPrincipal: (principal) => table.addPrincipal(principal),
+    addRole: (role) => table.addRole(role),
+    expireCredentials: (accessKeyId) => table.expire(accessKeyId),
     injectFault: (fault, injectOptions) => state.faults.add(fault, injectOptions),
     clearFaults: () => state.faults.clear(),
     reset: () => {
       state.requests.length = 0;
+      rejected.length = 0;
       state.faults.clear();
       state.promptCache.clear();
       agent.sessions.clear();
@@ -198,6 +246,66 @@ async function notEmulated(state: EmulatorState, req: RequestLike, res: Response
   };
   state.log(`[bedrock-emulator] ${req.method ?? '?'} ${path} -> ${error.status} ${error.type}: ${error.message}`);
   writeError(res, error, newRequestId());
+}
+
+/** Without `principals`, nothing is verified: the caller is whoever the `Authorization` header names. */
+function unverified(header: string | string[] | undefined): { ok: true; principal: EmulatorPrincipal & { arn: string } } {
+  const accessKeyId = parseAuthorization(String(header ?? ''))?.accessKeyId ?? 'anonymous';
+  return { ok: true, principal: { accessKeyId, secretAccessKey: '', arn: `arn:aws:iam::000000000000:user/${accessKeyId}` } };
+}
+
+async function readAll(req: RequestLike): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks);
+}
+
+/** The request again, its body replayed from memory, with the verified access key id for the record. */
+function replayRequest(req: RequestLike, body: Buffer, principal: string | undefined): RequestLike {
+  return {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    httpVersion: req.httpVersion,
+    principal,
+    async *[Symbol.asyncIterator]() {
+      yield body;
+    },
+  };
+}
+
+/** The IAM action and resource ARN a Bedrock Runtime call needs (the ARN form AWS names in AccessDenied). */
+function modelPermission(operation: string, rawModelId: string, region: string, account: string): { action: string; resource: string } {
+  const action = operation === 'ConverseStream' ? 'bedrock:InvokeModelWithResponseStream' : 'bedrock:InvokeModel';
+  let id = rawModelId;
+  try {
+    id = decodeURIComponent(rawModelId);
+  } catch {
+    // left as sent; the operation answers the validation error
+  }
+  if (id.startsWith('arn:')) return { action, resource: id };
+  const profile = /^(global|us|eu|apac|jp|au|ca|us-gov)\./.test(id);
+  return {
+    action,
+    resource: profile ? `arn:aws:bedrock:${region}:${account}:inference-profile/${id}` : `arn:aws:bedrock:${region}::foundation-model/${id}`,
+  };
+}
+
+function agentPermission(route: AgentRoute, region: string, account: string): { action: string; resource: string } {
+  const decode = (value: string): string => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  };
+  if (route.operation === 'Retrieve') {
+    return { action: 'bedrock:Retrieve', resource: `arn:aws:bedrock:${region}:${account}:knowledge-base/${decode(route.rawKnowledgeBaseId)}` };
+  }
+  return {
+    action: 'bedrock:InvokeAgent',
+    resource: `arn:aws:bedrock:${region}:${account}:agent-alias/${decode(route.rawAgentId)}/${decode(route.rawAgentAliasId)}`,
+  };
 }
 
 function checkDelay(ms: number): number {

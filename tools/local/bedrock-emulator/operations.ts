@@ -16,6 +16,8 @@ export interface RequestLike extends AsyncIterable<unknown> {
   readonly url?: string;
   readonly headers: IncomingHttpHeaders;
   readonly httpVersion: string;
+  /** The access key id whose signature was verified, when the emulator verifies them. */
+  readonly principal?: string;
 }
 
 export interface EmulatorState {
@@ -91,6 +93,7 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
   if (body === undefined) return fail(SERIALIZATION_ERROR, what);
 
   const record: RecordedRequest = { operation, modelId, body, headers: recordHeaders(req.headers), httpVersion: req.httpVersion };
+  if (req.principal !== undefined) record.principal = req.principal;
   state.requests.push(record);
 
   const userText = lastUserText(body);

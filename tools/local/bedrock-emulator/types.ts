@@ -1,3 +1,5 @@
+import type { EmulatorPrincipal, EmulatorRole, IssuedRoleCredentials } from './principals';
+
 /**
  * Public types of the local Amazon Bedrock Runtime / Bedrock Agent Runtime emulator.
  *
@@ -151,6 +153,18 @@ export interface RecordedRequest {
   httpVersion: string;
   /** The fault applied to this request, if any. */
   fault?: EmulatorFaultName;
+  /** The access key id whose signature the emulator verified (only when it knows `principals`). */
+  principal?: string;
+}
+
+/** A request refused before its operation ran: not signed, signed badly, expired, or not allowed. */
+export interface RejectedRequest {
+  /** `ConverseStream`, `Retrieve`, …, or `AssumeRole`. */
+  readonly operation: string;
+  /** The access key id the request claimed, if it named one. */
+  readonly accessKeyId: string | undefined;
+  /** What was answered: `UnrecognizedClientException`, `InvalidSignatureException`, `AccessDenied`, … */
+  readonly errorType: string;
 }
 
 /** What an `answer` function receives. */
@@ -191,6 +205,17 @@ export interface BedrockEmulatorOptions {
   passages?: Record<string, readonly EmulatorPassage[]>;
   /** Canned InvokeAgent answer, or a function building it. Default: an answer that says it is canned and echoes the session id, turn and input. */
   agentAnswer?: string | ((request: AgentAnswerContext) => string);
+  /**
+   * The access keys it accepts. Given (even empty), every request's SigV4 signature is verified against them, and
+   * what it may call is checked: the errors are AWS's own (`MissingAuthenticationTokenException`,
+   * `UnrecognizedClientException`, `InvalidSignatureException`, `ExpiredTokenException`, `AccessDeniedException`).
+   * Undefined: signatures are not checked (any request is served). See principals.ts.
+   */
+  principals?: readonly EmulatorPrincipal[];
+  /** Roles STS `AssumeRole` hands out (`POST /` in the awsQuery protocol, reached with `AWS_ENDPOINT_URL_STS`). */
+  roles?: readonly EmulatorRole[];
+  /** Epoch milliseconds: when credentials expire and how long issued ones last. @default Date.now */
+  now?: () => number;
 }
 
 /** A Retrieve result the emulator returns. */
@@ -232,6 +257,14 @@ export interface BedrockEmulator {
   readonly requests: RecordedRequest[];
   /** ConverseStream and InvokeAgent responses currently being written (drops to 0 when clients disconnect mid-stream). */
   readonly activeStreamCount: number;
+  /** Requests refused by authentication or authorization (live array; cleared by `reset()`). */
+  readonly rejected: readonly RejectedRequest[];
+  /** Credentials STS AssumeRole handed out, oldest first. */
+  readonly issuedCredentials: readonly IssuedRoleCredentials[];
+  addPrincipal(principal: EmulatorPrincipal): void;
+  addRole(role: EmulatorRole): void;
+  /** Makes the credentials of this access key expired from now on (its next request answers ExpiredTokenException). */
+  expireCredentials(accessKeyId: string): void;
   injectFault(fault: EmulatorFault, options?: InjectFaultOptions): void;
   clearFaults(): void;
   /** Clears recorded requests, injected faults, the prompt cache and InvokeAgent session memory (configured passages are kept). */
