@@ -10,6 +10,11 @@ export const ENV = {
   maxTokens: 'CHAT_MAX_TOKENS',
   /** The system prompt; unset: the mode's built-in prompt. */
   systemPrompt: 'CHAT_SYSTEM_PROMPT',
+  /**
+   * JSON object alias → `{ input, output, cacheRead?, cacheWrite? }` in US dollars per million tokens, for the
+   * `EstimatedCost` metric; unset or an alias left out: no cost is estimated for it.
+   */
+  modelPrices: 'CHAT_MODEL_PRICES',
   /** How callers authenticate: one of {@link AUTH_MODES}. */
   authMode: 'CHAT_AUTH_MODE',
   /** Set by Lambda: the function's region. */

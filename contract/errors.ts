@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'agent_not_found',
   'agent_rejected_request',
   'agent_session_busy',
+  // content safety
+  'guardrail_intervened',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,5 +8,6 @@ export * from './cors';
 export * from './env';
 export * from './errors';
 export * from './limits';
+export * from './metrics';
 export * from './patterns';
 export * from './tables';

@@ -29,6 +29,31 @@ export interface ModelGenerationOptions {
    * @default 1024
    */
   readonly maxTokens?: number;
+
+  /**
+   * Prices of the models, by alias, for the `EstimatedCost` metric (and the cost alarm): US dollars per million
+   * tokens. An alias without prices has no estimated cost.
+   * @default - no estimated cost
+   */
+  readonly prices?: Record<string, ModelPrice>;
+}
+
+/** What a model costs, in US dollars per million tokens (see the model's page on the Amazon Bedrock pricing page). */
+export interface ModelPrice {
+  /** Per million input tokens. */
+  readonly inputPerMillionTokens: number;
+  /** Per million output tokens. */
+  readonly outputPerMillionTokens: number;
+  /**
+   * Per million input tokens read from the prompt cache.
+   * @default - the input price
+   */
+  readonly cacheReadPerMillionTokens?: number;
+  /**
+   * Per million input tokens written to the prompt cache.
+   * @default - the input price
+   */
+  readonly cacheWritePerMillionTokens?: number;
 }
 
 /** Stored chats: signed-in users' chats kept in a table, each new message answered with the chat's latest turns. */
@@ -266,6 +291,8 @@ function bindModels(v: Validator, scope: Construct, models: Record<string, IBedr
     () => `systemPrompt must be 1 to ${LIMITS.maxSystemPromptChars} characters, not blank (Lambda environment variables total at most 4 KB)`,
   );
 
+  const prices = bindPrices(v, aliases, o.prices);
+
   const stack = Stack.of(scope);
   const targets = new Map<string, ModelTarget>();
   const ids: Record<string, string> = {};
@@ -287,9 +314,35 @@ function bindModels(v: Validator, scope: Construct, models: Record<string, IBedr
       [ENV.models]: JSON.stringify(ids),
       [ENV.maxTokens]: String(o.maxTokens ?? DEFAULTS.maxTokens),
       ...(o.systemPrompt !== undefined ? { [ENV.systemPrompt]: o.systemPrompt } : {}),
+      ...(prices !== undefined ? { [ENV.modelPrices]: prices } : {}),
     },
     statements,
   };
+}
+
+/** `CHAT_MODEL_PRICES` (alias → `{ input, output, cacheRead?, cacheWrite? }`), or undefined without prices. */
+function bindPrices(v: Validator, aliases: string[], prices: Record<string, ModelPrice> | undefined): string | undefined {
+  if (prices === undefined) return undefined;
+  const rendered: Record<string, Record<string, number>> = {};
+  for (const [alias, price] of Object.entries(prices)) {
+    if (!aliases.includes(alias)) v.fail(`prices names '${alias}', which is not a model alias of this backend (${aliases.join(', ')})`);
+    const fields = {
+      input: price.inputPerMillionTokens,
+      output: price.outputPerMillionTokens,
+      cacheRead: price.cacheReadPerMillionTokens,
+      cacheWrite: price.cacheWritePerMillionTokens,
+    };
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      v.check(
+        value,
+        (n) => Number.isFinite(n) && n >= 0,
+        (n) => `prices['${alias}'] ${field} must be a number of US dollars per million tokens (>= 0), got ${n}`,
+      );
+    }
+    rendered[alias] = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Record<string, number>;
+  }
+  return JSON.stringify(rendered);
 }
 
 /** Stored chats: a table (given or created), its grants to the function, `HISTORY_*`. */

@@ -53,11 +53,16 @@ const CASES: Record<string, Case> = {
   'model-chat, IAM auth, every kind of model': {
     bundle: BUNDLES.modelChat,
     props: (stack) => ({
-      backend: ChatBackend.models(allModels(stack), { maxTokens: 2048, systemPrompt: 'Answer in one paragraph.' }),
+      backend: ChatBackend.models(allModels(stack), {
+        maxTokens: 2048,
+        systemPrompt: 'Answer in one paragraph.',
+        prices: { haiku: { inputPerMillionTokens: 1, outputPerMillionTokens: 5, cacheReadPerMillionTokens: 0.1 } },
+      }),
       rateLimit: { requestsPerMinute: 30, failOpen: false },
     }),
     expect: (config) => {
       expect([...(config.models as Map<string, string>).keys()]).toEqual(['haiku', 'nova', 'tenant-a', 'tenant.b_2', 'sonnet']);
+      expect(Object.fromEntries(config.prices as Map<string, unknown>)).toEqual({ haiku: { input: 1, output: 5, cacheRead: 0.1 } });
       expect((config.models as Map<string, string>).get('tenant-a')).toMatch(
         /^arn:aws:bedrock:us-east-1:123456789012:application-inference-profile\//,
       );

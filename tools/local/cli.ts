@@ -21,10 +21,11 @@
 
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AUTH_MODES, DEFAULTS, ENV } from '../../contract';
+import { AUTH_MODES, DEFAULTS, ENV, METRICS_NAMESPACE } from '../../contract';
 import { checkAwsCredentials, MissingCredentialsError } from './aws-credentials';
 import { type BedrockEmulator, startBedrockEmulator } from './bedrock-emulator';
 import { createRateLimitTable, startDynalite } from './dynamo';
+import { echoMetrics } from './emf-printer';
 import { CALLER_HEADER, type FunctionUrlServer, LOCAL_IAM_IDENTITY, startFunctionUrlServer } from './function-url-server';
 import {
   LOCAL_GUEST_CREDENTIALS_PORT,
@@ -234,6 +235,7 @@ async function main(): Promise<void> {
   if (jwt) Object.assign(process.env, jwt.environment);
 
   installAwsLambdaGlobal();
+  echoMetrics();
   const { handler } = jwt
     ? await import(jwt.entry === 'stored-agent-chat' ? '../../lambdas/chat/entry/stored-agent-chat' : '../../lambdas/chat/entry/stored-model-chat')
     : rag
@@ -319,6 +321,10 @@ async function main(): Promise<void> {
         ? `preflights answered as the Function URL would, for ${cors.allowOrigins.join(', ')}${values['cors-origin'] ? '' : ` (stage ${values.stage})`}: ` +
             `${cors.allowMethods.join(', ')}`
         : `none: stage ${values.stage} allows no browser origin (--cors-origin <origin> to add one)`,
+    ),
+    line(
+      'Metrics',
+      `each request's summary line is the EMF document Lambda would ship (namespace ${METRICS_NAMESPACE}), then what CloudWatch reads from it`,
     ),
     ...(nodeNote ? [line('Node', nodeNote)] : []),
   ].join('\n');

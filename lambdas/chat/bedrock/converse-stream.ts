@@ -10,6 +10,7 @@ import { ConverseStreamCommand, type ConverseStreamCommandOutput, type Message }
 import type { ChatError } from '../http/errors';
 import type { ChatTurn } from '../prompt/turns';
 import { IncompleteStreamError, type ModelTarget, mapBedrockError, settleFailure } from './errors';
+import type { ModelPrice } from './model-config';
 
 /** The one Bedrock operation the chat runtime needs (the real `BedrockRuntimeClient` satisfies it). */
 export interface ConverseStreamClient {
@@ -22,18 +23,26 @@ export interface GenerationInput {
   readonly history: readonly ChatTurn[];
   readonly message: string;
   readonly maxTokens: number;
+  /** The model's prices, when known: the result then carries an estimated cost. */
+  readonly price?: ModelPrice;
 }
 
 export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly totalTokens: number;
+  /** Input tokens read from the prompt cache (absent when none). */
+  readonly cacheReadInputTokens?: number;
+  /** Input tokens written to the prompt cache (absent when none). */
+  readonly cacheWriteInputTokens?: number;
 }
 
 export interface GenerationResult {
   /** `end_turn`, `max_tokens`, `stop_sequence`, `guardrail_intervened`, `content_filtered`, … */
   readonly stopReason: string;
   readonly usage: TokenUsage;
+  /** US dollars, from the usage and {@link GenerationInput.price}; undefined without a price. */
+  readonly estimatedCostUsd?: number;
 }
 
 export function buildConverseCommand(input: GenerationInput): ConverseStreamCommand {
@@ -74,11 +83,35 @@ export async function streamAnswer(
   if (stopReason === undefined || usage === undefined) {
     throw mapError(new IncompleteStreamError('The model stream ended before messageStop and metadata'));
   }
-  return { stopReason, usage };
+  return { stopReason, usage, ...(input.price ? { estimatedCostUsd: estimateCostUsd(input.price, usage) } : {}) };
 }
 
-function toUsage(usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number }): TokenUsage {
+function toUsage(usage: {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+}): TokenUsage {
   const inputTokens = usage.inputTokens ?? 0;
   const outputTokens = usage.outputTokens ?? 0;
-  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: usage.totalTokens ?? inputTokens + outputTokens,
+    ...(usage.cacheReadInputTokens ? { cacheReadInputTokens: usage.cacheReadInputTokens } : {}),
+    ...(usage.cacheWriteInputTokens ? { cacheWriteInputTokens: usage.cacheWriteInputTokens } : {}),
+  };
+}
+
+/** The cost of `usage` at `price` (US dollars per million tokens; cache reads and writes at their own prices, else the input price). */
+export function estimateCostUsd(price: ModelPrice, usage: TokenUsage): number {
+  const cacheRead = usage.cacheReadInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  const dollars =
+    usage.inputTokens * price.input +
+    usage.outputTokens * price.output +
+    cacheRead * (price.cacheRead ?? price.input) +
+    cacheWrite * (price.cacheWrite ?? price.input);
+  return dollars / 1_000_000;
 }

@@ -1,6 +1,7 @@
 /**
  * The model settings of a mode that answers with a model, read once at init: `CHAT_MODELS` (alias → model id,
- * in declaration order; the first alias is the default), `CHAT_MAX_TOKENS` and `CHAT_SYSTEM_PROMPT`.
+ * in declaration order; the first alias is the default), `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT` and
+ * `CHAT_MODEL_PRICES` (for the estimated cost).
  */
 import { DEFAULTS, ENV } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
@@ -16,6 +17,18 @@ export interface ModelSettings {
   readonly maxTokens: number;
   /** `CHAT_SYSTEM_PROMPT`; undefined when unset (the mode then uses its built-in prompt). */
   readonly customSystemPrompt: string | undefined;
+  /** Alias → prices, for the aliases that have them (`CHAT_MODEL_PRICES`). */
+  readonly prices: ReadonlyMap<string, ModelPrice>;
+}
+
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  readonly input: number;
+  readonly output: number;
+  /** Default: the input price. */
+  readonly cacheRead?: number;
+  /** Default: the input price. */
+  readonly cacheWrite?: number;
 }
 
 /** The model settings; undefined when one is bad (and reported). */
@@ -28,8 +41,41 @@ export function readModelSettings(env: Env, report: ReportProblem): ModelSetting
   if (customSystemPrompt !== undefined && (customSystemPrompt.trim() === '' || customSystemPrompt.length > LIMITS.maxSystemPromptChars)) {
     bad(ENV.systemPrompt, `a non-blank prompt of at most ${LIMITS.maxSystemPromptChars} characters, or the variable unset for the built-in prompt`);
   }
-  if (!tracker.valid || !models || maxTokens === undefined) return undefined;
-  return { models, defaultModel: models.keys().next().value as string, maxTokens, customSystemPrompt };
+  const prices = models ? parsePrices(env[ENV.modelPrices], models, bad) : undefined;
+  if (!tracker.valid || !models || maxTokens === undefined || !prices) return undefined;
+  return { models, defaultModel: models.keys().next().value as string, maxTokens, customSystemPrompt, prices };
+}
+
+const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
+
+function parsePrices(raw: string | undefined, models: ReadonlyMap<string, string>, bad: ReportProblem): Map<string, ModelPrice> | undefined {
+  const prices = new Map<string, ModelPrice>();
+  if (raw === undefined) return prices;
+  const expected =
+    'a JSON object of model aliases → { "input": n, "output": n, "cacheRead"?: n, "cacheWrite"?: n } (US dollars per million tokens, >= 0)';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return bad(ENV.modelPrices, expected);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return bad(ENV.modelPrices, expected);
+  for (const [alias, value] of Object.entries(parsed)) {
+    if (!models.has(alias)) return bad(ENV.modelPrices, `prices for aliases of ${ENV.models} only (got "${alias}")`);
+    const price = value as Record<string, unknown>;
+    const valid =
+      typeof value === 'object' &&
+      value !== null &&
+      Object.keys(price).every((key) => (PRICE_KEYS as readonly string[]).includes(key)) &&
+      PRICE_KEYS.every((key) => (key === 'input' || key === 'output' ? isPrice(price[key]) : price[key] === undefined || isPrice(price[key])));
+    if (!valid) return bad(ENV.modelPrices, expected);
+    prices.set(alias, value as ModelPrice);
+  }
+  return prices;
+}
+
+function isPrice(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 /** The model an alias names, in `region`. The alias must be one of `settings.models`. */

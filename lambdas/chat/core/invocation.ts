@@ -5,12 +5,15 @@
  *
  * No AWS SDK client is imported here, so each entry bundle carries only the clients its mode calls.
  */
+
+import { GUARDRAIL_INTERVENED } from '../../../contract/metrics';
 import { DeadlineExceededError } from '../bedrock/errors';
 import { ChatError, internalError } from '../http/errors';
 import { type FunctionUrlEvent, type InvocationContext, wantsEventStream } from '../http/event';
 import type { ResponseStream } from '../http/response-stream';
 import { ChatResponse } from './chat-response';
 import { createLogger, errorFields, type LogFields, type Logger, type LogSink, type LogValue } from './log';
+import { embeddedMetrics } from './metrics';
 
 /**
  * Time kept back from the function timeout when bounding the model call, to report the timeout
@@ -50,7 +53,7 @@ export interface Invocation {
 
 /** What tests may replace in every handler (part of each handler's dependencies). */
 export interface InvocationOptions {
-  /** Default `console`. */
+  /** Default: stdout and stderr, as they are. */
   readonly logSink?: LogSink;
   /** Default `Date.now`. */
   readonly now?: () => number;
@@ -62,7 +65,8 @@ export interface InvocationOptions {
  * {@link ChatError} (a bug `internal_error`), as JSON before the first byte or in-band after it. Every
  * invocation ends with one `chat_request` log line: the facts, the outcome (`ok`, the error code or
  * `client_disconnected`), the status, the latency and {@link failureFields}; at level error for a 5xx
- * or a failure after the status was sent.
+ * or a failure after the status was sent (a guardrail's intervention is neither). The line is also the
+ * request's metrics, in Embedded Metric Format (metrics.ts).
  *
  * `defaultFormat` is the answer format unless the caller asks for SSE: `text` (caller-sent turns) or `json` (stored chats).
  */
@@ -115,11 +119,18 @@ export function createInvocationHandler(
       deadline.clear();
       // The error listener stays: a stream error after the handler returned must not become uncaught.
       responseStream.off('close', onGone);
-      const fields: LogFields = { ...facts, outcome, status: response.status, latencyMs: now() - startedAt, ...failureFields(failure) };
-      if ((response.status ?? 0) >= 500 || facts.midStream === true) log.error('chat_request', fields);
-      else log.info('chat_request', fields);
+      const latencyMs = now() - startedAt;
+      const fields: LogFields = { ...facts, outcome, status: response.status, latencyMs, ...failureFields(failure) };
+      const metrics = embeddedMetrics({ ...facts, outcome, status: response.status, latencyMs }, functionNameOf(context), startedAt + latencyMs);
+      if ((response.status ?? 0) >= 500 || (facts.midStream === true && outcome !== GUARDRAIL_INTERVENED)) log.error('chat_request', fields, metrics);
+      else log.info('chat_request', fields, metrics);
     }
   };
+}
+
+/** The function's name for the metrics: Lambda's context, else its environment. */
+function functionNameOf(context: InvocationContext): string {
+  return context.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown';
 }
 
 /** Aborts with a {@link DeadlineExceededError} {@link DEADLINE_SAFETY_MARGIN_MS} before the function times out. */

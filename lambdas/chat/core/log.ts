@@ -1,5 +1,10 @@
 /**
- * Structured logs: one JSON object per line on stdout (`console.log`) or stderr (`console.error`).
+ * Structured logs: one JSON object per line, written straight to stdout (info) or stderr (error).
+ *
+ * Straight to the streams, not through `console`: with the function's JSON log format the Lambda runtime wraps
+ * whatever `console.log` prints as the string `message` of its own JSON object, which would hide the summary
+ * line's Embedded Metric Format members from CloudWatch Logs (metrics.ts). A line already in JSON is passed on
+ * as it is (Lambda Developer Guide, "Configuring JSON and plain text log formats").
  *
  * Fields are flat primitives by type, so an event, a header map or the authorizer object cannot be
  * logged by accident. Never log message or history text, credentials, signatures or tokens.
@@ -10,21 +15,33 @@ export type LogValue = string | number | boolean | null | undefined;
 export type LogFields = Readonly<Record<string, LogValue>>;
 
 export interface Logger {
-  info(event: string, fields?: LogFields): void;
-  error(event: string, fields?: LogFields): void;
+  /** `embedded`: members written after the fields, e.g. the summary line's metrics (`_aws` and their values). */
+  info(event: string, fields?: LogFields, embedded?: Readonly<Record<string, unknown>>): void;
+  error(event: string, fields?: LogFields, embedded?: Readonly<Record<string, unknown>>): void;
 }
 
-/** Where lines go; `console` in Lambda, a capture in tests. */
+/** Where lines go; stdout and stderr in Lambda, a capture in tests. */
 export interface LogSink {
   log(line: string): void;
   error(line: string): void;
 }
 
-export function createLogger(requestId: string, sink: LogSink = console): Logger {
-  const line = (level: 'info' | 'error', event: string, fields: LogFields = {}): string => JSON.stringify({ level, event, requestId, ...fields });
+/** Each line as it is, on stdout or stderr (what Lambda ships to CloudWatch Logs). */
+export const STANDARD_STREAMS: LogSink = {
+  log: (line) => {
+    process.stdout.write(`${line}\n`);
+  },
+  error: (line) => {
+    process.stderr.write(`${line}\n`);
+  },
+};
+
+export function createLogger(requestId: string, sink: LogSink = STANDARD_STREAMS): Logger {
+  const line = (level: 'info' | 'error', event: string, fields: LogFields = {}, embedded: Readonly<Record<string, unknown>> = {}): string =>
+    JSON.stringify({ level, event, requestId, ...fields, ...embedded });
   return {
-    info: (event, fields) => sink.log(line('info', event, fields)),
-    error: (event, fields) => sink.error(line('error', event, fields)),
+    info: (event, fields, embedded) => sink.log(line('info', event, fields, embedded)),
+    error: (event, fields, embedded) => sink.error(line('error', event, fields, embedded)),
   };
 }
 

@@ -41,6 +41,8 @@ export interface IamAuthorizer {
 /** The part of the Lambda context object the runtime uses. */
 export interface InvocationContext {
   readonly awsRequestId: string;
+  /** The function's name (Lambda's context carries it; test contexts may not). */
+  readonly functionName?: string;
   getRemainingTimeInMillis(): number;
 }
 

@@ -224,6 +224,24 @@ describe('ChatBackend: what each backend binds', () => {
     );
   });
 
+  test('prices become CHAT_MODEL_PRICES (only the aliases given); an unknown alias or a negative price is refused', () => {
+    const { template } = build({
+      backend: ChatBackend.models(
+        { haiku: BedrockModel.inferenceProfile(HAIKU), nova: BedrockModel.foundationModel('amazon.nova-lite-v1:0') },
+        { prices: { haiku: { inputPerMillionTokens: 1, outputPerMillionTokens: 5 } } },
+      ),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CHAT_MODEL_PRICES: '{"haiku":{"input":1,"output":5}}' }) },
+    });
+    expect(() =>
+      build({ backend: ChatBackend.models(models, { prices: { opus: { inputPerMillionTokens: 1, outputPerMillionTokens: 1 } } }) }),
+    ).toThrow(/prices names 'opus', which is not a model alias of this backend \(haiku\)/);
+    expect(() =>
+      build({ backend: ChatBackend.models(models, { prices: { haiku: { inputPerMillionTokens: -1, outputPerMillionTokens: 1 } } }) }),
+    ).toThrow(/prices\['haiku'\] input must be a number of US dollars per million tokens/);
+  });
+
   test('systemPrompt and maxTokens belong to the backends that generate with a model', () => {
     const { template } = build({ backend: ChatBackend.models(models, { systemPrompt: 'Answer briefly.', maxTokens: 300 }) });
     template.hasResourceProperties('AWS::Lambda::Function', {

@@ -44,14 +44,21 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
 
     const result = await streamAnswer(
       bedrock,
-      { target, systemPrompt: config.systemPrompt, history: request.history, message: request.message, maxTokens: config.maxTokens },
+      {
+        target,
+        systemPrompt: config.systemPrompt,
+        history: request.history,
+        message: request.message,
+        maxTokens: config.maxTokens,
+        price: config.prices.get(target.alias),
+      },
       (text) => {
         facts.timeToFirstTokenMs ??= now() - startedAt;
         response.text(text);
       },
       signal,
     );
-    Object.assign(facts, { stopReason: result.stopReason, ...result.usage });
+    Object.assign(facts, { stopReason: result.stopReason, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
     response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
   });
 }

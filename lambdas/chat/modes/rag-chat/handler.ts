@@ -109,6 +109,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
           history: request.history,
           message: buildContextTurn(passages, request.message),
           maxTokens: config.maxTokens,
+          price: config.prices.get(target.alias),
         },
         (text) => {
           facts.timeToFirstTokenMs ??= now() - startedAt;
@@ -121,7 +122,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
         signal,
       );
       const fallback = couldBeFallback && head.trim() === fallbackAnswer;
-      Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage });
+      Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
       const done: RagDoneEvent = {
         stopReason: result.stopReason,
         usage: result.usage,

@@ -20,6 +20,8 @@ export interface AnswerRequest {
 export interface AnswerResult {
   readonly stopReason?: string;
   readonly usage?: TokenUsage;
+  /** US dollars, when the model has prices. */
+  readonly estimatedCostUsd?: number;
 }
 
 export interface AnswerBackend {

@@ -31,7 +31,14 @@ export function modelBackend(client: ConverseStreamClient, config: StoredModelCh
       );
       return streamAnswer(
         client,
-        { target, systemPrompt: config.systemPrompt, history, message: request.prompt, maxTokens: config.maxTokens },
+        {
+          target,
+          systemPrompt: config.systemPrompt,
+          history,
+          message: request.prompt,
+          maxTokens: config.maxTokens,
+          price: config.prices.get(target.alias),
+        },
         onText,
         signal,
       );

@@ -87,7 +87,7 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
     if (!(error instanceof AnswerSizeLimitReached)) throw error;
     result = { stopReason: ANSWER_SIZE_LIMIT_STOP_REASON };
   }
-  Object.assign(facts, { stopReason: result.stopReason, answerBytes: answer.bytes, ...result.usage });
+  Object.assign(facts, { stopReason: result.stopReason, answerBytes: answer.bytes, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
 
   const stored = await store.appendTurn({
     subject,

@@ -171,4 +171,21 @@ describe('loadModelChatConfig', () => {
       expect(loadConfig({ ...VALID, ...JWT, CHAT_AUTH_MODE: 'iam' }).auth).toEqual({ mode: 'iam' });
     });
   });
+
+  test('model prices (CHAT_MODEL_PRICES) for the estimated cost: optional, per alias, non-negative dollars per million tokens', () => {
+    expect(loadConfig(VALID).prices.size).toBe(0);
+    const priced = loadConfig({ ...VALID, CHAT_MODEL_PRICES: '{"haiku":{"input":1,"output":5,"cacheRead":0.1}}' });
+    expect(priced.prices.get('haiku')).toEqual({ input: 1, output: 5, cacheRead: 0.1 });
+    expect(priced.prices.has('sonnet')).toBe(false);
+    for (const bad of [
+      '{"opus":{"input":1,"output":5}}',
+      '{"haiku":{"input":-1,"output":5}}',
+      '{"haiku":{"input":1}}',
+      '{"haiku":{"input":1,"output":5,"x":1}}',
+      '[]',
+      'nope',
+    ]) {
+      expect(() => loadConfig({ ...VALID, CHAT_MODEL_PRICES: bad })).toThrow(/CHAT_MODEL_PRICES=/);
+    }
+  });
 });
