@@ -16,6 +16,8 @@ export interface DynaliteOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** Serve HTTPS with this key and certificate (tools/local/tls.ts), as DynamoDB is reached in AWS; `url` is then `https://…`. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export interface Dynalite {
@@ -25,13 +27,27 @@ export interface Dynalite {
   close(): Promise<void>;
 }
 
-type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+type DynaliteFactory = (options: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+  ssl?: boolean;
+  key?: string;
+  cert?: string;
+  ca?: string;
+}) => Server;
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as DynaliteFactory;
 
-export async function startDynalite({ port = 0, host = '127.0.0.1' }: DynaliteOptions = {}): Promise<Dynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startDynalite({ port = 0, host = '127.0.0.1', tls }: DynaliteOptions = {}): Promise<Dynalite> {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    // dynalite's own certificate expired in 2018: always pass ours.
+    ...(tls ? { ssl: true, key: tls.key, cert: tls.cert, ca: tls.cert } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -42,7 +58,7 @@ export async function startDynalite({ port = 0, host = '127.0.0.1' }: DynaliteOp
   const actualPort = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${actualPort}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${actualPort}`,
     port: actualPort,
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {

@@ -14,7 +14,8 @@
  * Transport: the SDK's Node handler speaks HTTP/2 with prior knowledge (h2c) to `http://` endpoints. A cleartext
  * `http2.createServer()` cannot fall back to HTTP/1.1 (`allowHTTP1` only works with TLS/ALPN), so a plain TCP
  * listener sniffs the HTTP/2 connection preface and hands each connection either to the HTTP/2 server or to an
- * HTTP/1.1 server: the SDK gets h2c, `curl` works with or without `--http2-prior-knowledge`.
+ * HTTP/1.1 server: the SDK gets h2c, `curl` works with or without `--http2-prior-knowledge`. With the `tls` option
+ * it serves HTTPS instead (HTTP/2, or HTTP/1.1 by ALPN), as Bedrock is reached in AWS: `url` is `https://…`.
  *
  * Authentication: given `principals` (access keys, their secrets and session tokens, what each may call), every
  * request's SigV4 signature is verified (sigv4.ts) and refused the way AWS refuses it: MissingAuthenticationToken,
@@ -139,7 +140,9 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
 
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
-  const h2 = http2.createServer({}, (req, res) => onRequest(req, res));
+  const h2 = options.tls
+    ? http2.createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true }, (req, res) => onRequest(req, res))
+    : http2.createServer({}, (req, res) => onRequest(req, res));
   h2.on('session', (session: http2.ServerHttp2Session) => {
     sessions.add(session);
     session.on('error', noop);
@@ -155,6 +158,10 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', noop);
     socket.setNoDelay(true);
+    if (options.tls) {
+      h2.emit('connection', socket); // TLS, then ALPN picks HTTP/2 or HTTP/1.1
+      return;
+    }
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -184,9 +191,9 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     });
   });
   const address = listener.address() as net.AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   state.log(
-    `[bedrock-emulator] Local Amazon Bedrock Runtime + Agent Runtime EMULATOR listening on ${url} (HTTP/2 h2c + HTTP/1.1). ` +
+    `[bedrock-emulator] Local Amazon Bedrock Runtime + Agent Runtime EMULATOR listening on ${url} (${options.tls ? 'HTTPS: HTTP/2 + HTTP/1.1' : 'HTTP/2 h2c + HTTP/1.1'}). ` +
       'Its answers are CANNED: no model, agent or knowledge base is called.',
   );
 

@@ -182,6 +182,11 @@ export interface BedrockEmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * Serve HTTPS (HTTP/2 over TLS, HTTP/1.1 by ALPN) with this key and certificate instead of h2c, as Bedrock is
+   * reached in AWS; `url` is then `https://…` (see tools/local/tls.ts for a local certificate).
+   */
+  tls?: { key: string; cert: string };
   /** Delay before each streamed token (default 5 ms). */
   tokenDelayMs?: number;
   /**
