@@ -13,6 +13,8 @@ import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
 const PEERS = ['aws-cdk-lib', 'constructs', '@aws-cdk/aws-bedrock-alpha', '@types/node'];
+/** The client entry point's optional peers: an app that imports `bedrock-chat-constructs/client` installs them. */
+const CLIENT_PEERS = ['aws4fetch', '@aws-sdk/client-cognito-identity', '@aws-sdk/client-sts'];
 
 /** The consumer: every case of the acceptance list, in one app. */
 const APP = `
@@ -63,6 +65,22 @@ new BedrockChatFunction(stack, 'Agent', {
   backend: ChatBackend.agent(BedrockAgentAlias.fromIds('AGENT12345', 'TSTALIASID'), { history: {} }),
 });
 app.synth();
+
+`;
+
+/** A second program of the consumer: the typed client, its own entry point, typed and loadable without AWS. */
+const CLIENT_CHECK = `
+import { ChatClientError, createGuestChatClient, type ChatEvent } from 'bedrock-chat-constructs/client';
+const client = createGuestChatClient({
+  functionUrl: 'https://abc.lambda-url.us-east-1.on.aws/',
+  region: 'us-east-1',
+  identityPoolId: 'us-east-1:00000000-0000-4000-8000-000000000000',
+  guestRoleArn: 'arn:aws:iam::111122223333:role/guest',
+});
+const firstEvent: ChatEvent['type'] | undefined = undefined;
+if (typeof client.chat !== 'function' || !(new ChatClientError(429, 'rate_limited', 'x') instanceof Error) || firstEvent) process.exit(3);
+
+console.log('client ok');
 `;
 
 function run(command: string, args: string[], cwd: string): string {
@@ -94,11 +112,12 @@ test('the packed tarball compiles (skipLibCheck false) and synthesizes in a cons
   const installed = path.join(consumer, 'node_modules', 'bedrock-chat-constructs');
   mkdirSync(installed, { recursive: true });
   run('tar', ['xzf', path.join(pkg, filename), '-C', installed, '--strip-components=1'], consumer);
-  for (const dep of PEERS) {
+  for (const dep of [...PEERS, ...CLIENT_PEERS]) {
     mkdirSync(path.dirname(path.join(consumer, 'node_modules', dep)), { recursive: true });
     symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(consumer, 'node_modules', dep), 'dir');
   }
   writeFileSync(path.join(consumer, 'app.ts'), APP);
+  writeFileSync(path.join(consumer, 'client-check.ts'), CLIENT_CHECK);
   writeFileSync(
     path.join(consumer, 'tsconfig.json'),
     JSON.stringify({
@@ -111,7 +130,7 @@ test('the packed tarball compiles (skipLibCheck false) and synthesizes in a cons
         types: ['node'],
         outDir: 'out',
       },
-      files: ['app.ts'],
+      files: ['app.ts', 'client-check.ts'],
     }),
   );
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', consumer], consumer);
@@ -124,6 +143,18 @@ test('the packed tarball compiles (skipLibCheck false) and synthesizes in a cons
   });
   expect(synth.stderr).toBe('');
   expect(synth.status).toBe(0);
+  // The client entry point resolves through the package's `exports` (and `typesVersions` for tsc); the SDK's own
+  // switch quiets its Node 20 support notice, which the client's first SDK client would print here.
+  const clientCheck = spawnSync(process.execPath, [path.join(consumer, 'out', 'client-check.js')], {
+    cwd: consumer,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  expect({ status: clientCheck.status, stdout: clientCheck.stdout, stderr: clientCheck.stderr }).toEqual({
+    status: 0,
+    stdout: 'client ok\n',
+    stderr: '',
+  });
 
   const template = JSON.parse(readFileSync(path.join(outdir, 'Consumer.template.json'), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
