@@ -391,6 +391,7 @@ async function answerInvokeAgent(
         // One token delay per token: per chunk when streaming, all of them before the single chunk otherwise.
         await sleep(streamed ? state.tokenDelayMs : state.tokenDelayMs * Math.max(1, tokens.length), undefined, { signal });
         await send(encodeChunk(chunks[i] ?? ''));
+        state.onToken?.(chunks[i] ?? '');
         sent++;
       }
       res.end();

@@ -68,6 +68,7 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     requests: [],
     activeStreams: new Set(),
     log: options.log ?? noop,
+    onToken: options.onToken,
   };
   const agent: AgentRuntimeState = {
     knownKnowledgeBases: options.knownKnowledgeBases ? [...options.knownKnowledgeBases] : undefined,

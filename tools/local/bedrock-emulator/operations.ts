@@ -33,6 +33,8 @@ export interface EmulatorState {
   /** Abort controllers of in-flight streams, aborted by close(). */
   readonly activeStreams: Set<AbortController>;
   readonly log: (line: string) => void;
+  /** Called as each streamed text chunk is handed to the connection (benchmarks time the hops after it). */
+  readonly onToken?: (text: string) => void;
 }
 
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
@@ -226,6 +228,7 @@ async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: Strea
         if (i === plan.emitted.length) break;
         await sleep(state.tokenDelayMs, undefined, { signal });
         await send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: plan.emitted[i] } }));
+        state.onToken?.(plan.emitted[i] ?? '');
         deltasSent++;
       }
       const hasText = plan.emitted.length > 0 || plan.toolUses.length === 0;

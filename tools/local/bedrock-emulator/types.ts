@@ -202,6 +202,8 @@ export interface BedrockEmulatorOptions {
   maxInputTokens?: number;
   /** Receives one line per event (start, each request). Default: no-op. */
   log?: (line: string) => void;
+  /** Called as each streamed text chunk (ConverseStream delta, InvokeAgent chunk) is handed to the connection. */
+  onToken?: (text: string) => void;
   /** Knowledge base ids accepted by Retrieve; any other answers 404 ResourceNotFoundException. Undefined = any id accepted. */
   knownKnowledgeBases?: string[];
   /** Agent ids accepted by InvokeAgent; any other answers 404 ResourceNotFoundException. Undefined = any id accepted. */
