@@ -13,6 +13,8 @@
  * | ModelTimeoutException, SDK TimeoutError, our deadline             | 504    | upstream_timeout        |
  * | anything else (a bug)                                             | 500    | internal_error          |
  *
+ * A ValidationException's message is never logged (it may echo the input): the cause kept is a {@link RedactedUpstreamError}.
+ *
  * The rules every upstream shares ({@link mapUpstreamError}, {@link settleFailure}) serve the agent
  * (invoke-agent.ts) and the knowledge base (retrieve.ts) too, each with its own codes and messages.
  */
@@ -29,6 +31,22 @@ export interface ModelTarget {
 /** The abort reason when our own deadline stops the call. */
 export class DeadlineExceededError extends Error {
   public readonly name = 'DeadlineExceededError';
+}
+
+/**
+ * A failure whose upstream message may quote request content (AWS `ValidationException` messages can echo the
+ * rejected value: a prompt, a passage): name, code and metadata kept for the log, message dropped. Every
+ * upstream (model, agent, knowledge base) wraps its validation errors in it before they reach a log line.
+ */
+export class RedactedUpstreamError extends Error {
+  public readonly $metadata: unknown;
+  public readonly code: unknown;
+  constructor(original: Error) {
+    super('(message not logged: AWS validation messages may quote the rejected value)');
+    this.name = original.name;
+    this.$metadata = (original as Error & { $metadata?: unknown }).$metadata;
+    this.code = (original as Error & { code?: unknown }).code;
+  }
 }
 
 /** The stream ended without the `messageStop` and `metadata` events every complete answer has. */
@@ -106,13 +124,13 @@ function modelErrorByName(name: string, error: Error, model: string, target: Mod
       return modelNotFound(model, target, error);
     case 'ValidationException':
       // The service answers some unknown ids with 400 "The provided model identifier is invalid."
-      if (/model identifier is invalid/i.test(error.message)) return modelNotFound(model, target, error);
+      if (/model identifier is invalid/i.test(error.message)) return modelNotFound(model, target, new RedactedUpstreamError(error));
       return new ChatError(
         400,
         'model_rejected_request',
         `The ${model} rejected the request, for example because the conversation is too long for it. Shorten the history or the message.`,
         {},
-        error,
+        new RedactedUpstreamError(error),
       );
     case 'ThrottlingException':
     case 'ServiceQuotaExceededException':

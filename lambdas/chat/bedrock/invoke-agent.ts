@@ -20,7 +20,7 @@
  */
 import { InvokeAgentCommand, type InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ChatError } from '../http/errors';
-import { mapUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
+import { mapUpstreamError, RedactedUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
 
 /** The one Agent Runtime operation the chat runtime needs (the real `BedrockAgentRuntimeClient` satisfies it). */
 export interface InvokeAgentClient {
@@ -110,7 +110,13 @@ function agentErrorByName(name: string, error: Error, agent: string, target: Age
     case 'ResourceNotFoundException':
       return new ChatError(404, 'agent_not_found', `The ${agent} was not found in region ${target.region}.`, {}, error);
     case 'ValidationException':
-      return new ChatError(400, 'agent_rejected_request', `The ${agent} rejected the request. Shorten or rephrase the prompt.`, {}, error);
+      return new ChatError(
+        400,
+        'agent_rejected_request',
+        `The ${agent} rejected the request. Shorten or rephrase the prompt.`,
+        {},
+        new RedactedUpstreamError(error),
+      );
     case 'ConflictException':
       return new ChatError(
         409,

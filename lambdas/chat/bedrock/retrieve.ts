@@ -19,7 +19,7 @@
  */
 import { type KnowledgeBaseRetrievalResult, RetrieveCommand, type RetrieveCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ChatError } from '../http/errors';
-import { mapUpstreamError, settleFailure, throttled } from './errors';
+import { mapUpstreamError, RedactedUpstreamError, settleFailure, throttled } from './errors';
 
 /** The one Bedrock Agent Runtime operation the RAG mode needs (the real `BedrockAgentRuntimeClient` satisfies it). */
 export interface RetrieveClient {
@@ -107,16 +107,6 @@ function sourceUri(result: KnowledgeBaseRetrievalResult): string | undefined {
   const fromMetadata = result.metadata?.['x-amz-bedrock-kb-source-uri'];
   const uri = fromLocation ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
   return uri !== undefined && uri !== '' ? uri : undefined;
-}
-
-/** A failure whose upstream message may quote request content: name, code and metadata kept, message dropped. */
-class RedactedUpstreamError extends Error {
-  public readonly $metadata: unknown;
-  constructor(original: Error) {
-    super('(message not logged: AWS validation messages may quote the rejected value)');
-    this.name = original.name;
-    this.$metadata = (original as Error & { $metadata?: unknown }).$metadata;
-  }
 }
 
 export function mapRetrievalError(error: unknown, target: RetrievalTarget): ChatError {

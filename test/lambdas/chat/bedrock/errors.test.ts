@@ -12,10 +12,14 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { DeadlineExceededError, IncompleteStreamError, mapBedrockError } from '../../../../lambdas/chat/bedrock/errors';
+import { mapAgentError } from '../../../../lambdas/chat/bedrock/invoke-agent';
+import { mapRetrievalError } from '../../../../lambdas/chat/bedrock/retrieve';
+import { failureFields } from '../../../../lambdas/chat/core/invocation';
 import { ChatError } from '../../../../lambdas/chat/http/errors';
 
 const target = { alias: 'haiku', modelId: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'eu-west-1' };
 const $metadata = { httpStatusCode: 400 };
+const agentTarget = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID', region: 'eu-west-1' };
 
 function networkError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
@@ -91,5 +95,32 @@ describe('mapBedrockError', () => {
   test('a ChatError passes through unchanged', () => {
     const error = new ChatError(400, 'invalid_body', 'x');
     expect(mapBedrockError(error, target)).toBe(error);
+  });
+});
+
+describe('validation messages never reach a log line (they may echo the input)', () => {
+  const echoed = 'Malformed input request: "my secret prompt about the merger" is not valid';
+
+  test.each([
+    ['the model', () => mapBedrockError(new ValidationException({ message: echoed, $metadata }), target)],
+    [
+      'the model (unknown id)',
+      () => mapBedrockError(new ValidationException({ message: `The provided model identifier is invalid. ${echoed}`, $metadata }), target),
+    ],
+    ['the agent', () => mapAgentError(Object.assign(new Error(echoed), { name: 'ValidationException', $metadata }), agentTarget)],
+    [
+      'the knowledge base',
+      () =>
+        mapRetrievalError(Object.assign(new Error(echoed), { name: 'ValidationException', $metadata }), {
+          knowledgeBaseId: 'KB12345678',
+          region: 'eu-west-1',
+        }),
+    ],
+  ])('%s: the logged cause keeps the name and status, never the message', (_what, map) => {
+    const mapped = map();
+    const fields = failureFields(mapped);
+    expect(fields).toMatchObject({ errorName: 'ValidationException', upstreamStatus: 400 });
+    expect(JSON.stringify(fields)).not.toContain('merger');
+    expect(mapped.message).not.toContain('merger');
   });
 });
