@@ -17,6 +17,11 @@ export const ENV = {
   modelPrices: 'CHAT_MODEL_PRICES',
   /** How callers authenticate: one of {@link AUTH_MODES}. */
   authMode: 'CHAT_AUTH_MODE',
+  /**
+   * Comma-separated ARNs of the IAM roles whose sessions are guests (a Cognito identity pool's guest role): such a
+   * caller is keyed by its source address, whatever session name it chose. Unset: no guest roles.
+   */
+  guestRoleArns: 'CHAT_GUEST_ROLE_ARNS',
   /** Set by Lambda: the function's region. */
   region: 'AWS_REGION',
 
@@ -25,6 +30,11 @@ export const ENV = {
   rateLimitFailOpen: 'RATE_LIMIT_FAIL_OPEN',
   /** Prefix of every counter key: callers of functions with different namespaces never share a count. */
   rateLimitNamespace: 'RATE_LIMIT_NAMESPACE',
+  /**
+   * Requests per minute per source address (an IPv6 address by its /64), counted before the caller is authenticated
+   * (a public URL): an unauthenticated flood is counted too. Unset: no per-address count.
+   */
+  rateLimitPerAddress: 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE',
 
   knowledgeBaseId: 'KNOWLEDGE_BASE_ID',
   /** The knowledge base's region when it is not the function's (an imported knowledge base); unset: `AWS_REGION`. */

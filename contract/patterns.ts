@@ -37,3 +37,9 @@ export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 
 /** A rate-limit namespace: what prefixes every counter key of a function (see env.ts). */
 export const RATE_LIMIT_NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** An IAM role ARN: partition, account, then the role name after its path (`role/path/Name`). */
+export const IAM_ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
+
+/** The ARN of an assumed-role session, as `requestContext.authorizer.iam.userArn` carries it; the session name is the caller's choice. */
+export const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/(.+)$/;

@@ -136,7 +136,13 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   }
   const reservedConcurrency = positiveInteger(raw.reservedConcurrency, at('reservedConcurrency'), 1000);
   const requestsPerMinute = positiveInteger(raw.requestsPerMinute, at('requestsPerMinute'), LIMITS.maxRequestsPerMinute);
-  if (typeof raw.rateLimitFailOpen !== 'boolean') throw new StageConfigError(at('rateLimitFailOpen'), raw.rateLimitFailOpen, 'true or false');
+  if (raw.rateLimitFailOpen !== undefined && typeof raw.rateLimitFailOpen !== 'boolean') {
+    throw new StageConfigError(
+      at('rateLimitFailOpen'),
+      raw.rateLimitFailOpen,
+      'true or false, or no key (public-facing functions fail closed, others open)',
+    );
+  }
 
   const origins = raw.corsAllowedOrigins;
   if (!Array.isArray(origins)) throw new StageConfigError(at('corsAllowedOrigins'), origins, 'a list of origins (may be empty)');
@@ -190,7 +196,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     logRetention: logRetentionDays as logs.RetentionDays,
     reservedConcurrency,
     requestsPerMinute,
-    rateLimitFailOpen: raw.rateLimitFailOpen,
+    ...(raw.rateLimitFailOpen !== undefined ? { rateLimitFailOpen: raw.rateLimitFailOpen } : {}),
     corsAllowedOrigins: origins as string[],
     models: (models ?? {}) as Record<string, string>,
     ...(iamChat !== undefined ? { iamChat } : {}),

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -73,10 +73,21 @@ export interface ChatRateLimitOptions {
 
   /**
    * When the counters table cannot be reached: `true` lets the request through (an outage of the limiter does not
-   * take the chat down), `false` answers 503.
-   * @default true
+   * take the chat down), `false` answers 503. A public-facing function (a public URL, or one whose callers include
+   * guests: `addGuestRole`, `CognitoGuestPool.allowInvoke`) fails closed by default, because letting everyone
+   * through unlimited during an outage is what an attacker would wait for; open stays an explicit choice.
+   * @default - false for a public-facing function, true for one only IAM principals of your accounts may call
    */
   readonly failOpen?: boolean;
+
+  /**
+   * For a public URL (JWT auth): requests per minute per source address (an IPv6 address by its /64), counted
+   * before the token is verified, so requests without a valid token are counted (and refused with 429) too. An
+   * address can carry many users (an office's NAT), hence a budget above the per-user one. (Guests of an `AWS_IAM`
+   * URL are already counted per address, after the URL verified their signature.)
+   * @default - 5 × `requestsPerMinute` (at most 100000)
+   */
+  readonly requestsPerAddressPerMinute?: number;
 
   /**
    * A quota shared with other functions: every function with the same `quotaName` (and table) counts a caller's
@@ -111,7 +122,7 @@ export interface BedrockChatFunctionProps {
 
   /**
    * Per-caller rate limiting (always on).
-   * @default - a new table, 10 requests per minute, fail-open, a quota of this function alone
+   * @default - a new table, 10 requests per minute, fail-closed when public-facing, a quota of this function alone
    */
   readonly rateLimit?: ChatRateLimitOptions;
 
@@ -237,6 +248,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
   protected readonly urlAuthType: lambda.FunctionUrlAuthType;
 
   private readonly servicePolicy: iam.ManagedPolicy;
+  private readonly guestRoles: iam.IRole[] = [];
 
   constructor(scope: Construct, id: string, props: BedrockChatFunctionProps) {
     super(scope, id);
@@ -287,8 +299,17 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
         ...backend.environment,
         [ENV.rateLimitTable]: this.rateLimitTable.tableName,
         [ENV.rateLimitPerMinute]: String(rateLimit.requestsPerMinute ?? DEFAULTS.requestsPerMinute),
-        [ENV.rateLimitFailOpen]: String(rateLimit.failOpen ?? true),
+        // Public-facing is known once guests were added (addGuestRole), so the default is decided at synthesis.
+        [ENV.rateLimitFailOpen]: Lazy.string({ produce: () => String(rateLimit.failOpen ?? !this.isPublicFacing) }),
         [ENV.rateLimitNamespace]: rateLimit.quotaName ?? this.node.addr,
+        ...(auth.functionUrlAuthType === lambda.FunctionUrlAuthType.NONE
+          ? {
+              [ENV.rateLimitPerAddress]: String(
+                rateLimit.requestsPerAddressPerMinute ??
+                  Math.min(LIMITS.maxRequestsPerMinute, 5 * (rateLimit.requestsPerMinute ?? DEFAULTS.requestsPerMinute)),
+              ),
+            }
+          : {}),
         ...auth.environment,
       },
     });
@@ -316,6 +337,32 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     this.url = this.functionUrl.url;
 
     this.acknowledgeInherentFindings(fn, auth);
+  }
+
+  /**
+   * Callers using sessions of `role` are guests (e.g. a Cognito identity pool's guest role): the function counts
+   * them by source address, whatever session name they chose, and, unless `rateLimit.failOpen` says otherwise,
+   * fails closed. `CognitoGuestPool.allowInvoke` calls this for its guest role.
+   */
+  public addGuestRole(role: iam.IRole): void {
+    if (this.urlAuthType !== lambda.FunctionUrlAuthType.AWS_IAM) {
+      Validator.of('BedrockChatFunction', this).fail(
+        'addGuestRole: guests sign with IAM credentials, which only an AWS_IAM URL checks: use ChatAuth.iam()',
+      );
+    }
+    if (this.guestRoles.includes(role)) return;
+    if (this.guestRoles.length === 0) {
+      (this.function as lambda.Function).addEnvironment(
+        ENV.guestRoleArns,
+        Lazy.string({ produce: () => this.guestRoles.map((r) => r.roleArn).join(',') }),
+      );
+    }
+    this.guestRoles.push(role);
+  }
+
+  /** A public URL, or guests among the callers. */
+  private get isPublicFacing(): boolean {
+    return this.urlAuthType === lambda.FunctionUrlAuthType.NONE || this.guestRoles.length > 0;
   }
 
   /**
@@ -402,6 +449,11 @@ function validateProps(v: Validator, props: BedrockChatFunctionProps, timeout: D
     r.requestsPerMinute,
     (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.maxRequestsPerMinute,
     (n) => `rateLimit.requestsPerMinute must be a whole number of at least 1, got ${n} (at most ${LIMITS.maxRequestsPerMinute})`,
+  );
+  v.check(
+    r.requestsPerAddressPerMinute,
+    (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.maxRequestsPerMinute,
+    (n) => `rateLimit.requestsPerAddressPerMinute must be a whole number of at least 1, got ${n} (at most ${LIMITS.maxRequestsPerMinute})`,
   );
   v.pattern('rateLimit.quotaName', r.quotaName, RATE_LIMIT_NAMESPACE, '1 to 64 of A-Z a-z 0-9 _ . -');
   v.check(

@@ -3,7 +3,7 @@ import * as identitypool from 'aws-cdk-lib/aws-cognito-identitypool';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { IBedrockChatFunction } from './bedrock-chat-function';
+import { BedrockChatFunction, IBedrockChatFunction } from './bedrock-chat-function';
 
 export interface CognitoGuestPoolProps {
   /**
@@ -112,9 +112,14 @@ export class CognitoGuestPool extends Construct {
    * `lambda:InvokeFunctionUrl` where `lambda:FunctionUrlAuthType` is `AWS_IAM`, and
    * `lambda:InvokeFunction` only when `lambda:InvokedViaFunctionUrl` is true, both on its function only.
    * Throws for a chat function whose URL is public (JWT auth): guests' IAM credentials would not be checked there.
+   *
+   * A `BedrockChatFunction` of this app also learns that the guest role's sessions are guests (`addGuestRole`):
+   * it counts them per source address and fails closed by default. For an imported function, have its own
+   * stack call `addGuestRole` with this pool's `unauthenticatedRole`.
    */
   public allowInvoke(chat: IBedrockChatFunction): iam.Grant {
     const grant = chat.grantInvokeUrl(this.unauthenticatedRole);
+    if (chat instanceof BedrockChatFunction) chat.addGuestRole(this.unauthenticatedRole);
     return this.authenticatedRole ? grant.combine(chat.grantInvokeUrl(this.authenticatedRole)) : grant;
   }
 }

@@ -18,8 +18,11 @@ export interface ChatStackSettings {
   readonly reservedConcurrency: number;
   /** Requests per minute each caller may make. */
   readonly requestsPerMinute: number;
-  /** Let requests through when the rate-limit table is unreachable. */
-  readonly rateLimitFailOpen: boolean;
+  /**
+   * Let requests through when the rate-limit table is unreachable, for every function of the stage; absent: the
+   * construct's default (public-facing functions, the JWT chat and the guest chat, fail closed; the IAM chat open).
+   */
+  readonly rateLimitFailOpen?: boolean;
   /** Browser origins allowed to call the Function URLs (empty: no CORS). */
   readonly corsAllowedOrigins: string[];
 }

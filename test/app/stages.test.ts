@@ -60,7 +60,7 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
         Variables: Match.objectLike({
           CHAT_MODELS: JSON.stringify(config.models),
           RATE_LIMIT_PER_MINUTE: String(config.requestsPerMinute),
-          RATE_LIMIT_FAIL_OPEN: String(config.rateLimitFailOpen),
+          RATE_LIMIT_FAIL_OPEN: String(config.rateLimitFailOpen ?? true),
         }),
       },
     });
@@ -69,6 +69,14 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
       InvokeMode: 'RESPONSE_STREAM',
       Cors: Match.objectLike({ AllowOrigins: config.corsAllowedOrigins }),
     });
+  });
+
+  test('the public-facing chats (JWT, guests) fail closed unless the stage chooses open', () => {
+    for (const id of ['JwtChat', 'GuestRagChat']) {
+      templates[id].hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ RATE_LIMIT_FAIL_OPEN: String(config.rateLimitFailOpen ?? false) }) },
+      });
+    }
   });
 
   test.each(Object.keys(stacks))('%s matches the snapshot', (id) => {

@@ -14,7 +14,7 @@ const INTEGRATION = [
   // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
-  '/test/lambdas/chat/modes/model-chat/(dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
+  '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
   '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
   '/test/lambdas/chat/modes/stored-chat/(agent|auth|chats)\\.test\\.ts$',
   // The guest client against the local Cognito/STS stand-in and chat server.

@@ -157,6 +157,8 @@ export interface ChatStackOptions extends ServeOptions {
   readonly jwtIssuer?: LocalJwtIssuer;
   readonly requestsPerMinute?: number;
   readonly failOpen?: boolean;
+  /** `RATE_LIMIT_PER_ADDRESS_PER_MINUTE` (what the construct sets for a public URL); default unset. */
+  readonly requestsPerAddress?: number;
   readonly maxTokens?: number;
   readonly models?: Record<string, string>;
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
@@ -195,6 +197,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     RATE_LIMIT_PER_MINUTE: String(options.requestsPerMinute ?? 1000),
     RATE_LIMIT_FAIL_OPEN: String(options.failOpen ?? false),
     RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: options.requestsPerAddress === undefined ? undefined : String(options.requestsPerAddress),
     ...(options.jwtIssuer ? jwtAuthEnvironment(options.jwtIssuer) : { CHAT_AUTH_MODE: 'iam' }),
   });
   // A Function URL with auth NONE (no authorizer in the events) when the function checks tokens itself.

@@ -23,7 +23,7 @@ export interface Authenticator {
 export function createAuthenticator(config: AuthConfig): Authenticator {
   switch (config.mode) {
     case AUTH_MODES.iam:
-      return iamAuthenticator;
+      return iamAuthenticator(config.guestRoles);
     case AUTH_MODES.jwt:
       return lazyAuthenticator(
         config.mode,

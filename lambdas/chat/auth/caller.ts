@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 
-export type CallerKind = 'guest' | 'cognito' | 'iam' | 'ip' | 'jwt';
+/** `address` is the source address counted before authentication (a public URL), whoever the caller turns out to be. */
+export type CallerKind = 'guest' | 'cognito' | 'iam' | 'ip' | 'jwt' | 'address';
 
 export interface Caller {
   readonly kind: CallerKind;

@@ -4,7 +4,7 @@
  *
  * | `CHAT_AUTH_MODE` | the request is authenticated by                          | the caller (rate-limit key)   | identifies a user |
  * |------------------|----------------------------------------------------------|-------------------------------|-------------------|
- * | `iam`            | the Function URL (`AWS_IAM`: SigV4) before the function runs | the verified IAM identity (auth/iam-authenticator.ts) | no |
+ * | `iam`            | the Function URL (`AWS_IAM`: SigV4) before the function runs | the verified IAM identity; guests (`CHAT_GUEST_ROLE_ARNS`) by address (auth/iam-authenticator.ts) | no |
  * | `jwt`            | this function: a bearer token verified first (`JWT_*`)   | the token's `sub`             | yes               |
  *
  * A mode says what it needs, not which methods it takes: stored chats need a method that identifies a user
@@ -14,9 +14,12 @@
  */
 import { AUTH_MODES, type AuthMode, ENV } from '../../../contract/env';
 import { type Env, problemTracker, type ReportProblem } from '../core/config';
+import { type GuestRole, guestRoleOf } from './iam-authenticator';
 import { type JwtAuthConfig, readJwtAuthConfig } from './jwt-config';
 
-export type AuthConfig = { readonly mode: typeof AUTH_MODES.iam } | { readonly mode: typeof AUTH_MODES.jwt; readonly jwt: JwtAuthConfig };
+export type AuthConfig =
+  | { readonly mode: typeof AUTH_MODES.iam; readonly guestRoles: readonly GuestRole[] }
+  | { readonly mode: typeof AUTH_MODES.jwt; readonly jwt: JwtAuthConfig };
 
 /** Whether a method proves who the user is (a stable subject whose data can be stored), per mode. */
 const IDENTIFIES_USERS: Readonly<Record<AuthMode, boolean>> = { iam: false, jwt: true };
@@ -39,11 +42,22 @@ export function readAuthConfig(env: Env, report: ReportProblem, requirements: Au
     return bad(ENV.authMode, `${choices}: how callers authenticate${requirements.reason ? ` (${requirements.reason})` : ''}`);
   }
   switch (mode as AuthMode) {
-    case AUTH_MODES.iam:
-      return { mode: AUTH_MODES.iam };
+    case AUTH_MODES.iam: {
+      const guestRoles = readGuestRoles(env, bad);
+      return guestRoles ? { mode: AUTH_MODES.iam, guestRoles } : undefined;
+    }
     case AUTH_MODES.jwt: {
       const jwt = readJwtAuthConfig(env, bad);
       return tracker.valid && jwt ? { mode: AUTH_MODES.jwt, jwt } : undefined;
     }
   }
+}
+
+/** `CHAT_GUEST_ROLE_ARNS`: the roles whose sessions are guests (comma-separated role ARNs; unset or empty: none). */
+function readGuestRoles(env: Env, bad: ReportProblem): readonly GuestRole[] | undefined {
+  const raw = env[ENV.guestRoleArns];
+  if (raw === undefined || raw === '') return [];
+  const roles = raw.split(',').map(guestRoleOf);
+  if (roles.some((role) => role === undefined)) return bad(ENV.guestRoleArns, 'comma-separated IAM role ARNs (arn:aws:iam::<account>:role/<name>)');
+  return roles as GuestRole[];
 }

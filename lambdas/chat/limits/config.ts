@@ -1,6 +1,6 @@
 /**
  * The rate limit's settings, read once at init: `RATE_LIMIT_TABLE_NAME`, `RATE_LIMIT_PER_MINUTE`,
- * `RATE_LIMIT_FAIL_OPEN` and `RATE_LIMIT_NAMESPACE` (the prefix of every counter key: functions sharing one
+ * `RATE_LIMIT_FAIL_OPEN`, `RATE_LIMIT_PER_ADDRESS_PER_MINUTE` (public URLs) and `RATE_LIMIT_NAMESPACE` (the prefix of every counter key: functions sharing one
  * table count a caller separately unless they are given the same namespace, a quota shared on purpose).
  */
 import { ENV } from '../../../contract/env';
@@ -14,6 +14,11 @@ export interface RateLimitConfig {
   readonly failOpen: boolean;
   /** Prefixes every counter key (`<namespace>#<caller>#<window>`). */
   readonly namespace: string;
+  /**
+   * Requests per minute per source address, counted before authentication (a public URL: an unauthenticated
+   * flood is counted); undefined: no per-address count.
+   */
+  readonly requestsPerAddressPerMinute?: number;
 }
 
 /** The rate-limit settings; undefined when one is bad (and reported). */
@@ -31,6 +36,14 @@ export function readRateLimitConfig(env: Env, report: ReportProblem): RateLimitC
       "the prefix of this function's counter keys (1-64 of A-Z a-z 0-9 _ . -; functions given the same one share each caller's count)",
     );
   }
+  const perAddress =
+    env[ENV.rateLimitPerAddress] === undefined ? undefined : positiveInteger(ENV.rateLimitPerAddress, env, bad, LIMITS.maxRequestsPerMinute);
   if (!tracker.valid || tableName === undefined || requestsPerMinute === undefined || namespace === undefined) return undefined;
-  return { tableName, requestsPerMinute, failOpen: failOpen === 'true', namespace };
+  return {
+    tableName,
+    requestsPerMinute,
+    failOpen: failOpen === 'true',
+    namespace,
+    ...(perAddress !== undefined ? { requestsPerAddressPerMinute: perAddress } : {}),
+  };
 }

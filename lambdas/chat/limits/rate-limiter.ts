@@ -13,7 +13,8 @@
  */
 import { UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { RATE_LIMIT_TABLE } from '../../../contract/tables';
-import type { Caller } from '../auth/caller';
+import { type Caller, caller as callerOf } from '../auth/caller';
+import { sourceAddressKey } from '../auth/source-address';
 import type { Invocation } from '../core/invocation';
 import { errorFields, type Logger } from '../core/log';
 import { ChatError } from '../http/errors';
@@ -78,6 +79,7 @@ export async function enforceRateLimit(
   caller: Caller,
   log: Logger,
   nowMs: number = Date.now(),
+  limit: number = config.requestsPerMinute,
 ): Promise<RateLimitResult> {
   let window: WindowCount;
   try {
@@ -87,13 +89,10 @@ export async function enforceRateLimit(
     if (config.failOpen) return { failedOpen: true };
     throw new ChatError(503, 'rate_limiter_unavailable', 'The service cannot check request limits right now. Try again shortly.');
   }
-  if (window.count > config.requestsPerMinute) {
-    throw new ChatError(
-      429,
-      'rate_limited',
-      `Too many requests: at most ${config.requestsPerMinute} per minute. Try again in ${window.secondsToWindowEnd} s.`,
-      { 'retry-after': String(window.secondsToWindowEnd) },
-    );
+  if (window.count > limit) {
+    throw new ChatError(429, 'rate_limited', `Too many requests: at most ${limit} per minute. Try again in ${window.secondsToWindowEnd} s.`, {
+      'retry-after': String(window.secondsToWindowEnd),
+    });
   }
   return { count: window.count };
 }
@@ -108,4 +107,22 @@ export async function limitCaller(
   facts.callerKind = caller.kind;
   const limit = await enforceRateLimit(client, config, caller, log, now());
   Object.assign(facts, { rateLimitCount: limit.count, rateLimitFailedOpen: limit.failedOpen });
+}
+
+/**
+ * The first step of a public URL's handler (`RATE_LIMIT_PER_ADDRESS_PER_MINUTE` set): counts the request per
+ * source address (an IPv6 address by its /64) before the caller is authenticated, so a flood of requests without
+ * a valid token is counted and refused like any other; a no-op otherwise. The authenticated caller is counted
+ * afterwards as usual ({@link limitCaller}).
+ */
+export async function limitAddress(
+  { event, log, facts, now }: Pick<Invocation, 'event' | 'log' | 'facts' | 'now'>,
+  client: UpdateItemClient,
+  config: RateLimitConfig,
+): Promise<void> {
+  const limit = config.requestsPerAddressPerMinute;
+  if (limit === undefined) return;
+  const address = callerOf('address', sourceAddressKey(event.requestContext?.http?.sourceIp));
+  const result = await enforceRateLimit(client, config, address, log, now(), limit);
+  Object.assign(facts, { addressCount: result.count, addressFailedOpen: result.failedOpen });
 }

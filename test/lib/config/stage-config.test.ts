@@ -121,3 +121,8 @@ describe('stage configuration', () => {
     expect(() => parseStageConfigs({ Prod: valid })).toThrow(/stages\.Prod = "Prod"; expected a stage name/);
   });
 });
+
+test('rateLimitFailOpen may be left out: each function then takes its default (public-facing ones fail closed)', () => {
+  const { rateLimitFailOpen: _omit, ...withoutFailMode } = valid;
+  expect(parseStageConfig('dev', withoutFailMode)).not.toHaveProperty('rateLimitFailOpen');
+});

@@ -182,3 +182,47 @@ describe('BedrockChatFunction', () => {
     );
   });
 });
+
+describe('public-facing functions: counted before they cost, fail closed by default', () => {
+  const jwt = () => ChatAuth.jwt({ issuer: 'https://issuer.example.com/', audience: 'chat' });
+  const envOf = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+
+  test('an IAM-only function fails open by default and counts no addresses', () => {
+    const env = envOf(chatIn(testStack()).template);
+    expect(env.RATE_LIMIT_FAIL_OPEN).toBe('true');
+    expect(env).not.toHaveProperty('RATE_LIMIT_PER_ADDRESS_PER_MINUTE');
+    expect(env).not.toHaveProperty('CHAT_GUEST_ROLE_ARNS');
+  });
+
+  test('a public URL fails closed by default and counts each source address before the token (5 × the per-user limit)', () => {
+    const env = envOf(chatIn(testStack(), { auth: jwt(), rateLimit: { requestsPerMinute: 7 } }).template);
+    expect(env.RATE_LIMIT_FAIL_OPEN).toBe('false');
+    expect(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE).toBe('35');
+  });
+
+  test('open and the per-address budget stay explicit choices', () => {
+    const env = envOf(chatIn(testStack(), { auth: jwt(), rateLimit: { failOpen: true, requestsPerAddressPerMinute: 99 } }).template);
+    expect(env.RATE_LIMIT_FAIL_OPEN).toBe('true');
+    expect(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE).toBe('99');
+    expect(() => chatIn(testStack(), { rateLimit: { requestsPerAddressPerMinute: 0 } })).toThrow(/requestsPerAddressPerMinute/);
+  });
+
+  test("a function with a guest role names the role's ARN to the runtime and fails closed", () => {
+    const stack = testStack();
+    const chat = new BedrockChatFunction(stack, 'Chat', { backend: ChatBackend.models(models) });
+    const guests = new iam.Role(stack, 'Guests', { assumedBy: new iam.AccountRootPrincipal() });
+    chat.addGuestRole(guests);
+    chat.addGuestRole(guests);
+    const env = envOf(Template.fromStack(stack));
+    expect(env.RATE_LIMIT_FAIL_OPEN).toBe('false');
+    expect(env.CHAT_GUEST_ROLE_ARNS).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Guests/), 'Arn'] });
+  });
+
+  test('a public URL takes no guest role (guests sign with IAM credentials)', () => {
+    const stack = testStack();
+    const chat = new BedrockChatFunction(stack, 'Chat', { backend: ChatBackend.models(models), auth: jwt() });
+    expect(() => chat.addGuestRole(new iam.Role(stack, 'Guests', { assumedBy: new iam.AccountRootPrincipal() }))).toThrow(
+      /addGuestRole.*ChatAuth.iam/,
+    );
+  });
+});

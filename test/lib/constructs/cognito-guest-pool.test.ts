@@ -152,3 +152,15 @@ describe('CognitoGuestPool', () => {
     expect(() => new CognitoGuestPool(stack, 'MoreGuests').allowInvoke(imported)).toThrow(/Test\/Other: grantInvokeUrl: the Function URL is public/);
   });
 });
+
+test('allowInvoke tells the chat function that the guest role is its guests (keyed by address, failing closed)', () => {
+  const stack = testStack();
+  const chat = new BedrockChatFunction(stack, 'Chat', { backend });
+  const pool = new CognitoGuestPool(stack, 'Guests');
+  pool.allowInvoke(chat);
+  const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
+  expect(fn.Properties.Environment.Variables).toMatchObject({
+    CHAT_GUEST_ROLE_ARNS: { 'Fn::GetAtt': [expect.stringMatching(/^GuestsUnauthenticatedRole/), 'Arn'] },
+    RATE_LIMIT_FAIL_OPEN: 'false',
+  });
+});

@@ -2,7 +2,8 @@
  * The model-chat handler (caller-sent turns answered by a model): event → authenticate → method → rate limit
  * → body → validate → generate & stream.
  *
- * Order, on purpose: the caller is authenticated before anything else (with `iam` the Function URL did it
+ * Order, on purpose: a public URL (`RATE_LIMIT_PER_ADDRESS_PER_MINUTE`) first counts the source address, so
+ * unauthenticated floods are counted too; then the caller is authenticated before anything else (with `iam` the Function URL did it
  * already; with `jwt` an unauthenticated request costs no DynamoDB or Bedrock call and learns nothing, not even
  * that only POST is served). The rate limit is counted right after the method check, before the body is read:
  * every POST costs an invocation and a slot of the function's concurrency whatever its body, so every POST
@@ -17,7 +18,7 @@ import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-
 import { modelTarget } from '../../bedrock/model-config';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { assertPost, readJsonBody } from '../../http/event';
-import { limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
+import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import { codePointLength } from '../../prompt/sanitise';
 import { validateChatRequest } from '../../prompt/validate';
 import type { ModelChatConfig } from './config';
@@ -34,6 +35,7 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
 
   return createInvocationHandler('text', deps, async (invocation) => {
     const { event, response, facts, signal, now, startedAt } = invocation;
+    await limitAddress(invocation, dynamo, config.rateLimit);
     const caller = await authenticator.authenticate(event);
     assertPost(event);
     await limitCaller(invocation, dynamo, config.rateLimit, caller);

@@ -34,7 +34,7 @@ import {
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { assertPost, readJsonBody } from '../../http/event';
 import type { DoneEvent } from '../../http/sse';
-import { limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
+import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import { codePointLength } from '../../prompt/sanitise';
 import { validateChatRequest } from '../../prompt/validate';
 import type { RagChatConfig } from './config';
@@ -70,6 +70,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
 
   return createInvocationHandler('text', deps, async (invocation) => {
     const { event, response, facts, signal, now, startedAt } = invocation;
+    await limitAddress(invocation, dynamo, config.rateLimit);
     const caller = await authenticator.authenticate(event);
     assertPost(event);
     await limitCaller(invocation, dynamo, config.rateLimit, caller);

@@ -14,7 +14,7 @@ import { type Authenticator, requireUser } from '../../auth/authenticator';
 import type { ChatStore } from '../../chats/chat-store';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import type { RateLimitConfig } from '../../limits/config';
-import { limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
+import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import type { AnswerBackend } from './answer-backend';
 import { deleteChat, getChat, listChats } from './routes/chats';
 import { postChat } from './routes/post-chat';
@@ -36,6 +36,7 @@ export function createStoredChatHandler(deps: StoredChatDependencies): StreamHan
 
   return createInvocationHandler('json', deps, async (invocation) => {
     const { event, facts } = invocation;
+    await limitAddress(invocation, limiter, rateLimit);
     const caller = await authenticator.authenticate(event);
     const subject = requireUser(caller);
     await limitCaller(invocation, limiter, rateLimit, caller);

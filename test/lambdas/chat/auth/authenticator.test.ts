@@ -16,7 +16,7 @@ const JWT: JwtAuthConfig = {
 };
 
 test('iam: the caller is the identity the Function URL verified', async () => {
-  const authenticator = createAuthenticator({ mode: 'iam' });
+  const authenticator = createAuthenticator({ mode: 'iam', guestRoles: [] });
   expect(authenticator.method).toBe('iam');
   await expect(authenticator.authenticate(functionUrlEvent())).resolves.toMatchObject({ kind: 'guest' });
 });

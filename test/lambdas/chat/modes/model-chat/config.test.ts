@@ -25,7 +25,7 @@ describe('loadModelChatConfig', () => {
     ]);
     expect(config.defaultModel).toBe('sonnet');
     expect(config.rateLimit).toEqual({ tableName: 'chat-rate-limits', requestsPerMinute: 10, failOpen: false, namespace: 'dev-chat' });
-    expect(config.auth).toEqual({ mode: 'iam' });
+    expect(config.auth).toEqual({ mode: 'iam', guestRoles: [] });
     expect(config.region).toBe('eu-west-1');
   });
 
@@ -168,7 +168,7 @@ describe('loadModelChatConfig', () => {
       expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'jwt' })).toThrow(
         /: JWT_ISSUER=\(unset\).*; JWT_AUDIENCE=\(unset\).*; JWT_JWKS_URI=\(unset\).*; JWT_ALGORITHMS=\(unset\)/,
       );
-      expect(loadConfig({ ...VALID, ...JWT, CHAT_AUTH_MODE: 'iam' }).auth).toEqual({ mode: 'iam' });
+      expect(loadConfig({ ...VALID, ...JWT, CHAT_AUTH_MODE: 'iam' }).auth).toEqual({ mode: 'iam', guestRoles: [] });
     });
   });
 
@@ -187,5 +187,25 @@ describe('loadModelChatConfig', () => {
     ]) {
       expect(() => loadConfig({ ...VALID, CHAT_MODEL_PRICES: bad })).toThrow(/CHAT_MODEL_PRICES=/);
     }
+  });
+});
+
+describe('CHAT_GUEST_ROLE_ARNS and RATE_LIMIT_PER_ADDRESS_PER_MINUTE', () => {
+  test('guest role ARNs are read as account and role name; anything else fails the cold start', () => {
+    const roles = 'arn:aws:iam::123456789012:role/path/Guests,arn:aws-cn:iam::210987654321:role/Other';
+    expect(loadConfig({ ...VALID, CHAT_GUEST_ROLE_ARNS: roles }).auth).toEqual({
+      mode: 'iam',
+      guestRoles: [
+        { partition: 'aws', account: '123456789012', name: 'Guests' },
+        { partition: 'aws-cn', account: '210987654321', name: 'Other' },
+      ],
+    });
+    expect(() => loadConfig({ ...VALID, CHAT_GUEST_ROLE_ARNS: 'arn:aws:sts::123456789012:assumed-role/Guests/x' })).toThrow(/CHAT_GUEST_ROLE_ARNS/);
+  });
+
+  test('the per-address limit is optional, and a whole number when set', () => {
+    expect(loadConfig(VALID).rateLimit.requestsPerAddressPerMinute).toBeUndefined();
+    expect(loadConfig({ ...VALID, RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '50' }).rateLimit.requestsPerAddressPerMinute).toBe(50);
+    expect(() => loadConfig({ ...VALID, RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_ADDRESS_PER_MINUTE/);
   });
 });

@@ -29,7 +29,7 @@ describe('loadRagChatConfig', () => {
       defaultModel: 'haiku',
       region: 'eu-west-1',
       rateLimit: { tableName: 'chat-rate-limits', requestsPerMinute: 10, failOpen: true, namespace: 'dev-rag' },
-      auth: { mode: 'iam' },
+      auth: { mode: 'iam', guestRoles: [] },
     });
   });
 
