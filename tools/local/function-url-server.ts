@@ -77,14 +77,17 @@ export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 export const LOCAL_IAM_IDENTITY: FunctionUrlIamIdentity = localIdentity('local-user');
 
-/** The identity of a named local caller: an assumed-role session `LocalChatCaller/<name>`. */
+/**
+ * The identity of a named local caller: a session of its own role `LocalChatCaller.<name>` (the chat counts all
+ * sessions of one role together, so each named caller is a role of its own).
+ */
 export function localIdentity(name: string): FunctionUrlIamIdentity {
   const userId = `AROALOCALCALLER:${name}`;
   return {
     accessKey: 'ASIALOCALACCESSKEY00',
     accountId: LOCAL_ACCOUNT_ID,
     callerId: userId,
-    userArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/LocalChatCaller/${name}`,
+    userArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/LocalChatCaller.${name}/local`,
     userId,
     cognitoIdentity: null,
   };
