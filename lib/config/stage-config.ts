@@ -46,6 +46,11 @@ export interface WebsiteConfig {
    * stage's own user pool (no external `issuer`).
    */
   readonly signInDomainPrefix?: string;
+  /**
+   * Serve the JWT chat through the page's own distribution under this path (e.g. `/api/chat`), behind its firewall:
+   * its Function URL then takes `AWS_IAM` auth and only the distribution may invoke it (needs `signInDomainPrefix`).
+   */
+  readonly signedInChatPath?: string;
 }
 
 /** Settings of the IAM streaming chat (`stages.<name>.iamChat`); none yet beyond the stage's own. */
@@ -84,7 +89,7 @@ const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
 /** The backends a stage can deploy, each by its own key. */
 const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag'];
-const WEBSITE_KEYS = ['domainName', 'certificateArn', 'firewall', 'signInDomainPrefix'];
+const WEBSITE_KEYS = ['domainName', 'certificateArn', 'firewall', 'signInDomainPrefix', 'signedInChatPath'];
 const KEYS = [
   'account',
   'region',
@@ -219,7 +224,7 @@ function parseWebsite(raw: unknown, key: string, region: string, jwtChat: JwtCha
   if (!isObject(raw)) throw new StageConfigError(key, raw, "an object ({} serves the page at the distribution's own domain name)");
   const unknown = Object.keys(raw).find((k) => !WEBSITE_KEYS.includes(k));
   if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${WEBSITE_KEYS.join(', ')})`);
-  const { domainName, certificateArn, firewall, signInDomainPrefix } = raw;
+  const { domainName, certificateArn, firewall, signInDomainPrefix, signedInChatPath } = raw;
   if (
     domainName !== undefined &&
     (typeof domainName !== 'string' || !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName))
@@ -280,7 +285,24 @@ function parseWebsite(raw: unknown, key: string, region: string, jwtChat: JwtCha
       );
     }
   }
+  if (signedInChatPath !== undefined) {
+    if (typeof signedInChatPath !== 'string' || !/^\/[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/.test(signedInChatPath)) {
+      throw new StageConfigError(
+        `${key}.signedInChatPath`,
+        signedInChatPath,
+        "a path such as '/api/chat' (lower-case letters, digits, dashes; no trailing slash)",
+      );
+    }
+    if (signInDomainPrefix === undefined) {
+      throw new StageConfigError(
+        `${key}.signedInChatPath`,
+        signedInChatPath,
+        'no setting here without website.signInDomainPrefix: the page offers the signed-in chat only with a sign-in',
+      );
+    }
+  }
   return {
+    ...(signedInChatPath !== undefined ? { signedInChatPath: signedInChatPath as string } : {}),
     ...(domainName !== undefined ? { domainName: domainName as string, certificateArn: certificateArn as string } : {}),
     ...(firewall !== undefined ? { firewall: firewall as string } : {}),
     ...(signInDomainPrefix !== undefined ? { signInDomainPrefix: signInDomainPrefix as string } : {}),

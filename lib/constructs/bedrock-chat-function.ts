@@ -407,7 +407,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
       { id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC', reason: noVpc },
     );
-    if (auth.mode === ChatAuthMode.JWT) {
+    if (auth.functionUrlAuthType === lambda.FunctionUrlAuthType.NONE) {
       // With auth type NONE, aws-cdk-lib adds two resource-policy statements for principal *: one per URL invoke action.
       const publicByDesign =
         "JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request's token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.";

@@ -51,6 +51,13 @@ export interface JwtAuthOptions {
    * @default Duration.seconds(30)
    */
   readonly clockSkew?: Duration;
+  /**
+   * Serve the function only through a CloudFront distribution with origin access control (the chat page's
+   * `ChatWebsiteBackend.jwt({ distributionPath })`, behind its firewall): the Function URL takes `AWS_IAM` auth,
+   * CloudFront signs each request in its `Authorization` header, so callers send their token in `id_token`.
+   * @default false - a public Function URL (auth type `NONE`); the function verifies every token
+   */
+  readonly behindCloudFront?: boolean;
 }
 
 /** Options for Cognito user pool tokens. */
@@ -71,6 +78,13 @@ export interface CognitoAuthOptions {
    * @default Duration.seconds(30)
    */
   readonly clockSkew?: Duration;
+  /**
+   * Serve the function only through a CloudFront distribution with origin access control (the chat page's
+   * `ChatWebsiteBackend.jwt({ distributionPath })`, behind its firewall): the Function URL takes `AWS_IAM` auth,
+   * CloudFront signs each request in its `Authorization` header, so callers send their token in `id_token`.
+   * @default false - a public Function URL (auth type `NONE`); the function verifies every token
+   */
+  readonly behindCloudFront?: boolean;
 }
 
 /** What a `ChatAuth` contributes to the function. */
@@ -144,6 +158,7 @@ class JwtChatAuth extends ChatAuth {
       requiredClaims: o.requiredClaims,
       algorithms: o.algorithms,
       clockSkew: o.clockSkew,
+      behindCloudFront: o.behindCloudFront,
     });
   }
 }
@@ -206,6 +221,7 @@ class CognitoChatAuth extends ChatAuth {
       algorithms: ['RS256'],
       clockSkew: this.options.clockSkew,
       tokenUse,
+      behindCloudFront: this.options.behindCloudFront,
     });
   }
 }
@@ -231,6 +247,7 @@ interface ResolvedJwtOptions {
   readonly algorithms?: string[];
   readonly clockSkew?: Duration;
   readonly tokenUse?: CognitoTokenUse;
+  readonly behindCloudFront?: boolean;
 }
 
 function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
@@ -256,7 +273,7 @@ function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
   );
   return {
     mode: ChatAuthMode.JWT,
-    functionUrlAuthType: lambda.FunctionUrlAuthType.NONE,
+    functionUrlAuthType: o.behindCloudFront ? lambda.FunctionUrlAuthType.AWS_IAM : lambda.FunctionUrlAuthType.NONE,
     environment: {
       [ENV.authMode]: AUTH_MODES.jwt,
       [ENV.jwtIssuer]: o.issuer,

@@ -18,6 +18,8 @@ export interface ChatWebsiteStackProps extends StackProps {
   readonly certificateArn?: string;
   /** `create`, or a CloudFront web ACL's ARN. */
   readonly firewall?: string;
+  /** Serve the JWT chat under this path of the page's distribution (its URL must be `AWS_IAM`). */
+  readonly signedInChatPath?: string;
   readonly removalPolicy: RemovalPolicy;
   /** The page's heading. */
   readonly title: string;
@@ -49,6 +51,7 @@ export class ChatWebsiteStack extends Stack {
         ChatWebsiteBackend.jwt({
           functionUrl: jwt.chat.functionUrl,
           signIn: ChatWebsiteSignIn.cognito(jwt.signInDomain, jwt.userPoolClient),
+          ...(props.signedInChatPath ? { distributionPath: props.signedInChatPath } : {}),
           models: props.jwtChatUsesAgent ? [] : props.models,
         }),
       );

@@ -25,6 +25,8 @@ export interface JwtChatStackProps extends StackProps, ChatStackSettings {
   readonly selfSignUp: boolean;
   /** Sign-in from the chat page through Cognito managed login (only with the created user pool). */
   readonly pageSignIn?: PageSignIn;
+  /** Serve the chat only through the page's CloudFront distribution (an `AWS_IAM` Function URL). */
+  readonly behindCloudFront?: boolean;
 }
 
 /** How people sign in to the chat from its page: authorization code with PKCE, the page a public client. */
@@ -52,7 +54,7 @@ export class JwtChatStack extends Stack {
 
     let auth: ChatAuth;
     if (props.externalIssuer) {
-      auth = ChatAuth.jwt({ ...props.externalIssuer, requiredClaims: props.requiredClaims });
+      auth = ChatAuth.jwt({ ...props.externalIssuer, requiredClaims: props.requiredClaims, behindCloudFront: props.behindCloudFront });
     } else {
       this.userPool = new cognito.UserPool(this, 'Users', {
         selfSignUpEnabled: props.selfSignUp,
@@ -104,7 +106,7 @@ export class JwtChatStack extends Stack {
           useCognitoProvidedValues: true,
         });
       }
-      auth = ChatAuth.cognito(this.userPool, this.userPoolClient, { requiredClaims: props.requiredClaims });
+      auth = ChatAuth.cognito(this.userPool, this.userPoolClient, { requiredClaims: props.requiredClaims, behindCloudFront: props.behindCloudFront });
     }
 
     const { functionProps } = sharedChatResources(this, props);

@@ -52,6 +52,7 @@ export class ChatStage extends Stage {
         externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
         requiredClaims: jwt.requiredClaims,
         selfSignUp: jwt.selfSignUp,
+        behindCloudFront: site?.signedInChatPath !== undefined,
         pageSignIn: pageOrigin && site?.signInDomainPrefix ? { pageUrl: `${pageOrigin}/`, domainPrefix: site.signInDomainPrefix } : undefined,
       });
     }
@@ -75,6 +76,7 @@ export class ChatStage extends Stage {
         domainName: site.domainName,
         certificateArn: site.certificateArn,
         firewall: site.firewall,
+        signedInChatPath: site.signedInChatPath,
         removalPolicy: config.removalPolicy,
       });
     }

@@ -155,6 +155,7 @@ describe("the website key: the chat page offering the stage's backends", () => {
       certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555',
       firewall: 'create',
       signInDomainPrefix: 'example-chat-qa',
+      signedInChatPath: '/api/chat',
     });
     const site = Template.fromStack(stage.website!);
     const jwt = Template.fromStack(stage.jwtChat!);
@@ -190,7 +191,18 @@ describe("the website key: the chat page offering the stage's backends", () => {
       });
     });
 
-    test("config.json takes each backend's values from its stack, and the CSP names exactly their origins", () => {
+    test('signedInChatPath: the JWT chat is served only through the distribution (AWS_IAM URL, OAC, the firewall in front)', () => {
+      jwt.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM' });
+      // No public invoke permission is left on the function: only CloudFront, for this distribution.
+      expect(jwt.findResources('AWS::Lambda::Permission')).toEqual({});
+      const distribution = Object.values(site.findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
+      expect(distribution.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern)).toEqual(['/api/chat', '/api/chat/*']);
+      for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) {
+        site.hasResourceProperties('AWS::Lambda::Permission', { Action: action, Principal: 'cloudfront.amazonaws.com', SourceArn: Match.anyValue() });
+      }
+    });
+
+    test("config.json takes each backend's values from its stack, and the CSP names the origins the page calls", () => {
       const deployment = Object.values(site.findResources('Custom::CDKBucketDeployment'))[0];
       // Cross-stack values arrive as Fn::GetStackOutput (the app's feature flags): weak references, no exports.
       const imported = [
@@ -201,14 +213,15 @@ describe("the website key: the chat page offering the stage's backends", () => {
         guestUrl: from('GuestRagChat', /FunctionUrl/),
         identityPool: from('GuestRagChat', /RefGuests/),
         guestRole: from('GuestRagChat', /UnauthenticatedRole/),
+        // The JWT chat is served under /api/chat of the page's own origin: its URL is not in the page's config.
         jwtUrl: from('JwtChat', /FunctionUrl/),
         signInDomain: from('JwtChat', /SignIn/),
         appClient: from('JwtChat', /WebClient/),
         iamUrl: from('StreamingChat', /FunctionUrl/),
-      }).toEqual({ guestUrl: true, identityPool: true, guestRole: true, jwtUrl: true, signInDomain: true, appClient: true, iamUrl: true });
+      }).toEqual({ guestUrl: true, identityPool: true, guestRole: true, jwtUrl: false, signInDomain: true, appClient: true, iamUrl: true });
       const csp = JSON.stringify(site.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
       for (const source of ['https://cognito-identity.', 'https://sts.', '.auth.us-east-1.amazoncognito.com']) expect(csp).toContain(source);
-      for (const stack of ['GuestRagChat', 'JwtChat', 'StreamingChat'])
+      for (const stack of ['GuestRagChat', 'StreamingChat'])
         expect(csp).toMatch(new RegExp(`"StackName":"qa-${stack}","Region":"us-east-1","OutputName":"PublishOutputFnGetAttChatFunctionUrl`));
     });
   });
@@ -227,6 +240,7 @@ describe("the website key: the chat page offering the stage's backends", () => {
   test('settings that cannot work are refused with the fix', () => {
     expect(() => build({ firewall: 'create', domainName: 'chat.example.com' })).toThrow(/domainName and certificateArn together/);
     expect(() => build({ signInDomainPrefix: 'example-chat-qa' })).toThrow(/website\.signInDomainPrefix .*needs both/);
+    expect(() => build({ signedInChatPath: '/api/chat' })).toThrow(/signedInChatPath .*without website\.signInDomainPrefix/);
     expect(() => build({ certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' })).toThrow(/in us-east-1/);
     const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-site-')) });
     expect(() =>

@@ -10,6 +10,19 @@ function bindIn(stack: Stack, auth: ChatAuth) {
 }
 
 describe('ChatAuth', () => {
+  test('JWT auth is a public URL (NONE) unless behindCloudFront, which makes it AWS_IAM for origin access control', () => {
+    const pool = (stack: Stack) => cognito.UserPool.fromUserPoolId(stack, 'Pool', 'us-east-1_AbCdEf123');
+    const client = (stack: Stack) => cognito.UserPoolClient.fromUserPoolClientId(stack, 'Client', 'client123');
+    const jwt = (behindCloudFront?: boolean) => ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', behindCloudFront });
+    expect(bindIn(testStack(), jwt()).config.functionUrlAuthType).toBe('NONE');
+    expect(bindIn(testStack(), jwt(true)).config.functionUrlAuthType).toBe('AWS_IAM');
+    const stack = testStack();
+    expect(bindIn(stack, ChatAuth.cognito(pool(stack), client(stack), { behindCloudFront: true })).config).toMatchObject({
+      mode: ChatAuthMode.JWT,
+      functionUrlAuthType: 'AWS_IAM',
+    });
+  });
+
   test('the mode enum has the contract values, and each binding writes CHAT_AUTH_MODE', () => {
     expect(Object.values(ChatAuthMode).sort()).toEqual(Object.values(AUTH_MODES).sort());
     expect(bindIn(testStack(), ChatAuth.iam()).env).toEqual({ CHAT_AUTH_MODE: 'iam' });
