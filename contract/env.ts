@@ -15,6 +15,12 @@ export const ENV = {
    * `EstimatedCost` metric; unset or an alias left out: no cost is estimated for it.
    */
   modelPrices: 'CHAT_MODEL_PRICES',
+  /** The guardrail sent with every model call (its id or ARN); unset: no guardrail. */
+  guardrailId: 'CHAT_GUARDRAIL_ID',
+  /** Its version: a number, or `DRAFT`. Required with {@link ENV.guardrailId}. */
+  guardrailVersion: 'CHAT_GUARDRAIL_VERSION',
+  /** `sync` (default) or `async`: see {@link GUARDRAIL_STREAM_MODES}. */
+  guardrailStreamMode: 'CHAT_GUARDRAIL_STREAM_MODE',
   /** How callers authenticate: one of {@link AUTH_MODES}. */
   authMode: 'CHAT_AUTH_MODE',
   /**
@@ -72,6 +78,15 @@ export const AUTH_MODES = {
 } as const;
 
 export type AuthMode = (typeof AUTH_MODES)[keyof typeof AUTH_MODES];
+
+/**
+ * `CHAT_GUARDRAIL_STREAM_MODE` values (ConverseStream's `guardrailConfig.streamProcessingMode`): `sync` holds each
+ * chunk until the guardrail has scanned it (a little latency, nothing blocked ever leaves), `async` sends chunks at
+ * once and scans them alongside (no latency, but text later found to violate the policy has already been sent, and
+ * PII masking is not applied to it).
+ */
+export const GUARDRAIL_STREAM_MODES = ['sync', 'async'] as const;
+export type GuardrailStreamModeValue = (typeof GUARDRAIL_STREAM_MODES)[number];
 
 /** `JWT_COGNITO_TOKEN_USE` values. */
 export const COGNITO_TOKEN_USES = ['id', 'access', 'any'] as const;

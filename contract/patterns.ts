@@ -43,3 +43,9 @@ export const IAM_ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e
 
 /** The ARN of an assumed-role session, as `requestContext.authorizer.iam.userArn` carries it; the session name is the caller's choice. */
 export const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/(.+)$/;
+
+/** A guardrail id, or its ARN (what Converse's `guardrailConfig.guardrailIdentifier` accepts). */
+export const GUARDRAIL_IDENTIFIER = /^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+))$/;
+
+/** A guardrail version: a number from 1, or `DRAFT`. */
+export const GUARDRAIL_VERSION = /^(([1-9][0-9]{0,7})|(DRAFT))$/;

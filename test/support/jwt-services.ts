@@ -38,6 +38,8 @@ export interface JwtChatStackOptions {
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
   /** The function timeout. @default 30_000 */
   readonly timeoutMs?: number;
+  /** More of the function's environment (e.g. `CHAT_GUARDRAIL_*`). */
+  readonly environment?: Record<string, string>;
 }
 
 export interface RequestOptions {
@@ -98,6 +100,7 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
       HISTORY_TABLE_NAME: tables.history,
       HISTORY_TURNS: String(options.historyTurns ?? 10),
       ...jwtAuthEnvironment(issuer, options),
+      ...options.environment,
     });
   } catch (error) {
     restoreBaseEnv();

@@ -164,6 +164,8 @@ export interface ChatStackOptions extends ServeOptions {
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
   /** Point DynamoDB here instead of starting dynalite (e.g. a closed port, for "DynamoDB is down"). */
   readonly dynamoEndpoint?: string;
+  /** More of the function's environment (e.g. `CHAT_GUARDRAIL_*`). */
+  readonly environment?: Record<string, string>;
 }
 
 export interface ChatStack {
@@ -199,6 +201,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: options.requestsPerAddress === undefined ? undefined : String(options.requestsPerAddress),
     ...(options.jwtIssuer ? jwtAuthEnvironment(options.jwtIssuer) : { CHAT_AUTH_MODE: 'iam' }),
+    ...options.environment,
   });
   // A Function URL with auth NONE (no authorizer in the events) when the function checks tokens itself.
   const server = await serveHandler(entry.handler, options.jwtIssuer ? { identity: null, ...options } : options);

@@ -42,6 +42,8 @@ export interface RagStackOptions extends ServeOptions {
   /** Retrieve results of {@link TEST_KNOWLEDGE_BASE_ID}; default the emulator's canned passages. */
   readonly passages?: readonly EmulatorPassage[];
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  /** More of the function's environment (e.g. `CHAT_GUARDRAIL_*`). */
+  readonly environment?: Record<string, string>;
 }
 
 export interface RagStack {
@@ -86,6 +88,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
     RETRIEVAL_RESULTS: String(options.numberOfResults ?? 5),
     RETRIEVAL_MIN_SCORE: String(options.minScore ?? 0.4),
     RETRIEVAL_FALLBACK_ANSWER: options.fallbackAnswer,
+    ...options.environment,
   });
   const server = await serveHandler(entry.handler, options.jwtIssuer ? { identity: null, ...options } : options);
 

@@ -10,7 +10,7 @@ import { ConverseStreamCommand, type ConverseStreamCommandOutput, type Message }
 import type { ChatError } from '../http/errors';
 import type { ChatTurn } from '../prompt/turns';
 import { IncompleteStreamError, type ModelTarget, mapBedrockError, settleFailure } from './errors';
-import type { ModelPrice } from './model-config';
+import type { GuardrailSettings, ModelPrice } from './model-config';
 
 /** The one Bedrock operation the chat runtime needs (the real `BedrockRuntimeClient` satisfies it). */
 export interface ConverseStreamClient {
@@ -25,6 +25,8 @@ export interface GenerationInput {
   readonly maxTokens: number;
   /** The model's prices, when known: the result then carries an estimated cost. */
   readonly price?: ModelPrice;
+  /** The guardrail the call names (`guardrailConfig`), when the function has one. */
+  readonly guardrail?: GuardrailSettings;
 }
 
 export interface TokenUsage {
@@ -55,6 +57,15 @@ export function buildConverseCommand(input: GenerationInput): ConverseStreamComm
     system: [{ text: input.systemPrompt }],
     messages,
     inferenceConfig: { maxTokens: input.maxTokens },
+    ...(input.guardrail
+      ? {
+          guardrailConfig: {
+            guardrailIdentifier: input.guardrail.identifier,
+            guardrailVersion: input.guardrail.version,
+            streamProcessingMode: input.guardrail.streamProcessingMode,
+          },
+        }
+      : {}),
   });
 }
 

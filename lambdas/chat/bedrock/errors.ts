@@ -19,6 +19,7 @@
  * (invoke-agent.ts) and the knowledge base (retrieve.ts) too, each with its own codes and messages.
  */
 
+import { GUARDRAIL_INTERVENED } from '../../../contract/metrics';
 import { isError } from '../core/log';
 import { ChatError, internalError } from '../http/errors';
 
@@ -175,4 +176,21 @@ export function upstreamUnavailable(upstream: string, cause: Error): ChatError {
 /** 502 `upstream_error` for the model or agent `upstream`. */
 export function upstreamError(upstream: string, cause: Error): ChatError {
   return new ChatError(502, 'upstream_error', `The ${upstream} failed to answer. Try again.`, {}, cause);
+}
+
+/**
+ * A guardrail stopped the answer (its input or its output violated the function's content policy): 400, because
+ * it is the request's content, never a failure of the service.
+ */
+export function guardrailIntervened(): ChatError {
+  return new ChatError(400, 'guardrail_intervened', "This chat's content policy stopped the answer. Rephrase the message and try again.");
+}
+
+/**
+ * Ends an answer a guardrail stopped (stop reason `guardrail_intervened`) with its stable code: a JSON error
+ * before the first byte, an SSE `error` event or the plain-text marker after it (core/chat-response.ts). Called
+ * once the request's facts hold the usage, so the intervention is counted with what it cost.
+ */
+export function endIfGuardrailIntervened(result: { readonly stopReason?: string }): void {
+  if (result.stopReason === GUARDRAIL_INTERVENED) throw guardrailIntervened();
 }

@@ -3,9 +3,9 @@
  * in declaration order; the first alias is the default), `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT` and
  * `CHAT_MODEL_PRICES` (for the estimated cost).
  */
-import { DEFAULTS, ENV } from '../../../contract/env';
+import { DEFAULTS, ENV, GUARDRAIL_STREAM_MODES, type GuardrailStreamModeValue } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
-import { MODEL_ALIAS, MODEL_ALIAS_RULE, MODEL_INVOCATION_ID } from '../../../contract/patterns';
+import { GUARDRAIL_IDENTIFIER, GUARDRAIL_VERSION, MODEL_ALIAS, MODEL_ALIAS_RULE, MODEL_INVOCATION_ID } from '../../../contract/patterns';
 import { type Env, positiveInteger, problemTracker, type ReportProblem } from '../core/config';
 import type { ModelTarget } from './errors';
 
@@ -19,6 +19,15 @@ export interface ModelSettings {
   readonly customSystemPrompt: string | undefined;
   /** Alias → prices, for the aliases that have them (`CHAT_MODEL_PRICES`). */
   readonly prices: ReadonlyMap<string, ModelPrice>;
+  /** The guardrail every model call names (`CHAT_GUARDRAIL_*`); undefined without one. */
+  readonly guardrail: GuardrailSettings | undefined;
+}
+
+/** What goes into `guardrailConfig` of every Converse / ConverseStream call. */
+export interface GuardrailSettings {
+  readonly identifier: string;
+  readonly version: string;
+  readonly streamProcessingMode: GuardrailStreamModeValue;
 }
 
 /** US dollars per million tokens. */
@@ -42,8 +51,25 @@ export function readModelSettings(env: Env, report: ReportProblem): ModelSetting
     bad(ENV.systemPrompt, `a non-blank prompt of at most ${LIMITS.maxSystemPromptChars} characters, or the variable unset for the built-in prompt`);
   }
   const prices = models ? parsePrices(env[ENV.modelPrices], models, bad) : undefined;
+  const guardrail = readGuardrail(env, bad);
   if (!tracker.valid || !models || maxTokens === undefined || !prices) return undefined;
-  return { models, defaultModel: models.keys().next().value as string, maxTokens, customSystemPrompt, prices };
+  return { models, defaultModel: models.keys().next().value as string, maxTokens, customSystemPrompt, prices, guardrail };
+}
+
+/** `CHAT_GUARDRAIL_ID`, `CHAT_GUARDRAIL_VERSION` (required with it), `CHAT_GUARDRAIL_STREAM_MODE` (default sync). */
+function readGuardrail(env: Env, bad: ReportProblem): GuardrailSettings | undefined {
+  const identifier = env[ENV.guardrailId];
+  const version = env[ENV.guardrailVersion];
+  const mode = env[ENV.guardrailStreamMode] ?? 'sync';
+  if (identifier === undefined) {
+    if (version !== undefined) bad(ENV.guardrailVersion, `to be unset without ${ENV.guardrailId}`);
+    if (env[ENV.guardrailStreamMode] !== undefined) bad(ENV.guardrailStreamMode, `to be unset without ${ENV.guardrailId}`);
+    return undefined;
+  }
+  if (!GUARDRAIL_IDENTIFIER.test(identifier)) bad(ENV.guardrailId, 'a guardrail id or ARN');
+  if (version === undefined || !GUARDRAIL_VERSION.test(version)) bad(ENV.guardrailVersion, 'a guardrail version (a number from 1, or DRAFT)');
+  if (!(GUARDRAIL_STREAM_MODES as readonly string[]).includes(mode)) bad(ENV.guardrailStreamMode, GUARDRAIL_STREAM_MODES.join(' or '));
+  return { identifier, version: version ?? '', streamProcessingMode: mode as GuardrailStreamModeValue };
 }
 
 const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;

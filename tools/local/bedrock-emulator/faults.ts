@@ -284,6 +284,8 @@ export function parseMarker(text: string): ResolvedFault | undefined {
     if (key?.trim()) params.set(key.trim(), rest.join('=').trim());
   }
   const name = params.get('fault');
+  // A guardrail marker asks for an intervention, not a fault (guardrails.ts).
+  if (!name && params.has('guardrail') && params.size === 1) return undefined;
   if (!name) throw new RangeError(`Emulator marker "${match[0]}" has no fault=<name>; expected one of ${FAULT_NAMES.join(', ')}`);
   const afterTokens = params.get('afterTokens');
   return resolveFault({

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultRichAnswer, inputUsage, structuredOutputSchema, toolUseId, validateContent } from './answers';
 import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
+import { interveneOn, requestedIntervention, validateGuardrailConfig } from './guardrails';
 import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, EmulatorAnswer, RecordedRequest, RuntimeOperation } from './types';
 import { INVALID_MODEL_ID, isKnownModel, isWellFormedModelId, lastUserText, tokenize, validateBody, validationError } from './validation';
@@ -120,7 +121,7 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
       what,
     );
   }
-  const invalid = validateBody(body) ?? validateContent(body);
+  const invalid = validateBody(body) ?? validateContent(body) ?? validateGuardrailConfig(body.guardrailConfig, operation === 'ConverseStream');
   if (invalid) return fail(invalid, what);
   if (structuredOutputSchema(body) !== undefined && state.structuredOutputModels && !isKnownModel(modelId, state.structuredOutputModels)) {
     return fail(validationError('This model does not support structured output. Remove outputConfig.textFormat and try again.'), what);
@@ -143,19 +144,23 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
       what,
     );
   }
-  const tokens = tokenize(answer.text ?? '');
+  const intervention = requestedIntervention(body.guardrailConfig, userText);
+  if (intervention) record.guardrailIntervention = intervention;
+  const modelTokens = tokenize(answer.text ?? '');
+  const tokens = intervention ? interveneOn(intervention, modelTokens) : modelTokens;
   const maxTokens = body.inferenceConfig?.maxTokens;
   const truncated = maxTokens !== undefined && maxTokens < tokens.length;
   const emitted = truncated ? tokens.slice(0, maxTokens) : tokens;
-  const toolUses = truncated
-    ? []
-    : (answer.toolCalls ?? []).map((call, i) => ({
-        toolUseId: call.toolUseId ?? toolUseId(`${requestId}#${i}`),
-        name: call.name,
-        input: call.input,
-      }));
+  const toolUses =
+    truncated || intervention
+      ? []
+      : (answer.toolCalls ?? []).map((call, i) => ({
+          toolUseId: call.toolUseId ?? toolUseId(`${requestId}#${i}`),
+          name: call.name,
+          input: call.input,
+        }));
   const toolTokens = toolUses.reduce((sum, use) => sum + tokenize(JSON.stringify(use.input)).length, 0);
-  const stopReason = truncated ? 'max_tokens' : toolUses.length > 0 ? 'tool_use' : 'end_turn';
+  const stopReason = intervention ? 'guardrail_intervened' : truncated ? 'max_tokens' : toolUses.length > 0 ? 'tool_use' : 'end_turn';
   const outputTokens = emitted.length + toolTokens;
   const usage: Usage = { ...input, outputTokens, totalTokens: inputTokens + outputTokens };
 

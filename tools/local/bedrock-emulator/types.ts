@@ -100,6 +100,8 @@ export interface ConverseRequestBody {
   toolConfig?: Record<string, unknown>;
   /** `{ textFormat: { type: 'json_schema', structure: { jsonSchema: { schema, name?, description? } } } }`. */
   outputConfig?: Record<string, unknown>;
+  /** `{ guardrailIdentifier, guardrailVersion, trace?, streamProcessingMode? }` (guardrails.ts). */
+  guardrailConfig?: { guardrailIdentifier?: unknown; guardrailVersion?: unknown; trace?: unknown; streamProcessingMode?: unknown };
   [key: string]: unknown;
 }
 
@@ -151,6 +153,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** `2.0` for the SDK (h2c), `1.1` for e.g. plain curl. */
   httpVersion: string;
+  /** Converse / ConverseStream with a guardrail: the intervention the message asked for (guardrails.ts). */
+  guardrailIntervention?: 'input' | 'output';
   /** The fault applied to this request, if any. */
   fault?: EmulatorFaultName;
   /** The access key id whose signature the emulator verified (only when it knows `principals`). */

@@ -15,6 +15,7 @@
  */
 import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
+import { endIfGuardrailIntervened } from '../../bedrock/errors';
 import { modelTarget } from '../../bedrock/model-config';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { assertPost, readJsonBody } from '../../http/event';
@@ -53,6 +54,7 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
         message: request.message,
         maxTokens: config.maxTokens,
         price: config.prices.get(target.alias),
+        guardrail: config.guardrail,
       },
       (text) => {
         facts.timeToFirstTokenMs ??= now() - startedAt;
@@ -61,6 +63,7 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
       signal,
     );
     Object.assign(facts, { stopReason: result.stopReason, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
+    endIfGuardrailIntervened(result);
     response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
   });
 }

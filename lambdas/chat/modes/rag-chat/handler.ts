@@ -22,6 +22,7 @@
  */
 import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer, type TokenUsage } from '../../bedrock/converse-stream';
+import { endIfGuardrailIntervened } from '../../bedrock/errors';
 import { modelTarget } from '../../bedrock/model-config';
 import {
   type AnswerSource,
@@ -111,6 +112,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
           message: buildContextTurn(passages, request.message),
           maxTokens: config.maxTokens,
           price: config.prices.get(target.alias),
+          guardrail: config.guardrail,
         },
         (text) => {
           facts.timeToFirstTokenMs ??= now() - startedAt;
@@ -124,6 +126,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
       );
       const fallback = couldBeFallback && head.trim() === fallbackAnswer;
       Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
+      endIfGuardrailIntervened(result);
       const done: RagDoneEvent = {
         stopReason: result.stopReason,
         usage: result.usage,

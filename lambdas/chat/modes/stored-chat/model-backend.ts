@@ -38,6 +38,7 @@ export function modelBackend(client: ConverseStreamClient, config: StoredModelCh
           message: request.prompt,
           maxTokens: config.maxTokens,
           price: config.prices.get(target.alias),
+          guardrail: config.guardrail,
         },
         onText,
         signal,

@@ -14,6 +14,7 @@
  *    `chat.messages` holds the turn just added; `GET /chats/{id}` returns all of them.
  */
 import type { TokenUsage } from '../../../bedrock/converse-stream';
+import { endIfGuardrailIntervened } from '../../../bedrock/errors';
 import {
   type ChatHeader,
   type ChatJson,
@@ -88,6 +89,8 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
     result = { stopReason: ANSWER_SIZE_LIMIT_STOP_REASON };
   }
   Object.assign(facts, { stopReason: result.stopReason, answerBytes: answer.bytes, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
+  // A stopped answer is not stored: the turn would keep text the content policy refused.
+  endIfGuardrailIntervened(result);
 
   const stored = await store.appendTurn({
     subject,

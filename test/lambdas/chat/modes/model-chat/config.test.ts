@@ -188,6 +188,27 @@ describe('loadModelChatConfig', () => {
       expect(() => loadConfig({ ...VALID, CHAT_MODEL_PRICES: bad })).toThrow(/CHAT_MODEL_PRICES=/);
     }
   });
+
+  test('a guardrail (CHAT_GUARDRAIL_*): id or ARN, version required with it, sync by default; nothing without the id', () => {
+    expect(loadConfig(VALID).guardrail).toBeUndefined();
+    expect(loadConfig({ ...VALID, CHAT_GUARDRAIL_ID: 'abc123', CHAT_GUARDRAIL_VERSION: '2' }).guardrail).toEqual({
+      identifier: 'abc123',
+      version: '2',
+      streamProcessingMode: 'sync',
+    });
+    expect(
+      loadConfig({ ...VALID, CHAT_GUARDRAIL_ID: 'abc123', CHAT_GUARDRAIL_VERSION: 'DRAFT', CHAT_GUARDRAIL_STREAM_MODE: 'async' }).guardrail,
+    ).toMatchObject({
+      streamProcessingMode: 'async',
+    });
+    expect(() => loadConfig({ ...VALID, CHAT_GUARDRAIL_ID: 'abc123' })).toThrow(/CHAT_GUARDRAIL_VERSION=\(unset\)/);
+    expect(() => loadConfig({ ...VALID, CHAT_GUARDRAIL_ID: 'abc123', CHAT_GUARDRAIL_VERSION: '1', CHAT_GUARDRAIL_STREAM_MODE: 'later' })).toThrow(
+      /CHAT_GUARDRAIL_STREAM_MODE="later"/,
+    );
+    expect(() => loadConfig({ ...VALID, CHAT_GUARDRAIL_VERSION: '1' })).toThrow(
+      /CHAT_GUARDRAIL_VERSION="1": expected to be unset without CHAT_GUARDRAIL_ID/,
+    );
+  });
 });
 
 describe('CHAT_GUEST_ROLE_ARNS and RATE_LIMIT_PER_ADDRESS_PER_MINUTE', () => {
