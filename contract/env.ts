@@ -62,6 +62,17 @@ export const ENV = {
   jwtRequiredClaims: 'JWT_REQUIRED_CLAIMS',
   jwtClockSkewSeconds: 'JWT_CLOCK_SKEW_SECONDS',
   jwtCognitoTokenUse: 'JWT_COGNITO_TOKEN_USE',
+
+  /** Whose credentials sign the calls to Bedrock: one of {@link BEDROCK_ACCESS_MODES}; unset: the function's role. */
+  bedrockAccess: 'BEDROCK_ACCESS',
+  /** `assume-role`: the role in the Bedrock account. */
+  bedrockRoleArn: 'BEDROCK_ROLE_ARN',
+  /** `assume-role`: the `sts:ExternalId` the role's trust policy requires (not a secret: it names the tenant). */
+  bedrockExternalId: 'BEDROCK_EXTERNAL_ID',
+  /** `assume-role`: the role session name (CloudTrail shows it). */
+  bedrockSessionName: 'BEDROCK_SESSION_NAME',
+  /** `caller-credentials`: comma-separated regions a caller may name; the first is the default. */
+  bedrockAllowedRegions: 'BEDROCK_ALLOWED_REGIONS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -88,6 +99,18 @@ export type AuthMode = (typeof AUTH_MODES)[keyof typeof AUTH_MODES];
 export const GUARDRAIL_STREAM_MODES = ['sync', 'async'] as const;
 export type GuardrailStreamModeValue = (typeof GUARDRAIL_STREAM_MODES)[number];
 
+/** `BEDROCK_ACCESS` values. */
+export const BEDROCK_ACCESS_MODES = {
+  /** The function's own execution role (module-scope clients). */
+  functionRole: 'function-role',
+  /** A role (often in another account) assumed with STS; credentials cached per execution environment. */
+  assumeRole: 'assume-role',
+  /** Each request carries the caller's own credentials (`awsCredentials` in the body); a client per request. */
+  callerCredentials: 'caller-credentials',
+} as const;
+
+export type BedrockAccessMode = (typeof BEDROCK_ACCESS_MODES)[keyof typeof BEDROCK_ACCESS_MODES];
+
 /** `JWT_COGNITO_TOKEN_USE` values. */
 export const COGNITO_TOKEN_USES = ['id', 'access', 'any'] as const;
 export type CognitoTokenUseValue = (typeof COGNITO_TOKEN_USES)[number];
@@ -101,4 +124,10 @@ export const DEFAULTS = {
   retrievalMinScore: 0.4,
   jwtAlgorithms: ['RS256'],
   jwtClockSkewSeconds: 30,
+  /** The session name of an assumed role when none is configured. */
+  bedrockSessionName: 'bedrock-chat',
+  /** Assumed-role credentials are refreshed this long before they expire. */
+  credentialRefreshMarginSeconds: 300,
+  /** Lifetime asked of STS for assumed-role credentials (the role's maximum caps it). */
+  assumedRoleDurationSeconds: 3600,
 } as const;

@@ -47,6 +47,14 @@ export const ERROR_CODES = [
   'agent_session_busy',
   // content safety
   'guardrail_intervened',
+  // whose credentials call Bedrock (caller credentials, an assumed role)
+  'credentials_required',
+  'invalid_credentials',
+  'credentials_expired',
+  'credentials_access_denied',
+  'region_not_allowed',
+  'role_assumption_denied',
+  'role_assumption_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -49,3 +49,18 @@ export const GUARDRAIL_IDENTIFIER = /^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-
 
 /** A guardrail version: a number from 1, or `DRAFT`. */
 export const GUARDRAIL_VERSION = /^(([1-9][0-9]{0,7})|(DRAFT))$/;
+
+/** An STS role session name. */
+export const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+
+/** An `sts:ExternalId` value. */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** An access key id: long-term (`AKIA`) or temporary (`ASIA`). */
+export const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
+
+/** A secret access key (40 characters of base64 from IAM and STS; some room either side). */
+export const SECRET_ACCESS_KEY = /^[A-Za-z0-9/+=]{16,128}$/;
+
+/** A session token (base64 from STS, some kilobytes at most). */
+export const SESSION_TOKEN = /^[A-Za-z0-9/+=_-]{16,8192}$/;

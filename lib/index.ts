@@ -3,11 +3,13 @@
 
 export * from './bedrock/bedrock-agent-alias';
 export * from './bedrock/bedrock-model';
+export * from './constructs/bedrock-access';
 export * from './constructs/bedrock-chat-function';
 export * from './constructs/chat-auth';
 export * from './constructs/chat-backend';
 export * from './constructs/chat-history-table';
 export * from './constructs/chat-website';
 export * from './constructs/cognito-guest-pool';
+export * from './constructs/cross-account-bedrock-role';
 export * from './constructs/knowledge-base';
 export * from './constructs/rate-limit-table';

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, PhysicalName, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,7 @@ import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
 import { bundleCode } from '../private/bundles';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
+import { BedrockAccess } from './bedrock-access';
 import { ChatAuth, ChatAuthConfig, ChatAuthMode } from './chat-auth';
 import { ChatBackend } from './chat-backend';
 import { IChatHistoryTable } from './chat-history-table';
@@ -119,6 +120,13 @@ export interface BedrockChatFunctionProps {
    * @default ChatAuth.iam()
    */
   readonly auth?: ChatAuth;
+
+  /**
+   * Whose credentials sign the calls to Bedrock: the function's role, a role it assumes (often in a central Bedrock
+   * account), or each caller's own credentials. Works with every backend and auth.
+   * @default BedrockAccess.functionRole()
+   */
+  readonly access?: BedrockAccess;
 
   /**
    * Per-caller rate limiting (always on).
@@ -263,6 +271,8 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     this.logGroup = props.logGroup ?? this.createLogGroup(props, removalPolicy);
 
     const role = new ManagedPolicyRole(this, 'ServiceRole', {
+      // Named only when another environment refers to it (a CrossAccountBedrockRole trusting it in the Bedrock account).
+      roleName: PhysicalName.GENERATE_IF_NEEDED,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Bedrock chat function: its log group, its rate-limit table and its models only',
     });
@@ -275,6 +285,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     assertSameRegion(v, region, 'rateLimit.table', this.rateLimitTable);
 
     const backend = props.backend.bind(this, { grantee: role, authMode: auth.mode, removalPolicy });
+    const access = (props.access ?? BedrockAccess.functionRole()).bind(this, { grantee: role });
     this.historyTable = backend.historyTable;
     if (this.historyTable) assertSameRegion(v, region, 'the history table', this.historyTable);
 
@@ -297,6 +308,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       environment: {
         ...props.environment,
         ...backend.environment,
+        ...access.environment,
         [ENV.rateLimitTable]: this.rateLimitTable.tableName,
         [ENV.rateLimitPerMinute]: String(rateLimit.requestsPerMinute ?? DEFAULTS.requestsPerMinute),
         // Public-facing is known once guests were added (addGuestRole), so the default is decided at synthesis.
@@ -315,7 +327,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     });
     fn.node.addDependency(role);
     this.rateLimitTable.grantConsume(role);
-    this.applyBedrockStatements(backend.bedrockStatements);
+    if (access.functionRoleCallsBedrock) this.applyBedrockStatements(backend.bedrockStatements);
     this.function = fn;
     this.functionName = fn.functionName;
     this.functionArn = fn.functionArn;
@@ -366,8 +378,9 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
   }
 
   /**
-   * The one place the backend's Bedrock permissions land: the function's own role. (Credential modes that call
-   * Bedrock with another identity route them there instead.)
+   * The one place the backend's Bedrock permissions land: the function's own role, when it is the identity that calls
+   * Bedrock. With an assumed role they belong on that role (`CrossAccountBedrockRole`); with caller credentials on
+   * each caller's identity.
    */
   private applyBedrockStatements(statements: iam.PolicyStatement[]): void {
     for (const statement of statements) this.role.addToPrincipalPolicy(statement);

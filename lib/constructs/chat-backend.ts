@@ -177,6 +177,13 @@ export abstract class ChatBackend {
 
   /** Validates the backend for the function in `scope` and renders what it contributes. */
   public abstract bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig;
+
+  /**
+   * The Bedrock statements whoever calls Bedrock for this backend needs (invoke the models, `Retrieve`, `InvokeAgent`),
+   * exact actions on exact ARNs, resolved in `scope`'s stack. What `bind` grants the function's role, and what a
+   * `CrossAccountBedrockRole` in the Bedrock account's stack grants instead: one source for both. Creates nothing.
+   */
+  public abstract bedrockStatements(scope: Construct): iam.PolicyStatement[];
 }
 
 class ModelsBackend extends ChatBackend {
@@ -197,6 +204,10 @@ class ModelsBackend extends ChatBackend {
       bedrockStatements: models.statements,
       historyTable: history?.table,
     };
+  }
+
+  public bedrockStatements(scope: Construct): iam.PolicyStatement[] {
+    return bindModels(Validator.of('ChatBackend.models', scope), scope, this.models, this.options).statements;
   }
 }
 
@@ -242,6 +253,11 @@ class KnowledgeBaseBackend extends ChatBackend {
       bedrockStatements: [...models.statements, retrieveStatement(kb.knowledgeBaseArn)],
     };
   }
+
+  public bedrockStatements(scope: Construct): iam.PolicyStatement[] {
+    const models = bindModels(Validator.of('ChatBackend.knowledgeBase', scope), scope, this.models, this.options);
+    return [...models.statements, retrieveStatement(this.knowledgeBase.knowledgeBaseArn)];
+  }
 }
 
 class AgentBackend extends ChatBackend {
@@ -264,9 +280,13 @@ class AgentBackend extends ChatBackend {
     return {
       bundle: BUNDLES.storedAgentChat,
       environment: { [ENV.agentId]: this.agentAlias.agentId, [ENV.agentAliasId]: this.agentAlias.agentAliasId, ...history.environment },
-      bedrockStatements: [invokeAgentStatement(this.agentAlias.aliasArn(scope))],
+      bedrockStatements: this.bedrockStatements(scope),
       historyTable: history.table,
     };
+  }
+
+  public bedrockStatements(scope: Construct): iam.PolicyStatement[] {
+    return [invokeAgentStatement(this.agentAlias.aliasArn(scope))];
   }
 }
 

@@ -12,6 +12,7 @@ const INTEGRATION = [
   '/test/lambdas/bundles\\.test\\.ts$',
   '/test/web/(guest-credentials|page-source)\\.test\\.ts$',
   // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
+  '/test/lambdas/chat/access/bedrock-access\\.test\\.ts$',
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',

@@ -164,7 +164,7 @@ export interface ChatStackOptions extends ServeOptions {
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
   /** Point DynamoDB here instead of starting dynalite (e.g. a closed port, for "DynamoDB is down"). */
   readonly dynamoEndpoint?: string;
-  /** More of the function's environment (e.g. `CHAT_GUARDRAIL_*`). */
+  /** More variables for the function (e.g. `BEDROCK_ACCESS`); `AWS_ENDPOINT_URL_STS` is the emulator unless given. */
   readonly environment?: Record<string, string>;
 }
 
@@ -201,6 +201,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
     RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: options.requestsPerAddress === undefined ? undefined : String(options.requestsPerAddress),
     ...(options.jwtIssuer ? jwtAuthEnvironment(options.jwtIssuer) : { CHAT_AUTH_MODE: 'iam' }),
+    AWS_ENDPOINT_URL_STS: emulator.url,
     ...options.environment,
   });
   // A Function URL with auth NONE (no authorizer in the events) when the function checks tokens itself.

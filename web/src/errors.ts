@@ -69,6 +69,9 @@ export const ERROR_ADVICE: Readonly<Record<string, ErrorAdvice>> = {
     action: 'Ask for the IAM permission named in the message, and enable model access in the Bedrock console.',
   },
   region_not_allowed: { title: 'That AWS region is not allowed here.', action: 'Choose one of the regions offered.' },
+  // An assumed role (the chat's own access to Bedrock in another account)
+  role_assumption_denied: { title: 'The chat may not use its Bedrock account right now.', action: ADMIN },
+  role_assumption_unavailable: { title: 'The chat cannot reach its Bedrock account right now.', action: TRY_AGAIN },
   // Content safety
   guardrail_intervened: {
     title: "The answer was stopped by the chat's content safety rules.",

@@ -11,6 +11,7 @@
 import { createAuthenticator } from '../auth/authenticator';
 import { loadModelChatConfig } from '../modes/model-chat/config';
 import { createModelChatHandler } from '../modes/model-chat/handler';
+import { clientSource } from './clients/access';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
 import { rateLimiterClient } from './clients/dynamodb';
 import { exportHandler } from './export-handler';
@@ -20,7 +21,7 @@ const config = loadModelChatConfig(process.env);
 export const streamHandler = createModelChatHandler({
   config,
   authenticator: createAuthenticator(config.auth),
-  bedrock: bedrockRuntimeClient(config.region),
+  bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
   dynamo: rateLimiterClient(config.region),
 });
 

@@ -12,6 +12,7 @@
 import { createAuthenticator } from '../auth/authenticator';
 import { loadRagChatConfig } from '../modes/rag-chat/config';
 import { createRagChatHandler } from '../modes/rag-chat/handler';
+import { clientSource } from './clients/access';
 import { retrieveClient } from './clients/agent-runtime';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
 import { rateLimiterClient } from './clients/dynamodb';
@@ -22,8 +23,9 @@ const config = loadRagChatConfig(process.env);
 export const streamHandler = createRagChatHandler({
   config,
   authenticator: createAuthenticator(config.auth),
-  bedrock: bedrockRuntimeClient(config.region),
-  agentRuntime: retrieveClient(config.retrieval.region),
+  bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
+  // Retrieve runs where the knowledge base is, whatever region a caller's credentials name.
+  agentRuntime: clientSource(config.access, config.retrieval.region, (_region, credentials) => retrieveClient(config.retrieval.region, credentials)),
   dynamo: rateLimiterClient(config.region),
 });
 

@@ -8,6 +8,7 @@
 import { agentBackend } from '../modes/stored-chat/agent-backend';
 import { loadStoredAgentChatConfig } from '../modes/stored-chat/config';
 import { createStoredChatHandler } from '../modes/stored-chat/handler';
+import { clientSource } from './clients/access';
 import { invokeAgentClient } from './clients/agent-runtime';
 import { exportHandler } from './export-handler';
 import { storedChatDependencies } from './stored-chat-dependencies';
@@ -16,7 +17,7 @@ const config = loadStoredAgentChatConfig(process.env);
 
 export const streamHandler = createStoredChatHandler({
   ...storedChatDependencies(config),
-  backend: agentBackend(invokeAgentClient(config.region), config),
+  backend: agentBackend(clientSource(config.access, config.region, invokeAgentClient), config),
 });
 
 export const handler = exportHandler(streamHandler);

@@ -11,6 +11,7 @@
 import { loadStoredModelChatConfig } from '../modes/stored-chat/config';
 import { createStoredChatHandler } from '../modes/stored-chat/handler';
 import { modelBackend } from '../modes/stored-chat/model-backend';
+import { clientSource } from './clients/access';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
 import { exportHandler } from './export-handler';
 import { storedChatDependencies } from './stored-chat-dependencies';
@@ -19,7 +20,7 @@ const config = loadStoredModelChatConfig(process.env);
 
 export const streamHandler = createStoredChatHandler({
   ...storedChatDependencies(config),
-  backend: modelBackend(bedrockRuntimeClient(config.region), config),
+  backend: modelBackend(clientSource(config.access, config.region, bedrockRuntimeClient), config),
 });
 
 export const handler = exportHandler(streamHandler);

@@ -4,11 +4,13 @@
  * from the SDK's own `AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME` variable (local runs and tests).
  */
 import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
+import type { AwsCredentials } from './access';
 
 /** For `Retrieve` (the rag-chat mode), in the knowledge base's region. */
-export function retrieveClient(region: string): BedrockAgentRuntimeClient {
+export function retrieveClient(region: string, credentials?: AwsCredentials): BedrockAgentRuntimeClient {
   return new BedrockAgentRuntimeClient({
     region,
+    ...(credentials ? { credentials } : {}),
     // Retrieve usually answers in well under a second; one retry, and a 10 s idle timeout on the HTTP/2
     // connection, so a slow knowledge base turns into a prompt error instead of eating the model's time.
     // The handler's deadline bounds the call as a whole.
@@ -18,9 +20,10 @@ export function retrieveClient(region: string): BedrockAgentRuntimeClient {
 }
 
 /** For `InvokeAgent` (the stored-chat agent backend). */
-export function invokeAgentClient(region: string): BedrockAgentRuntimeClient {
+export function invokeAgentClient(region: string, credentials?: AwsCredentials): BedrockAgentRuntimeClient {
   return new BedrockAgentRuntimeClient({
     region,
+    ...(credentials ? { credentials } : {}),
     // One retry, before the first event only (as for ConverseStream, clients/bedrock-runtime.ts). requestTimeout
     // is an idle timeout: an agent may think for a while between chunks (tools, knowledge bases); the
     // deadline bounds the call.

@@ -4,10 +4,13 @@
  * variable (local runs and tests).
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { AwsCredentials } from './access';
 
-export function bedrockRuntimeClient(region: string): BedrockRuntimeClient {
+/** `credentials`: an assumed role's or a caller's; unset: the function role's (the SDK's default chain). */
+export function bedrockRuntimeClient(region: string, credentials?: AwsCredentials): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     region,
+    ...(credentials ? { credentials } : {}),
     // One retry. The SDK can only retry before the first stream event, so a retry never repeats streamed
     // text; more attempts would keep a throttled caller waiting for seconds of backoff instead of a prompt 429.
     maxAttempts: 2,

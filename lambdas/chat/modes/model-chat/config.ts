@@ -3,6 +3,7 @@
  * and checked once at init: the model settings (`CHAT_MODELS`, `CHAT_MAX_TOKENS`, `CHAT_SYSTEM_PROMPT`),
  * `AWS_REGION`, the rate limit (`RATE_LIMIT_*`) and how callers authenticate (`CHAT_AUTH_MODE`: any method).
  */
+import { type AccessConfig, readAccessConfig } from '../../access/config';
 import type { AuthConfig } from '../../auth/config';
 import { readAuthConfig } from '../../auth/config';
 import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
@@ -16,6 +17,7 @@ export interface ModelChatConfig extends Omit<ModelSettings, 'customSystemPrompt
   readonly region: string;
   readonly rateLimit: RateLimitConfig;
   readonly auth: AuthConfig;
+  readonly access: AccessConfig;
 }
 
 export function loadModelChatConfig(env: Env): ModelChatConfig {
@@ -24,8 +26,9 @@ export function loadModelChatConfig(env: Env): ModelChatConfig {
     const region = readRegion(env, bad);
     const rateLimit = readRateLimitConfig(env, bad);
     const auth = readAuthConfig(env, bad);
-    if (!model || !region || !rateLimit || !auth) return undefined;
+    const access = readAccessConfig(env, bad);
+    if (!model || !region || !rateLimit || !auth || !access) return undefined;
     const { customSystemPrompt, ...settings } = model;
-    return { ...settings, systemPrompt: customSystemPrompt ?? DEFAULT_SYSTEM_PROMPT, region, rateLimit, auth };
+    return { ...settings, systemPrompt: customSystemPrompt ?? DEFAULT_SYSTEM_PROMPT, region, rateLimit, auth, access };
   });
 }

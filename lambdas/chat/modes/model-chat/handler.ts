@@ -13,6 +13,7 @@
  * Clients, the authenticator and the configuration come in as arguments; the entry creates them once per
  * cold start (entry/model-chat.ts).
  */
+import type { ClientSource } from '../../access/client-source';
 import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { endIfGuardrailIntervened } from '../../bedrock/errors';
@@ -27,7 +28,8 @@ import type { ModelChatConfig } from './config';
 export interface ModelChatDependencies extends InvocationOptions {
   readonly config: ModelChatConfig;
   readonly authenticator: Authenticator;
-  readonly bedrock: ConverseStreamClient;
+  /** Bedrock Runtime, as the deployment's access mode gives it (the function's role, an assumed role, the caller's credentials). */
+  readonly bedrock: ClientSource<ConverseStreamClient>;
   readonly dynamo: UpdateItemClient;
 }
 
@@ -41,27 +43,34 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
     assertPost(event);
     await limitCaller(invocation, dynamo, config.rateLimit, caller);
 
-    const request = validateChatRequest(readJsonBody(event), config);
-    const target = modelTarget(config, request.modelAlias, config.region);
+    const body = readJsonBody(event);
+    const request = validateChatRequest(body, config);
+    const lease = bedrock.forRequest(body);
+    const target = modelTarget(config, request.modelAlias, lease.region);
     Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
 
-    const result = await streamAnswer(
-      bedrock,
-      {
-        target,
-        systemPrompt: config.systemPrompt,
-        history: request.history,
-        message: request.message,
-        maxTokens: config.maxTokens,
-        price: config.prices.get(target.alias),
-        guardrail: config.guardrail,
-      },
-      (text) => {
-        facts.timeToFirstTokenMs ??= now() - startedAt;
-        response.text(text);
-      },
-      signal,
-    );
+    let result: Awaited<ReturnType<typeof streamAnswer>>;
+    try {
+      result = await streamAnswer(
+        lease.client,
+        {
+          target,
+          systemPrompt: config.systemPrompt,
+          history: request.history,
+          message: request.message,
+          maxTokens: config.maxTokens,
+          price: config.prices.get(target.alias),
+          guardrail: config.guardrail,
+        },
+        (text) => {
+          facts.timeToFirstTokenMs ??= now() - startedAt;
+          response.text(text);
+        },
+        signal,
+      );
+    } finally {
+      lease.release();
+    }
     Object.assign(facts, { stopReason: result.stopReason, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
     endIfGuardrailIntervened(result);
     response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });

@@ -17,6 +17,7 @@
 import { ENV } from '../../../../contract/env';
 import { LIMITS } from '../../../../contract/limits';
 import { KNOWLEDGE_BASE_ID } from '../../../../contract/patterns';
+import { type AccessConfig, readAccessConfig } from '../../access/config';
 import { type AuthConfig, readAuthConfig } from '../../auth/config';
 import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
 import { type Env, loadConfig, positiveInteger, problemTracker, type ReportProblem, readRegion, readRegionVariable } from '../../core/config';
@@ -40,6 +41,7 @@ export interface RagChatConfig extends Omit<ModelSettings, 'customSystemPrompt'>
   readonly rateLimit: RateLimitConfig;
   readonly auth: AuthConfig;
   readonly retrieval: RetrievalConfig;
+  readonly access: AccessConfig;
 }
 
 export function loadRagChatConfig(env: Env): RagChatConfig {
@@ -49,9 +51,18 @@ export function loadRagChatConfig(env: Env): RagChatConfig {
     const rateLimit = readRateLimitConfig(env, bad);
     const auth = readAuthConfig(env, bad);
     const retrieval = readRetrievalConfig(env, bad, region);
-    if (!model || !region || !rateLimit || !auth || !retrieval) return undefined;
+    const access = readAccessConfig(env, bad);
+    if (!model || !region || !rateLimit || !auth || !retrieval || !access) return undefined;
     const { customSystemPrompt, ...settings } = model;
-    return { ...settings, systemPrompt: customSystemPrompt ?? ragSystemPrompt(retrieval.fallbackAnswer), region, rateLimit, auth, retrieval };
+    return {
+      ...settings,
+      systemPrompt: customSystemPrompt ?? ragSystemPrompt(retrieval.fallbackAnswer),
+      region,
+      rateLimit,
+      auth,
+      retrieval,
+      access,
+    };
   });
 }
 

@@ -20,6 +20,7 @@
  * - The summary log line adds retrieval facts (passages retrieved and kept, top score, retrieval latency,
  *   fallback), never passage text, the question or the answer.
  */
+import type { ClientSource } from '../../access/client-source';
 import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer, type TokenUsage } from '../../bedrock/converse-stream';
 import { endIfGuardrailIntervened } from '../../bedrock/errors';
@@ -32,21 +33,22 @@ import {
   relevantPassages,
   retrievePassages,
 } from '../../bedrock/retrieve';
-import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { assertPost, readJsonBody } from '../../http/event';
 import type { DoneEvent } from '../../http/sse';
 import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import { codePointLength } from '../../prompt/sanitise';
-import { validateChatRequest } from '../../prompt/validate';
+import { type ChatRequest, validateChatRequest } from '../../prompt/validate';
 import type { RagChatConfig } from './config';
 import { buildContextTurn } from './rag-prompt';
 
 export interface RagChatDependencies extends InvocationOptions {
   readonly config: RagChatConfig;
   readonly authenticator: Authenticator;
-  readonly bedrock: ConverseStreamClient;
-  /** Bedrock Agent Runtime (`Retrieve` only). */
-  readonly agentRuntime: RetrieveClient;
+  /** Bedrock Runtime, as the deployment's access mode gives it. */
+  readonly bedrock: ClientSource<ConverseStreamClient>;
+  /** Bedrock Agent Runtime (`Retrieve` only), in the knowledge base's region, as the access mode gives it. */
+  readonly agentRuntime: ClientSource<RetrieveClient>;
   readonly dynamo: UpdateItemClient;
 }
 
@@ -70,21 +72,40 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
   const fallbackAnswer = retrieval.fallbackAnswer.trim();
 
   return createInvocationHandler('text', deps, async (invocation) => {
-    const { event, response, facts, signal, now, startedAt } = invocation;
+    const { event } = invocation;
     await limitAddress(invocation, dynamo, config.rateLimit);
     const caller = await authenticator.authenticate(event);
     assertPost(event);
     await limitCaller(invocation, dynamo, config.rateLimit, caller);
 
-    const request = validateChatRequest(readJsonBody(event), config);
-    const target = modelTarget(config, request.modelAlias, config.region);
+    const body = readJsonBody(event);
+    const request = validateChatRequest(body, config);
+    const retrieve = agentRuntime.forRequest(body);
+    const generate = bedrock.forRequest(body);
+    try {
+      await answer(invocation, request, retrieve.client, generate.client, generate.region);
+    } finally {
+      retrieve.release();
+      generate.release();
+    }
+  });
+
+  async function answer(
+    invocation: Invocation,
+    request: ChatRequest,
+    retrieveClient: RetrieveClient,
+    bedrockClient: ConverseStreamClient,
+    region: string,
+  ): Promise<void> {
+    const { response, facts, signal, now, startedAt } = invocation;
+    const target = modelTarget(config, request.modelAlias, region);
     Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
 
     const retrievalStartedAt = now();
     let retrieved: RetrievedPassage[];
     try {
       retrieved = await retrievePassages(
-        agentRuntime,
+        retrieveClient,
         { knowledgeBaseId: retrieval.knowledgeBaseId, region: retrieval.region, query: request.message, numberOfResults: retrieval.numberOfResults },
         signal,
       );
@@ -104,7 +125,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
       let head = '';
       let couldBeFallback = true;
       const result = await streamAnswer(
-        bedrock,
+        bedrockClient,
         {
           target,
           systemPrompt: config.systemPrompt,
@@ -136,5 +157,5 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
       };
       response.done(done);
     }
-  });
+  }
 }

@@ -15,6 +15,8 @@ export interface AnswerRequest {
   readonly history: readonly StoredTurn[];
   /** What {@link AnswerBackend.chooseModel} returned for the request. */
   readonly model: string | undefined;
+  /** The parsed request body, where caller credentials ride (`awsCredentials`); never stored. */
+  readonly requestBody: unknown;
 }
 
 export interface AnswerResult {

@@ -7,6 +7,7 @@
  *
  * Every bad variable is reported at once, with its value, and fails the cold start.
  */
+import { type AccessConfig, readAccessConfig } from '../../access/config';
 import { type AuthConfig, readAuthConfig } from '../../auth/config';
 import { type AgentConfig, readAgentConfig } from '../../bedrock/agent-config';
 import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
@@ -22,6 +23,7 @@ export interface StoredChatConfig {
   /** A method that identifies the user (`jwt`). */
   readonly auth: AuthConfig;
   readonly history: HistoryConfig;
+  readonly access: AccessConfig;
 }
 
 export interface StoredModelChatConfig extends StoredChatConfig, Omit<ModelSettings, 'customSystemPrompt'> {
@@ -56,6 +58,7 @@ function readStoredChatConfig(env: Env, bad: ReportProblem): StoredChatConfig | 
   const rateLimit = readRateLimitConfig(env, bad);
   const auth = readAuthConfig(env, bad, { identifiesUsers: true, reason: 'stored chats belong to a verified user' });
   const history = readHistoryConfig(env, bad);
-  if (region === undefined || !rateLimit || !auth || !history) return undefined;
-  return { region, rateLimit, auth, history };
+  const access = readAccessConfig(env, bad);
+  if (region === undefined || !rateLimit || !auth || !history || !access) return undefined;
+  return { region, rateLimit, auth, history, access };
 }

@@ -7,6 +7,7 @@
  * are the model's own and keep their markup, e.g. code). Turns with an empty side are skipped: Converse
  * rejects blank text blocks and needs strictly alternating roles.
  */
+import type { ClientSource } from '../../access/client-source';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { modelTarget } from '../../bedrock/model-config';
 import type { ChatTurn } from '../../prompt/turns';
@@ -14,13 +15,14 @@ import { chooseModel } from '../../prompt/validate';
 import type { AnswerBackend } from './answer-backend';
 import type { StoredModelChatConfig } from './config';
 
-export function modelBackend(client: ConverseStreamClient, config: StoredModelChatConfig): AnswerBackend {
+export function modelBackend(clients: ClientSource<ConverseStreamClient>, config: StoredModelChatConfig): AnswerBackend {
   return {
     kind: 'model',
     historyTurns: config.history.turns,
     chooseModel: (requested) => chooseModel(requested, config),
-    answer: (request, onText, signal) => {
-      const target = modelTarget(config, request.model ?? config.defaultModel, config.region);
+    answer: async (request, onText, signal) => {
+      const lease = clients.forRequest(request.requestBody);
+      const target = modelTarget(config, request.model ?? config.defaultModel, lease.region);
       const history = request.history.flatMap((turn): ChatTurn[] =>
         turn.user !== '' && turn.assistant !== ''
           ? [
@@ -29,20 +31,24 @@ export function modelBackend(client: ConverseStreamClient, config: StoredModelCh
             ]
           : [],
       );
-      return streamAnswer(
-        client,
-        {
-          target,
-          systemPrompt: config.systemPrompt,
-          history,
-          message: request.prompt,
-          maxTokens: config.maxTokens,
-          price: config.prices.get(target.alias),
-          guardrail: config.guardrail,
-        },
-        onText,
-        signal,
-      );
+      try {
+        return await streamAnswer(
+          lease.client,
+          {
+            target,
+            systemPrompt: config.systemPrompt,
+            history,
+            message: request.prompt,
+            maxTokens: config.maxTokens,
+            price: config.prices.get(target.alias),
+            guardrail: config.guardrail,
+          },
+          onText,
+          signal,
+        );
+      } finally {
+        lease.release();
+      }
     },
   };
 }

@@ -52,7 +52,8 @@ export class AnswerSizeLimitReached extends Error {
 
 export async function postChat(ctx: RouteContext, store: ChatStore, backend: AnswerBackend): Promise<void> {
   const { subject, facts, response } = ctx;
-  const request = validatePromptRequest(readJsonBody(ctx.event), backend.chooseModel);
+  const requestBody = readJsonBody(ctx.event);
+  const request = validatePromptRequest(requestBody, backend.chooseModel);
   Object.assign(facts, { backend: backend.kind, model: request.model, promptChars: codePointLength(request.prompt) });
   // Only a well-formed id reaches the log (or DynamoDB): anything else names no chat of anyone's.
   if (request.chatId !== undefined && !isChatId(request.chatId)) throw chatNotFound();
@@ -73,7 +74,7 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
   let result: AnswerResult;
   try {
     result = await backend.answer(
-      { chatId, prompt: request.prompt, history, model: request.model },
+      { chatId, prompt: request.prompt, history, model: request.model, requestBody },
       (text) => {
         const kept = answer.add(text);
         if (kept !== '') {

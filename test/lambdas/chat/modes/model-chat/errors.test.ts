@@ -3,7 +3,9 @@
  * inject (before the first byte → JSON status and code; after it → SSE `error` event or plain-text marker),
  * the deadline, and what the logs keep of a failure.
  */
+
 import { PassThrough } from 'node:stream';
+import { functionRoleClients } from '../../../../../lambdas/chat/access/client-source';
 import { createAuthenticator } from '../../../../../lambdas/chat/auth/authenticator';
 import { MAX_BODY_BYTES } from '../../../../../lambdas/chat/http/event';
 import { loadModelChatConfig } from '../../../../../lambdas/chat/modes/model-chat/config';
@@ -232,11 +234,14 @@ describe('cases no local service can produce (fakes, said so)', () => {
         config,
         authenticator: createAuthenticator(config.auth),
         dynamo: { send: async () => ({ Attributes: { requests: { N: '1' } }, $metadata: {} }) },
-        bedrock: {
-          send: async () => {
-            throw new TypeError("Cannot read properties of undefined (reading 'stream')");
+        bedrock: functionRoleClients(
+          {
+            send: async () => {
+              throw new TypeError("Cannot read properties of undefined (reading 'stream')");
+            },
           },
-        },
+          'eu-west-1',
+        ),
       });
       const stream = new PassThrough();
       const bytes: Buffer[] = [];
