@@ -14,6 +14,7 @@ const INTEGRATION = [
   // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
   '/test/lambdas/chat/access/bedrock-access\\.test\\.ts$',
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
+  '/test/lambdas/chat/entry/clients/reused-http2-session\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
   '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',

@@ -5,6 +5,7 @@
  */
 import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
 import type { AwsCredentials } from './access';
+import { ReusedHttp2SessionHandler } from './reused-http2-session';
 
 /** For `Retrieve` (the rag-chat mode), in the knowledge base's region. */
 export function retrieveClient(region: string, credentials?: AwsCredentials): BedrockAgentRuntimeClient {
@@ -15,7 +16,8 @@ export function retrieveClient(region: string, credentials?: AwsCredentials): Be
     // connection, so a slow knowledge base turns into a prompt error instead of eating the model's time.
     // The handler's deadline bounds the call as a whole.
     maxAttempts: 2,
-    requestHandler: { requestTimeout: 10_000, sessionTimeout: 10_000, disableConcurrentStreams: true },
+    // One HTTP/2 session kept across calls (clients/reused-http2-session.ts).
+    requestHandler: new ReusedHttp2SessionHandler({ requestTimeout: 10_000 }),
   });
 }
 
@@ -28,6 +30,6 @@ export function invokeAgentClient(region: string, credentials?: AwsCredentials):
     // is an idle timeout: an agent may think for a while between chunks (tools, knowledge bases); the
     // deadline bounds the call.
     maxAttempts: 2,
-    requestHandler: { requestTimeout: 60_000, sessionTimeout: 30_000, disableConcurrentStreams: true },
+    requestHandler: new ReusedHttp2SessionHandler({ requestTimeout: 60_000 }),
   });
 }
