@@ -81,7 +81,8 @@ async function main(): Promise<number> {
         ];
         if (event.fallback) details.push('fallback answer');
         process.stderr.write(`\n(${details.join(', ')})\n`);
-        if (event.sources.length > 0) process.stderr.write(`Sources:\n${event.sources.map((s) => `  ${s.uri} (score ${s.score})`).join('\n')}\n`);
+        if (event.sources.length > 0)
+          process.stderr.write(`Sources:\n${event.sources.map((s) => `  ${s.title}${s.url ? ` <${s.url}>` : ''} (score ${s.score})`).join('\n')}\n`);
       } else {
         process.stderr.write(`\n\nThe answer failed midway: ${event.code}: ${event.message}\n`);
         return 1;

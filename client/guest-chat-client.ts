@@ -40,8 +40,10 @@ export interface TokenUsage {
   readonly totalTokens: number;
 }
 
+/** A document an answer came from: the title its owner gave it (or its key under the published prefix), and a URL only for a public web page. */
 export interface AnswerSource {
-  readonly uri: string;
+  readonly title: string;
+  readonly url?: string;
   readonly score: number;
 }
 

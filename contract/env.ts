@@ -45,6 +45,11 @@ export const ENV = {
   knowledgeBaseId: 'KNOWLEDGE_BASE_ID',
   /** The knowledge base's region when it is not the function's (an imported knowledge base); unset: `AWS_REGION`. */
   knowledgeBaseRegion: 'KNOWLEDGE_BASE_REGION',
+  /**
+   * The key prefix the knowledge base ingests (`published/`): a source's name is its key under it, never the bucket.
+   * Unset: the key without the bucket.
+   */
+  knowledgeBaseDocumentsPrefix: 'KNOWLEDGE_BASE_DOCUMENTS_PREFIX',
   retrievalResults: 'RETRIEVAL_RESULTS',
   retrievalMinScore: 'RETRIEVAL_MIN_SCORE',
   retrievalFallbackAnswer: 'RETRIEVAL_FALLBACK_ANSWER',

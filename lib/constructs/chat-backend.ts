@@ -12,7 +12,7 @@ import { BEDROCK_ACTIONS, invocationId, ModelTarget, modelAccessStatements, mode
 import { Validator } from '../private/validation';
 import { ChatAuthMode } from './chat-auth';
 import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
-import { IKnowledgeBase } from './knowledge-base';
+import { IKnowledgeBase, KnowledgeBase } from './knowledge-base';
 
 /** How a backend that answers with a model generates. */
 export interface ModelGenerationOptions {
@@ -245,6 +245,7 @@ class KnowledgeBaseBackend extends ChatBackend {
       environment: {
         ...models.environment,
         [ENV.knowledgeBaseId]: kb.knowledgeBaseId,
+        ...(kb instanceof KnowledgeBase && kb.documentsPrefix !== '' ? { [ENV.knowledgeBaseDocumentsPrefix]: kb.documentsPrefix } : {}),
         ...(sameRegion ? {} : { [ENV.knowledgeBaseRegion]: region }),
         [ENV.retrievalResults]: String(o.numberOfResults ?? DEFAULTS.retrievalResults),
         [ENV.retrievalMinScore]: String(o.minScore ?? DEFAULTS.retrievalMinScore),

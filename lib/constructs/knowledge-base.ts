@@ -175,9 +175,10 @@ export interface KnowledgeBaseProps {
   readonly chunking?: KnowledgeBaseChunking;
 
   /**
-   * Only objects under this key prefix (e.g. `docs/`) are ingested, and only they are readable by the
-   * knowledge base's role and writable through `grantUploadDocuments`.
-   * @default - the whole documents bucket
+   * Only objects under this key prefix are ingested, and only they are readable by the knowledge base's role and
+   * writable through `grantUploadDocuments`: drafts elsewhere in the bucket never reach an answer. Answers name a
+   * source by its `title` metadata attribute, else by its key under this prefix (never the bucket).
+   * @default 'published/'
    */
   readonly documentsPrefix?: string;
 
@@ -195,6 +196,9 @@ export interface KnowledgeBaseProps {
    */
   readonly description?: string;
 }
+
+/** What the knowledge base ingests unless told otherwise: documents published on purpose, not the whole bucket. */
+const DEFAULT_DOCUMENTS_PREFIX = 'published/';
 
 /** The foundation model used when `embeddingModelId` is not given. */
 const TITAN_EMBED_TEXT_V2 = 'amazon.titan-embed-text-v2:0';
@@ -265,7 +269,8 @@ export class KnowledgeBase extends KnowledgeBaseBase {
   /** The S3 Vectors index holding the embeddings. */
   public readonly vectorIndexArn: string;
 
-  private readonly documentsPrefix: string;
+  /** The key prefix ingested (and readable by the knowledge base's role): only published documents. */
+  public readonly documentsPrefix: string;
   private readonly servicePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: KnowledgeBaseProps = {}) {
@@ -275,7 +280,7 @@ export class KnowledgeBase extends KnowledgeBaseBase {
     const dimension = props.dimension ?? 1024;
     const chunking = props.chunking ?? KnowledgeBaseChunking.fixedSize({ maxTokens: 300, overlapPercentage: 20 });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.documentsPrefix = props.documentsPrefix ?? '';
+    this.documentsPrefix = props.documentsPrefix ?? DEFAULT_DOCUMENTS_PREFIX;
     validate(where, { embeddingModelId, dimension, documentsPrefix: props.documentsPrefix, description: props.description });
     const chunkingConfiguration = chunking._render(where);
 
@@ -482,7 +487,7 @@ function validate(where: string, v: { embeddingModelId: string; dimension: numbe
   if (prefix !== undefined && !Token.isUnresolved(prefix)) {
     if (prefix.length === 0 || prefix.length > 300 || prefix.startsWith('/') || /[*?]/.test(prefix)) {
       throw new ValidationError(
-        `${where}: documentsPrefix must be an S3 key prefix of 1 to 300 characters without a leading '/' or wildcards, e.g. 'docs/' (omit it for the whole bucket), got '${prefix}'`,
+        `${where}: documentsPrefix must be an S3 key prefix of 1 to 300 characters without a leading '/' or wildcards, e.g. 'published/', got '${prefix}'`,
       );
     }
   }

@@ -60,10 +60,7 @@ describe('npm run local (guest RAG mode) serves the chat page', () => {
     expect(new Set(await renders(page)).size).toBeGreaterThanOrEqual(2);
     expect(identityCalls).toEqual(['AWSCognitoIdentityService.GetId', 'AWSCognitoIdentityService.GetOpenIdToken', 'AssumeRoleWithWebIdentity']);
     const sources = lastAnswer(page).locator('.sources li');
-    await expect(sources.allInnerTexts()).resolves.toEqual([
-      's3://company-docs/support.md relevance 91%',
-      's3://company-docs/refunds.md relevance 62%',
-    ]);
+    await expect(sources.allInnerTexts()).resolves.toEqual(['support.md relevance 91%', 'refunds.md relevance 62%']);
     // The chat request was signed (SigV4, service lambda) with the guest's temporary credentials.
     expect(chatRequests[0]).toMatchObject({
       authorization: expect.stringMatching(

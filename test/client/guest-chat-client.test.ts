@@ -89,8 +89,8 @@ test('chat(): typed SSE events, the deltas streamed one by one, then done with s
     usage: { inputTokens: expect.any(Number), outputTokens: WORDS.length, totalTokens: expect.any(Number) },
     model: 'haiku',
     sources: [
-      { uri: 's3://company-docs/support.md', score: 0.9 },
-      { uri: 's3://company-docs/refunds.md', score: 0.6 },
+      { title: 'support.md', score: 0.9 },
+      { title: 'refunds.md', score: 0.6 },
     ],
     fallback: false,
   });

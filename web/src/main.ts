@@ -173,7 +173,7 @@ function addMessage(role: 'user' | 'assistant'): { article: HTMLElement; body: H
   return { article, body };
 }
 
-function showSources(article: HTMLElement, sources: readonly { uri: string; score: number }[], fallback: boolean): void {
+function showSources(article: HTMLElement, sources: readonly { title: string; url?: string; score: number }[], fallback: boolean): void {
   if (sources.length === 0 && !fallback) return;
   const section = document.createElement('section');
   section.className = 'sources';
@@ -184,9 +184,9 @@ function showSources(article: HTMLElement, sources: readonly { uri: string; scor
     const list = document.createElement('ol');
     for (const source of sources) {
       const item = document.createElement('li');
-      const href = safeHref(source.uri);
+      const href = source.url === undefined ? undefined : safeHref(source.url);
       const name = document.createElement(href ? 'a' : 'span');
-      name.textContent = source.uri;
+      name.textContent = source.title;
       if (href && name instanceof HTMLAnchorElement) {
         name.href = href;
         name.rel = 'noopener noreferrer';

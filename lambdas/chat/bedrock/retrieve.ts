@@ -32,6 +32,8 @@ export interface RetrievalTarget {
 }
 
 export interface RetrievalInput extends RetrievalTarget {
+  /** The key prefix the knowledge base ingests, stripped from S3 keys in source names; undefined: none. */
+  readonly documentsPrefix?: string;
   /** The sanitised message: `retrievalQuery.text`. */
   readonly query: string;
   /** `vectorSearchConfiguration.numberOfResults` (1..100). */
@@ -40,14 +42,24 @@ export interface RetrievalInput extends RetrievalTarget {
 
 export interface RetrievedPassage {
   readonly text: string;
-  /** Where the passage comes from (S3 URI, web or SaaS URL, custom document id); undefined when the result names none. */
-  readonly uri: string | undefined;
+  /** The document the passage comes from, as callers may see it; undefined when the result names none they may. */
+  readonly source: DocumentSource | undefined;
   readonly score: number;
 }
 
+/**
+ * A document as an anonymous caller may see it: the title its owner gave it (the `title` metadata attribute), else
+ * its key under the ingested prefix (an S3 document), a custom document's id, or a public web page's URL. Never a
+ * bucket name or an internal (SharePoint, Confluence, Salesforce, Drive) location.
+ */
+export interface DocumentSource {
+  readonly title: string;
+  /** Only for a web page the knowledge base crawled (already public). */
+  readonly url?: string;
+}
+
 /** A source of an answer, as the SSE `done` event reports it. */
-export interface AnswerSource {
-  readonly uri: string;
+export interface AnswerSource extends DocumentSource {
   readonly score: number;
 }
 
@@ -70,7 +82,8 @@ export async function retrievePassages(client: RetrieveClient, input: RetrievalI
     .flatMap((result): RetrievedPassage[] => {
       const text = result.content?.text;
       if (typeof text !== 'string' || text.trim() === '') return []; // image or row results carry no text
-      return [{ text, uri: sourceUri(result), score: typeof result.score === 'number' && Number.isFinite(result.score) ? result.score : 0 }];
+      const score = typeof result.score === 'number' && Number.isFinite(result.score) ? result.score : 0;
+      return [{ text, source: documentSource(result, input.documentsPrefix), score }];
     })
     .sort((a, b) => b.score - a.score);
 }
@@ -85,28 +98,34 @@ export function relevantPassages(passages: readonly RetrievedPassage[], minScore
  * their best score), highest score first. Passages without a location are used but not listed.
  */
 export function answerSources(passages: readonly RetrievedPassage[]): AnswerSource[] {
-  const best = new Map<string, number>();
-  for (const { uri, score } of passages) {
-    if (uri !== undefined && score > (best.get(uri) ?? -Infinity)) best.set(uri, score);
+  const best = new Map<string, AnswerSource>();
+  for (const { source, score } of passages) {
+    if (source === undefined) continue;
+    const key = JSON.stringify([source.title, source.url]);
+    if (score > (best.get(key)?.score ?? -Infinity)) best.set(key, { ...source, score });
   }
-  return [...best].map(([uri, score]) => ({ uri, score })).sort((a, b) => b.score - a.score);
+  return [...best.values()].sort((a, b) => b.score - a.score);
 }
 
-function sourceUri(result: KnowledgeBaseRetrievalResult): string | undefined {
+const MAX_TITLE_CHARS = 300;
+
+/** The document a result comes from, as callers may see it ({@link DocumentSource}). */
+export function documentSource(result: KnowledgeBaseRetrievalResult, documentsPrefix = ''): DocumentSource | undefined {
   const l = result.location;
-  const fromLocation =
-    l?.s3Location?.uri ??
-    l?.webLocation?.url ??
-    l?.confluenceLocation?.url ??
-    l?.salesforceLocation?.url ??
-    l?.sharePointLocation?.url ??
-    l?.oneDriveLocation?.url ??
-    l?.googleDriveLocation?.url ??
-    l?.kendraDocumentLocation?.uri ??
-    l?.customDocumentLocation?.id;
+  const titled = result.metadata?.title;
+  const title = typeof titled === 'string' && titled.trim() !== '' ? titled.trim().slice(0, MAX_TITLE_CHARS) : undefined;
+  const webUrl = l?.webLocation?.url;
+  if (typeof webUrl === 'string' && /^https?:\/\//.test(webUrl)) return { title: title ?? webUrl, url: webUrl };
+  if (title !== undefined) return { title };
   const fromMetadata = result.metadata?.['x-amz-bedrock-kb-source-uri'];
-  const uri = fromLocation ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
-  return uri !== undefined && uri !== '' ? uri : undefined;
+  const s3Uri = l?.s3Location?.uri ?? (typeof fromMetadata === 'string' && fromMetadata.startsWith('s3://') ? fromMetadata : undefined);
+  if (typeof s3Uri === 'string') {
+    const key = s3Uri.replace(/^s3:\/\/[^/]*\/?/, '');
+    const name = key.startsWith(documentsPrefix) ? key.slice(documentsPrefix.length) : key;
+    return name === '' ? undefined : { title: name };
+  }
+  const customId = l?.customDocumentLocation?.id;
+  return typeof customId === 'string' && customId !== '' ? { title: customId } : undefined;
 }
 
 export function mapRetrievalError(error: unknown, target: RetrievalTarget): ChatError {

@@ -157,6 +157,19 @@ describe('BedrockChatFunction with a knowledge base', () => {
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
   });
 
+  test('a knowledge base of this app tells the runtime its published prefix (sources are named by their key under it); an imported one does not', () => {
+    const stack = testStack();
+    const kb = new KnowledgeBase(stack, 'Docs', { documentsPrefix: 'public/docs/' });
+    const { template } = build({ backend: ChatBackend.knowledgeBase(kb, models) }, stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KNOWLEDGE_BASE_DOCUMENTS_PREFIX: 'public/docs/' }) },
+    });
+    const other = testStack();
+    const imported = build({ backend: ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(other, 'Kb', 'KBID123456'), models) }, other);
+    const env = Object.values(imported.template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(env).not.toHaveProperty('KNOWLEDGE_BASE_DOCUMENTS_PREFIX');
+  });
+
   test('rejects bad retrieval settings, naming the value', () => {
     const stack = testStack();
     const kb = KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBID123456');

@@ -15,7 +15,7 @@ function buildApp(): { app: App; stack: Stack } {
   const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-nag-')) });
   const stack = new Stack(app, 'GuestRag', { env: { account: '123456789012', region: 'us-east-1' } });
   new KnowledgeBase(stack, 'Docs', { documentsPrefix: 'docs/' });
-  new KnowledgeBase(stack, 'Whole');
+  new KnowledgeBase(stack, 'Whole'); // the default prefix, published/
   const guests = new CognitoGuestPool(stack, 'Guests');
   guests.allowInvoke(
     BedrockChatFunction.fromFunctionAttributes(stack, 'Chat', {
@@ -41,7 +41,7 @@ function expectedAcknowledgements(stack: Stack): string[][] {
     [`GuestRag/${kb}/Documents`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
     [`GuestRag/${kb}/Documents`, 'HIPAA.Security-S3BucketReplicationEnabled'],
   ];
-  return [...perKnowledgeBase('Docs', 'docs/*'), ...perKnowledgeBase('Whole', '*'), ['GuestRag/Guests/Resource', 'AwsSolutions-COG7']];
+  return [...perKnowledgeBase('Docs', 'docs/*'), ...perKnowledgeBase('Whole', 'published/*'), ['GuestRag/Guests/Resource', 'AwsSolutions-COG7']];
 }
 
 describe('cdk-nag over KnowledgeBase and CognitoGuestPool', () => {

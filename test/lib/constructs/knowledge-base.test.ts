@@ -216,7 +216,7 @@ describe('KnowledgeBase', () => {
 
     test('every statement names one resource; the only wildcard is the object keys under the prefix of the documents bucket', () => {
       for (const [documentsPrefix, objects] of [
-        [undefined, '/*'],
+        [undefined, '/published/*'],
         ['docs/', '/docs/*'],
       ]) {
         const statements = roleStatements(kbIn(testStack(), { documentsPrefix }).template);
@@ -228,13 +228,18 @@ describe('KnowledgeBase', () => {
       }
     });
 
-    test('without a prefix: the whole bucket, no s3:prefix condition', () => {
+    test('by default the role reads only the published/ prefix: drafts elsewhere in the bucket never reach an answer', () => {
       const { template } = kbIn(testStack());
       const { documents } = bucketIds(template);
       const s3Statements = roleStatements(template).filter((s) => String(s.Action).startsWith('s3:'));
       expect(s3Statements).toEqual([
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [documents, 'Arn'] } },
-        { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [documents, 'Arn'] }, '/*']] } },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [documents, 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': 'published/*' } },
+        },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [documents, 'Arn'] }, '/published/*']] } },
       ]);
     });
   });
@@ -303,10 +308,10 @@ describe('KnowledgeBase', () => {
       ]);
     });
 
-    test('without a prefix the whole bucket is ingested', () => {
+    test('by default only the published/ prefix is ingested', () => {
       const { template } = kbIn(testStack());
       const source = Object.values(template.findResources('AWS::Bedrock::DataSource'))[0];
-      expect(source.Properties.DataSourceConfiguration.S3Configuration).not.toHaveProperty('InclusionPrefixes');
+      expect(source.Properties.DataSourceConfiguration.S3Configuration.InclusionPrefixes).toEqual(['published/']);
     });
 
     test.each([
@@ -401,7 +406,7 @@ describe('KnowledgeBase', () => {
     ],
     ['a prefix with a leading slash', { documentsPrefix: '/docs/' }, /documentsPrefix must be an S3 key prefix .* got '\/docs\/'/],
     ['a prefix with a wildcard', { documentsPrefix: 'docs/*' }, /documentsPrefix must be an S3 key prefix .* got 'docs\/\*'/],
-    ['an empty prefix', { documentsPrefix: '' }, /documentsPrefix must be an S3 key prefix .*omit it for the whole bucket/],
+    ['an empty prefix', { documentsPrefix: '' }, /documentsPrefix must be an S3 key prefix .*e\.g\. 'published\/'/],
     ['a long description', { description: 'x'.repeat(201) }, /description must be 1 to 200 characters, got 201/],
     [
       'zero max tokens',

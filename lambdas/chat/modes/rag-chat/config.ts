@@ -33,6 +33,8 @@ export interface RetrievalConfig {
   readonly numberOfResults: number;
   readonly minScore: number;
   readonly fallbackAnswer: string;
+  /** `KNOWLEDGE_BASE_DOCUMENTS_PREFIX`: stripped from S3 keys in the sources callers see; '' when unset. */
+  readonly documentsPrefix: string;
 }
 
 export interface RagChatConfig extends Omit<ModelSettings, 'customSystemPrompt'> {
@@ -89,5 +91,6 @@ export function readRetrievalConfig(env: Env, report: ReportProblem, functionReg
   if (!tracker.valid || knowledgeBaseId === undefined || region === undefined || numberOfResults === undefined || minScore === undefined) {
     return undefined;
   }
-  return { knowledgeBaseId, region, numberOfResults, minScore, fallbackAnswer };
+  const documentsPrefix = env[ENV.knowledgeBaseDocumentsPrefix] ?? '';
+  return { knowledgeBaseId, region, numberOfResults, minScore, fallbackAnswer, documentsPrefix };
 }

@@ -13,7 +13,7 @@
  * - Otherwise the model gets the caller's plain history and, as the last user turn only, the context block and
  *   the question (rag-prompt.ts); the RAG system prompt goes into Converse's `system` field. What is
  *   streamed back is the model's text only; the context never leaves the function.
- * - SSE `done` adds `sources` (one `{ uri, score }` per document, best first) and `fallback` to the model-chat
+ * - SSE `done` adds `sources` (one `{ title, url?, score }` per document, best first; never a bucket or an internal location) and `fallback` to the model-chat
  *   mode's fields. `fallback` is also true when the model itself answered with exactly the fallback answer
  *   (nothing relevant in the passages); its sources are then empty, since none backed the answer. Plain text
  *   carries the answer only.
@@ -106,7 +106,13 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
     try {
       retrieved = await retrievePassages(
         retrieveClient,
-        { knowledgeBaseId: retrieval.knowledgeBaseId, region: retrieval.region, query: request.message, numberOfResults: retrieval.numberOfResults },
+        {
+          knowledgeBaseId: retrieval.knowledgeBaseId,
+          region: retrieval.region,
+          query: request.message,
+          numberOfResults: retrieval.numberOfResults,
+          documentsPrefix: retrieval.documentsPrefix,
+        },
         signal,
       );
     } finally {

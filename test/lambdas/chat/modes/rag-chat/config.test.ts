@@ -24,6 +24,7 @@ describe('loadRagChatConfig', () => {
       numberOfResults: 5,
       minScore: 0.4,
       fallbackAnswer: DEFAULT_FALLBACK_ANSWER,
+      documentsPrefix: '',
     });
     expect(config).toMatchObject({
       defaultModel: 'haiku',

@@ -81,8 +81,8 @@ describe('the answer', () => {
         usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), totalTokens: expect.any(Number) },
         model: 'haiku',
         sources: [
-          { uri: ALPHA.uri, score: ALPHA.score },
-          { uri: BRAVO.uri, score: BRAVO.score },
+          { title: 'support.md', score: ALPHA.score },
+          { title: 'refunds.md', score: BRAVO.score },
         ],
         fallback: false,
       },
@@ -229,8 +229,8 @@ describe('no passage relevant enough → the fallback answer, without calling th
         data: {
           fallback: false,
           sources: [
-            { uri: ALPHA.uri, score: ALPHA.score },
-            { uri: BRAVO.uri, score: BRAVO.score },
+            { title: 'support.md', score: ALPHA.score },
+            { title: 'refunds.md', score: BRAVO.score },
           ],
         },
       });
