@@ -14,6 +14,7 @@
  * retrieve.ts, invoke-agent.ts) work with any of them unchanged.
  */
 import type { BedrockAccessMode } from '../../../contract/env';
+import { deniedPermission } from '../bedrock/errors';
 import { isError } from '../core/log';
 import { ChatError } from '../http/errors';
 import type { AssumedRoleCredentials, TemporaryCredentials } from './assumed-role';
@@ -38,6 +39,8 @@ export interface ClientSource<C> {
   readonly mode: BedrockAccessMode;
   /** The client for one request; `body` is the request's parsed JSON body (caller credentials ride in it). */
   forRequest(body: unknown): ClientLease<C>;
+  /** An assumed role: gets its credentials (the cached ones, or one STS call), for the diagnostics. */
+  readonly verifyCredentials?: () => Promise<unknown>;
 }
 
 /** Errors that mean "these credentials are not (or no longer) valid", by both the JSON and the query services' names. */
@@ -74,7 +77,7 @@ export function assumedRoleClients<C extends SendClient>(
     },
   } as unknown as C;
   const lease: ClientLease<C> = { client, region, release: () => undefined };
-  return { mode: 'assume-role', forRequest: () => lease };
+  return { mode: 'assume-role', forRequest: () => lease, verifyCredentials: () => credentials.get() };
 }
 
 /** A client per request, on the caller's own credentials. */
@@ -140,12 +143,6 @@ export function callerCredentialsError(error: unknown, credentials: CallerCreden
     );
   }
   return cause;
-}
-
-/** The action and resource of an AWS AccessDenied message (`… is not authorized to perform: A on resource: R …`). */
-export function deniedPermission(message: string): { action?: string; resource?: string } {
-  const m = /perform: ([a-z0-9-]+:[A-Za-z0-9]+)(?: on resource: (arn:[^\s,;]+))?/.exec(message);
-  return { ...(m?.[1] ? { action: m[1] } : {}), ...(m?.[2] ? { resource: m[2] } : {}) };
 }
 
 /** `error` with every occurrence of the credentials removed from its message (name and metadata kept). */

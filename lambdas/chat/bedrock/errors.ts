@@ -111,16 +111,19 @@ export function mapBedrockError(error: unknown, target: ModelTarget): ChatError 
 
 function modelErrorByName(name: string, error: Error, model: string, target: ModelTarget): ChatError | undefined {
   switch (name) {
-    case 'AccessDeniedException':
+    case 'AccessDeniedException': {
+      // AWS names the denied action and resource (`… not authorized to perform: A on resource: R`): pass them on.
+      const denied = deniedPermission(error.message);
       return new ChatError(
         403,
         'model_access_denied',
         `Access to ${model} (${target.modelId}) was denied. Enable access to this model in the Amazon Bedrock console ` +
-          `for region ${target.region}, or check that the function role may call bedrock:InvokeModelWithResponseStream ` +
-          'on the model and inference-profile ARNs.',
+          `for region ${target.region}, or check that the identity calling Bedrock (the function role, or the role it assumes) may call ` +
+          `${denied.action ?? 'bedrock:InvokeModelWithResponseStream'} on ${denied.resource ?? 'the model and inference-profile ARNs'}.`,
         {},
         error,
       );
+    }
     case 'ResourceNotFoundException':
       return modelNotFound(model, target, error);
     case 'ValidationException':
@@ -161,6 +164,12 @@ function modelNotFound(model: string, target: ModelTarget, cause: Error): ChatEr
     {},
     cause,
   );
+}
+
+/** The action and resource of an AWS AccessDenied message (`… is not authorized to perform: A on resource: R …`). */
+export function deniedPermission(message: string): { action?: string; resource?: string } {
+  const m = /perform: ([a-z0-9-]+:[A-Za-z0-9]+)(?: on resource: (arn:[^\s,;]+))?/.exec(message);
+  return { ...(m?.[1] ? { action: m[1] } : {}), ...(m?.[2] ? { resource: m[2] } : {}) };
 }
 
 /** 429 `throttled`: `upstream` names what throttled (`model "haiku"`, `agent …`, `knowledge base`). */

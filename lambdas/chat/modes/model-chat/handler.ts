@@ -19,6 +19,15 @@ import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-
 import { endIfGuardrailIntervened } from '../../bedrock/errors';
 import { modelTarget } from '../../bedrock/model-config';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import {
+  answerDiagnostics,
+  answerHealth,
+  credentialChecks,
+  isDiagnostics,
+  isHealthCheck,
+  leaseAll,
+  modelChecks,
+} from '../../diagnostics/diagnostics';
 import { assertPost, readJsonBody } from '../../http/event';
 import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import { codePointLength } from '../../prompt/sanitise';
@@ -38,12 +47,22 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
 
   return createInvocationHandler('text', deps, async (invocation) => {
     const { event, response, facts, signal, now, startedAt } = invocation;
+    if (isHealthCheck(event)) return answerHealth(invocation);
     await limitAddress(invocation, dynamo, config.rateLimit);
     const caller = await authenticator.authenticate(event);
     assertPost(event);
     await limitCaller(invocation, dynamo, config.rateLimit, caller);
 
     const body = readJsonBody(event);
+    if (isDiagnostics(event)) {
+      const leased = leaseAll({ bedrock }, body);
+      if (!('leases' in leased)) return answerDiagnostics(invocation, leased);
+      try {
+        return await answerDiagnostics(invocation, [...credentialChecks(bedrock), ...modelChecks(config, leased.leases.bedrock)]);
+      } finally {
+        leased.release();
+      }
+    }
     const request = validateChatRequest(body, config);
     const lease = bedrock.forRequest(body);
     const target = modelTarget(config, request.modelAlias, lease.region);

@@ -34,6 +34,15 @@ import {
   retrievePassages,
 } from '../../bedrock/retrieve';
 import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import {
+  answerDiagnostics,
+  answerHealth,
+  credentialChecks,
+  isDiagnostics,
+  isHealthCheck,
+  leaseAll,
+  modelChecks,
+} from '../../diagnostics/diagnostics';
 import { assertPost, readJsonBody } from '../../http/event';
 import type { DoneEvent } from '../../http/sse';
 import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
@@ -73,12 +82,31 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
 
   return createInvocationHandler('text', deps, async (invocation) => {
     const { event } = invocation;
+    if (isHealthCheck(event)) return answerHealth(invocation);
     await limitAddress(invocation, dynamo, config.rateLimit);
     const caller = await authenticator.authenticate(event);
     assertPost(event);
     await limitCaller(invocation, dynamo, config.rateLimit, caller);
 
     const body = readJsonBody(event);
+    if (isDiagnostics(event)) {
+      const leased = leaseAll({ bedrock, agentRuntime }, body);
+      if (!('leases' in leased)) return answerDiagnostics(invocation, leased);
+      const knowledgeBase = {
+        name: 'knowledge-base',
+        run: (signal: AbortSignal) =>
+          retrievePassages(
+            leased.leases.agentRuntime.client,
+            { knowledgeBaseId: retrieval.knowledgeBaseId, region: retrieval.region, query: 'diagnostics', numberOfResults: 1 },
+            signal,
+          ),
+      };
+      try {
+        return await answerDiagnostics(invocation, [...credentialChecks(bedrock), knowledgeBase, ...modelChecks(config, leased.leases.bedrock)]);
+      } finally {
+        leased.release();
+      }
+    }
     const request = validateChatRequest(body, config);
     const retrieve = agentRuntime.forRequest(body);
     const generate = bedrock.forRequest(body);

@@ -5,6 +5,7 @@
  */
 import type { TokenUsage } from '../../bedrock/converse-stream';
 import type { StoredTurn } from '../../chats/chat-store';
+import type { CheckResult, DiagnosticCheck } from '../../diagnostics/diagnostics';
 
 export interface AnswerRequest {
   /** The chat the answer belongs to (a new chat's id is generated before the call). */
@@ -41,4 +42,6 @@ export interface AnswerBackend {
    * an abort for another reason than the deadline rethrows `signal.reason`.
    */
   answer(request: AnswerRequest, onText: (text: string) => void, signal: AbortSignal): Promise<AnswerResult>;
+  /** `POST /diagnostics`: the smallest calls that prove this backend's upstreams work (or the failed credentials check). */
+  diagnosticChecks(requestBody: unknown): { checks: DiagnosticCheck[]; release(): void } | CheckResult;
 }

@@ -13,6 +13,8 @@
 import { type Authenticator, requireUser } from '../../auth/authenticator';
 import type { ChatStore } from '../../chats/chat-store';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import { answerDiagnostics, answerHealth, isHealthCheck } from '../../diagnostics/diagnostics';
+import { readJsonBody } from '../../http/event';
 import type { RateLimitConfig } from '../../limits/config';
 import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import type { AnswerBackend } from './answer-backend';
@@ -36,6 +38,7 @@ export function createStoredChatHandler(deps: StoredChatDependencies): StreamHan
 
   return createInvocationHandler('json', deps, async (invocation) => {
     const { event, facts } = invocation;
+    if (isHealthCheck(event)) return answerHealth(invocation);
     await limitAddress(invocation, limiter, rateLimit);
     const caller = await authenticator.authenticate(event);
     const subject = requireUser(caller);
@@ -57,6 +60,16 @@ export function createStoredChatHandler(deps: StoredChatDependencies): StreamHan
       case 'deleteChat':
         await deleteChat(ctx, store, route.chatId);
         break;
+      case 'diagnostics': {
+        const diagnosis = backend.diagnosticChecks(readJsonBody(event));
+        if (!('checks' in diagnosis)) return answerDiagnostics(invocation, diagnosis);
+        try {
+          await answerDiagnostics(invocation, diagnosis.checks);
+        } finally {
+          diagnosis.release();
+        }
+        break;
+      }
     }
   });
 }

@@ -10,6 +10,7 @@
 import type { ClientSource } from '../../access/client-source';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { modelTarget } from '../../bedrock/model-config';
+import { credentialChecks, leaseAll, modelChecks } from '../../diagnostics/diagnostics';
 import type { ChatTurn } from '../../prompt/turns';
 import { chooseModel } from '../../prompt/validate';
 import type { AnswerBackend } from './answer-backend';
@@ -20,6 +21,11 @@ export function modelBackend(clients: ClientSource<ConverseStreamClient>, config
     kind: 'model',
     historyTurns: config.history.turns,
     chooseModel: (requested) => chooseModel(requested, config),
+    diagnosticChecks: (requestBody) => {
+      const leased = leaseAll({ clients }, requestBody);
+      if (!('leases' in leased)) return leased;
+      return { checks: [...credentialChecks(clients), ...modelChecks(config, leased.leases.clients)], release: leased.release };
+    },
     answer: async (request, onText, signal) => {
       const lease = clients.forRequest(request.requestBody);
       const target = modelTarget(config, request.model ?? config.defaultModel, lease.region);

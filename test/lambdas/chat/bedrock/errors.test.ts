@@ -79,6 +79,16 @@ describe('mapBedrockError', () => {
     expect(message).toMatch(/bedrock:InvokeModelWithResponseStream on the model and inference-profile ARNs/);
   });
 
+  test('model_access_denied passes on the action and the resource ARN AWS names as denied', () => {
+    const aws =
+      'User: arn:aws:sts::222222222222:assumed-role/CentralBedrock/bedrock-chat is not authorized to perform: bedrock:InvokeModelWithResponseStream ' +
+      'on resource: arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0 because no identity-based policy allows it';
+    const { message } = mapBedrockError(new AccessDeniedException({ message: aws, $metadata }), target);
+    expect(message).toContain(
+      'may call bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0.',
+    );
+  });
+
   test('model_not_found names the model id and the region', () => {
     const { message } = mapBedrockError(new ResourceNotFoundException({ message: 'no', $metadata }), target);
     expect(message).toContain('global.anthropic.claude-haiku-4-5-20251001-v1:0');

@@ -2,6 +2,7 @@
  * The routes of the stored-chat mode, matched on the Function URL event's `rawPath` and HTTP method:
  *
  *   POST   /chat          ask (a new chat, or `chat_id` to continue one)
+ *   POST   /diagnostics   checks of every upstream (diagnostics/diagnostics.ts); GET /health before any of this
  *   GET    /chats         the caller's chats, newest first, paginated
  *   GET    /chats/{id}    one chat with all its messages
  *   DELETE /chats/{id}    delete a chat and its messages
@@ -14,6 +15,7 @@ import type { FunctionUrlEvent } from '../../../http/event';
 
 export type Route =
   | { readonly name: 'postChat' }
+  | { readonly name: 'diagnostics' }
   | { readonly name: 'listChats' }
   | { readonly name: 'getChat'; readonly chatId: string }
   | { readonly name: 'deleteChat'; readonly chatId: string };
@@ -27,6 +29,7 @@ interface RouteTable {
 
 const ROUTES: readonly RouteTable[] = [
   { path: /^\/chat$/, methods: { POST: () => ({ name: 'postChat' }) } },
+  { path: /^\/diagnostics$/, methods: { POST: () => ({ name: 'diagnostics' }) } },
   { path: /^\/chats$/, methods: { GET: () => ({ name: 'listChats' }) } },
   {
     path: /^\/chats\/([^/]+)$/,
