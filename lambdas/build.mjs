@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Bundles each deployed Lambda mode with the local esbuild (never Docker) into assets/<name>/.
@@ -24,8 +24,14 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
     const result = await build({
-      entryPoints: [join(root, BUNDLES[name])],
-      outfile: join(outdir, 'index.mjs'),
+      entryPoints: { index: join(root, BUNDLES[name]) },
+      outdir,
+      // ESM chunks: code reached only through import() (the SDK's credential providers and protocol parts, the
+      // token verifier) goes to chunks/ and is read and evaluated when first imported, not at init. Without
+      // splitting esbuild wraps each such module in a lazy function, and the single file is parsed whole.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -40,19 +46,28 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
       metafile: true,
       logLevel: 'warning',
     });
-    results[name] = { file: join(outdir, 'index.mjs'), bytes: statSync(join(outdir, 'index.mjs')).size, metafile: result.metafile };
+    results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), metafile: result.metafile };
   }
   return results;
 }
 
-/** Bytes each npm package (or the project's own code) contributes to a bundle. */
+/** The bytes of a bundle's code: index.mjs and its chunks (source maps not counted). */
+export function codeBytes(dir) {
+  return readdirSync(dir, { recursive: true })
+    .filter((file) => String(file).endsWith('.mjs'))
+    .reduce((sum, file) => sum + statSync(join(dir, String(file))).size, 0);
+}
+
+/** Bytes each npm package (or the project's own code) contributes to a bundle (index.mjs and its chunks). */
 export function packageSizes(metafile) {
-  const inputs = Object.entries(metafile.outputs).find(([out]) => out.endsWith('.mjs'))?.[1].inputs ?? {};
   const byPackage = {};
-  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-    const key = m ? m[1] : 'project';
-    byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput;
+  for (const [out, { inputs }] of Object.entries(metafile.outputs)) {
+    if (!out.endsWith('.mjs')) continue;
+    for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+      const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+      const key = m ? m[1] : 'project';
+      byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput;
+    }
   }
   return byPackage;
 }

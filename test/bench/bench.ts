@@ -263,9 +263,11 @@ async function baselineBytes(): Promise<number> {
   return Object.values(result.metafile.inputs).reduce((sum, input) => sum + input.bytes, 0);
 }
 
+/** index.mjs and its chunks (source maps not counted). */
 function directoryBytes(dir: string): number {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.mjs') || name.endsWith('.js'))
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((name) => name.endsWith('.mjs'))
     .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }
 

@@ -9,7 +9,7 @@ import * as https from 'node:https';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BUNDLES } from '../../contract/bundles';
 import { type BedrockEmulator, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
@@ -71,7 +71,7 @@ describe('bundles', () => {
     expect(present.sort()).toEqual([...EXPECTED[name]].sort());
   });
 
-  test('bundles are minified ESM with the createRequire banner, each under 1 MiB', () => {
+  test('bundles are minified ESM chunks with the createRequire banner, each under 1 MiB', () => {
     for (const bundle of Object.values(bundles)) {
       const code = readFileSync(bundle.file, 'utf8');
       expect(
@@ -79,7 +79,12 @@ describe('bundles', () => {
       ).toBe(true);
       expect(code.split('\n').length).toBeLessThan(100); // minified: a few long lines, not one per statement
       expect(existsSync(`${bundle.file}.map`)).toBe(true);
-      expect(bundle.bytes).toBeLessThan(1024 * 1024);
+      expect(bundle.bytes).toBeLessThan(1024 * 1024); // index.mjs and its chunks
+      const chunks = readdirSync(path.join(path.dirname(bundle.file), 'chunks')).filter((file) => file.endsWith('.mjs'));
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const chunk of chunks) {
+        expect(readFileSync(path.join(path.dirname(bundle.file), 'chunks', chunk), 'utf8')).toMatch(/^import \{ createRequire as __createRequire \}/);
+      }
     }
   });
 });
@@ -102,17 +107,19 @@ function sourcesRun(
   if (run.status !== 0) throw new Error(`bundle-request.mjs failed: ${run.stderr}`);
   const answer = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { status: number; code?: string };
 
-  const code = readFileSync(bundle.file, 'utf8');
-  const lineStarts = [0];
-  for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundle.file}.map`, 'utf8')) as SourceMapPayload);
-  const url = pathToFileURL(bundle.file).href;
+  // index.mjs and its chunks (lambdas/build.mjs splits the bundle), each with its own source map.
+  const bundleDir = `${pathToFileURL(path.dirname(bundle.file)).href}/`;
   const sources = new Set<string>();
   for (const file of readdirSync(coverageDir)) {
     const { result } = JSON.parse(readFileSync(path.join(coverageDir, file), 'utf8')) as {
       result: Array<{ url: string; functions: Array<{ ranges: Array<{ startOffset: number; count: number }> }> }>;
     };
-    for (const script of result.filter((s) => s.url === url)) {
+    for (const script of result.filter((s) => s.url.startsWith(bundleDir) && s.url.endsWith('.mjs'))) {
+      const scriptFile = fileURLToPath(script.url);
+      const code = readFileSync(scriptFile, 'utf8');
+      const lineStarts = [0];
+      for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+      const map = new SourceMap(JSON.parse(readFileSync(`${scriptFile}.map`, 'utf8')) as SourceMapPayload);
       for (const { ranges } of script.functions) {
         const [whole] = ranges;
         if (!whole || whole.count === 0) continue;
