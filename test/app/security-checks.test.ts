@@ -19,7 +19,7 @@ const PUBLIC_URL = (chat: string) =>
     [`${chat}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
   ]);
 const KNOWLEDGE_BASE = (kb: string) => [
-  [`${kb}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::<KnowledgeDocumentsA67F310A.Arn>/*]'],
+  [`${kb}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::<KnowledgeDocumentsA67F310A.Arn>/published/*]'],
   [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
   [`${kb}/AccessLogs`, 'HIPAA.Security-S3DefaultEncryptionKMS'],
   [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
