@@ -14,6 +14,8 @@ export const BUNDLES = {
   storedModelChat: 'stored-model-chat',
   /** Stored chats answered by a Bedrock Agent (`InvokeAgent`): jose, DynamoDB, Agent Runtime. */
   storedAgentChat: 'stored-agent-chat',
+  /** The OpenAI-compatible API (`ConverseStream`, API keys, budgets): Bedrock Runtime, DynamoDB. */
+  completions: 'completions',
 } as const;
 
 export type BundleName = (typeof BUNDLES)[keyof typeof BUNDLES];

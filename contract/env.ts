@@ -78,6 +78,16 @@ export const ENV = {
   bedrockSessionName: 'BEDROCK_SESSION_NAME',
   /** `caller-credentials`: comma-separated regions a caller may name; the first is the default. */
   bedrockAllowedRegions: 'BEDROCK_ALLOWED_REGIONS',
+
+  /** The API key table (`CHAT_AUTH_MODE=api_key`): SHA-256 of each key → its name, owner, expiry and limits. */
+  apiKeyTable: 'API_KEY_TABLE_NAME',
+
+  /** Tokens (input, output and cache) each caller may use per UTC day; unset: no token budget (a key's own still applies). */
+  budgetTokensPerDay: 'BUDGET_TOKENS_PER_DAY',
+  /** Estimated US dollars each caller may spend per UTC day (priced with `CHAT_MODEL_PRICES`); unset: no cost budget. */
+  budgetCostPerDayUsd: 'BUDGET_COST_PER_DAY_USD',
+  /** When the table cannot be read: `true` answers anyway (and counts when it can), `false` answers 503. */
+  budgetFailOpen: 'BUDGET_FAIL_OPEN',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -91,6 +101,8 @@ export const AUTH_MODES = {
   iam: 'iam',
   /** Bearer JWT verified by the handler behind a public (`NONE`) Function URL. */
   jwt: 'jwt',
+  /** Bearer API key looked up by its SHA-256 in the API key table, behind a public (`NONE`) Function URL. */
+  apiKey: 'api_key',
 } as const;
 
 export type AuthMode = (typeof AUTH_MODES)[keyof typeof AUTH_MODES];

@@ -55,6 +55,17 @@ export const ERROR_CODES = [
   'region_not_allowed',
   'role_assumption_denied',
   'role_assumption_unavailable',
+  // usage budgets (every backend): which budget is spent, or the table cannot be read
+  'token_budget_exhausted',
+  'cost_budget_exhausted',
+  'budget_unavailable',
+  // API keys and the OpenAI-compatible completions API
+  'api_key_missing',
+  'api_key_invalid',
+  'invalid_parameter',
+  'unsupported_parameter',
+  'image_url_not_supported',
+  'response_format_unsupported',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -26,6 +26,14 @@ export const LIMITS = {
   maxSubjectLength: 256,
   /** UTF-8 bytes of one stored answer. */
   maxAnswerBytes: 350_000,
+  /** Request bodies of the OpenAI-compatible API (inline images): the Function URL's own 6 MB cap, less headroom. */
+  maxCompletionsBodyBytes: 5 * 1024 * 1024,
+  /** Tokens per day of a budget: 1 to this. */
+  maxTokensPerDay: 1_000_000_000_000,
+  /** US dollars per day of a budget, and per million tokens of a price: up to this. */
+  maxUsd: 1_000_000,
+  /** Seconds an API key lookup is cached (a revoked key works at most this long). */
+  apiKeyCacheSeconds: 60,
   /** Requests per minute per caller: 1 to this. */
   maxRequestsPerMinute: 100_000,
 } as const;

@@ -3,10 +3,12 @@
 
 export * from './bedrock/bedrock-agent-alias';
 export * from './bedrock/bedrock-model';
+export * from './constructs/api-key-table';
 export * from './constructs/bedrock-access';
 export * from './constructs/bedrock-chat-function';
 export * from './constructs/chat-auth';
 export * from './constructs/chat-backend';
+export * from './constructs/chat-completions-api';
 export * from './constructs/chat-history-table';
 export * from './constructs/chat-website';
 export * from './constructs/cognito-guest-pool';

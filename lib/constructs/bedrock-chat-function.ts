@@ -99,6 +99,30 @@ export interface ChatRateLimitOptions {
   readonly quotaName?: string;
 }
 
+/**
+ * Per-caller usage budgets per UTC day, counted from the usage Bedrock reports, in the rate-limit table (same
+ * namespace as the request counters). Over budget: 429 `token_budget_exhausted` or `cost_budget_exhausted` with
+ * `Retry-After` to the next UTC midnight. An API key's own budgets replace these for that key.
+ */
+export interface ChatBudgetOptions {
+  /**
+   * Tokens (input, output, cache read and cache write) each caller may use per UTC day.
+   * @default - no token budget
+   */
+  readonly tokensPerDay?: number;
+  /**
+   * Estimated US dollars each caller may spend per UTC day, priced with the backend's `prices` (which must then
+   * name every model).
+   * @default - no cost budget
+   */
+  readonly costPerDayUsd?: number;
+  /**
+   * When the table cannot be read: `true` answers anyway, `false` answers 503 `budget_unavailable`.
+   * @default false
+   */
+  readonly failOpen?: boolean;
+}
+
 /** Cross-origin access to the Function URL, for browser clients. */
 export interface ChatCorsOptions {
   /** Origins allowed to call, e.g. `https://chat.example.com` (scheme and host; no wildcard). */
@@ -133,6 +157,12 @@ export interface BedrockChatFunctionProps {
    * @default - a new table, 10 requests per minute, fail-closed when public-facing, a quota of this function alone
    */
   readonly rateLimit?: ChatRateLimitOptions;
+
+  /**
+   * Per-caller daily token and cost budgets.
+   * @default - no budgets (API keys with their own budgets still have them counted)
+   */
+  readonly budgets?: ChatBudgetOptions;
 
   /**
    * The function's name.
@@ -322,11 +352,13 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
               ),
             }
           : {}),
+        ...budgetEnvironment(v, props.budgets, backend.environment[ENV.models], backend.environment[ENV.modelPrices]),
         ...auth.environment,
       },
     });
     fn.node.addDependency(role);
     this.rateLimitTable.grantConsume(role);
+    auth.apiKeyTable?.grantVerify(role);
     if (access.functionRoleCallsBedrock) this.applyBedrockStatements(backend.bedrockStatements);
     this.function = fn;
     this.functionName = fn.functionName;
@@ -338,10 +370,10 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
       cors: props.cors && {
         allowedOrigins: props.cors.allowedOrigins,
-        allowedMethods: (storedChats ? FUNCTION_URL_CORS.allowMethods.storedChats : FUNCTION_URL_CORS.allowMethods.callerTurns).map(
-          (method) => lambda.HttpMethod[method],
-        ),
-        allowedHeaders: [...(auth.mode === ChatAuthMode.JWT ? FUNCTION_URL_CORS.allowHeaders.jwt : FUNCTION_URL_CORS.allowHeaders.iam)],
+        allowedMethods: (
+          backend.httpMethods ?? (storedChats ? FUNCTION_URL_CORS.allowMethods.storedChats : FUNCTION_URL_CORS.allowMethods.callerTurns)
+        ).map((method) => lambda.HttpMethod[method as keyof typeof lambda.HttpMethod]),
+        allowedHeaders: [...(auth.mode === ChatAuthMode.IAM ? FUNCTION_URL_CORS.allowHeaders.iam : FUNCTION_URL_CORS.allowHeaders.jwt)],
         exposedHeaders: [...FUNCTION_URL_CORS.exposeHeaders],
         maxAge: props.cors.maxAge ?? Duration.seconds(FUNCTION_URL_CORS.defaultMaxAgeSeconds),
       },
@@ -423,7 +455,9 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     if (auth.functionUrlAuthType === lambda.FunctionUrlAuthType.NONE) {
       // With auth type NONE, aws-cdk-lib adds two resource-policy statements for principal *: one per URL invoke action.
       const publicByDesign =
-        "JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request's token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.";
+        auth.mode === ChatAuthMode.API_KEY
+          ? "API key auth: the Function URL is public by design (auth type NONE, as OpenAI clients send a bearer key, not SigV4) and the handler looks up every request's key by its SHA-256 in the API key table (unknown, disabled and expired keys refused) before any other work; this permission only admits invocations through the Function URL."
+          : "JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request's token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.";
       for (const id of ['invoke-function-url', 'invoke-function']) {
         const permission = fn.node.tryFindChild(id);
         if (!permission)
@@ -512,6 +546,39 @@ function validateProps(v: Validator, props: BedrockChatFunctionProps, timeout: D
       `cors.allowedOrigins must be origins like 'https://chat.example.com' (scheme and host, no path, no wildcard: list each site that may call), got ${JSON.stringify(origins)}`,
     );
   }
+}
+
+/** `BUDGET_*`, checked: positive budgets, the backend's prices for every model alias when a cost budget is set. */
+function budgetEnvironment(
+  v: Validator,
+  budgets: ChatBudgetOptions | undefined,
+  modelsJson: string | undefined,
+  pricesJson: string | undefined,
+): Record<string, string> {
+  if (!budgets) return {};
+  v.check(
+    budgets.tokensPerDay,
+    (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.maxTokensPerDay,
+    (n) => `budgets.tokensPerDay must be a whole number from 1 to ${LIMITS.maxTokensPerDay}, got ${n}`,
+  );
+  v.check(
+    budgets.costPerDayUsd,
+    (n) => Number.isFinite(n) && n > 0 && n <= LIMITS.maxUsd,
+    (n) => `budgets.costPerDayUsd must be more than 0 and at most ${LIMITS.maxUsd} US dollars, got ${n}`,
+  );
+  if (budgets.costPerDayUsd !== undefined && modelsJson !== undefined) {
+    // The aliases are plain strings even where a model id is a token (the JSON stays parseable).
+    const priced = Object.keys(JSON.parse(pricesJson ?? '{}') as object);
+    const missing = Object.keys(JSON.parse(modelsJson) as object).filter((alias) => !priced.includes(alias));
+    if (missing.length > 0) {
+      v.fail(`budgets.costPerDayUsd needs a price for every model: add the backend's prices for ${missing.map((a) => `'${a}'`).join(', ')}`);
+    }
+  }
+  return {
+    ...(budgets.tokensPerDay !== undefined ? { [ENV.budgetTokensPerDay]: String(budgets.tokensPerDay) } : {}),
+    ...(budgets.costPerDayUsd !== undefined ? { [ENV.budgetCostPerDayUsd]: String(budgets.costPerDayUsd) } : {}),
+    [ENV.budgetFailOpen]: String(budgets.failOpen ?? false),
+  };
 }
 
 /** The runtime calls DynamoDB in the function's own region. */

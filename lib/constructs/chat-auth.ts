@@ -6,6 +6,7 @@ import { AUTH_MODES, DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { ASYMMETRIC_ALGORITHMS, CLAIM_NAME, REGION } from '../../contract/patterns';
 import { Validator } from '../private/validation';
+import { IApiKeyTable } from './api-key-table';
 
 /** How a chat function's callers authenticate (its `CHAT_AUTH_MODE`). */
 export enum ChatAuthMode {
@@ -13,6 +14,8 @@ export enum ChatAuthMode {
   IAM = 'iam',
   /** A bearer JWT the handler verifies, behind a public (`NONE`) Function URL; the caller is the token's `sub`. */
   JWT = 'jwt',
+  /** A bearer API key the handler looks up (by its SHA-256) in an `ApiKeyTable`, behind a public (`NONE`) Function URL. */
+  API_KEY = 'api_key',
 }
 
 /** Which Cognito token a caller must present. */
@@ -95,6 +98,8 @@ export interface ChatAuthConfig {
   readonly functionUrlAuthType: lambda.FunctionUrlAuthType;
   /** Environment variables the handler reads at init (names from the runtime contract). */
   readonly environment: Record<string, string>;
+  /** The API key table the function verifies keys against (`dynamodb:GetItem`), with API key auth. */
+  readonly apiKeyTable?: IApiKeyTable;
 }
 
 /**
@@ -125,6 +130,15 @@ export abstract class ChatAuth {
     return new CognitoChatAuth(userPool, client, options);
   }
 
+  /**
+   * API keys (`Authorization: Bearer <key>`, what OpenAI clients send), kept as SHA-256 hashes in `table`; one
+   * `GetItem` per request at most (positive lookups are cached for a minute, so a revoked key stops working within
+   * a minute). Keys are administered with `npm run keys`.
+   */
+  public static apiKeys(table: IApiKeyTable): ChatAuth {
+    return new ApiKeyChatAuth(table);
+  }
+
   /** Renders this mode for the function in `scope`; validates its options. */
   public abstract bind(scope: Construct): ChatAuthConfig;
 }
@@ -132,6 +146,21 @@ export abstract class ChatAuth {
 class IamChatAuth extends ChatAuth {
   public bind(): ChatAuthConfig {
     return { mode: ChatAuthMode.IAM, functionUrlAuthType: lambda.FunctionUrlAuthType.AWS_IAM, environment: { [ENV.authMode]: AUTH_MODES.iam } };
+  }
+}
+
+class ApiKeyChatAuth extends ChatAuth {
+  constructor(private readonly table: IApiKeyTable) {
+    super();
+  }
+
+  public bind(): ChatAuthConfig {
+    return {
+      mode: ChatAuthMode.API_KEY,
+      functionUrlAuthType: lambda.FunctionUrlAuthType.NONE,
+      environment: { [ENV.authMode]: AUTH_MODES.apiKey, [ENV.apiKeyTable]: this.table.tableName },
+      apiKeyTable: this.table,
+    };
   }
 }
 

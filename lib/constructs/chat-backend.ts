@@ -135,6 +135,11 @@ export interface ChatBackendConfig {
   readonly bedrockStatements: iam.PolicyStatement[];
   /** The table of stored chats, when the backend keeps them. */
   readonly historyTable?: IChatHistoryTable;
+  /**
+   * HTTP methods the backend serves, for CORS.
+   * @default - POST, plus GET and DELETE with stored chats
+   */
+  readonly httpMethods?: string[];
 }
 
 /**
@@ -175,6 +180,15 @@ export abstract class ChatBackend {
     return new AgentBackend(agentAlias, options);
   }
 
+  /**
+   * The OpenAI-compatible Chat Completions API over these models (`POST /v1/chat/completions`, `GET /v1/models`):
+   * callers name a model by alias or Bedrock id; `maxTokens` caps `max_tokens`; `systemPrompt`, when given, is sent
+   * before the caller's own system messages. `ChatCompletionsApi` composes it with API keys.
+   */
+  public static openAiCompatible(models: Record<string, IBedrockInvokable>, options: ModelGenerationOptions = {}): ChatBackend {
+    return new OpenAiCompatibleBackend(models, options);
+  }
+
   /** Validates the backend for the function in `scope` and renders what it contributes. */
   public abstract bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig;
 
@@ -208,6 +222,24 @@ class ModelsBackend extends ChatBackend {
 
   public bedrockStatements(scope: Construct): iam.PolicyStatement[] {
     return bindModels(Validator.of('ChatBackend.models', scope), scope, this.models, this.options).statements;
+  }
+}
+
+class OpenAiCompatibleBackend extends ChatBackend {
+  constructor(
+    private readonly models: Record<string, IBedrockInvokable>,
+    private readonly options: ModelGenerationOptions,
+  ) {
+    super();
+  }
+
+  public bind(scope: Construct): ChatBackendConfig {
+    const models = bindModels(Validator.of('ChatBackend.openAiCompatible', scope), scope, this.models, this.options);
+    return { bundle: BUNDLES.completions, environment: models.environment, bedrockStatements: models.statements, httpMethods: ['GET', 'POST'] };
+  }
+
+  public bedrockStatements(scope: Construct): iam.PolicyStatement[] {
+    return bindModels(Validator.of('ChatBackend.openAiCompatible', scope), scope, this.models, this.options).statements;
   }
 }
 

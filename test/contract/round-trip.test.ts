@@ -9,6 +9,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { BUNDLES, BundleName } from '../../contract/bundles';
 import { BedrockAgentAlias } from '../../lib/bedrock/bedrock-agent-alias';
 import { BedrockModel } from '../../lib/bedrock/bedrock-model';
+import { ApiKeyTable } from '../../lib/constructs/api-key-table';
 import { BedrockChatFunction, BedrockChatFunctionProps } from '../../lib/constructs/bedrock-chat-function';
 import { ChatAuth } from '../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../lib/constructs/chat-backend';
@@ -130,6 +131,24 @@ const CASES: Record<string, Case> = {
       expect(config).toMatchObject({
         history: { tableName: 'team-chats', turns: 0 },
         rateLimit: { tableName: 'platform-limits', namespace: 'support' },
+      }),
+  },
+  'completions, API key auth, prices and budgets': {
+    bundle: BUNDLES.completions,
+    props: (stack) => ({
+      backend: ChatBackend.openAiCompatible(
+        { haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) },
+        { maxTokens: 4096, prices: { haiku: { inputPerMillionTokens: 1, outputPerMillionTokens: 5, cacheReadPerMillionTokens: 0.1 } } },
+      ),
+      auth: ChatAuth.apiKeys(ApiKeyTable.fromTableName(stack, 'Keys', 'team-keys')),
+      budgets: { tokensPerDay: 200_000, costPerDayUsd: 2.5 },
+    }),
+    expect: (config) =>
+      expect(config).toMatchObject({
+        maxTokens: 4096,
+        auth: { mode: 'api_key', apiKeyTable: 'team-keys' },
+        budgets: { tokensPerDay: 200_000, costPerDayUsd: 2.5, failOpen: false },
+        prices: new Map([['haiku', { input: 1, output: 5, cacheRead: 0.1 }]]),
       }),
   },
   'stored-agent-chat, JWT auth (Cognito), a created history table': {

@@ -58,6 +58,7 @@ const EXPECTED: Record<string, string[]> = {
   'rag-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'stored-model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'stored-agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  completions: ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
 };
 
 describe('bundles', () => {
@@ -288,9 +289,15 @@ describe('every bundle on Node.js 24 under the Lambda runtime, with TLS endpoint
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(response.headers['x-request-id']).toBeDefined();
-    const events = parseSse(response.body);
-    expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
-    expect(events.at(-1)).toMatchObject({ event: 'done' });
+    if (profile.events === 'openai') {
+      const lines = response.body.split('\n\n').filter((block) => block.startsWith('data: '));
+      expect(lines.filter((line) => line.includes('"chat.completion.chunk"')).length).toBeGreaterThan(1);
+      expect(lines.at(-1)).toBe('data: [DONE]');
+    } else {
+      const events = parseSse(response.body);
+      expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
+      expect(events.at(-1)).toMatchObject({ event: 'done' });
+    }
     expect(response.chunks.length).toBeGreaterThan(1);
     expect(emulator.requests.length).toBeGreaterThan(before); // the answer came over TLS from the emulator
   });

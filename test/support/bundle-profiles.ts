@@ -23,6 +23,8 @@ export interface BundleProfile {
   setUp(admin: DynamoDBClient, endpoints: LocalEndpoints, suffix: string): Promise<Record<string, string>>;
   /** One request answered with a streamed answer: method, path, JSON body. */
   readonly request: { readonly method: string; readonly path: string; readonly body: unknown };
+  /** How the answer streams: the chat API's `delta`/`done` events (default), or OpenAI's `data:` chunks ending `[DONE]`. */
+  readonly events?: 'chat' | 'openai';
 }
 
 export const PROFILE_MODELS = { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' };
@@ -95,5 +97,19 @@ export const BUNDLE_PROFILES: Record<string, BundleProfile> = {
       AGENT_ALIAS_ID: PROFILE_AGENT.agentAliasId,
     }),
     request: { method: 'POST', path: '/chat', body: { prompt: 'How fast is the first token?' } },
+  },
+  // The OpenAI-compatible API takes bearer JWTs as well as API keys: the profile uses the local token issuer.
+  completions: {
+    auth: 'jwt',
+    setUp: async (admin, endpoints, suffix) => {
+      const { HISTORY_TABLE_NAME: _history, HISTORY_TURNS: _turns, ...env } = await storedChats(admin, endpoints, suffix);
+      return { ...env, CHAT_MODELS: JSON.stringify(PROFILE_MODELS) };
+    },
+    request: {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body: { model: 'haiku', stream: true, messages: [{ role: 'user', content: 'How fast is the first token?' }] },
+    },
+    events: 'openai',
   },
 };

@@ -17,6 +17,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
   '/test/lambdas/chat/entry/clients/reused-http2-session\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
+  '/test/lambdas/chat/modes/completions/openai-client\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
   '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
   '/test/lambdas/chat/modes/stored-chat/(agent|auth|chats)\\.test\\.ts$',

@@ -81,6 +81,19 @@ export async function createRateLimitTable(client: DynamoDBClient, tableName: st
   await waitUntilActive(client, tableName);
 }
 
+/** The API key table's schema, as lib/constructs/api-key-table.ts creates it: partition key `keyHash` (S), on-demand. */
+export async function createApiKeyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'keyHash', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'keyHash', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilActive(client, tableName);
+}
+
 /**
  * The chat history table's schema, as lib/constructs/chat-history-table.ts creates it: `pk`/`sk` (S) and
  * the `byUpdated` index (`byUpdatedPk`/`byUpdatedSk`, projecting title, createdAt, updatedAt, turns).

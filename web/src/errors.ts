@@ -3,7 +3,8 @@
  * give: what happened and what to do. Keyed by the runtime's stable codes (contract/errors.ts;
  * a test fails when the runtime gains a code this table does not explain), the typed client's codes,
  * and the codes of backends that are being added: caller credentials (`credentials_required`,
- * `invalid_credentials`, `credentials_expired`), guardrails (`guardrail_intervened`) and usage budgets.
+ * `invalid_credentials`, `credentials_expired`) and guardrails (`guardrail_intervened`). The usage budgets'
+ * codes (`token_budget_exhausted`, `cost_budget_exhausted`, `budget_unavailable`) are the runtime's own.
  */
 export interface ErrorAdvice {
   /** What happened, in the person's terms. */
@@ -39,6 +40,13 @@ export const ERROR_ADVICE: Readonly<Record<string, ErrorAdvice>> = {
   token_budget_exhausted: { title: "You have used today's allowance of the model.", action: 'It resets at midnight UTC; try again then.' },
   cost_budget_exhausted: { title: "Today's spending limit for your messages is reached.", action: 'It resets at midnight UTC; try again then.' },
   budget_unavailable: { title: 'The chat cannot check its usage budget right now.', action: TRY_AGAIN },
+  // API keys and the OpenAI-compatible API (not met by this page; explained for completeness)
+  api_key_missing: { title: 'This endpoint needs an API key.', action: ADMIN },
+  api_key_invalid: { title: 'The API key was not accepted.', action: ADMIN },
+  invalid_parameter: { title: 'The request had a parameter the chat cannot accept.', action: 'Reload the page and try again.' },
+  unsupported_parameter: { title: 'The request used a feature this chat does not offer.', action: 'Reload the page and try again.' },
+  image_url_not_supported: { title: 'Images must be sent inline; links to images are refused.', action: REPHRASE },
+  response_format_unsupported: { title: 'The model cannot answer in the requested format.', action: ADMIN },
   // Sign-in (JWT)
   token_missing: { title: 'You are not signed in.', action: 'Sign in, then send your message again.' },
   token_invalid: { title: 'Your sign-in was not accepted.', action: 'Sign out, sign in again and resend.' },

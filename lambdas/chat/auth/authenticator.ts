@@ -9,6 +9,7 @@
 import { AUTH_MODES } from '../../../contract/env';
 import { internalError } from '../http/errors';
 import type { FunctionUrlEvent } from '../http/event';
+import { apiKeyAuthenticator, type GetItemClient } from './api-key-authenticator';
 import type { Caller } from './caller';
 import type { AuthConfig } from './config';
 import { iamAuthenticator } from './iam-authenticator';
@@ -20,8 +21,18 @@ export interface Authenticator {
   authenticate(event: FunctionUrlEvent): Promise<Caller>;
 }
 
-export function createAuthenticator(config: AuthConfig): Authenticator {
+/** Clients an authentication method may need: API keys are looked up in DynamoDB. */
+export interface AuthenticatorClients {
+  readonly dynamo?: GetItemClient;
+}
+
+export function createAuthenticator(config: AuthConfig, clients: AuthenticatorClients = {}): Authenticator {
   switch (config.mode) {
+    case AUTH_MODES.apiKey: {
+      const { dynamo } = clients;
+      if (!dynamo) throw new Error('API key authentication needs a DynamoDB client');
+      return apiKeyAuthenticator(config.apiKeyTable, dynamo);
+    }
     case AUTH_MODES.iam:
       return iamAuthenticator(config.guestRoles);
     case AUTH_MODES.jwt:

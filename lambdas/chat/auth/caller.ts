@@ -9,7 +9,14 @@
 import { createHash } from 'node:crypto';
 
 /** `address` is the source address counted before authentication (a public URL), whoever the caller turns out to be. */
-export type CallerKind = 'guest' | 'cognito' | 'iam' | 'ip' | 'jwt' | 'address';
+export type CallerKind = 'guest' | 'cognito' | 'iam' | 'ip' | 'jwt' | 'address' | 'api_key';
+
+/** Limits a caller brings (an API key's own), overriding the function's. */
+export interface CallerLimits {
+  readonly requestsPerMinute?: number;
+  readonly tokensPerDay?: number;
+  readonly costPerDayUsd?: number;
+}
 
 export interface Caller {
   readonly kind: CallerKind;
@@ -17,6 +24,8 @@ export interface Caller {
   readonly keyHash: string;
   /** The verified user (a token's `sub`), for methods that identify one; never logged. */
   readonly subject?: string;
+  /** The caller's own limits, when it has any. */
+  readonly limits?: CallerLimits;
 }
 
 export function caller(kind: CallerKind, id: string, subject?: string): Caller {

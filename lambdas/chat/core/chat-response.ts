@@ -23,6 +23,16 @@ export function plainTextErrorMarker(code: ErrorCode, message: string): string {
   return `\n\n[error:${code}] ${message}`;
 }
 
+/**
+ * How errors are written: the chat API's `{ "error": { code, message } }` (the default), or another API's shape
+ * (the OpenAI-compatible completions API). `body` is the JSON sent before the first byte; `inBand` what ends a
+ * stream that failed after it.
+ */
+export interface ErrorDialect {
+  body(error: ChatError): string;
+  inBand(error: ChatError): string;
+}
+
 const CONTENT_TYPES: Record<AnswerFormat | 'json', string> = {
   sse: 'text/event-stream; charset=utf-8',
   text: 'text/plain; charset=utf-8',
@@ -40,6 +50,8 @@ export class ChatResponse {
     public readonly format: AnswerFormat,
     /** Headers every response carries (`x-request-id`, `cache-control`, …). */
     private readonly baseHeaders: Readonly<Record<string, string>>,
+    /** Errors in another API's shape; default the chat API's. */
+    private readonly dialect?: ErrorDialect,
   ) {}
 
   /** True once the status is on the wire. */
@@ -58,6 +70,22 @@ export class ChatResponse {
     if (this.finished) return;
     // A plain-text answer that produced no text still needs one write so the status and headers go out.
     this.write(this.format === 'sse' ? sseEvent('done', event) : '');
+    this.end();
+  }
+
+  /**
+   * Writes a chunk of an event stream as is (an API with its own framing), committing 200 with `text/event-stream`
+   * on the first one.
+   */
+  event(chunk: string): void {
+    if (chunk === '' || this.finished) return;
+    (this.body ?? this.commit(200, CONTENT_TYPES.sse, {})).write(chunk);
+  }
+
+  /** Ends a stream written with {@link event}. */
+  close(): void {
+    if (this.finished) return;
+    if (!this.committed) this.commit(200, CONTENT_TYPES.sse, {}).write('');
     this.end();
   }
 
@@ -82,7 +110,9 @@ export class ChatResponse {
   fail(error: ChatError): void {
     if (this.finished) return;
     if (!this.committed) {
-      this.commit(error.status, CONTENT_TYPES.json, error.headers).write(errorBody(error));
+      this.commit(error.status, CONTENT_TYPES.json, error.headers).write(this.dialect ? this.dialect.body(error) : errorBody(error));
+    } else if (this.dialect) {
+      this.write(this.dialect.inBand(error));
     } else if (this.format === 'sse') {
       this.write(sseEvent('error', { code: error.code, message: error.message }));
     } else {

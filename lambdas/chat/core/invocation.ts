@@ -11,7 +11,7 @@ import { DeadlineExceededError } from '../bedrock/errors';
 import { ChatError, internalError } from '../http/errors';
 import { type FunctionUrlEvent, type InvocationContext, wantsEventStream } from '../http/event';
 import type { ResponseStream } from '../http/response-stream';
-import { ChatResponse } from './chat-response';
+import { ChatResponse, type ErrorDialect } from './chat-response';
 import { createLogger, errorFields, type LogFields, type Logger, type LogSink, type LogValue } from './log';
 import { embeddedMetrics } from './metrics';
 
@@ -59,6 +59,12 @@ export interface InvocationOptions {
   readonly now?: () => number;
 }
 
+/** How one handler writes its answers, when not as the chat API does. */
+export interface InvocationFormat {
+  /** Errors in another API's shape (the OpenAI-compatible API). */
+  readonly errorDialect?: ErrorDialect;
+}
+
 /**
  * A stream handler running `steps` once per invocation. The steps answer through `response`; whatever
  * they throw ends the response here: a client that went away gets nothing more, any other failure its
@@ -74,17 +80,23 @@ export function createInvocationHandler(
   defaultFormat: 'text' | 'json',
   options: InvocationOptions,
   steps: (invocation: Invocation) => Promise<void>,
+  format: InvocationFormat = {},
 ): StreamHandler {
   const now = options.now ?? Date.now;
 
   return async function streamHandler(event, responseStream, context) {
     const startedAt = now();
     const log = createLogger(context.awsRequestId, options.logSink);
-    const response = new ChatResponse(responseStream, wantsEventStream(event) ? 'sse' : defaultFormat, {
-      'x-request-id': context.awsRequestId,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
+    const response = new ChatResponse(
+      responseStream,
+      wantsEventStream(event) ? 'sse' : defaultFormat,
+      {
+        'x-request-id': context.awsRequestId,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      },
+      format.errorDialect,
+    );
     const facts: Record<string, LogValue> = { format: response.format };
 
     // On Lambda today the response stream emits nothing when the client disconnects (the invocation runs

@@ -18,11 +18,14 @@ import { exportHandler } from './export-handler';
 
 const config = loadModelChatConfig(process.env);
 
+// One DynamoDB client for the limiter, the budgets and API key lookups (all fail fast).
+const dynamo = rateLimiterClient(config.region);
+
 export const streamHandler = createModelChatHandler({
   config,
-  authenticator: createAuthenticator(config.auth),
+  authenticator: createAuthenticator(config.auth, { dynamo }),
   bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
-  dynamo: rateLimiterClient(config.region),
+  dynamo,
 });
 
 export const handler = exportHandler(streamHandler);

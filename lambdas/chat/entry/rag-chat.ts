@@ -20,13 +20,16 @@ import { exportHandler } from './export-handler';
 
 const config = loadRagChatConfig(process.env);
 
+// One DynamoDB client for the limiter, the budgets and API key lookups (all fail fast).
+const dynamo = rateLimiterClient(config.region);
+
 export const streamHandler = createRagChatHandler({
   config,
-  authenticator: createAuthenticator(config.auth),
+  authenticator: createAuthenticator(config.auth, { dynamo }),
   bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
   // Retrieve runs where the knowledge base is, whatever region a caller's credentials name.
   agentRuntime: clientSource(config.access, config.retrieval.region, (_region, credentials) => retrieveClient(config.retrieval.region, credentials)),
-  dynamo: rateLimiterClient(config.region),
+  dynamo,
 });
 
 export const handler = exportHandler(streamHandler);

@@ -89,8 +89,10 @@ export async function enforceRateLimit(
     if (config.failOpen) return { failedOpen: true };
     throw new ChatError(503, 'rate_limiter_unavailable', 'The service cannot check request limits right now. Try again shortly.');
   }
-  if (window.count > limit) {
-    throw new ChatError(429, 'rate_limited', `Too many requests: at most ${limit} per minute. Try again in ${window.secondsToWindowEnd} s.`, {
+  // A caller's own limit (an API key's) replaces the function's; an explicit other limit (per address) stays.
+  const max = caller.limits?.requestsPerMinute ?? limit;
+  if (window.count > max) {
+    throw new ChatError(429, 'rate_limited', `Too many requests: at most ${max} per minute. Try again in ${window.secondsToWindowEnd} s.`, {
       'retry-after': String(window.secondsToWindowEnd),
     });
   }

@@ -151,9 +151,9 @@ describe('loadModelChatConfig', () => {
 
     test('unset or unknown fails the cold start, naming the methods this mode takes (the construct always sets it)', () => {
       expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: undefined })).toThrow(
-        /CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt": how callers authenticate/,
+        /CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt" or "api_key": how callers authenticate/,
       );
-      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(/CHAT_AUTH_MODE="cognito": expected "iam" or "jwt"/);
+      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(/CHAT_AUTH_MODE="cognito": expected "iam" or "jwt" or "api_key"/);
     });
 
     test('jwt reads the token rules', () => {

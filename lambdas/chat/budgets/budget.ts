@@ -1,0 +1,197 @@
+/**
+ * Usage budgets: per caller and UTC day, the tokens used (input, output, cache read and cache write) and their
+ * estimated cost, kept in the rate-limit table next to the request counters.
+ *
+ * Item: `pk = "<namespace>#<callerKeyHash>#day-<yyyy-mm-dd>"`, `tokens` and `costNanoUsd` (N, whole numbers) grown
+ * with `ADD` once an answer ends, `expiresAt` set once with `if_not_exists` to a day past the day's end (TTL).
+ * `ADD` is atomic, so N parallel answers add exactly the sum of their usage. The check before a model call is a
+ * conditional `UpdateItem` (the limiter's only permission on the table): it succeeds while the day's counts are
+ * under every budget, and otherwise fails with the counts, which say which budget is spent. A request admitted just
+ * under a budget may take the count past it (an answer's size is only known when it ends); the next one is refused.
+ *
+ * The limits are the function's (`BUDGET_*`) unless the caller brings its own (an API key's `tokensPerDay`,
+ * `costPerDayUsd`). Nothing is read or written when no budget applies to the caller.
+ */
+import { ConditionalCheckFailedException, UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import { RATE_LIMIT_TABLE } from '../../../contract/tables';
+import type { Caller } from '../auth/caller';
+import type { ModelPrice } from '../bedrock/model-config';
+import type { Invocation } from '../core/invocation';
+import { errorFields } from '../core/log';
+import { ChatError } from '../http/errors';
+import type { BudgetConfig } from './config';
+
+/** The one DynamoDB operation budgets need (the real `DynamoDBClient` satisfies it). */
+export interface BudgetTableClient {
+  send(command: UpdateItemCommand): Promise<UpdateItemCommandOutput>;
+}
+
+/** Where the counters are: the rate-limit table and the function's namespace. */
+export interface BudgetTable {
+  readonly tableName: string;
+  readonly namespace: string;
+}
+
+/** Usage of one answer as Bedrock reports it. */
+export interface ReportedUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadInputTokens?: number;
+  readonly cacheWriteInputTokens?: number;
+}
+
+/** What a request admitted under a budget counts against when its answer ends. */
+export interface BudgetGate {
+  readonly key: string;
+  readonly expiresAt: number;
+}
+
+const DAY_SECONDS = 86_400;
+const NANO = 1e9;
+
+/** The day's counter key of a caller. */
+export function budgetKey(namespace: string, callerKeyHash: string, nowMs: number): string {
+  return `${namespace}#${callerKeyHash}#day-${new Date(nowMs).toISOString().slice(0, 10)}`;
+}
+
+/** Whole seconds to the next UTC midnight (at least 1): the `Retry-After` of a spent budget. */
+export function secondsToNextUtcDay(nowMs: number): number {
+  const next = (Math.floor(nowMs / 1000 / DAY_SECONDS) + 1) * DAY_SECONDS;
+  return Math.max(1, Math.ceil(next - nowMs / 1000));
+}
+
+export function totalTokens(usage: ReportedUsage): number {
+  return usage.inputTokens + usage.outputTokens + (usage.cacheReadInputTokens ?? 0) + (usage.cacheWriteInputTokens ?? 0);
+}
+
+/** Estimated cost in nano-dollars (a whole number), each kind of token at its own price per million. */
+export function costNanoUsd(usage: ReportedUsage, price: ModelPrice | undefined): number {
+  if (!price) return 0;
+  const usd =
+    usage.inputTokens * price.input +
+    usage.outputTokens * price.output +
+    (usage.cacheReadInputTokens ?? 0) * (price.cacheRead ?? price.input) +
+    (usage.cacheWriteInputTokens ?? 0) * (price.cacheWrite ?? price.input);
+  return Math.round((usd / 1e6) * NANO);
+}
+
+/** The budgets that apply to a caller: its own, else the function's. */
+export function callerBudgets(config: BudgetConfig, caller: Caller): { tokensPerDay?: number; costPerDayUsd?: number } {
+  return {
+    tokensPerDay: caller.limits?.tokensPerDay ?? config.tokensPerDay,
+    costPerDayUsd: caller.limits?.costPerDayUsd ?? config.costPerDayUsd,
+  };
+}
+
+/**
+ * The budget step before a model call: refuses with 429 (`token_budget_exhausted` / `cost_budget_exhausted`,
+ * `Retry-After` to the next UTC day) when the caller's day is spent; when the table fails, 503
+ * `budget_unavailable`, or (fail-open) lets the request through. Returns what the answer's usage counts against,
+ * or undefined when no budget applies.
+ */
+export async function checkBudget(
+  { log, facts, now }: Pick<Invocation, 'log' | 'facts' | 'now'>,
+  client: BudgetTableClient,
+  table: BudgetTable,
+  config: BudgetConfig,
+  caller: Caller,
+): Promise<BudgetGate | undefined> {
+  const { tokensPerDay, costPerDayUsd } = callerBudgets(config, caller);
+  if (tokensPerDay === undefined && costPerDayUsd === undefined) return undefined;
+  const nowMs = now();
+  const gate: BudgetGate = {
+    key: budgetKey(table.namespace, caller.keyHash, nowMs),
+    expiresAt: (Math.floor(nowMs / 1000 / DAY_SECONDS) + 2) * DAY_SECONDS,
+  };
+  const conditions: string[] = [];
+  const values: Record<string, { N: string }> = { ':expiresAt': { N: String(gate.expiresAt) } };
+  if (tokensPerDay !== undefined) {
+    conditions.push('(attribute_not_exists(#tokens) OR #tokens < :tokenLimit)');
+    values[':tokenLimit'] = { N: String(tokensPerDay) };
+  }
+  if (costPerDayUsd !== undefined) {
+    conditions.push('(attribute_not_exists(#cost) OR #cost < :costLimit)');
+    values[':costLimit'] = { N: String(Math.round(costPerDayUsd * NANO)) };
+  }
+  try {
+    await client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { [RATE_LIMIT_TABLE.partitionKey]: { S: gate.key } },
+        UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: {
+          '#expiresAt': RATE_LIMIT_TABLE.timeToLive,
+          ...(tokensPerDay !== undefined ? { '#tokens': RATE_LIMIT_TABLE.tokens } : {}),
+          ...(costPerDayUsd !== undefined ? { '#cost': RATE_LIMIT_TABLE.costNanoUsd } : {}),
+        },
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException') {
+      // The counts that failed the condition (DynamoDB returns them; a store that does not, such as dynalite, leaves
+      // the token budget as the one named when it applies).
+      const item = (error as ConditionalCheckFailedException).Item;
+      const tokensUsed = item?.[RATE_LIMIT_TABLE.tokens]?.N;
+      const retryAfter = secondsToNextUtcDay(nowMs);
+      const headers = { 'retry-after': String(retryAfter) };
+      facts.budget = 'exhausted';
+      if (tokensPerDay !== undefined && (tokensUsed === undefined ? item === undefined : Number(tokensUsed) >= tokensPerDay)) {
+        throw new ChatError(
+          429,
+          'token_budget_exhausted',
+          `The daily token budget (${tokensPerDay} tokens) is used up. It resets at 00:00 UTC, in ${retryAfter} s.`,
+          headers,
+        );
+      }
+      throw new ChatError(
+        429,
+        'cost_budget_exhausted',
+        `The daily cost budget (${costPerDayUsd} USD, estimated) is used up. It resets at 00:00 UTC, in ${retryAfter} s.`,
+        headers,
+      );
+    }
+    log.error('budget_unavailable', { failOpen: config.failOpen, ...errorFields(error) });
+    if (!config.failOpen) throw new ChatError(503, 'budget_unavailable', 'The service cannot check usage budgets right now. Try again shortly.');
+    facts.budgetFailedOpen = true;
+  }
+  return gate;
+}
+
+/**
+ * Counts an answer's usage against the caller's day (atomic `ADD`). Called once the answer ended, also after a
+ * failure with what Bedrock had reported; a failure to count is logged, never shown to the caller.
+ */
+export async function recordUsage(
+  { log, facts }: Pick<Invocation, 'log' | 'facts'>,
+  client: BudgetTableClient,
+  table: BudgetTable,
+  gate: BudgetGate | undefined,
+  usage: ReportedUsage,
+  price: ModelPrice | undefined,
+): Promise<void> {
+  if (!gate) return;
+  const tokens = totalTokens(usage);
+  const cost = costNanoUsd(usage, price);
+  if (tokens === 0 && cost === 0) return;
+  try {
+    await client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { [RATE_LIMIT_TABLE.partitionKey]: { S: gate.key } },
+        UpdateExpression: 'ADD #tokens :tokens, #cost :cost SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+        ExpressionAttributeNames: {
+          '#tokens': RATE_LIMIT_TABLE.tokens,
+          '#cost': RATE_LIMIT_TABLE.costNanoUsd,
+          '#expiresAt': RATE_LIMIT_TABLE.timeToLive,
+        },
+        ExpressionAttributeValues: { ':tokens': { N: String(tokens) }, ':cost': { N: String(cost) }, ':expiresAt': { N: String(gate.expiresAt) } },
+      }),
+    );
+  } catch (error) {
+    facts.budgetCounted = false;
+    log.error('budget_count_failed', { tokens, ...errorFields(error) });
+  }
+}

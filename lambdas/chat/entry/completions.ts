@@ -1,0 +1,25 @@
+/**
+ * Lambda entry of the completions bundle: the OpenAI-compatible API (Function URL, `RESPONSE_STREAM`; API keys by
+ * default, or a bearer JWT, or `AWS_IAM`). Init reads and checks the environment, and constructs the Bedrock Runtime
+ * and DynamoDB clients (the limiter, the budgets and API key lookups share one), which open no connection until
+ * their first call. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*` variables (local runs and tests).
+ */
+import { createAuthenticator } from '../auth/authenticator';
+import { loadCompletionsConfig } from '../modes/completions/config';
+import { createCompletionsHandler } from '../modes/completions/handler';
+import { clientSource } from './clients/access';
+import { bedrockRuntimeClient } from './clients/bedrock-runtime';
+import { rateLimiterClient } from './clients/dynamodb';
+import { exportHandler } from './export-handler';
+
+const config = loadCompletionsConfig(process.env);
+const dynamo = rateLimiterClient(config.region);
+
+export const streamHandler = createCompletionsHandler({
+  config,
+  authenticator: createAuthenticator(config.auth, { dynamo }),
+  bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
+  dynamo,
+});
+
+export const handler = exportHandler(streamHandler);
