@@ -9,6 +9,7 @@ export * from './constructs/bedrock-chat-function';
 export * from './constructs/chat-auth';
 export * from './constructs/chat-backend';
 export * from './constructs/chat-completions-api';
+export * from './constructs/chat-guardrail';
 export * from './constructs/chat-history-table';
 export * from './constructs/chat-website';
 export * from './constructs/cognito-guest-pool';

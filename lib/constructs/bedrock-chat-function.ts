@@ -4,17 +4,19 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { BUNDLE_HANDLER, BundleName } from '../../contract/bundles';
+import { BUNDLE_HANDLER, BUNDLES, BundleName } from '../../contract/bundles';
 import { FUNCTION_URL_CORS } from '../../contract/cors';
 import { CONTRACT_ENV_NAMES, DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
+import { APPLY_GUARDRAIL } from '../private/bedrock-statements';
 import { bundleCode } from '../private/bundles';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
 import { BedrockAccess } from './bedrock-access';
 import { ChatAuth, ChatAuthConfig, ChatAuthMode } from './chat-auth';
 import { ChatBackend } from './chat-backend';
+import { GuardrailStreamProcessingMode, IChatGuardrail } from './chat-guardrail';
 import { IChatHistoryTable } from './chat-history-table';
 import { IRateLimitTable, RateLimitTable } from './rate-limit-table';
 
@@ -232,6 +234,30 @@ export interface BedrockChatFunctionProps {
    * @default - no CORS headers: browsers on other origins cannot call the URL
    */
   readonly cors?: ChatCorsOptions;
+
+  /**
+   * A guardrail every model call names (Converse's `guardrailConfig`): its content filters, denied topics, PII and
+   * word filters apply to the caller's input and the model's answer, and an intervention ends the answer with the
+   * code `guardrail_intervened`. The role gets exactly `bedrock:ApplyGuardrail` on its ARN (and decrypt with its
+   * key). A `ChatGuardrail`, `ChatGuardrail.fromGuardrailAttributes(...)`, or aws-bedrock-alpha's `Guardrail`.
+   * Not for an agent backend: an agent applies the guardrail configured on the agent itself.
+   * @default - no guardrail
+   */
+  readonly guardrail?: IChatGuardrail;
+
+  /**
+   * How a streamed answer passes the guardrail.
+   * @default GuardrailStreamProcessingMode.SYNC
+   */
+  readonly guardrailStreamProcessingMode?: GuardrailStreamProcessingMode;
+
+  /**
+   * Make the guardrail unavoidable: every model-invoke statement of the role gets the condition
+   * `bedrock:GuardrailIdentifier` = the guardrail's ARN and version, so the function's role cannot call a model
+   * without it (Bedrock User Guide, "Enforce the use of specific guardrails in model inference requests").
+   * @default false
+   */
+  readonly enforceGuardrail?: boolean;
 }
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -316,6 +342,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
 
     const backend = props.backend.bind(this, { grantee: role, authMode: auth.mode, removalPolicy });
     const access = (props.access ?? BedrockAccess.functionRole()).bind(this, { grantee: role });
+    const guardrailEnvironment = this.bindGuardrail(v, props, backend.bundle, backend.bedrockStatements);
     this.historyTable = backend.historyTable;
     if (this.historyTable) assertSameRegion(v, region, 'the history table', this.historyTable);
 
@@ -339,6 +366,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
         ...props.environment,
         ...backend.environment,
         ...access.environment,
+        ...guardrailEnvironment,
         [ENV.rateLimitTable]: this.rateLimitTable.tableName,
         [ENV.rateLimitPerMinute]: String(rateLimit.requestsPerMinute ?? DEFAULTS.requestsPerMinute),
         // Public-facing is known once guests were added (addGuestRole), so the default is decided at synthesis.
@@ -402,6 +430,41 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       );
     }
     this.guestRoles.push(role);
+  }
+
+  /**
+   * The guardrail's environment and grants: `bedrock:ApplyGuardrail` on its ARN (decrypt with its key), and with
+   * `enforceGuardrail` the `bedrock:GuardrailIdentifier` condition on every model-invoke statement.
+   */
+  private bindGuardrail(v: Validator, props: BedrockChatFunctionProps, bundle: string, statements: iam.PolicyStatement[]): Record<string, string> {
+    const guardrail = props.guardrail;
+    if (!guardrail) {
+      if (props.guardrailStreamProcessingMode !== undefined || props.enforceGuardrail !== undefined) {
+        v.fail('guardrailStreamProcessingMode and enforceGuardrail configure a guardrail: give guardrail as well');
+      }
+      return {};
+    }
+    if (bundle === BUNDLES.storedAgentChat) {
+      v.fail(
+        'guardrail: an agent applies the guardrail configured on the agent itself (its guardrailConfiguration), not one sent with the call: ' +
+          'set it on the agent and leave guardrail out here',
+      );
+    }
+    // With the model statements, so they land wherever the Bedrock permissions are applied.
+    statements.push(new iam.PolicyStatement({ actions: [APPLY_GUARDRAIL], resources: [guardrail.guardrailArn] }));
+    if (guardrail.kmsKey) statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [guardrail.kmsKey.keyArn] }));
+    if (props.enforceGuardrail) {
+      for (const statement of [...statements]) {
+        if (statement.actions.some((action) => action.startsWith('bedrock:InvokeModel'))) {
+          statement.addCondition('StringEquals', { 'bedrock:GuardrailIdentifier': `${guardrail.guardrailArn}:${guardrail.guardrailVersion}` });
+        }
+      }
+    }
+    return {
+      [ENV.guardrailId]: guardrail.guardrailArn,
+      [ENV.guardrailVersion]: guardrail.guardrailVersion,
+      [ENV.guardrailStreamMode]: props.guardrailStreamProcessingMode ?? GuardrailStreamProcessingMode.SYNC,
+    };
   }
 
   /** A public URL, or guests among the callers. */

@@ -14,3 +14,6 @@ export function retrieveStatement(knowledgeBaseArn: string): iam.PolicyStatement
 export function invokeAgentStatement(aliasArn: string): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: [aliasArn] });
 }
+
+/** The action a model call with `guardrailConfig` needs on the guardrail (Bedrock User Guide, "Permissions for guardrails"). */
+export const APPLY_GUARDRAIL = 'bedrock:ApplyGuardrail';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
+import { ChatGuardrail } from '../constructs/chat-guardrail';
 import { CognitoGuestPool } from '../constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../constructs/knowledge-base';
 import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
@@ -16,13 +17,15 @@ export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
 
 /**
  * The public guest RAG chatbot of one stage: a knowledge base over the company's
- * documents, a chat function (IAM auth) that answers only from them, a rate-limit table, and a
- * Cognito identity pool whose guests may only invoke that function's URL.
+ * documents, a chat function (IAM auth) that answers only from them behind a guardrail (anyone can
+ * write to it), a rate-limit table, and a Cognito identity pool whose guests may only invoke that
+ * function's URL.
  */
 export class GuestRagChatStack extends Stack {
   public readonly chat: BedrockChatFunction;
   public readonly knowledgeBase: KnowledgeBase;
   public readonly guests: CognitoGuestPool;
+  public readonly guardrail: ChatGuardrail;
 
   constructor(scope: Construct, id: string, props: GuestRagChatStackProps) {
     super(scope, id, props);
@@ -32,10 +35,13 @@ export class GuestRagChatStack extends Stack {
       description: 'Company documents the guest chatbot answers from',
     });
     const { functionProps } = sharedChatResources(this, props);
+    // Guests are anonymous: their input and the answers pass content filters and the prompt-attack filter.
+    this.guardrail = new ChatGuardrail(this, 'Guardrail', { description: 'Content safety of the guest chatbot' });
 
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth: ChatAuth.iam(),
+      guardrail: this.guardrail,
       backend: ChatBackend.knowledgeBase(this.knowledgeBase, modelsFromIds(props.models), {
         numberOfResults: props.numberOfResults,
         minScore: props.minScore,

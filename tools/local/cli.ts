@@ -42,6 +42,8 @@ import { signInStandIn } from './sign-in-stand-in';
 import { functionUrlCors, stageCorsOrigins } from './stage-cors';
 import { localBackend, localPage, originOf } from './web-page';
 
+/** The guardrail `--guardrail` names unless told otherwise (the emulator accepts any well-formed one). */
+const LOCAL_GUARDRAIL = { id: 'localguardrail1', version: '1' };
 const DEFAULT_MODELS = ['haiku=global.anthropic.claude-haiku-4-5-20251001-v1:0', 'sonnet=global.anthropic.claude-sonnet-4-6'];
 const TABLE_NAME = 'local-chat-rate-limits';
 const DEFAULT_PORT = 3000;
@@ -66,6 +68,11 @@ Options:
                         (default: ${DEFAULT_MODELS.join(' ')})
   --max-tokens <n>      CHAT_MAX_TOKENS (default ${DEFAULTS.maxTokens})
   --system-prompt <s>   CHAT_SYSTEM_PROMPT (default: the built-in prompt)
+  --guardrail           Send a guardrail with every model call (CHAT_GUARDRAIL_*): the emulator then intervenes
+                        on a message containing [[emulator:guardrail=input]] or [[emulator:guardrail=output]]
+  --guardrail-id <id>   Its id or ARN (default ${LOCAL_GUARDRAIL.id}; a real one with --real-bedrock)
+  --guardrail-version <v>  Its version (default ${LOCAL_GUARDRAIL.version})
+  --guardrail-mode <m>  sync (default) or async
   --rate-limit <n>      RATE_LIMIT_PER_MINUTE per caller (default ${DEFAULTS.requestsPerMinute})
   --fail-open           RATE_LIMIT_FAIL_OPEN=true (default false)
   --timeout <s>         Function timeout in seconds (default 60)
@@ -94,6 +101,10 @@ async function main(): Promise<void> {
       model: { type: 'string', multiple: true, default: DEFAULT_MODELS },
       'max-tokens': { type: 'string', default: String(DEFAULTS.maxTokens) },
       'system-prompt': { type: 'string' },
+      guardrail: { type: 'boolean', default: false },
+      'guardrail-id': { type: 'string', default: LOCAL_GUARDRAIL.id },
+      'guardrail-version': { type: 'string', default: LOCAL_GUARDRAIL.version },
+      'guardrail-mode': { type: 'string', default: 'sync' },
       'rate-limit': { type: 'string', default: String(DEFAULTS.requestsPerMinute) },
       'fail-open': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
@@ -119,6 +130,9 @@ async function main(): Promise<void> {
   if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt')
     throw new UsageError(`--mode expects iam, rag or jwt, got "${values.mode}"`);
   const rag = values.mode === 'rag';
+  if (values.guardrail && values.mode === 'jwt' && values.agent) {
+    throw new UsageError('--guardrail: an agent applies the guardrail configured on the agent itself; leave out --guardrail or --agent');
+  }
   const port = integerOption('--port', values.port, 0);
   const identityPort = integerOption('--identity-port', values['identity-port'], 0);
   const timeoutSeconds = integerOption('--timeout', values.timeout, 3);
@@ -197,6 +211,13 @@ async function main(): Promise<void> {
     [ENV.rateLimitNamespace]: `local-${values.mode}`,
     [ENV.authMode]: AUTH_MODES.iam,
     ...(values['system-prompt'] !== undefined ? { [ENV.systemPrompt]: values['system-prompt'] } : {}),
+    ...(values.guardrail
+      ? {
+          [ENV.guardrailId]: values['guardrail-id'],
+          [ENV.guardrailVersion]: values['guardrail-version'],
+          [ENV.guardrailStreamMode]: values['guardrail-mode'],
+        }
+      : {}),
     ...(rag
       ? retrievalEnvironment({
           knowledgeBaseId: values['knowledge-base-id'],
@@ -322,6 +343,15 @@ async function main(): Promise<void> {
             `${cors.allowMethods.join(', ')}`
         : `none: stage ${values.stage} allows no browser origin (--cors-origin <origin> to add one)`,
     ),
+    ...(values.guardrail
+      ? [
+          line(
+            'Guardrail',
+            `${values['guardrail-id']} version ${values['guardrail-version']} (${values['guardrail-mode']}) on every model call` +
+              (emulator ? '; add [[emulator:guardrail=input]] or [[emulator:guardrail=output]] to a message to see an intervention' : ''),
+          ),
+        ]
+      : []),
     line(
       'Metrics',
       `each request's summary line is the EMF document Lambda would ship (namespace ${METRICS_NAMESPACE}), then what CloudWatch reads from it`,
