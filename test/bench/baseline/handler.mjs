@@ -67,7 +67,9 @@ async function streamHandler(event, responseStream, context) {
   const startTime = Date.now();
   const raw = event.isBase64Encoded ? Buffer.from(event.body || '', 'base64').toString('utf-8') : event.body || '{}';
   const body = JSON.parse(raw);
-  const message = sanitise((body.message || body.prompt || '').trim());
+  // { message } (caller-sent turns), { prompt } (stored chats) or OpenAI's { messages } (completions): the last user text.
+  const lastUser = Array.isArray(body.messages) ? body.messages.filter((m) => m?.role === 'user').at(-1)?.content : undefined;
+  const message = sanitise((body.message || body.prompt || (typeof lastUser === 'string' ? lastUser : '') || '').trim());
   if (!message || message.length > 2000) {
     responseStream.write('Bad request');
     responseStream.end();
