@@ -178,7 +178,9 @@ describe('npm run local', () => {
       ]);
       expect(client.code).toBe(0);
       expect(client.output).toMatch(/canned/i);
-      expect(client.output).toMatch(/s3:\/\//);
+      // Sources name documents by title or published key, never the bucket (no storage paths reach guests).
+      expect(client.output).toMatch(/Sources:\n {2}\S/);
+      expect(client.output).not.toMatch(/s3:\/\//);
     } finally {
       await stop(local);
     }
