@@ -489,9 +489,15 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
         enableKeyRotation: true,
         removalPolicy,
       });
-    allowCloudWatchLogs(key);
+    // The key policy names this log group only, so its name is decided here (a generated one would form a cycle).
+    const logGroupName =
+      props.functionName !== undefined ? `/aws/lambda/${props.functionName}` : `/bedrock-chat/${Stack.of(this).stackName}/${this.node.addr}`;
+    allowCloudWatchLogs(
+      key,
+      Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
     return new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: props.functionName !== undefined ? `/aws/lambda/${props.functionName}` : undefined,
+      logGroupName,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       encryptionKey: key,
       removalPolicy,
@@ -654,27 +660,20 @@ function assertSameRegion(v: Validator, here: string, what: string, table: IRate
 }
 
 /**
- * CloudWatch Logs encrypts with the key on the log group's behalf, for this account's log groups
- * in this region only. A key imported with `fromKeyArn` keeps its own policy (nothing is added),
- * and must already allow this.
+ * CloudWatch Logs encrypts with the key on behalf of this one log group only (`logGroupArn`, the encryption
+ * context it sends): a key shared by several functions gets one statement per log group, and no other log group
+ * of the account can use it. `kms:Describe*` is not granted: it carries no encryption context, so under this
+ * condition it could never be allowed (CloudWatch Logs does not need it to encrypt). A key imported with
+ * `fromKeyArn` keeps its own policy (nothing is added), and must already allow this.
  */
-function allowCloudWatchLogs(key: kms.IKey): void {
+function allowCloudWatchLogs(key: kms.IKey, logGroupArn: string): void {
   const stack = Stack.of(key);
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
+      conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
     }),
     false,
   );

@@ -226,3 +226,25 @@ describe('public-facing functions: counted before they cost, fail closed by defa
     );
   });
 });
+
+test("the log key lets CloudWatch Logs use it for this function's log group only, without kms:Describe*", () => {
+  const { template } = chatIn(testStack(), { functionName: 'support-chat' });
+  const key = Object.values(template.findResources('AWS::KMS::Key'))[0];
+  const logs = key.Properties.KeyPolicy.Statement.filter(
+    (s: { Principal?: { Service?: string } }) => s.Principal?.Service === 'logs.us-east-1.amazonaws.com',
+  );
+  expect(logs).toEqual([
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+      Action: ['kms:Decrypt*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      Resource: '*',
+      Condition: {
+        ArnEquals: {
+          'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/support-chat',
+        },
+      },
+    },
+  ]);
+  template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/support-chat' });
+});
