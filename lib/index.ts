@@ -11,6 +11,7 @@ export * from './constructs/chat-backend';
 export * from './constructs/chat-completions-api';
 export * from './constructs/chat-guardrail';
 export * from './constructs/chat-history-table';
+export * from './constructs/chat-monitoring';
 export * from './constructs/chat-website';
 export * from './constructs/cognito-guest-pool';
 export * from './constructs/cross-account-bedrock-role';

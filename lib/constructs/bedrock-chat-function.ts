@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Lazy, PhysicalName, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,9 +9,11 @@ import { BUNDLE_HANDLER, BUNDLES, BundleName } from '../../contract/bundles';
 import { FUNCTION_URL_CORS } from '../../contract/cors';
 import { CONTRACT_ENV_NAMES, DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
+import { METRIC_DIMENSIONS, METRICS, type MetricKey } from '../../contract/metrics';
 import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
 import { APPLY_GUARDRAIL } from '../private/bedrock-statements';
 import { bundleCode } from '../private/bundles';
+import { chatMetric } from '../private/chat-metrics';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
 import { BedrockAccess } from './bedrock-access';
@@ -45,6 +48,69 @@ export interface IBedrockChatFunction extends IConstruct {
    * which has nothing to grant.
    */
   grantInvokeUrl(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * The function's reserved concurrency, when known (the concurrency alarm compares against it).
+   */
+  readonly reservedConcurrency?: number;
+
+  /** Requests (1 per request, from the summary line), optionally of one outcome code (`ok`, an error code). */
+  metricOutcomes(options?: ChatOutcomeMetricOptions): cloudwatch.Metric;
+  /** From the request's arrival to the first text sent (p99 by default). */
+  metricTimeToFirstToken(options?: ChatModelMetricOptions): cloudwatch.Metric;
+  /** Tokens of one direction (input, output, cache read, cache write), optionally of one model alias. */
+  metricTokens(options?: ChatTokenMetricOptions): cloudwatch.Metric;
+  /** Estimated cost in US dollars (models with prices only), optionally of one model alias. */
+  metricEstimatedCost(options?: ChatModelMetricOptions): cloudwatch.Metric;
+  /**
+   * One of the 0/1 request flags (`ServerErrors`, `UpstreamErrors`, `UpstreamThrottles`, `RateLimited`,
+   * `BudgetExhausted`, `GuardrailInterventions`): `Sum` counts, `Average` is the share of requests.
+   */
+  metricRequestFlag(flag: ChatRequestFlag, options?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** From the request's arrival to the response's end (p99 by default). */
+  metricLatency(options?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** Options of `metricOutcomes`. */
+export interface ChatOutcomeMetricOptions extends cloudwatch.MetricOptions {
+  /**
+   * One outcome code (`ok`, `client_disconnected`, or an error code such as `throttled`).
+   * @default - every request
+   */
+  readonly code?: string;
+}
+
+/** Options of the metrics that exist per model alias. */
+export interface ChatModelMetricOptions extends cloudwatch.MetricOptions {
+  /**
+   * One model alias.
+   * @default - every model of the function
+   */
+  readonly model?: string;
+}
+
+/** Which tokens. */
+export enum ChatTokenDirection {
+  INPUT = 'InputTokens',
+  OUTPUT = 'OutputTokens',
+  CACHE_READ = 'CacheReadInputTokens',
+  CACHE_WRITE = 'CacheWriteInputTokens',
+}
+
+/** Options of `metricTokens`. */
+export interface ChatTokenMetricOptions extends ChatModelMetricOptions {
+  /** @default ChatTokenDirection.OUTPUT */
+  readonly direction?: ChatTokenDirection;
+}
+
+/** The 0/1 flags each request publishes. */
+export enum ChatRequestFlag {
+  SERVER_ERRORS = 'serverErrors',
+  UPSTREAM_ERRORS = 'upstreamErrors',
+  UPSTREAM_THROTTLES = 'upstreamThrottles',
+  RATE_LIMITED = 'rateLimited',
+  BUDGET_EXHAUSTED = 'budgetExhausted',
+  GUARDRAIL_INTERVENTIONS = 'guardrailInterventions',
 }
 
 /** An existing chat function. */
@@ -282,6 +348,39 @@ export abstract class BedrockChatFunctionBase extends Construct implements IBedr
     }
     return this.function.grantInvokeUrl(grantee);
   }
+
+  public metricOutcomes(options: ChatOutcomeMetricOptions = {}): cloudwatch.Metric {
+    const { code, ...props } = options;
+    return chatMetric(this.functionName, 'requests', code !== undefined ? { [METRIC_DIMENSIONS.outcome]: code } : {}, props);
+  }
+
+  public metricTimeToFirstToken(options: ChatModelMetricOptions = {}): cloudwatch.Metric {
+    const { model, ...props } = options;
+    return chatMetric(this.functionName, 'timeToFirstToken', modelDimension(model), props, 'p99');
+  }
+
+  public metricTokens(options: ChatTokenMetricOptions = {}): cloudwatch.Metric {
+    const { model, direction = ChatTokenDirection.OUTPUT, ...props } = options;
+    const key = (Object.keys(METRICS) as MetricKey[]).find((k) => METRICS[k].name === direction) as MetricKey;
+    return chatMetric(this.functionName, key, modelDimension(model), props);
+  }
+
+  public metricEstimatedCost(options: ChatModelMetricOptions = {}): cloudwatch.Metric {
+    const { model, ...props } = options;
+    return chatMetric(this.functionName, 'estimatedCost', modelDimension(model), props);
+  }
+
+  public metricRequestFlag(flag: ChatRequestFlag, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return chatMetric(this.functionName, flag as MetricKey, {}, options);
+  }
+
+  public metricLatency(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return chatMetric(this.functionName, 'latency', {}, options, 'p99');
+  }
+}
+
+function modelDimension(model: string | undefined): Record<string, string> {
+  return model !== undefined ? { [METRIC_DIMENSIONS.model]: model } : {};
 }
 
 /**
@@ -309,6 +408,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
   public readonly rateLimitTable: IRateLimitTable;
   /** The stored chats, when the backend keeps them. */
   public readonly historyTable?: IChatHistoryTable;
+  public readonly reservedConcurrency?: number;
   protected readonly urlAuthType: lambda.FunctionUrlAuthType;
 
   private readonly servicePolicy: iam.ManagedPolicy;
@@ -346,6 +446,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     this.historyTable = backend.historyTable;
     if (this.historyTable) assertSameRegion(v, region, 'the history table', this.historyTable);
 
+    this.reservedConcurrency = props.reservedConcurrency ?? 10;
     const fn = new lambda.Function(this, 'Resource', {
       functionName: props.functionName,
       description: props.description ?? 'Streams Amazon Bedrock answers through a Function URL',
@@ -356,7 +457,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       role,
       memorySize: props.memorySize ?? 512,
       timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
+      reservedConcurrentExecutions: this.reservedConcurrency,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,

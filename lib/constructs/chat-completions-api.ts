@@ -7,6 +7,7 @@ import { BedrockAccess } from './bedrock-access';
 import { BedrockChatFunction, ChatBudgetOptions, ChatCorsOptions, ChatRateLimitOptions } from './bedrock-chat-function';
 import { ChatAuth } from './chat-auth';
 import { ChatBackend, ModelPrice } from './chat-backend';
+import { GuardrailStreamProcessingMode, IChatGuardrail } from './chat-guardrail';
 
 export interface ChatCompletionsApiProps {
   /**
@@ -99,6 +100,21 @@ export interface ChatCompletionsApiProps {
    * @default - none
    */
   readonly cors?: ChatCorsOptions;
+
+  /**
+   * A guardrail every model call names; an intervention ends the completion with `finish_reason: content_filter`.
+   * @default - none
+   */
+  readonly guardrail?: IChatGuardrail;
+
+  /** @default GuardrailStreamProcessingMode.SYNC */
+  readonly guardrailStreamProcessingMode?: GuardrailStreamProcessingMode;
+
+  /**
+   * Condition every model-invoke statement on the guardrail (`bedrock:GuardrailIdentifier`).
+   * @default false
+   */
+  readonly enforceGuardrail?: boolean;
 }
 
 /**
@@ -136,6 +152,9 @@ export class ChatCompletionsApi extends Construct {
       logRetention: props.logRetention,
       removalPolicy,
       cors: props.cors,
+      guardrail: props.guardrail,
+      guardrailStreamProcessingMode: props.guardrailStreamProcessingMode,
+      enforceGuardrail: props.enforceGuardrail,
     });
     this.baseUrl = `${this.chatFunction.url}v1`;
   }
