@@ -21,7 +21,7 @@
 
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AUTH_MODES, DEFAULTS, ENV, METRICS_NAMESPACE } from '../../contract';
+import { AUTH_MODES, BEDROCK_ACCESS_MODES, DEFAULTS, ENV, IAM_ROLE_ARN, METRICS_NAMESPACE } from '../../contract';
 import { checkAwsCredentials, MissingCredentialsError } from './aws-credentials';
 import { type BedrockEmulator, startBedrockEmulator } from './bedrock-emulator';
 import { createRateLimitTable, startDynalite } from './dynamo';
@@ -55,9 +55,15 @@ Runs the IAM streaming chat function locally: Function-URL-like server, embedded
 for the rate limit, and the Bedrock emulator (canned answers) unless --real-bedrock.
 
 Options:
-  --mode <iam|rag|jwt>  iam: the IAM streaming chat (default). rag: the guest RAG chatbot (answers from a
+  --mode <iam|rag|jwt|caller-credentials>
+                        iam: the IAM streaming chat (default). rag: the guest RAG chatbot (answers from a
                         knowledge base), with a Cognito Identity + STS stand-in for the guest client (npm run client).
-                        jwt: the signed-in users' chat with stored history, with a local token issuer
+                        jwt: the signed-in users' chat with stored history, with a local token issuer.
+                        caller-credentials: the IAM chat calling Bedrock with the credentials each request carries
+                        (awsCredentials); the emulator accepts only the local caller key the banner prints
+  --assume-role <arn>   Any mode: call Bedrock as this role (BEDROCK_ACCESS=assume-role); the emulator answers STS
+                        AssumeRole and refuses Bedrock calls signed with the function's own key
+  --external-id <id>    With --assume-role: the sts:ExternalId sent (and, with the emulator, required)
   --port <n>            HTTP port on 127.0.0.1 (default ${DEFAULT_PORT})
   --stage <name>        Answer CORS preflights for this cdk.json stage's corsAllowedOrigins (default ${DEFAULT_STAGE})
   --cors-origin <o>     Allow this origin instead; repeat for several
@@ -93,6 +99,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       mode: { type: 'string', default: 'iam' },
+      'assume-role': { type: 'string' },
+      'external-id': { type: 'string' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       stage: { type: 'string', default: DEFAULT_STAGE },
       'cors-origin': { type: 'string', multiple: true },
@@ -127,8 +135,14 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt')
-    throw new UsageError(`--mode expects iam, rag or jwt, got "${values.mode}"`);
+  if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt' && values.mode !== 'caller-credentials')
+    throw new UsageError(`--mode expects iam, rag, jwt or caller-credentials, got "${values.mode}"`);
+  const callerCredentials = values.mode === 'caller-credentials';
+  const assumeRole = values['assume-role'];
+  if (values['external-id'] !== undefined && assumeRole === undefined) throw new UsageError('--external-id needs --assume-role');
+  if (assumeRole !== undefined && callerCredentials)
+    throw new UsageError('--assume-role and --mode caller-credentials: each request brings its own credentials');
+  if (assumeRole !== undefined && !IAM_ROLE_ARN.test(assumeRole)) throw new UsageError(`--assume-role expects a role ARN, got "${assumeRole}"`);
   const rag = values.mode === 'rag';
   if (values.guardrail && values.mode === 'jwt' && values.agent) {
     throw new UsageError('--guardrail: an agent applies the guardrail configured on the agent itself; leave out --guardrail or --agent');
@@ -175,6 +189,7 @@ async function main(): Promise<void> {
             tokenDelayMs,
             log: (line) => console.log(line),
             ...(rag ? { answer: ragEmulatorAnswer, ...(passages ? { passages: { '*': passages } } : {}) } : {}),
+            ...localPrincipals(callerCredentials, assumeRole, values['external-id']),
           }),
         );
   const presetIdentity = presetEndpoint('COGNITO_IDENTITY');
@@ -195,6 +210,7 @@ async function main(): Promise<void> {
     delete process.env.AWS_PROFILE;
     if (!presetBedrock.includes('BEDROCK_RUNTIME')) process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = emulator.url;
     if (rag && !presetBedrock.includes('BEDROCK_AGENT_RUNTIME')) process.env.AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME = emulator.url;
+    if (assumeRole !== undefined && !presetSts) process.env.AWS_ENDPOINT_URL_STS = emulator.url;
   } else if (!values['real-bedrock'] && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
     // Every Bedrock endpoint is preset and no credentials are configured: sign with local placeholders.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'LOCALEMULATORKEY', AWS_SECRET_ACCESS_KEY: 'local-emulator-secret' });
@@ -210,6 +226,14 @@ async function main(): Promise<void> {
     [ENV.rateLimitFailOpen]: String(values['fail-open']),
     [ENV.rateLimitNamespace]: `local-${values.mode}`,
     [ENV.authMode]: AUTH_MODES.iam,
+    ...(callerCredentials ? { [ENV.bedrockAccess]: BEDROCK_ACCESS_MODES.callerCredentials, [ENV.bedrockAllowedRegions]: values.region } : {}),
+    ...(assumeRole !== undefined
+      ? {
+          [ENV.bedrockAccess]: BEDROCK_ACCESS_MODES.assumeRole,
+          [ENV.bedrockRoleArn]: assumeRole,
+          ...(values['external-id'] !== undefined ? { [ENV.bedrockExternalId]: values['external-id'] } : {}),
+        }
+      : {}),
     ...(values['system-prompt'] !== undefined ? { [ENV.systemPrompt]: values['system-prompt'] } : {}),
     ...(values.guardrail
       ? {
@@ -271,7 +295,7 @@ async function main(): Promise<void> {
     config: {
       title: 'Chat (local)',
       backends: [
-        localBackend(values.mode, {
+        localBackend(values.mode as 'iam' | 'rag' | 'jwt' | 'caller-credentials', {
           models: values.mode === 'jwt' && values.agent ? [] : Object.keys(models),
           region: values.region,
           ...(rag
@@ -309,7 +333,13 @@ async function main(): Promise<void> {
 
   pageUrl = server.url;
   const url = server.url;
-  const mode = jwt ? "signed-in users' chat with stored history (JWT)" : rag ? 'guest RAG chatbot (IAM, knowledge base)' : 'streaming chat (IAM)';
+  const mode = jwt
+    ? "signed-in users' chat with stored history (JWT)"
+    : rag
+      ? 'guest RAG chatbot (IAM, knowledge base)'
+      : callerCredentials
+        ? "streaming chat on the caller's own AWS credentials"
+        : 'streaming chat (IAM)';
   const common = [
     `Chat function listening on ${url}: the ${mode}`,
     line(
@@ -331,6 +361,22 @@ async function main(): Promise<void> {
           ),
         ]),
     line('DynamoDB', `${dynalite ? 'dynalite' : 'your endpoint (AWS_ENDPOINT_URL_DYNAMODB)'} at ${dynamoUrl}`),
+    ...(callerCredentials
+      ? [
+          line(
+            'Credentials',
+            `each request's own (awsCredentials, region ${values.region}); ${emulator ? `the emulator accepts only ${LOCAL_CALLER_KEY.accessKeyId} / ${LOCAL_CALLER_KEY.secretAccessKey}: type them into the page` : 'real ones for --real-bedrock'}`,
+          ),
+        ]
+      : []),
+    ...(assumeRole !== undefined
+      ? [
+          line(
+            'Bedrock as',
+            `${assumeRole}${values['external-id'] !== undefined ? ` (external id ${values['external-id']})` : ''}, through STS AssumeRole${emulator ? ' (emulated)' : ''}`,
+          ),
+        ]
+      : []),
     line(
       'Rate limit',
       `${rateLimit} requests/minute per caller, then 429; ${values['fail-open'] ? 'fails open' : 'fails closed (503)'} when its table` +
@@ -485,3 +531,21 @@ main().catch((error: unknown) => {
   }
   process.exit(1);
 });
+
+/** The local caller key `--mode caller-credentials` accepts (printed in the banner; it signs only local requests). */
+export const LOCAL_CALLER_KEY = { accessKeyId: 'AKIALOCALCALLER00001', secretAccessKey: 'localCallerSecretKey/000000000000000001' };
+/** The key the local function signs with (see main): it may call STS, nothing else, when Bedrock is reached some other way. */
+const LOCAL_FUNCTION_KEY = { accessKeyId: 'LOCALEMULATORKEY', secretAccessKey: 'local-emulator-secret' };
+
+/**
+ * With caller credentials or an assumed role, the emulator verifies every signature: the function's own key may not
+ * call Bedrock, so an answer proves the request was signed with the caller's key or the role's credentials.
+ */
+function localPrincipals(callerCredentials: boolean, roleArn: string | undefined, externalId: string | undefined) {
+  if (!callerCredentials && roleArn === undefined) return {};
+  const functionArn = `arn:aws:iam::000000000000:user/${LOCAL_FUNCTION_KEY.accessKeyId}`;
+  return {
+    principals: [{ ...LOCAL_FUNCTION_KEY, arn: functionArn, allowedActions: ['sts:AssumeRole'] }, ...(callerCredentials ? [LOCAL_CALLER_KEY] : [])],
+    roles: roleArn === undefined ? [] : [{ roleArn, trustedPrincipals: [functionArn], ...(externalId !== undefined ? { externalId } : {}) }],
+  };
+}

@@ -61,7 +61,7 @@ export function localPage(options: LocalPageOptions): (req: IncomingMessage, res
 
 /** The page's backend for each local mode, at the local server's own origin. */
 export function localBackend(
-  mode: 'iam' | 'rag' | 'jwt',
+  mode: 'iam' | 'rag' | 'jwt' | 'caller-credentials',
   options: {
     models: readonly string[];
     region: string;
@@ -69,6 +69,16 @@ export function localBackend(
     jwt?: { clientId: string };
   },
 ): BackendConfig {
+  if (mode === 'caller-credentials') {
+    return {
+      id: 'own',
+      label: 'Your AWS credentials',
+      url: '/',
+      models: options.models,
+      kind: 'caller-credentials',
+      allowedRegions: [options.region],
+    };
+  }
   if (mode === 'rag') {
     const guest = options.guest;
     if (!guest) throw new Error('localBackend: the rag mode needs the guest credentials endpoints');
