@@ -162,7 +162,7 @@ export async function checkBudget(
 
 /**
  * Counts an answer's usage against the caller's day (atomic `ADD`). Called once the answer ended, also after a
- * failure with what Bedrock had reported; a failure to count is logged, never shown to the caller.
+ * failure with what Bedrock had reported; `cost` in nano-dollars. A failure to count is logged, never shown to the caller.
  */
 export async function recordUsage(
   { log, facts }: Pick<Invocation, 'log' | 'facts'>,
@@ -170,11 +170,10 @@ export async function recordUsage(
   table: BudgetTable,
   gate: BudgetGate | undefined,
   usage: ReportedUsage,
-  price: ModelPrice | undefined,
+  cost: number,
 ): Promise<void> {
   if (!gate) return;
   const tokens = totalTokens(usage);
-  const cost = costNanoUsd(usage, price);
   if (tokens === 0 && cost === 0) return;
   try {
     await client.send(
@@ -194,4 +193,31 @@ export async function recordUsage(
     facts.budgetCounted = false;
     log.error('budget_count_failed', { tokens, ...errorFields(error) });
   }
+}
+
+/** A caller's budget for one request, as the modes that answer with a model use it. */
+export interface CallerBudget {
+  /** Before the model call: refuses a spent budget (429), or 503 when the table cannot be read and the budget fails closed. */
+  check(): Promise<void>;
+  /** Once the answer ended: counts its usage and its estimated cost (US dollars, when the model has prices). */
+  record(usage: ReportedUsage | undefined, estimatedCostUsd: number | undefined): Promise<void>;
+}
+
+/** {@link checkBudget} and {@link recordUsage} bound to one caller and request. */
+export function callerBudget(
+  invocation: Pick<Invocation, 'log' | 'facts' | 'now'>,
+  client: BudgetTableClient,
+  table: BudgetTable,
+  config: BudgetConfig,
+  caller: Caller,
+): CallerBudget {
+  let gate: BudgetGate | undefined;
+  return {
+    check: async () => {
+      gate = await checkBudget(invocation, client, table, config, caller);
+    },
+    record: async (usage, estimatedCostUsd) => {
+      if (usage) await recordUsage(invocation, client, table, gate, usage, Math.round((estimatedCostUsd ?? 0) * NANO));
+    },
+  };
 }

@@ -13,6 +13,7 @@ import { historyClient, rateLimiterClient } from './clients/dynamodb';
 export function storedChatDependencies(config: StoredChatConfig): Omit<StoredChatDependencies, 'backend'> {
   return {
     rateLimit: config.rateLimit,
+    budgets: config.budgets,
     authenticator: createAuthenticator(config.auth),
     limiter: rateLimiterClient(config.region),
     store: new ChatStore(historyClient(config.region), config.history.tableName),

@@ -168,7 +168,7 @@ async function answer(
     end = await generate(bedrock, target, converseInput(target, request, config.systemPrompt, config.guardrail), sink, signal);
   } catch (failure) {
     if (!(failure instanceof AnswerFailure)) throw failure;
-    await recordUsage(invocation, dynamo, table, gate, failure.usage, price);
+    await recordUsage(invocation, dynamo, table, gate, failure.usage, costNanoUsd(failure.usage, price));
     throw failure.error;
   }
   Object.assign(facts, {
@@ -180,7 +180,7 @@ async function answer(
     toolCalls: request.stream ? undefined : toolCalls.length,
     estimatedCostUsd: price ? costNanoUsd(end.usage, price) / 1e9 : undefined,
   });
-  await recordUsage(invocation, dynamo, table, gate, end.usage, price);
+  await recordUsage(invocation, dynamo, table, gate, end.usage, costNanoUsd(end.usage, price));
   if (request.stream) {
     response.event(writer.finish(end.stopReason, end.usage));
     response.close();

@@ -7,6 +7,7 @@ import { type AccessConfig, readAccessConfig } from '../../access/config';
 import type { AuthConfig } from '../../auth/config';
 import { readAuthConfig } from '../../auth/config';
 import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
+import { type BudgetConfig, readBudgetConfig } from '../../budgets/config';
 import { type Env, loadConfig, readRegion } from '../../core/config';
 import type { RateLimitConfig } from '../../limits/config';
 import { readRateLimitConfig } from '../../limits/config';
@@ -18,6 +19,8 @@ export interface ModelChatConfig extends Omit<ModelSettings, 'customSystemPrompt
   readonly rateLimit: RateLimitConfig;
   readonly auth: AuthConfig;
   readonly access: AccessConfig;
+  /** Daily token and cost budgets per caller (`BUDGET_*`). */
+  readonly budgets: BudgetConfig;
 }
 
 export function loadModelChatConfig(env: Env): ModelChatConfig {
@@ -27,8 +30,9 @@ export function loadModelChatConfig(env: Env): ModelChatConfig {
     const rateLimit = readRateLimitConfig(env, bad);
     const auth = readAuthConfig(env, bad);
     const access = readAccessConfig(env, bad);
-    if (!model || !region || !rateLimit || !auth || !access) return undefined;
+    const budgets = readBudgetConfig(env, bad);
+    if (!model || !region || !rateLimit || !auth || !access || !budgets) return undefined;
     const { customSystemPrompt, ...settings } = model;
-    return { ...settings, systemPrompt: customSystemPrompt ?? DEFAULT_SYSTEM_PROMPT, region, rateLimit, auth, access };
+    return { ...settings, systemPrompt: customSystemPrompt ?? DEFAULT_SYSTEM_PROMPT, region, rateLimit, auth, access, budgets };
   });
 }

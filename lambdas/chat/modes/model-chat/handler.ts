@@ -18,6 +18,7 @@ import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { endIfGuardrailIntervened } from '../../bedrock/errors';
 import { modelTarget } from '../../bedrock/model-config';
+import { callerBudget } from '../../budgets/budget';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import {
   answerDiagnostics,
@@ -68,6 +69,8 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
     const target = modelTarget(config, request.modelAlias, lease.region);
     Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
 
+    const budget = callerBudget(invocation, dynamo, config.rateLimit, config.budgets, caller);
+    await budget.check();
     let result: Awaited<ReturnType<typeof streamAnswer>>;
     try {
       result = await streamAnswer(
@@ -91,6 +94,7 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
       lease.release();
     }
     Object.assign(facts, { stopReason: result.stopReason, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
+    await budget.record(result.usage, result.estimatedCostUsd);
     endIfGuardrailIntervened(result);
     response.done({ stopReason: result.stopReason, usage: result.usage, model: target.alias });
   });

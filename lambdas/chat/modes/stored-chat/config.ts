@@ -11,6 +11,7 @@ import { type AccessConfig, readAccessConfig } from '../../access/config';
 import { type AuthConfig, readAuthConfig } from '../../auth/config';
 import { type AgentConfig, readAgentConfig } from '../../bedrock/agent-config';
 import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
+import { type BudgetConfig, readBudgetConfig } from '../../budgets/config';
 import { type HistoryConfig, readHistoryConfig } from '../../chats/config';
 import { type Env, loadConfig, type ReportProblem, readRegion } from '../../core/config';
 import { type RateLimitConfig, readRateLimitConfig } from '../../limits/config';
@@ -24,6 +25,8 @@ export interface StoredChatConfig {
   readonly auth: AuthConfig;
   readonly history: HistoryConfig;
   readonly access: AccessConfig;
+  /** Daily token and cost budgets per user (`BUDGET_*`). */
+  readonly budgets: BudgetConfig;
 }
 
 export interface StoredModelChatConfig extends StoredChatConfig, Omit<ModelSettings, 'customSystemPrompt'> {
@@ -59,6 +62,7 @@ function readStoredChatConfig(env: Env, bad: ReportProblem): StoredChatConfig | 
   const auth = readAuthConfig(env, bad, { identifiesUsers: true, reason: 'stored chats belong to a verified user' });
   const history = readHistoryConfig(env, bad);
   const access = readAccessConfig(env, bad);
-  if (region === undefined || !rateLimit || !auth || !history || !access) return undefined;
-  return { region, rateLimit, auth, history, access };
+  const budgets = readBudgetConfig(env, bad);
+  if (region === undefined || !rateLimit || !auth || !history || !access || !budgets) return undefined;
+  return { region, rateLimit, auth, history, access, budgets };
 }

@@ -11,6 +11,8 @@
  * per cold start (entry/stored-model-chat.ts, entry/stored-agent-chat.ts).
  */
 import { type Authenticator, requireUser } from '../../auth/authenticator';
+import { callerBudget } from '../../budgets/budget';
+import type { BudgetConfig } from '../../budgets/config';
 import type { ChatStore } from '../../chats/chat-store';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import { answerDiagnostics, answerHealth, isHealthCheck } from '../../diagnostics/diagnostics';
@@ -25,6 +27,8 @@ import { matchRoute } from './routes/router';
 
 export interface StoredChatDependencies extends InvocationOptions {
   readonly rateLimit: RateLimitConfig;
+  /** Daily budgets per user, counted in the rate-limit table. */
+  readonly budgets?: BudgetConfig;
   /** A method that identifies the user (its config guarantees it). */
   readonly authenticator: Authenticator;
   /** The rate limiter's client (UpdateItem on the rate-limit table). */
@@ -46,7 +50,11 @@ export function createStoredChatHandler(deps: StoredChatDependencies): StreamHan
 
     const route = matchRoute(event);
     facts.route = route.name;
-    const ctx: RouteContext = { ...invocation, subject };
+    const ctx: RouteContext = {
+      ...invocation,
+      subject,
+      ...(deps.budgets ? { budget: callerBudget(invocation, limiter, rateLimit, deps.budgets, caller) } : {}),
+    };
     switch (route.name) {
       case 'postChat':
         await postChat(ctx, store, backend);

@@ -69,6 +69,7 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
   }
   facts.historyTurns = history.length;
 
+  await ctx.budget?.check();
   const answer = new AnswerBuffer(MAX_ANSWER_BYTES);
   const sizeLimit = new AbortController();
   let result: AnswerResult;
@@ -90,6 +91,7 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
     result = { stopReason: ANSWER_SIZE_LIMIT_STOP_REASON };
   }
   Object.assign(facts, { stopReason: result.stopReason, answerBytes: answer.bytes, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
+  await ctx.budget?.record(result.usage, result.estimatedCostUsd);
   // A stopped answer is not stored: the turn would keep text the content policy refused.
   endIfGuardrailIntervened(result);
 
