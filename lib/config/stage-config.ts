@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { AGENT_RESOURCE_ID, CLAIM_NAME, MODEL_ALIAS, MODEL_ALIAS_RULE, REGION } from '../../contract/patterns';
 import { ChatStackSettings } from '../private/chat-stack-settings';
+import { DISTRIBUTION_PATH } from '../private/distribution-path';
 
 /**
  * The settings of one deployment stage, as read from `cdk.json` context `stages.<name>`: the settings every backend
@@ -286,7 +287,7 @@ function parseWebsite(raw: unknown, key: string, region: string, jwtChat: JwtCha
     }
   }
   if (signedInChatPath !== undefined) {
-    if (typeof signedInChatPath !== 'string' || !/^\/[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/.test(signedInChatPath)) {
+    if (typeof signedInChatPath !== 'string' || !DISTRIBUTION_PATH.test(signedInChatPath)) {
       throw new StageConfigError(
         `${key}.signedInChatPath`,
         signedInChatPath,

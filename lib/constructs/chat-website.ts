@@ -13,6 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { DISTRIBUTION_PATH } from '../private/distribution-path';
 import { type BackendConfig, contentSecurityPolicy, type PageConfig, type SignInConfig } from '../website/page-config';
 import { CognitoTokenUse } from './chat-auth';
 
@@ -21,7 +22,6 @@ function chatPageDirectory(): string {
   return path.resolve(__dirname, '..', '..', 'assets', 'chat-web');
 }
 
-const DISTRIBUTION_PATH = /^\/[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/;
 const RESERVED_PATHS = ['/index.html', '/app.js', '/app.css', '/config.json'];
 
 /** Options every backend of the page takes. */
