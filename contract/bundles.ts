@@ -14,6 +14,8 @@ export const BUNDLES = {
   storedModelChat: 'stored-model-chat',
   /** Stored chats answered by a Bedrock Agent (`InvokeAgent`): jose, DynamoDB, Agent Runtime. */
   storedAgentChat: 'stored-agent-chat',
+  /** Caller-sent messages answered by a Bedrock Agent (`InvokeAgent`), the alias fixed or the caller's: Agent Runtime, DynamoDB. */
+  agentChat: 'agent-chat',
   /** The OpenAI-compatible API (`ConverseStream`, API keys, budgets): Bedrock Runtime, DynamoDB. */
   completions: 'completions',
 } as const;

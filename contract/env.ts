@@ -59,6 +59,12 @@ export const ENV = {
 
   agentId: 'AGENT_ID',
   agentAliasId: 'AGENT_ALIAS_ID',
+  /**
+   * `true`: a caller may name the agent and alias in the body (`agentId`, `agentAliasId`; only with the caller's own
+   * credentials, whose identity must be allowed `bedrock:InvokeAgent` on it). `AGENT_ID`/`AGENT_ALIAS_ID`, when set,
+   * are then the default. Unset or `false`: the configured alias only.
+   */
+  agentCallerChoice: 'AGENT_CALLER_CHOICE',
 
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
@@ -103,6 +109,8 @@ export const AUTH_MODES = {
   jwt: 'jwt',
   /** Bearer API key looked up by its SHA-256 in the API key table, behind a public (`NONE`) Function URL. */
   apiKey: 'api_key',
+  /** Anyone, behind a public (`NONE`) Function URL; the caller is the source address (an IPv6 address by its /64). */
+  publicUrl: 'public',
 } as const;
 
 export type AuthMode = (typeof AUTH_MODES)[keyof typeof AUTH_MODES];

@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'agent_not_found',
   'agent_rejected_request',
   'agent_session_busy',
+  'agent_required',
+  'agent_not_allowed',
   // content safety
   'guardrail_intervened',
   // whose credentials call Bedrock (caller credentials, an assumed role)

@@ -2,8 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULTS } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
-import { AGENT_RESOURCE_ID, CLAIM_NAME, MODEL_ALIAS, MODEL_ALIAS_RULE, REGION } from '../../contract/patterns';
-import { ChatStackSettings } from '../private/chat-stack-settings';
+import { AGENT_RESOURCE_ID, CLAIM_NAME, EXTERNAL_ID, IAM_ROLE_ARN, MODEL_ALIAS, MODEL_ALIAS_RULE, REGION } from '../../contract/patterns';
+import { AssumedBedrockRole, ChatStackSettings } from '../private/chat-stack-settings';
 import { DISTRIBUTION_PATH } from '../private/distribution-path';
 
 /**
@@ -23,9 +23,46 @@ export interface StageConfig extends ChatStackSettings {
   readonly jwtChat?: JwtChatConfig;
   /** The guest RAG chatbot (stack `GuestRagChat`). */
   readonly guestRag?: GuestRagConfig;
+  /** The chat where each caller brings its own AWS credentials (stack `CallerCredentialsChat`). */
+  readonly callerCredentialsChat?: CallerCredentialsChatConfig;
   /** The chat page, offering the stage's backends (stack `ChatWebsite`). */
   readonly website?: WebsiteConfig;
 }
+
+/**
+ * Settings of the caller-credentials chat (`stages.<name>.callerCredentialsChat`): every Bedrock call is signed with
+ * the caller's own AWS credentials (`awsCredentials` in the body), so the function's role holds no Bedrock permission.
+ * It answers with an agent (`agent`) or with the stage's models.
+ */
+export interface CallerCredentialsChatConfig {
+  /**
+   * How callers reach the URL: `public` (anyone; each source address rate limited, failing closed) or `jwt` (bearer
+   * tokens of `issuer` for `audience`). Default `public`.
+   */
+  readonly auth: 'public' | 'jwt';
+  /** With `auth: jwt`: the OIDC issuer (https URL) and audience. */
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** With `auth: jwt`: claims every token must carry. */
+  readonly requiredClaims: string[];
+  /** Regions a caller may name in `awsCredentials.region`, the first the default. Default: the stage's region. */
+  readonly allowedRegions: string[];
+  /** Answer with an agent instead of the stage's models. */
+  readonly agent?: CallerCredentialsAgentConfig;
+}
+
+/**
+ * The agent of the caller-credentials chat: a fixed alias (`agentId` and `agentAliasId`), and/or the caller's choice
+ * (`allowCallerChoice: true`: the body may name `agentId` and `agentAliasId`; the configured ones, if any, are the default).
+ */
+export interface CallerCredentialsAgentConfig {
+  readonly agentId?: string;
+  readonly agentAliasId?: string;
+  readonly allowCallerChoice: boolean;
+}
+
+/** The stage's Bedrock access (`stages.<name>.bedrockAccess`): see `ChatStackSettings.bedrockAccess`. */
+export type StageBedrockAccessConfig = AssumedBedrockRole;
 
 /**
  * Settings of the chat page (`stages.<name>.website`). The page calls the backends from the browser, so each
@@ -89,7 +126,7 @@ export class StageConfigError extends Error {
 const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy.DESTROY, retain: RemovalPolicy.RETAIN };
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
 /** The backends a stage can deploy, each by its own key. */
-const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag'];
+const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag', 'callerCredentialsChat'];
 const WEBSITE_KEYS = ['domainName', 'certificateArn', 'firewall', 'signInDomainPrefix', 'signedInChatPath'];
 const KEYS = [
   'account',
@@ -103,7 +140,9 @@ const KEYS = [
   'models',
   ...BACKEND_KEYS,
   'website',
+  'bedrockAccess',
 ];
+const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'allowedRegions', 'agent'];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
 
 /** Reads and checks every stage under the `stages` context key. */
@@ -168,6 +207,8 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const iamChat = parseIamChat(raw.iamChat, at('iamChat'));
   const jwtChat = parseJwtChat(raw.jwtChat, at('jwtChat'));
   const guestRag = parseGuestRag(raw.guestRag, at('guestRag'));
+  const callerCredentialsChat = parseCallerCredentialsChat(raw.callerCredentialsChat, at('callerCredentialsChat'), region);
+  const bedrockAccess = parseBedrockAccess(raw.bedrockAccess, at('bedrockAccess'));
   const website = parseWebsite(raw.website, at('website'), region, jwtChat);
   if (website !== undefined && iamChat === undefined && guestRag === undefined && website.signInDomainPrefix === undefined) {
     throw new StageConfigError(
@@ -178,7 +219,11 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   }
 
   // Every backend but the agent-backed JWT chat answers with the stage's models.
-  const needsModels = iamChat !== undefined || guestRag !== undefined || (jwtChat !== undefined && jwtChat.agent === undefined);
+  const needsModels =
+    iamChat !== undefined ||
+    guestRag !== undefined ||
+    (jwtChat !== undefined && jwtChat.agent === undefined) ||
+    (callerCredentialsChat !== undefined && callerCredentialsChat.agent === undefined);
   const models = raw.models;
   if (models !== undefined || needsModels) {
     if (!isObject(models) || Object.keys(models).length === 0) {
@@ -208,7 +253,98 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     ...(iamChat !== undefined ? { iamChat } : {}),
     ...(jwtChat !== undefined ? { jwtChat } : {}),
     ...(guestRag !== undefined ? { guestRag } : {}),
+    ...(callerCredentialsChat !== undefined ? { callerCredentialsChat } : {}),
     ...(website !== undefined ? { website } : {}),
+    ...(bedrockAccess !== undefined ? { bedrockAccess } : {}),
+  };
+}
+
+function parseBedrockAccess(raw: unknown, key: string): StageBedrockAccessConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object { "roleArn", "externalId"? }');
+  const unknown = Object.keys(raw).find((k) => !['roleArn', 'externalId'].includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (known: roleArn, externalId)');
+  const { roleArn, externalId } = raw;
+  if (typeof roleArn !== 'string' || !IAM_ROLE_ARN.test(roleArn)) {
+    throw new StageConfigError(`${key}.roleArn`, roleArn, 'an IAM role ARN such as arn:aws:iam::222222222222:role/ChatBedrockAccess');
+  }
+  if (externalId !== undefined && (typeof externalId !== 'string' || !EXTERNAL_ID.test(externalId))) {
+    throw new StageConfigError(`${key}.externalId`, externalId, '2 to 1224 of A-Z a-z 0-9 + = , . @ : / - _, or no externalId key');
+  }
+  return { roleArn, ...(externalId !== undefined ? { externalId: externalId as string } : {}) };
+}
+
+function parseCallerCredentialsChat(raw: unknown, key: string, stageRegion: string): CallerCredentialsChatConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object ({} deploys a public model chat on the stage models, in the stage region)');
+  const unknown = Object.keys(raw).find((k) => !CALLER_CREDENTIALS_KEYS.includes(k));
+  if (unknown !== undefined) {
+    throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${CALLER_CREDENTIALS_KEYS.join(', ')})`);
+  }
+  const auth = raw.auth ?? 'public';
+  if (auth !== 'public' && auth !== 'jwt') throw new StageConfigError(`${key}.auth`, auth, "'public' or 'jwt'");
+  const { issuer, audience } = raw;
+  if (auth === 'jwt') {
+    if (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer))
+      throw new StageConfigError(`${key}.issuer`, issuer, 'with auth jwt, an https URL');
+    if (typeof audience !== 'string' || audience === '') throw new StageConfigError(`${key}.audience`, audience, 'with auth jwt, a non-empty string');
+  } else {
+    for (const k of ['issuer', 'audience', 'requiredClaims']) {
+      if (raw[k] !== undefined) throw new StageConfigError(`${key}.${k}`, raw[k], 'no such setting with a public URL (set auth to jwt)');
+    }
+  }
+  const claims = raw.requiredClaims ?? [];
+  if (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !CLAIM_NAME.test(c))) {
+    throw new StageConfigError(`${key}.requiredClaims`, claims, 'a list of claim names, e.g. ["email"]');
+  }
+  const regions = raw.allowedRegions ?? [stageRegion];
+  if (
+    !Array.isArray(regions) ||
+    regions.length === 0 ||
+    regions.some((r) => typeof r !== 'string' || !REGION.test(r)) ||
+    new Set(regions).size !== regions.length
+  ) {
+    throw new StageConfigError(
+      `${key}.allowedRegions`,
+      regions,
+      'a non-empty list of distinct AWS regions, e.g. ["us-east-1"] (no key: the stage region)',
+    );
+  }
+  const agent = parseCallerCredentialsAgent(raw.agent, `${key}.agent`);
+  return {
+    auth,
+    ...(auth === 'jwt' ? { issuer: issuer as string, audience: audience as string } : {}),
+    requiredClaims: claims as string[],
+    allowedRegions: regions as string[],
+    ...(agent !== undefined ? { agent } : {}),
+  };
+}
+
+function parseCallerCredentialsAgent(raw: unknown, key: string): CallerCredentialsAgentConfig | undefined {
+  if (raw === undefined) return undefined;
+  const shape = '{ "agentId", "agentAliasId" } (a fixed alias), { "allowCallerChoice": true } (each caller names one), or both';
+  if (!isObject(raw)) throw new StageConfigError(key, raw, shape);
+  const unknown = Object.keys(raw).find((k) => !['agentId', 'agentAliasId', 'allowCallerChoice'].includes(k));
+  if (unknown !== undefined)
+    throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (known: agentId, agentAliasId, allowCallerChoice)');
+  const allowCallerChoice = raw.allowCallerChoice ?? false;
+  if (typeof allowCallerChoice !== 'boolean') throw new StageConfigError(`${key}.allowCallerChoice`, allowCallerChoice, 'true or false');
+  for (const k of ['agentId', 'agentAliasId']) {
+    if (raw[k] !== undefined && (typeof raw[k] !== 'string' || !AGENT_RESOURCE_ID.test(raw[k] as string))) {
+      throw new StageConfigError(`${key}.${k}`, raw[k], 'a Bedrock agent or alias id: 1 to 10 letters or digits');
+    }
+  }
+  if ((raw.agentId === undefined) !== (raw.agentAliasId === undefined)) {
+    throw new StageConfigError(
+      `${key}.${raw.agentId === undefined ? 'agentId' : 'agentAliasId'}`,
+      undefined,
+      'agentId and agentAliasId together, or neither',
+    );
+  }
+  if (raw.agentId === undefined && !allowCallerChoice) throw new StageConfigError(key, raw, shape);
+  return {
+    ...(raw.agentId !== undefined ? { agentId: raw.agentId as string, agentAliasId: raw.agentAliasId as string } : {}),
+    allowCallerChoice,
   };
 }
 

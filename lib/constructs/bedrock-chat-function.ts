@@ -11,7 +11,7 @@ import { CONTRACT_ENV_NAMES, DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { METRIC_DIMENSIONS, METRICS, type MetricKey } from '../../contract/metrics';
 import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
-import { APPLY_GUARDRAIL } from '../private/bedrock-statements';
+import { addGuardrailStatements } from '../private/bedrock-statements';
 import { bundleCode } from '../private/bundles';
 import { chatMetric } from '../private/chat-metrics';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
@@ -440,8 +440,8 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
     const region = Stack.of(this).region;
     assertSameRegion(v, region, 'rateLimit.table', this.rateLimitTable);
 
-    const backend = props.backend.bind(this, { grantee: role, authMode: auth.mode, removalPolicy });
     const access = (props.access ?? BedrockAccess.functionRole()).bind(this, { grantee: role });
+    const backend = props.backend.bind(this, { grantee: role, authMode: auth.mode, removalPolicy, accessMode: access.mode });
     const guardrailEnvironment = this.bindGuardrail(v, props, backend.bundle, backend.bedrockStatements);
     this.historyTable = backend.historyTable;
     if (this.historyTable) assertSameRegion(v, region, 'the history table', this.historyTable);
@@ -473,7 +473,8 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
         // Public-facing is known once guests were added (addGuestRole), so the default is decided at synthesis.
         [ENV.rateLimitFailOpen]: Lazy.string({ produce: () => String(rateLimit.failOpen ?? !this.isPublicFacing) }),
         [ENV.rateLimitNamespace]: rateLimit.quotaName ?? this.node.addr,
-        ...(auth.functionUrlAuthType === lambda.FunctionUrlAuthType.NONE
+        // A public URL counts each address before the token check; with ChatAuth.publicUrl() the address is the caller.
+        ...(auth.functionUrlAuthType === lambda.FunctionUrlAuthType.NONE && auth.mode !== ChatAuthMode.PUBLIC
           ? {
               [ENV.rateLimitPerAddress]: String(
                 rateLimit.requestsPerAddressPerMinute ??
@@ -545,22 +546,15 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       }
       return {};
     }
-    if (bundle === BUNDLES.storedAgentChat) {
+    if (bundle === BUNDLES.storedAgentChat || bundle === BUNDLES.agentChat) {
       v.fail(
         'guardrail: an agent applies the guardrail configured on the agent itself (its guardrailConfiguration), not one sent with the call: ' +
           'set it on the agent and leave guardrail out here',
       );
     }
-    // With the model statements, so they land wherever the Bedrock permissions are applied.
-    statements.push(new iam.PolicyStatement({ actions: [APPLY_GUARDRAIL], resources: [guardrail.guardrailArn] }));
-    if (guardrail.kmsKey) statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [guardrail.kmsKey.keyArn] }));
-    if (props.enforceGuardrail) {
-      for (const statement of [...statements]) {
-        if (statement.actions.some((action) => action.startsWith('bedrock:InvokeModel'))) {
-          statement.addCondition('StringEquals', { 'bedrock:GuardrailIdentifier': `${guardrail.guardrailArn}:${guardrail.guardrailVersion}` });
-        }
-      }
-    }
+    // With the model statements, so they land wherever the Bedrock permissions are applied: the function's role only
+    // when it calls Bedrock itself (an assumed role's CrossAccountBedrockRole takes the same guardrail instead).
+    addGuardrailStatements(statements, guardrail, props.enforceGuardrail ?? false);
     return {
       [ENV.guardrailId]: guardrail.guardrailArn,
       [ENV.guardrailVersion]: guardrail.guardrailVersion,
@@ -627,7 +621,9 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       const publicByDesign =
         auth.mode === ChatAuthMode.API_KEY
           ? "API key auth: the Function URL is public by design (auth type NONE, as OpenAI clients send a bearer key, not SigV4) and the handler looks up every request's key by its SHA-256 in the API key table (unknown, disabled and expired keys refused) before any other work; this permission only admits invocations through the Function URL."
-          : "JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request's token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.";
+          : auth.mode === ChatAuthMode.PUBLIC
+            ? 'Public URL by design (ChatAuth.publicUrl): each source address is one caller, rate limited before any other work (failing closed unless configured otherwise); this permission only admits invocations through the Function URL.'
+            : "JWT auth: the Function URL is public by design (auth type NONE) and the handler verifies every request's token (JWKS signature, algorithm allow-list, iss, aud, exp/nbf, required claims) before any other work; this permission only admits invocations through the Function URL.";
       for (const id of ['invoke-function-url', 'invoke-function']) {
         const permission = fn.node.tryFindChild(id);
         if (!permission)

@@ -16,6 +16,8 @@ export enum ChatAuthMode {
   JWT = 'jwt',
   /** A bearer API key the handler looks up (by its SHA-256) in an `ApiKeyTable`, behind a public (`NONE`) Function URL. */
   API_KEY = 'api_key',
+  /** Anyone, behind a public (`NONE`) Function URL; the caller is the source address (an IPv6 address by its /64). */
+  PUBLIC = 'public',
 }
 
 /** Which Cognito token a caller must present. */
@@ -110,6 +112,8 @@ export interface ChatAuthConfig {
  * - `ChatAuth.jwt(...)` / `ChatAuth.cognito(...)`: the URL is public (`NONE`) and the handler
  *   verifies every request's bearer token (signature against the issuer's JWKS, algorithm
  *   allow-list, `iss`, `aud`, `exp`/`nbf`, required claims) before any other work.
+ * - `ChatAuth.apiKeys(table)`: a public URL, each request's bearer API key looked up in the table.
+ * - `ChatAuth.publicUrl()`: a public URL that authenticates nobody; each source address is a caller.
  */
 export abstract class ChatAuth {
   /** SigV4-signed requests only; the caller is the IAM identity that signed. */
@@ -139,6 +143,17 @@ export abstract class ChatAuth {
     return new ApiKeyChatAuth(table);
   }
 
+  /**
+   * Nobody is authenticated: anyone who knows the URL may call it (auth type `NONE`). Each source address (an IPv6
+   * address by its /64) is one caller, rate-limited as such, and the limit fails closed unless `rateLimit.failOpen`
+   * says otherwise. Meant for `BedrockAccess.callerCredentials()`, where every Bedrock call is signed (and paid for)
+   * by the caller's own AWS identity. With any other access mode the function's (or the assumed role's) Bedrock
+   * permissions serve anyone on the internet, bounded only by the rate limit, budgets and reserved concurrency.
+   */
+  public static publicUrl(): ChatAuth {
+    return new PublicChatAuth();
+  }
+
   /** Renders this mode for the function in `scope`; validates its options. */
   public abstract bind(scope: Construct): ChatAuthConfig;
 }
@@ -146,6 +161,12 @@ export abstract class ChatAuth {
 class IamChatAuth extends ChatAuth {
   public bind(): ChatAuthConfig {
     return { mode: ChatAuthMode.IAM, functionUrlAuthType: lambda.FunctionUrlAuthType.AWS_IAM, environment: { [ENV.authMode]: AUTH_MODES.iam } };
+  }
+}
+
+class PublicChatAuth extends ChatAuth {
+  public bind(): ChatAuthConfig {
+    return { mode: ChatAuthMode.PUBLIC, functionUrlAuthType: lambda.FunctionUrlAuthType.NONE, environment: { [ENV.authMode]: AUTH_MODES.publicUrl } };
   }
 }
 

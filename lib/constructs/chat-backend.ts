@@ -10,6 +10,7 @@ import { IBedrockInvokable } from '../bedrock/bedrock-model';
 import { invokeAgentStatement, retrieveStatement } from '../private/bedrock-statements';
 import { BEDROCK_ACTIONS, invocationId, ModelTarget, modelAccessStatements, modelTargetOf } from '../private/model-access';
 import { Validator } from '../private/validation';
+import { BedrockAccessMode } from './bedrock-access';
 import { ChatAuthMode } from './chat-auth';
 import { ChatHistoryTable, IChatHistoryTable } from './chat-history-table';
 import { IKnowledgeBase, KnowledgeBase } from './knowledge-base';
@@ -105,11 +106,21 @@ export interface KnowledgeBaseBackendOptions extends ModelGenerationOptions {
 /** Options of `ChatBackend.agent`. */
 export interface AgentBackendOptions {
   /**
-   * Where the signed-in users' chats are kept: the agent's session is the chat. Required for now (a stateless agent
-   * mode is planned).
-   * @default - none, which is refused: give `history: {}` for a new table
+   * Keep signed-in users' chats (needs `ChatAuth.jwt` or `ChatAuth.cognito`): the agent's session is the chat, and
+   * the function serves `POST /chat`, `GET /chats`, `GET`/`DELETE /chats/{id}` (bundle `stored-agent-chat`).
+   * @default - no stored chats: each request carries a `message` (and optionally the caller's `sessionId`, to continue
+   * the agent's session), bundle `agent-chat`
    */
   readonly history?: ChatHistoryOptions;
+
+  /**
+   * Let a caller name another agent alias in the body (`agentId` and `agentAliasId`; this alias stays the default).
+   * Only with `BedrockAccess.callerCredentials()`: the caller's own identity calls the agent it names, and must be
+   * allowed `bedrock:InvokeAgent` on that alias; no role of the deployment could be granted every alias. Not with
+   * `history`.
+   * @default false - the configured alias only; a request naming one is refused (400 `agent_not_allowed`)
+   */
+  readonly allowCallerChoice?: boolean;
 }
 
 /** What the chat function tells a backend when binding it. */
@@ -120,6 +131,12 @@ export interface ChatBackendBindOptions {
   readonly authMode: ChatAuthMode;
   /** For resources the backend creates (a history table). */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Whose credentials call Bedrock (`BedrockAccess`): a backend whose Bedrock resources the caller chooses works
+   * only with the caller's own credentials.
+   * @default BedrockAccessMode.FUNCTION_ROLE
+   */
+  readonly accessMode?: BedrockAccessMode;
 }
 
 /** What a backend contributes to the function it is bound to. */
@@ -173,11 +190,21 @@ export abstract class ChatBackend {
   }
 
   /**
-   * A Bedrock Agent alias answers (`InvokeAgent`), its session tied to the signed-in user's stored chat (needs
-   * `ChatAuth.jwt` or `ChatAuth.cognito`, and `history`).
+   * A Bedrock Agent alias answers (`InvokeAgent`): with `history`, its session tied to the signed-in user's stored
+   * chat (needs `ChatAuth.jwt` or `ChatAuth.cognito`); without, each request carries its message (any `ChatAuth`).
+   * `allowCallerChoice` lets callers name another alias (with their own credentials only).
    */
   public static agent(agentAlias: BedrockAgentAlias, options: AgentBackendOptions = {}): ChatBackend {
     return new AgentBackend(agentAlias, options);
+  }
+
+  /**
+   * The Bedrock Agent alias each caller names in the body (`agentId`, `agentAliasId`), with no default (400
+   * `agent_required` without one). Only with `BedrockAccess.callerCredentials()`: the caller's own identity calls the
+   * agent, and needs `bedrock:InvokeAgent` on that alias ARN. No stored chats.
+   */
+  public static callerChosenAgent(): ChatBackend {
+    return new AgentBackend(undefined, { allowCallerChoice: true });
   }
 
   /**
@@ -295,30 +322,49 @@ class KnowledgeBaseBackend extends ChatBackend {
 
 class AgentBackend extends ChatBackend {
   constructor(
-    private readonly agentAlias: BedrockAgentAlias,
+    private readonly agentAlias: BedrockAgentAlias | undefined,
     private readonly options: AgentBackendOptions,
   ) {
     super();
   }
 
   public bind(scope: Construct, options: ChatBackendBindOptions): ChatBackendConfig {
-    const v = Validator.of('ChatBackend.agent', scope);
+    const v = Validator.of(this.agentAlias ? 'ChatBackend.agent' : 'ChatBackend.callerChosenAgent', scope);
+    const alias = this.agentAlias;
+    const aliasEnvironment: Record<string, string> = alias ? { [ENV.agentId]: alias.agentId, [ENV.agentAliasId]: alias.agentAliasId } : {};
+    if (this.options.allowCallerChoice) {
+      if (this.options.history) {
+        v.fail('allowCallerChoice: a stored chat keeps one agent session, so its agent cannot change per request: drop history or allowCallerChoice');
+      }
+      if ((options.accessMode ?? BedrockAccessMode.FUNCTION_ROLE) !== BedrockAccessMode.CALLER_CREDENTIALS) {
+        v.fail(
+          'a caller may name the agent only when it calls Bedrock with its own credentials: use access: BedrockAccess.callerCredentials() ' +
+            "(the function's role, or a role it assumes, would need bedrock:InvokeAgent on every agent alias), or leave allowCallerChoice out",
+        );
+      }
+      // Nothing to grant: every call is signed by the caller, whose identity needs InvokeAgent on the alias it names.
+      return { bundle: BUNDLES.agentChat, environment: { ...aliasEnvironment, [ENV.agentCallerChoice]: 'true' }, bedrockStatements: [] };
+    }
+    if (!alias) return v.fail('no agent alias to answer with');
     if (!this.options.history) {
-      return v.fail(
-        'an agent answers stored chats (its session is the chat): give history (e.g. `{ history: {} }` for a new table); ' +
-          'an agent without stored chats is not supported yet',
-      );
+      return { bundle: BUNDLES.agentChat, environment: aliasEnvironment, bedrockStatements: this.bedrockStatements(scope) };
     }
     const history = bindHistory(v, scope, this.options.history, options);
     return {
       bundle: BUNDLES.storedAgentChat,
-      environment: { [ENV.agentId]: this.agentAlias.agentId, [ENV.agentAliasId]: this.agentAlias.agentAliasId, ...history.environment },
+      environment: { ...aliasEnvironment, ...history.environment },
       bedrockStatements: this.bedrockStatements(scope),
       historyTable: history.table,
     };
   }
 
   public bedrockStatements(scope: Construct): iam.PolicyStatement[] {
+    if (!this.agentAlias || this.options.allowCallerChoice) {
+      return Validator.of('ChatBackend.agent', scope).fail(
+        "agents the caller names are called with the caller's own credentials: no role holds their statements (grant each caller " +
+          'bedrock:InvokeAgent on its alias ARN instead)',
+      );
+    }
     return [invokeAgentStatement(this.agentAlias.aliasArn(scope))];
   }
 }

@@ -2,9 +2,11 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EXTERNAL_ID } from '../../contract/patterns';
+import { addGuardrailStatements } from '../private/bedrock-statements';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
 import { ChatBackend } from './chat-backend';
+import { IChatGuardrail } from './chat-guardrail';
 
 export interface CrossAccountBedrockRoleProps {
   /**
@@ -24,6 +26,21 @@ export interface CrossAccountBedrockRoleProps {
    * knowledge base or agent), built by the same code that would grant them to the function's own role.
    */
   readonly backend: ChatBackend;
+
+  /**
+   * The guardrail the chat function names in its model calls (its `guardrail` prop): the role gets
+   * `bedrock:ApplyGuardrail` on its ARN (and `kms:Decrypt` on its key), since the assumed role, not the function's
+   * own, is the identity calling Bedrock. Built by the same code that grants a function-role chat.
+   * @default - no guardrail statements
+   */
+  readonly guardrail?: IChatGuardrail;
+
+  /**
+   * As the chat function's `enforceGuardrail`: every model-invoke statement of this role gets the condition
+   * `bedrock:GuardrailIdentifier` = the guardrail's ARN and version, so the role cannot call a model without it.
+   * @default false
+   */
+  readonly enforceGuardrail?: boolean;
 
   /**
    * The role's name: fixed, so the chat account can name the ARN before this stack is deployed.
@@ -71,7 +88,10 @@ export class CrossAccountBedrockRole extends Construct {
       }),
       maxSessionDuration: duration,
     });
-    for (const statement of props.backend.bedrockStatements(this)) role.addToPrincipalPolicy(statement);
+    const statements = props.backend.bedrockStatements(this);
+    if (props.guardrail) addGuardrailStatements(statements, props.guardrail, props.enforceGuardrail ?? false);
+    else if (props.enforceGuardrail !== undefined) v.fail('enforceGuardrail configures a guardrail: give guardrail as well');
+    for (const statement of statements) role.addToPrincipalPolicy(statement);
     this.role = role;
     this.roleArn = role.roleArn;
   }

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BedrockModel, IBedrockInvokable } from '../bedrock/bedrock-model';
+import { BedrockAccess } from '../constructs/bedrock-access';
 import { BedrockChatFunctionProps } from '../constructs/bedrock-chat-function';
 import { RateLimitTable } from '../constructs/rate-limit-table';
 
@@ -25,18 +26,32 @@ export interface ChatStackSettings {
   readonly rateLimitFailOpen?: boolean;
   /** Browser origins allowed to call the Function URLs (empty: no CORS). */
   readonly corsAllowedOrigins: string[];
+  /**
+   * Every chat function calling Bedrock with its own role calls it as this role instead (`BedrockAccess.assumeRole`),
+   * typically a `CrossAccountBedrockRole` in a central Bedrock account. A chat whose callers bring their own
+   * credentials keeps them. Absent: each function's own role.
+   */
+  readonly bedrockAccess?: AssumedBedrockRole;
+}
+
+/** A role every chat function of a stage assumes to call Bedrock (`stages.<name>.bedrockAccess`). */
+export interface AssumedBedrockRole {
+  /** `arn:aws:iam::<account>:role/<name>`, checked at synth. */
+  readonly roleArn: string;
+  /** The `sts:ExternalId` its trust policy requires. */
+  readonly externalId?: string;
 }
 
 /** Just the shared settings of a larger object (a stage configuration), for spreading into stack props. */
 export function chatStackSettings(from: ChatStackSettings): ChatStackSettings {
-  const { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins } = from;
-  return { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins };
+  const { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins, bedrockAccess } = from;
+  return { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins, bedrockAccess };
 }
 
 /** The parts of `BedrockChatFunctionProps` every stack sets the same way. */
 export type SharedChatFunctionProps = Pick<
   BedrockChatFunctionProps,
-  'rateLimit' | 'reservedConcurrency' | 'logRetention' | 'logEncryptionKey' | 'removalPolicy' | 'cors'
+  'rateLimit' | 'reservedConcurrency' | 'logRetention' | 'logEncryptionKey' | 'removalPolicy' | 'cors' | 'access'
 >;
 
 /**
@@ -62,6 +77,8 @@ export function sharedChatResources(
       logEncryptionKey: logKey,
       removalPolicy: settings.removalPolicy,
       cors: settings.corsAllowedOrigins.length > 0 ? { allowedOrigins: settings.corsAllowedOrigins } : undefined,
+      // The stage's Bedrock role, for every function of every stack (a stack whose callers bring credentials overrides it).
+      ...(settings.bedrockAccess ? { access: BedrockAccess.assumeRole(settings.bedrockAccess) } : {}),
     },
   };
 }

@@ -2,6 +2,7 @@ import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
 import { chatStackSettings } from '../private/chat-stack-settings';
+import { CallerCredentialsChatStack } from '../stacks/caller-credentials-chat-stack';
 import { ChatWebsiteStack } from '../stacks/chat-website-stack';
 import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
 import { JwtChatStack } from '../stacks/jwt-chat-stack';
@@ -13,7 +14,7 @@ export interface ChatStageProps extends StageProps {
 
 /**
  * One environment (dev, staging, prod): a stack per backend its `StageConfig` names, and none for a backend it
- * does not name, and the chat page (`ChatWebsite`) when it names `website`. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`, `ChatWebsite`) are a public contract: renaming one
+ * does not name, and the chat page (`ChatWebsite`) when it names `website`. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`, `CallerCredentialsChat`, `ChatWebsite`) are a public contract: renaming one
  * replaces every resource in it.
  */
 export class ChatStage extends Stage {
@@ -23,6 +24,8 @@ export class ChatStage extends Stage {
   public readonly jwtChat?: JwtChatStack;
   /** The guest RAG chat, when the stage names `guestRag`. */
   public readonly guestRag?: GuestRagChatStack;
+  /** The chat whose callers bring their own AWS credentials, when the stage names `callerCredentialsChat`. */
+  public readonly callerCredentialsChat?: CallerCredentialsChatStack;
   /** The chat page offering the backends above, when the stage names `website`. */
   public readonly website?: ChatWebsiteStack;
 
@@ -62,6 +65,19 @@ export class ChatStage extends Stage {
         description: `Guest RAG chatbot over the company's documents (${config.name})`,
         numberOfResults: config.guestRag.numberOfResults,
         minScore: config.guestRag.minScore,
+      });
+    }
+    const byo = config.callerCredentialsChat;
+    if (byo) {
+      this.callerCredentialsChat = new CallerCredentialsChatStack(this, 'CallerCredentialsChat', {
+        ...settings,
+        description: `Bedrock chat on each caller's own AWS credentials (${config.name})`,
+        jwt:
+          byo.auth === 'jwt' && byo.issuer && byo.audience
+            ? { issuer: byo.issuer, audience: byo.audience, requiredClaims: byo.requiredClaims }
+            : undefined,
+        allowedRegions: byo.allowedRegions,
+        agent: byo.agent,
       });
     }
     if (site) {

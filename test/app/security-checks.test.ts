@@ -34,6 +34,10 @@ const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => 
   ...CHAT_FUNCTION(`${stage}/GuestRagChat/Chat`),
   ...KNOWLEDGE_BASE(`${stage}/GuestRagChat/Knowledge`),
   [`${stage}/GuestRagChat/Guests/Resource`, 'AwsSolutions-COG7'],
+  // The chat on its callers' own credentials, in the stages that name it: a public URL like the JWT chat's.
+  ...((projectContext.stages as Record<string, { callerCredentialsChat?: object }>)[stage].callerCredentialsChat
+    ? [...CHAT_FUNCTION(`${stage}/CallerCredentialsChat/Chat`), ...PUBLIC_URL(`${stage}/CallerCredentialsChat/Chat`)]
+    : []),
   // The chat page, in the stages that name `website` (without a firewall: CFR2 is acknowledged there).
   ...((projectContext.stages as Record<string, { website?: object }>)[stage].website
     ? chatWebsiteAcknowledgements(

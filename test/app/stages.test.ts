@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV, FUNCTION_URL_CORS } from '../../contract';
-import { parseStageConfigs } from '../../lib/config/stage-config';
+import { parseStageConfigs, StageConfigError } from '../../lib/config/stage-config';
 import { addChatStages } from '../../lib/stages/chat-stages';
 import { buildProjectApp, projectContext } from '../support/cdk-app';
 
@@ -15,15 +15,23 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
   const config = configs.find((c) => c.name === name)!;
   const template = Template.fromStack(stage.streamingChat!);
 
-  const stacks = { StreamingChat: stage.streamingChat!, JwtChat: stage.jwtChat!, GuestRagChat: stage.guestRag! };
+  const stacks: Record<string, Stack> = {
+    StreamingChat: stage.streamingChat!,
+    JwtChat: stage.jwtChat!,
+    GuestRagChat: stage.guestRag!,
+    ...(stage.callerCredentialsChat ? { CallerCredentialsChat: stage.callerCredentialsChat } : {}),
+  };
   const templates = Object.fromEntries(Object.entries(stacks).map(([id, stack]) => [id, Template.fromStack(stack)]));
 
-  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag (dev the page too), under the stack ids they always had', () => {
+  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag (dev the caller-credentials chat and the page too), under the stack ids they always had', () => {
     const page = config.website ? ['ChatWebsite'] : [];
+    const byo = config.callerCredentialsChat ? ['CallerCredentialsChat'] : [];
+    expect(name === 'dev' ? byo : []).toEqual(name === 'dev' ? ['CallerCredentialsChat'] : []);
     expect(stage.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual([
       'StreamingChat',
       'JwtChat',
       'GuestRagChat',
+      ...byo,
       ...page,
     ]);
   });
@@ -280,5 +288,163 @@ describe('Function URL CORS', () => {
       }
     }
     expect(checked.length).toBeGreaterThanOrEqual(stages.length);
+  });
+});
+
+describe('callerCredentialsChat: the chat on each caller’s own AWS credentials', () => {
+  const shared = {
+    region: 'eu-west-1',
+    removalPolicy: 'destroy',
+    logRetentionDays: 7,
+    reservedConcurrency: 2,
+    requestsPerMinute: 5,
+    // The stage lets its other chats fail open: the public caller-credentials chat still fails closed.
+    rateLimitFailOpen: true,
+    corsAllowedOrigins: [],
+    models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
+  };
+  const build = (stage: Record<string, unknown>) => {
+    const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-byo-')) });
+    return addChatStages(app, { qa: { ...shared, ...stage } })[0];
+  };
+  /** Every action the function's role may call, from its customer-managed policy. */
+  const roleActions = (template: Template): string[] =>
+    Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) => [s.Action].flat()),
+    );
+  const variables = (template: Template): Record<string, unknown> =>
+    Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+
+  test('a public agent chat where the caller names the agent: public URL, per-address limit failing closed, no Bedrock permission', () => {
+    const { models: _m, ...noModels } = shared;
+    const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-byo-')) });
+    const [stage] = addChatStages(app, {
+      qa: { ...noModels, callerCredentialsChat: { allowedRegions: ['eu-west-1', 'eu-central-1'], agent: { allowCallerChoice: true } } },
+    });
+    expect(
+      app
+        .synth()
+        .getNestedAssembly(stage.artifactId)
+        .stacks.map((s) => s.stackName),
+    ).toEqual(['qa-CallerCredentialsChat']);
+    const template = Template.fromStack(stage.callerCredentialsChat!);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
+    const env = variables(template);
+    expect(env).toMatchObject({
+      CHAT_AUTH_MODE: 'public',
+      BEDROCK_ACCESS: 'caller-credentials',
+      BEDROCK_ALLOWED_REGIONS: 'eu-west-1,eu-central-1',
+      AGENT_CALLER_CHOICE: 'true',
+      RATE_LIMIT_FAIL_OPEN: 'false',
+      RATE_LIMIT_PER_MINUTE: '5',
+    });
+    // The caller is the address: no second, per-address count before it; no default agent.
+    expect(Object.keys(env)).not.toEqual(expect.arrayContaining([ENV.rateLimitPerAddress]));
+    expect(env[ENV.agentId]).toBeUndefined();
+    expect(roleActions(template).filter((action) => action.startsWith('bedrock:') || action.startsWith('sts:'))).toEqual([]);
+  });
+
+  test('a JWT model chat on the stage models: JWT auth, the stage fail mode, still no Bedrock permission on the role', () => {
+    const stage = build({ callerCredentialsChat: { auth: 'jwt', issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'] } });
+    const template = Template.fromStack(stage.callerCredentialsChat!);
+    expect(variables(template)).toMatchObject({
+      CHAT_AUTH_MODE: 'jwt',
+      JWT_ISSUER: 'https://id.example.com/',
+      JWT_REQUIRED_CLAIMS: 'email',
+      BEDROCK_ACCESS: 'caller-credentials',
+      BEDROCK_ALLOWED_REGIONS: 'eu-west-1',
+      CHAT_MODELS: JSON.stringify(shared.models),
+      RATE_LIMIT_FAIL_OPEN: 'true',
+    });
+    expect(roleActions(template).filter((action) => action.startsWith('bedrock:'))).toEqual([]);
+  });
+
+  test('a fixed agent alias with the caller’s choice allowed: the alias is the default', () => {
+    const stage = build({ callerCredentialsChat: { agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345', allowCallerChoice: true } } });
+    expect(variables(Template.fromStack(stage.callerCredentialsChat!))).toMatchObject({
+      AGENT_ID: 'AGENT12345',
+      AGENT_ALIAS_ID: 'ALIAS12345',
+      AGENT_CALLER_CHOICE: 'true',
+    });
+  });
+
+  test('settings that cannot work are refused at synth, naming the key', () => {
+    expect(() => build({ callerCredentialsChat: { auth: 'jwt' } })).toThrow(/callerCredentialsChat\.issuer = undefined; expected with auth jwt/);
+    expect(() => build({ callerCredentialsChat: { issuer: 'https://id.example.com/' } })).toThrow(/callerCredentialsChat\.issuer .*set auth to jwt/);
+    expect(() => build({ callerCredentialsChat: { agent: {} } })).toThrow(/callerCredentialsChat\.agent = \{\}; expected/);
+    expect(() => build({ callerCredentialsChat: { agent: { agentId: 'has-dash', agentAliasId: 'A1', allowCallerChoice: true } } })).toThrow(
+      /callerCredentialsChat\.agent\.agentId = "has-dash"; expected a Bedrock agent or alias id/,
+    );
+    expect(() => build({ callerCredentialsChat: { allowedRegions: ['eu-west-1', 'evil.example.com'] } })).toThrow(/allowedRegions/);
+    expect(() => build({ callerCredentialsChat: { auth: 'none' } })).toThrow(/callerCredentialsChat\.auth = "none"; expected 'public' or 'jwt'/);
+  });
+});
+
+describe('bedrockAccess: one Bedrock role for every backend of the stage', () => {
+  const ROLE = 'arn:aws:iam::222222222222:role/ChatBedrockAccess';
+  const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-access-')) });
+  const [stage] = addChatStages(app, {
+    qa: {
+      region: 'eu-west-1',
+      removalPolicy: 'destroy',
+      logRetentionDays: 7,
+      reservedConcurrency: 2,
+      requestsPerMinute: 5,
+      corsAllowedOrigins: [],
+      models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
+      iamChat: {},
+      jwtChat: {},
+      guestRag: {},
+      callerCredentialsChat: {},
+      bedrockAccess: { roleArn: ROLE, externalId: 'qa-chat' },
+    },
+  });
+
+  test.each(['streamingChat', 'jwtChat', 'guestRag'] as const)(
+    '%s assumes the role: its role holds exactly sts:AssumeRole on it and no Bedrock statement',
+    (key) => {
+      const template = Template.fromStack(stage[key]!);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ BEDROCK_ACCESS: 'assume-role', BEDROCK_ROLE_ARN: ROLE, BEDROCK_EXTERNAL_ID: 'qa-chat' }) },
+      });
+      // The chat function's own policy (a knowledge base's service role keeps its embedding model).
+      const statements = Object.entries(template.findResources('AWS::IAM::ManagedPolicy'))
+        .filter(([id]) => id.startsWith('ChatServiceRole'))
+        .map(([, p]) => p)
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+      expect(statements.filter((s) => JSON.stringify(s.Action).includes('bedrock:'))).toEqual([]);
+      expect(statements.filter((s) => JSON.stringify(s.Action).includes('sts:'))).toEqual([
+        expect.objectContaining({ Action: 'sts:AssumeRole', Resource: ROLE }),
+      ]);
+    },
+  );
+
+  test("the caller-credentials chat keeps its callers' credentials", () => {
+    Template.fromStack(stage.callerCredentialsChat!).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ BEDROCK_ACCESS: 'caller-credentials' }) },
+    });
+  });
+
+  test('a role ARN or external id that cannot work stops synthesis with a StageConfigError naming the key', () => {
+    const build = (bedrockAccess: unknown) =>
+      addChatStages(new App({ context: projectContext }), {
+        qb: {
+          region: 'eu-west-1',
+          removalPolicy: 'destroy',
+          logRetentionDays: 7,
+          reservedConcurrency: 2,
+          requestsPerMinute: 5,
+          corsAllowedOrigins: [],
+          models: { haiku: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
+          iamChat: {},
+          bedrockAccess,
+        },
+      });
+    expect(() => build({ roleArn: 'arn:aws:iam::2222:role/x' })).toThrow(StageConfigError);
+    expect(() => build({ roleArn: 'arn:aws:iam::2222:role/x' })).toThrow(
+      /stages\.qb\.bedrockAccess\.roleArn = "arn:aws:iam::2222:role\/x"; expected an IAM role ARN/,
+    );
+    expect(() => build({ roleArn: ROLE, externalId: 'x' })).toThrow(/stages\.qb\.bedrockAccess\.externalId = "x"; expected 2 to 1224/);
+    expect(() => build({ roleArn: ROLE, sessionName: 'x' })).toThrow(/stages\.qb\.bedrockAccess\.sessionName = "x"; expected no such setting/);
   });
 });

@@ -10,6 +10,7 @@ import { BUNDLES, BundleName } from '../../contract/bundles';
 import { BedrockAgentAlias } from '../../lib/bedrock/bedrock-agent-alias';
 import { BedrockModel } from '../../lib/bedrock/bedrock-model';
 import { ApiKeyTable } from '../../lib/constructs/api-key-table';
+import { BedrockAccess } from '../../lib/constructs/bedrock-access';
 import { BedrockChatFunction, BedrockChatFunctionProps } from '../../lib/constructs/bedrock-chat-function';
 import { ChatAuth } from '../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../lib/constructs/chat-backend';
@@ -161,6 +162,33 @@ const CASES: Record<string, Case> = {
       };
     },
     expect: (config) => expect(config).toMatchObject({ agent: { agentId: 'A1', agentAliasId: 'TSTALIASID' }, history: { turns: 50 } }),
+  },
+  'agent-chat, a public URL, the caller names the agent with its own credentials': {
+    bundle: BUNDLES.agentChat,
+    props: () => ({
+      auth: ChatAuth.publicUrl(),
+      backend: ChatBackend.callerChosenAgent(),
+      access: BedrockAccess.callerCredentials({ allowedRegions: ['eu-west-1', 'us-east-1'] }),
+    }),
+    expect: (config) =>
+      expect(config).toMatchObject({
+        agents: { callerChoice: true },
+        auth: { mode: 'public' },
+        access: { mode: 'caller-credentials', allowedRegions: ['eu-west-1', 'us-east-1'] },
+        rateLimit: { failOpen: false },
+      }),
+  },
+  'agent-chat, JWT auth, a fixed alias on the function role': {
+    bundle: BUNDLES.agentChat,
+    props: () => ({
+      auth: ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat' }),
+      backend: ChatBackend.agent(BedrockAgentAlias.fromIds('A1', 'TSTALIASID')),
+    }),
+    expect: (config) =>
+      expect(config).toMatchObject({
+        agents: { defaultAgent: { agentId: 'A1', agentAliasId: 'TSTALIASID' }, callerChoice: false },
+        access: { mode: 'function-role' },
+      }),
   },
 };
 

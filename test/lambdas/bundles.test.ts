@@ -58,6 +58,7 @@ const EXPECTED: Record<string, string[]> = {
   'rag-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'stored-model-chat': ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'stored-agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  'agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   completions: ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
 };
 

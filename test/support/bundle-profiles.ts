@@ -98,6 +98,15 @@ export const BUNDLE_PROFILES: Record<string, BundleProfile> = {
     }),
     request: { method: 'POST', path: '/chat', body: { prompt: 'How fast is the first token?' } },
   },
+  'agent-chat': {
+    auth: 'iam',
+    setUp: async (admin, endpoints, suffix) => ({
+      ...(await rateLimited(admin, endpoints, suffix)),
+      AGENT_ID: PROFILE_AGENT.agentId,
+      AGENT_ALIAS_ID: PROFILE_AGENT.agentAliasId,
+    }),
+    request: CHAT_REQUEST,
+  },
   // The OpenAI-compatible API takes bearer JWTs as well as API keys: the profile uses the local token issuer.
   completions: {
     auth: 'jwt',

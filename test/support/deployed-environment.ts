@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BUNDLES, BundleName } from '../../contract/bundles';
 import { ENV } from '../../contract/env';
+import { loadAgentChatConfig } from '../../lambdas/chat/modes/agent-chat/config';
 import { loadCompletionsConfig } from '../../lambdas/chat/modes/completions/config';
 import { loadModelChatConfig } from '../../lambdas/chat/modes/model-chat/config';
 import { loadRagChatConfig } from '../../lambdas/chat/modes/rag-chat/config';
@@ -21,6 +22,7 @@ export const RUNTIME_CONFIG_LOADERS: Readonly<Record<BundleName, (env: Env) => u
   [BUNDLES.ragChat]: loadRagChatConfig,
   [BUNDLES.storedModelChat]: loadStoredModelChatConfig,
   [BUNDLES.storedAgentChat]: loadStoredAgentChatConfig,
+  [BUNDLES.agentChat]: loadAgentChatConfig,
   [BUNDLES.completions]: loadCompletionsConfig,
 };
 

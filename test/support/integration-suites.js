@@ -19,6 +19,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
   '/test/lambdas/chat/modes/completions/openai-client\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
+  '/test/lambdas/chat/modes/agent-chat/agent-chat\\.test\\.ts$',
   '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
   '/test/lambdas/chat/modes/stored-chat/(agent|auth|budgets|chats)\\.test\\.ts$',
   '/test/lambdas/chat/guardrail\\.test\\.ts$',

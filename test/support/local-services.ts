@@ -22,6 +22,7 @@ interface EntryModules {
   'rag-chat': typeof import('../../lambdas/chat/entry/rag-chat');
   'stored-model-chat': typeof import('../../lambdas/chat/entry/stored-model-chat');
   'stored-agent-chat': typeof import('../../lambdas/chat/entry/stored-agent-chat');
+  'agent-chat': typeof import('../../lambdas/chat/entry/agent-chat');
 }
 export type EntryName = keyof EntryModules;
 

@@ -13,6 +13,7 @@
  * The wrapped clients keep the SDK's `send(command, options)` shape, so the Bedrock blocks (converse-stream.ts,
  * retrieve.ts, invoke-agent.ts) work with any of them unchanged.
  */
+import { createHash } from 'node:crypto';
 import type { BedrockAccessMode } from '../../../contract/env';
 import { deniedPermission } from '../bedrock/errors';
 import { isError } from '../core/log';
@@ -33,6 +34,11 @@ export interface ClientLease<C> {
   readonly region: string;
   /** Ends the request's use of the client (destroys a per-request client). */
   release(): void;
+  /**
+   * With caller credentials: a SHA-256 of the access key id, to keep what one set of credentials started (an agent
+   * session) apart from another's behind the same caller (one address). Never the key itself.
+   */
+  readonly credentialsKey?: string;
 }
 
 export interface ClientSource<C> {
@@ -99,7 +105,8 @@ export function callerCredentialClients<C extends SendClient>(
           }
         },
       } as unknown as C;
-      return { client, region, release: () => own.destroy?.() };
+      const credentialsKey = createHash('sha256').update(credentials.accessKeyId).digest('hex');
+      return { client, region, release: () => own.destroy?.(), credentialsKey };
     },
   };
 }

@@ -13,6 +13,7 @@ import { apiKeyAuthenticator, type GetItemClient } from './api-key-authenticator
 import type { Caller } from './caller';
 import type { AuthConfig } from './config';
 import { iamAuthenticator } from './iam-authenticator';
+import { publicAuthenticator } from './public-authenticator';
 
 export interface Authenticator {
   /** The `CHAT_AUTH_MODE` it implements. */
@@ -35,6 +36,8 @@ export function createAuthenticator(config: AuthConfig, clients: AuthenticatorCl
     }
     case AUTH_MODES.iam:
       return iamAuthenticator(config.guestRoles);
+    case AUTH_MODES.publicUrl:
+      return publicAuthenticator();
     case AUTH_MODES.jwt:
       return lazyAuthenticator(
         config.mode,

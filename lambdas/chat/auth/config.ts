@@ -7,6 +7,7 @@
  * | `iam`            | the Function URL (`AWS_IAM`: SigV4) before the function runs | the verified IAM identity; guests (`CHAT_GUEST_ROLE_ARNS`) by address (auth/iam-authenticator.ts) | no |
  * | `jwt`            | this function: a bearer token verified first (`JWT_*`)   | the token's `sub`             | yes               |
  * | `api_key`        | this function: a bearer API key looked up by its SHA-256 (`API_KEY_TABLE_NAME`) | the key | no   |
+ * | `public`         | nobody (a public URL); the caller's own AWS credentials sign the Bedrock calls | the source address (an IPv6 /64) | no |
  *
  * A mode says what it needs, not which methods it takes: stored chats need a method that identifies a user
  * (each chat belongs to one); the caller-sent-turns modes take any. A new method (a public URL keyed by
@@ -21,11 +22,12 @@ import { type JwtAuthConfig, readJwtAuthConfig } from './jwt-config';
 export type AuthConfig =
   | { readonly mode: typeof AUTH_MODES.iam; readonly guestRoles: readonly GuestRole[] }
   | { readonly mode: typeof AUTH_MODES.jwt; readonly jwt: JwtAuthConfig }
-  | { readonly mode: typeof AUTH_MODES.apiKey; readonly apiKeyTable: string };
+  | { readonly mode: typeof AUTH_MODES.apiKey; readonly apiKeyTable: string }
+  | { readonly mode: typeof AUTH_MODES.publicUrl };
 
 /** Whether a method proves who the user is (a stable subject whose data can be stored), per mode. */
 // An API key belongs to a service or a team more often than to one person: it owns no stored chats.
-const IDENTIFIES_USERS: Readonly<Record<AuthMode, boolean>> = { iam: false, jwt: true, api_key: false };
+const IDENTIFIES_USERS: Readonly<Record<AuthMode, boolean>> = { iam: false, jwt: true, api_key: false, public: false };
 
 export interface AuthRequirements {
   /** The mode keeps data per user (stored chats): only methods that identify a user will do. */
@@ -57,6 +59,8 @@ export function readAuthConfig(env: Env, report: ReportProblem, requirements: Au
       const apiKeyTable = readTableName(ENV.apiKeyTable, env, bad);
       return apiKeyTable ? { mode: AUTH_MODES.apiKey, apiKeyTable } : undefined;
     }
+    case AUTH_MODES.publicUrl:
+      return { mode: AUTH_MODES.publicUrl };
   }
 }
 

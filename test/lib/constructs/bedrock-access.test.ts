@@ -11,6 +11,7 @@ import { BedrockAccess } from '../../../lib/constructs/bedrock-access';
 import { BedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
 import { ChatAuth } from '../../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../../lib/constructs/chat-backend';
+import { ChatGuardrail } from '../../../lib/constructs/chat-guardrail';
 import { CrossAccountBedrockRole } from '../../../lib/constructs/cross-account-bedrock-role';
 import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
 import { projectContext, testStack } from '../../support/cdk-app';
@@ -169,5 +170,72 @@ describe('CrossAccountBedrockRole', () => {
     expect(
       () => new CrossAccountBedrockRole(stack, 'B', { chatFunctionRole, backend, externalId: 'tenant-42', maxSessionDuration: Duration.hours(13) }),
     ).toThrow(/maxSessionDuration must be between 1 and 12 hours/);
+  });
+});
+
+describe('a guardrail under each access mode: ApplyGuardrail lands on the identity that calls Bedrock', () => {
+  const GUARDRAIL_ARN = 'arn:aws:bedrock:eu-west-1:222222222222:guardrail/abc123def456';
+  const guardrailIn = (stack: Stack) =>
+    ChatGuardrail.fromGuardrailAttributes(stack, 'Guardrail', { guardrailArn: GUARDRAIL_ARN, guardrailVersion: '3' });
+  const chat = (access: BedrockAccess | undefined): Template => {
+    const stack = testStack('eu-west-1');
+    new BedrockChatFunction(stack, 'Chat', {
+      backend: ChatBackend.models({ haiku: HAIKU }),
+      access,
+      guardrail: guardrailIn(stack),
+      enforceGuardrail: true,
+    });
+    return Template.fromStack(stack);
+  };
+
+  test('functionRole: the function role holds exactly ApplyGuardrail on the guardrail ARN (the model statements conditioned on it)', () => {
+    const template = chat(undefined);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'bedrock:ApplyGuardrail', Effect: 'Allow', Resource: GUARDRAIL_ARN }]) },
+    });
+  });
+
+  test('assumeRole: the function role gets no ApplyGuardrail (no Bedrock statement at all); the CrossAccountBedrockRole carries it', () => {
+    const template = chat(BedrockAccess.assumeRole({ roleArn: ROLE_ARN, externalId: 'tenant-42' }));
+    expect(functionActions(template).filter((a) => a.startsWith('bedrock:'))).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CHAT_GUARDRAIL_ID: GUARDRAIL_ARN, CHAT_GUARDRAIL_VERSION: '3' }) },
+    });
+
+    const stack = new Stack(new App({ context: projectContext }), 'BedrockAccount', { env: { account: '222222222222', region: 'eu-west-1' } });
+    new CrossAccountBedrockRole(stack, 'ChatAccess', {
+      chatFunctionRole: iam.Role.fromRoleArn(stack, 'ChatRole', 'arn:aws:iam::111111111111:role/chat-function-role'),
+      externalId: 'tenant-42',
+      backend: ChatBackend.models({ haiku: HAIKU }),
+      guardrail: guardrailIn(stack),
+      enforceGuardrail: true,
+    });
+    const role = Template.fromStack(stack);
+    const statements = Object.values(role.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> }>,
+    );
+    expect(statements.filter((s) => s.Action === 'bedrock:ApplyGuardrail')).toEqual([
+      { Action: 'bedrock:ApplyGuardrail', Effect: 'Allow', Resource: GUARDRAIL_ARN },
+    ]);
+    // enforceGuardrail: every model statement of the role names the guardrail, as the function role's would.
+    const invokes = statements.filter((s) => JSON.stringify(s.Action).includes('bedrock:InvokeModel'));
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const statement of invokes) {
+      expect(JSON.stringify(statement.Condition)).toContain(`"bedrock:GuardrailIdentifier":"${GUARDRAIL_ARN}:3"`);
+    }
+    expect(
+      () =>
+        new CrossAccountBedrockRole(stack, 'Without', {
+          chatFunctionRole: iam.Role.fromRoleArn(stack, 'R2', 'arn:aws:iam::111111111111:role/x'),
+          externalId: 'tenant-42',
+          backend: ChatBackend.models({ haiku: HAIKU }),
+          enforceGuardrail: true,
+        }),
+    ).toThrow(/enforceGuardrail configures a guardrail: give guardrail as well/);
+  });
+
+  test("callerCredentials: nothing on the function role; the caller's identity needs ApplyGuardrail (the runtime's 403 names it)", () => {
+    const template = chat(BedrockAccess.callerCredentials());
+    expect(functionActions(template).filter((a) => a.startsWith('bedrock:') || a.startsWith('kms:Decrypt'))).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { BundleName } from '../../../contract/bundles';
 import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent-alias';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
+import { BedrockAccess } from '../../../lib/constructs/bedrock-access';
 import { BedrockChatFunction, BedrockChatFunctionProps } from '../../../lib/constructs/bedrock-chat-function';
 import { ChatAuth, CognitoTokenUse } from '../../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../../lib/constructs/chat-backend';
@@ -214,6 +215,7 @@ describe('ChatBackend: what each backend binds', () => {
       'rag-chat',
     ],
     ['an agent', () => ChatBackend.agent(agent, { history: {} }), jwt, 'stored-agent-chat'],
+    ['an agent without stored chats', () => ChatBackend.agent(agent), ChatAuth.publicUrl(), 'agent-chat'],
   ])('%s deploys its own bundle', (_what, backend, auth, bundle) => {
     const stack = testStack();
     stack.node.setContext('aws:cdk:enable-asset-metadata', true);
@@ -231,10 +233,44 @@ describe('ChatBackend: what each backend binds', () => {
     );
   });
 
-  test('an agent without stored chats is refused for now, saying what to give', () => {
-    expect(() => build({ auth: jwt, backend: ChatBackend.agent(agent) })).toThrow(
-      /ChatBackend.agent Test\/Chat: an agent answers stored chats .*give history .*not supported yet/,
+  test('an agent without stored chats deploys the agent-chat bundle with any auth, InvokeAgent on exactly its alias', () => {
+    for (const auth of [jwt, ChatAuth.iam(), ChatAuth.publicUrl()]) {
+      const { template } = build({ auth, backend: ChatBackend.agent(agent) });
+      expect(bedrockStatements(template)).toEqual([
+        {
+          Action: 'bedrock:InvokeAgent',
+          Effect: 'Allow',
+          Resource: 'arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345',
+        },
+      ]);
+      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+      expect(variables).toMatchObject({ AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'ALIAS12345' });
+      expect(variables.AGENT_CALLER_CHOICE).toBeUndefined();
+      expect(variables.HISTORY_TABLE_NAME).toBeUndefined();
+    }
+  });
+
+  test("an agent the caller names: only with the caller's own credentials, which hold every Bedrock permission", () => {
+    const byo = BedrockAccess.callerCredentials();
+    const { template } = build({ auth: ChatAuth.publicUrl(), access: byo, backend: ChatBackend.callerChosenAgent() });
+    expect(bedrockStatements(template)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AGENT_CALLER_CHOICE: 'true', BEDROCK_ACCESS: 'caller-credentials', CHAT_AUTH_MODE: 'public' }) },
+    });
+    const withDefault = build({ auth: jwt, access: byo, backend: ChatBackend.agent(agent, { allowCallerChoice: true }) }).template;
+    withDefault.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AGENT_ID: 'AGENT12345', AGENT_CALLER_CHOICE: 'true' }) },
+    });
+    for (const access of [undefined, BedrockAccess.assumeRole({ roleArn: 'arn:aws:iam::222222222222:role/Central' })]) {
+      expect(() => build({ auth: jwt, access, backend: ChatBackend.callerChosenAgent() })).toThrow(
+        /ChatBackend.callerChosenAgent Test\/Chat: a caller may name the agent only when it calls Bedrock with its own credentials: use access: BedrockAccess.callerCredentials\(\)/,
+      );
+    }
+    expect(() => build({ auth: jwt, access: byo, backend: ChatBackend.agent(agent, { allowCallerChoice: true, history: {} }) })).toThrow(
+      /allowCallerChoice: a stored chat keeps one agent session/,
     );
+    // No role can hold statements for agents callers choose: a CrossAccountBedrockRole for one is refused.
+    expect(() => ChatBackend.callerChosenAgent().bedrockStatements(testStack())).toThrow(/no role holds their statements/);
   });
 
   test('prices become CHAT_MODEL_PRICES (only the aliases given); an unknown alias or a negative price is refused', () => {
