@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FUNCTION_URL_CORS } from '../../../contract';
+import { type BedrockEmulator, startBedrockEmulator } from '../../../tools/local/bedrock-emulator';
 import { closedPort, parseSse, postChat } from '../../support/local-services';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -284,4 +285,73 @@ describe('npm run local', () => {
     },
     60_000,
   );
+});
+
+/**
+ * `--mode caller-credentials` and `--assume-role ARN --external-id X` against a Bedrock emulator the test owns
+ * (reached through the preset AWS_ENDPOINT_URL_* variables, as a user points the CLI at any endpoint): the emulator
+ * verifies every signature and records whose key signed each request. The CLI's own key may call only
+ * sts:AssumeRole, so an answer signed with it would be refused.
+ */
+describe('npm run local: whose credentials call Bedrock', () => {
+  const FUNCTION_KEY = { accessKeyId: 'AKIALOCALFUNCTION001', secretAccessKey: 'localFunctionSecretKey/0000000000000001' };
+  const FUNCTION_ARN = 'arn:aws:iam::111111111111:user/local-function';
+  const CALLER = { accessKeyId: 'AKIACLICALLER0000001', secretAccessKey: 'cliCallerSecretKey/00000000000000000001' };
+  const ROLE_ARN = 'arn:aws:iam::222222222222:role/CentralBedrock';
+  let emulator: BedrockEmulator;
+  beforeAll(async () => {
+    emulator = await startBedrockEmulator({
+      port: 0,
+      tokenDelayMs: 0,
+      principals: [{ ...FUNCTION_KEY, arn: FUNCTION_ARN, allowedActions: ['sts:AssumeRole'] }, CALLER],
+      roles: [{ roleArn: ROLE_ARN, trustedPrincipals: [FUNCTION_ARN], externalId: 'local-tenant' }],
+    });
+  });
+  afterAll(() => emulator.close());
+  beforeEach(() => emulator.reset());
+
+  const startLocal = async (args: string[]): Promise<{ local: Running; url: string }> => {
+    const port = await closedPort();
+    const env = cleanEnv({
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+      AWS_ENDPOINT_URL_STS: emulator.url,
+      AWS_ACCESS_KEY_ID: FUNCTION_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FUNCTION_KEY.secretAccessKey,
+    });
+    const local = await startProcess(process.execPath, [TSX, 'tools/local/cli.ts', '--port', String(port), ...args], /Try:/, env);
+    return { local, url: `http://127.0.0.1:${port}/` };
+  };
+
+  test("--mode caller-credentials: the answer is signed with the caller's key from the body; another key is refused", async () => {
+    const { local, url } = await startLocal(['--mode', 'caller-credentials']);
+    try {
+      const answered = await postChat(url, { message: 'Hello', awsCredentials: CALLER });
+      expect(answered.status).toBe(200);
+      expect(answered.body).toContain('canned');
+      expect(emulator.requests.map((r) => r.principal)).toEqual([CALLER.accessKeyId]);
+      const refused = await postChat(url, {
+        message: 'Hello',
+        awsCredentials: { ...CALLER, secretAccessKey: 'notTheSecret/000000000000000000000001' },
+      });
+      expect([refused.status, refused.json().error.code]).toEqual([401, 'invalid_credentials']);
+      expect(emulator.rejected.map((r) => r.errorType)).toEqual(['InvalidSignatureException']);
+    } finally {
+      await stop(local);
+    }
+  }, 90_000);
+
+  test('--assume-role ARN --external-id X: one STS call with the external id by the function key, Bedrock signed with the role key', async () => {
+    const { local, url } = await startLocal(['--assume-role', ROLE_ARN, '--external-id', 'local-tenant']);
+    try {
+      expect(local.output).toContain(ROLE_ARN);
+      for (const message of ['one', 'two']) expect((await postChat(url, { message })).status).toBe(200);
+      expect(emulator.issuedCredentials).toEqual([
+        expect.objectContaining({ roleArn: ROLE_ARN, externalId: 'local-tenant', callerAccessKeyId: FUNCTION_KEY.accessKeyId }),
+      ]);
+      const roleKey = emulator.issuedCredentials[0]!.accessKeyId;
+      expect(emulator.requests.map((r) => r.principal)).toEqual([roleKey, roleKey]);
+    } finally {
+      await stop(local);
+    }
+  }, 90_000);
 });

@@ -19,7 +19,8 @@
  *
  * Authentication: given `principals` (access keys, their secrets and session tokens, what each may call), every
  * request's SigV4 signature is verified (sigv4.ts) and refused the way AWS refuses it: MissingAuthenticationToken,
- * UnrecognizedClient, InvalidSignature, ExpiredToken, AccessDenied naming the action and the resource ARN
+ * UnrecognizedClient, InvalidSignature, ExpiredToken, AccessDenied naming the action and the resource ARN (a model
+ * call naming a guardrail also needs bedrock:ApplyGuardrail on it)
  * (principals.ts). The same port answers STS `AssumeRole` (awsQuery: form POST to `/`, XML; `AWS_ENDPOINT_URL_STS`)
  * for the `roles` it knows, checking their trust and external id (sts.ts); the credentials it hands out sign
  * Bedrock calls as the role. `emulator.requests[].principal` is the key that signed each served request.
@@ -116,6 +117,10 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
       : modelPermission(runtimeRoute?.operation ?? 'Converse', runtimeRoute?.rawModelId ?? '', region, accountOf(principal.arn));
     const denied = verifying ? table.authorize(principal, action, resource, BEDROCK_AUTH_ERRORS) : undefined;
     if (denied) return reject(denied, principal.accessKeyId);
+    // A model call naming a guardrail also needs bedrock:ApplyGuardrail on it (Bedrock User Guide, "Permissions for guardrails").
+    const guardrail = runtimeRoute && verifying ? guardrailArnOf(body, region, accountOf(principal.arn)) : undefined;
+    const guardrailDenied = guardrail ? table.authorize(principal, 'bedrock:ApplyGuardrail', guardrail, BEDROCK_AUTH_ERRORS) : undefined;
+    if (guardrailDenied) return reject(guardrailDenied, principal.accessKeyId);
 
     const replay = replayRequest(req, body, verifying ? principal.accessKeyId : undefined);
     if (agentRoute) return handleAgentRuntimeRequest(state, agent, agentRoute, replay, res);
@@ -297,6 +302,18 @@ function modelPermission(operation: string, rawModelId: string, region: string, 
     action,
     resource: profile ? `arn:aws:bedrock:${region}:${account}:inference-profile/${id}` : `arn:aws:bedrock:${region}::foundation-model/${id}`,
   };
+}
+
+/** The ARN of the guardrail a Converse body names (`guardrailConfig.guardrailIdentifier`, an id or an ARN), if any. */
+function guardrailArnOf(body: Buffer, region: string, account: string): string | undefined {
+  let identifier: unknown;
+  try {
+    identifier = (JSON.parse(body.toString('utf8')) as { guardrailConfig?: { guardrailIdentifier?: unknown } })?.guardrailConfig?.guardrailIdentifier;
+  } catch {
+    return undefined; // the operation answers the serialization error
+  }
+  if (typeof identifier !== 'string' || identifier === '') return undefined;
+  return identifier.startsWith('arn:') ? identifier : `arn:aws:bedrock:${region}:${account}:guardrail/${identifier}`;
 }
 
 function agentPermission(route: AgentRoute, region: string, account: string): { action: string; resource: string } {

@@ -201,3 +201,37 @@ describe('BEDROCK_ACCESS=caller-credentials', () => {
     }
   });
 });
+
+test("caller credentials with a guardrail: an identity that may invoke the model but not apply the guardrail gets 403 naming bedrock:ApplyGuardrail and the guardrail's ARN", async () => {
+  const GUARDRAIL_ARN = `arn:aws:bedrock:${TEST_REGION}:444444444444:guardrail/abc123def456`;
+  const MODEL_ONLY = { accessKeyId: 'AKIAMODELONLY0000001', secretAccessKey: 'modelOnlySecretKey/000000000000000000001' };
+  const BOTH = { accessKeyId: 'AKIAGUARDED000000001', secretAccessKey: 'guardedSecretKey/0000000000000000000001' };
+  const stack = await startChatStack({
+    emulator: {
+      tokenDelayMs: 0,
+      principals: [
+        { ...FUNCTION_ROLE, allowedActions: [] },
+        { ...MODEL_ONLY, arn: 'arn:aws:iam::444444444444:user/model-only', allowedActions: INVOKE },
+        { ...BOTH, arn: 'arn:aws:iam::444444444444:user/both', allowedActions: [...INVOKE, 'bedrock:ApplyGuardrail'] },
+      ],
+    },
+    environment: {
+      BEDROCK_ACCESS: 'caller-credentials',
+      BEDROCK_ALLOWED_REGIONS: TEST_REGION,
+      CHAT_GUARDRAIL_ID: GUARDRAIL_ARN,
+      CHAT_GUARDRAIL_VERSION: '1',
+      CHAT_GUARDRAIL_STREAM_MODE: 'sync',
+    },
+  });
+  try {
+    const denied = await postChat(stack.url, { message: 'hi', awsCredentials: MODEL_ONLY });
+    expect(denied.status).toBe(403);
+    expect(errorOf(denied)).toMatchObject({ code: 'credentials_access_denied' });
+    expect(errorOf(denied).message).toContain(`bedrock:ApplyGuardrail on ${GUARDRAIL_ARN}`);
+    const answered = await postChat(stack.url, { message: 'hi', awsCredentials: BOTH });
+    expect(answered.status).toBe(200);
+    expect(stack.emulator.requests.map((r) => r.principal)).toEqual([BOTH.accessKeyId]);
+  } finally {
+    await stack.close();
+  }
+});

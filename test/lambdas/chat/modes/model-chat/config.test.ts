@@ -151,9 +151,9 @@ describe('loadModelChatConfig', () => {
 
     test('unset or unknown fails the cold start, naming the methods this mode takes (the construct always sets it)', () => {
       expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: undefined })).toThrow(
-        /CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt" or "api_key": how callers authenticate/,
+        /CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt" or "api_key" or "public": how callers authenticate/,
       );
-      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(/CHAT_AUTH_MODE="cognito": expected "iam" or "jwt" or "api_key"/);
+      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(/CHAT_AUTH_MODE="cognito": expected "iam" or "jwt" or "api_key" or "public"/);
     });
 
     test('jwt reads the token rules', () => {
