@@ -153,7 +153,9 @@ describe('loadModelChatConfig', () => {
       expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: undefined })).toThrow(
         /CHAT_AUTH_MODE=\(unset\): expected "iam" or "jwt" or "api_key" or "public": how callers authenticate/,
       );
-      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(/CHAT_AUTH_MODE="cognito": expected "iam" or "jwt" or "api_key" or "public"/);
+      expect(() => loadConfig({ ...VALID, CHAT_AUTH_MODE: 'cognito' })).toThrow(
+        /CHAT_AUTH_MODE="cognito": expected "iam" or "jwt" or "api_key" or "public"/,
+      );
     });
 
     test('jwt reads the token rules', () => {
