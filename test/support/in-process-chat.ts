@@ -25,6 +25,8 @@ import { ChatStore } from '../../lambdas/chat/chats/chat-store';
 import type { StreamHandler } from '../../lambdas/chat/core/invocation';
 import type { LogSink } from '../../lambdas/chat/core/log';
 import type { FunctionUrlEvent } from '../../lambdas/chat/http/event';
+import { loadAgentChatConfig } from '../../lambdas/chat/modes/agent-chat/config';
+import { createAgentChatHandler } from '../../lambdas/chat/modes/agent-chat/handler';
 import { loadCompletionsConfig } from '../../lambdas/chat/modes/completions/config';
 import { createCompletionsHandler } from '../../lambdas/chat/modes/completions/handler';
 import { loadModelChatConfig } from '../../lambdas/chat/modes/model-chat/config';
@@ -86,6 +88,8 @@ export interface InProcessChat {
     readonly guestRag: StreamHandler;
     readonly storedModelChat: StreamHandler;
     readonly storedAgentChat: StreamHandler;
+    /** The caller-credentials agent chat behind a public URL, the agent named by the caller (or the default). */
+    readonly agentChat: StreamHandler;
     readonly completions: StreamHandler;
   };
   readonly calls: UpstreamCalls;
@@ -227,6 +231,16 @@ export async function buildInProcessChat(): Promise<InProcessChat> {
   const storedEnv = { ...COMMON_ENV, ...JWT_ENV, HISTORY_TABLE_NAME: TABLES.history, HISTORY_TURNS: '10' };
   const storedModel = loadStoredModelChatConfig(storedEnv);
   const storedAgent = loadStoredAgentChatConfig({ ...storedEnv, CHAT_MODELS: undefined, AGENT_ID: 'AGENT12345', AGENT_ALIAS_ID: 'TSTALIASID' });
+  const agentChat = loadAgentChatConfig({
+    ...COMMON_ENV,
+    CHAT_MODELS: undefined,
+    CHAT_AUTH_MODE: 'public',
+    BEDROCK_ACCESS: 'caller-credentials',
+    BEDROCK_ALLOWED_REGIONS: ALLOWED_REGIONS.join(','),
+    AGENT_ID: 'AGENT12345',
+    AGENT_ALIAS_ID: 'TSTALIASID',
+    AGENT_CALLER_CHOICE: 'true',
+  });
   const completions = loadCompletionsConfig({
     ...COMMON_ENV,
     CHAT_AUTH_MODE: 'api_key',
@@ -287,6 +301,13 @@ export async function buildInProcessChat(): Promise<InProcessChat> {
       }),
       storedModelChat: createStoredChatHandler({ ...stored(storedModel), backend: modelBackend(functionRoleClients(bedrock, REGION), storedModel) }),
       storedAgentChat: createStoredChatHandler({ ...stored(storedAgent), backend: agentBackend(functionRoleClients(agent, REGION), storedAgent) }),
+      agentChat: createAgentChatHandler({
+        config: agentChat,
+        authenticator: createAuthenticator(agentChat.auth),
+        agents: callerCredentialClients(ALLOWED_REGIONS, () => agent),
+        dynamo,
+        logSink,
+      }),
       completions: createCompletionsHandler({
         config: completions,
         authenticator: createAuthenticator(completions.auth, { dynamo }),

@@ -41,6 +41,7 @@ const RUNS = {
   guestRag: 1_300,
   storedModelChat: 1_600,
   storedAgentChat: 1_000,
+  agentChat: 800,
   completions: 1_900,
   partialEvents: 500,
 };
@@ -196,6 +197,34 @@ const looseChatRequest = withExtras(
 );
 
 const chatRequest = requestsAround(validChatRequest, looseChatRequest);
+
+/** An agent-chat request: a chat request plus `agentId`, `agentAliasId` and `sessionId`, each valid, off or absent. */
+const agentId = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('AGENT12345', 'TSTALIASID', 'A1') }, text, anyValue);
+const agentRequest = requestsAround(
+  fc.record(
+    {
+      message: shortText,
+      agentId: fc.constant('AGENTALICE'),
+      agentAliasId: fc.constant('ALIASA0001'),
+      sessionId: fc.constantFrom('s1', 'conversation-1'),
+      awsCredentials: validCredentials,
+    },
+    { requiredKeys: ['message', 'awsCredentials'] },
+  ),
+  withExtras(
+    fc.record(
+      {
+        message: fc.oneof(text, hugeText, anyValue),
+        agentId,
+        agentAliasId: agentId,
+        sessionId: fc.oneof(text, anyValue),
+        awsCredentials,
+        model: modelName,
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+);
 
 const uuid = fc.uuid({ version: 4 });
 /** A stored-chat request (`{ prompt, chat_id, model }`). */
@@ -642,6 +671,7 @@ const chatMethods = methods({ POST: 10, GET: 1 });
 const storedMethods = methods({ POST: 5, GET: 3, DELETE: 2 });
 const completionsMethods = methods({ POST: 6, GET: 3 });
 const chatBodies = bodies(chatRequest, LIMITS.maxBodyBytes);
+const agentBodies = bodies(agentRequest, LIMITS.maxBodyBytes);
 const chatPaths = fc.oneof(
   { weight: 8, arbitrary: fc.constant('/') },
   { weight: 2, arbitrary: fc.constantFrom('/health', '/diagnostics', '/chat', '//', '/health/', '/HEALTH') },
@@ -684,6 +714,16 @@ describe('every request gets 2xx or a 4xx JSON error with a stable code; never a
       chat.handlers.guestRag,
       events({ methods: chatMethods, paths: chatPaths, body: chatBodies, authorization: fc.constant({}), iam: iamIdentity }),
       RUNS.guestRag,
+      'chat',
+    );
+  });
+
+  test('agent chat on a public URL with the caller’s own credentials, the agent named in the body (or not)', async () => {
+    await runProperty(
+      'agentChat',
+      chat.handlers.agentChat,
+      events({ methods: chatMethods, paths: chatPaths, body: agentBodies, authorization: fc.constant({}) }),
+      RUNS.agentChat,
       'chat',
     );
   });

@@ -1,7 +1,9 @@
 /**
  * cdk-nag (every pack) over the two sides of the cross-account layout: chat functions calling Bedrock with an
- * assumed role and with caller credentials, and the CrossAccountBedrockRole in the Bedrock account. The role needs no
- * acknowledgement at all; the functions only their inherent ones (X-Ray's Resource *, no DLQ, no VPC).
+ * assumed role and with caller credentials (one of them the public agent chat whose callers name the agent, as the
+ * CallerCredentialsChat stack deploys it), and the CrossAccountBedrockRole (with a guardrail) in the Bedrock account.
+ * The role needs no acknowledgement at all; the functions only their inherent ones (X-Ray's Resource *, no DLQ, no
+ * VPC), and the public URL its two public-access findings.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
 import { BedrockAccess } from '../../../lib/constructs/bedrock-access';
 import { BedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
+import { ChatAuth } from '../../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../../lib/constructs/chat-backend';
+import { ChatGuardrail } from '../../../lib/constructs/chat-guardrail';
 import { CrossAccountBedrockRole } from '../../../lib/constructs/cross-account-bedrock-role';
 import { addSecurityChecks } from '../../../lib/security-checks';
 import { projectContext } from '../../support/cdk-app';
@@ -26,12 +30,21 @@ function buildApp(): { app: App } {
     access: BedrockAccess.assumeRole({ roleArn: 'arn:aws:iam::222222222222:role/ChatBedrockAccess', externalId: 'tenant-42' }),
   });
   new BedrockChatFunction(chat, 'Callers', { backend: ChatBackend.models({ haiku: HAIKU }), access: BedrockAccess.callerCredentials() });
+  new BedrockChatFunction(chat, 'Agents', {
+    auth: ChatAuth.publicUrl(),
+    backend: ChatBackend.callerChosenAgent(),
+    access: BedrockAccess.callerCredentials({ allowedRegions: ['eu-west-1', 'eu-central-1'] }),
+  });
   const bedrock = new Stack(app, 'BedrockAccount', { env: { account: '222222222222', region: 'eu-west-1' } });
   new CrossAccountBedrockRole(bedrock, 'ChatAccess', {
     chatFunctionRole: assumed.role,
     externalId: 'tenant-42',
     backend: ChatBackend.models({ haiku: HAIKU }),
     roleName: 'ChatBedrockAccess',
+    guardrail: ChatGuardrail.fromGuardrailAttributes(bedrock, 'Guardrail', {
+      guardrailArn: 'arn:aws:bedrock:eu-west-1:222222222222:guardrail/abc123def456',
+      guardrailVersion: '1',
+    }),
   });
   addSecurityChecks(app);
   return { app };
@@ -52,5 +65,10 @@ describe('cdk-nag over BedrockAccess and CrossAccountBedrockRole', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  describeAcknowledgements(buildApp, () => [...inherent('Assumed'), ...inherent('Callers')]);
+  const publicUrl = (fn: string): string[][] =>
+    ['invoke-function-url', 'invoke-function'].flatMap((permission) => [
+      [`ChatAccount/${fn}/Resource/${permission}`, 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
+      [`ChatAccount/${fn}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
+    ]);
+  describeAcknowledgements(buildApp, () => [...inherent('Assumed'), ...inherent('Callers'), ...inherent('Agents'), ...publicUrl('Agents')]);
 });
