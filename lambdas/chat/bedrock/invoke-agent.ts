@@ -20,7 +20,7 @@
  */
 import { InvokeAgentCommand, type InvokeAgentCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ChatError } from '../http/errors';
-import { mapUpstreamError, RedactedUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
+import { deniedPermission, mapUpstreamError, RedactedUpstreamError, settleFailure, throttled, upstreamError, upstreamUnavailable } from './errors';
 
 /** The one Agent Runtime operation the chat runtime needs (the real `BedrockAgentRuntimeClient` satisfies it). */
 export interface InvokeAgentClient {
@@ -98,15 +98,19 @@ export function mapAgentError(error: unknown, target: AgentTarget): ChatError {
 
 function agentErrorByName(name: string, error: Error, agent: string, target: AgentTarget): ChatError | undefined {
   switch (name) {
-    case 'AccessDeniedException':
+    case 'AccessDeniedException': {
+      // AWS names the action and the exact ARN (with its account); without them, the alias ARN's shape.
+      const denied = deniedPermission(error.message);
       return new ChatError(
         403,
         'agent_access_denied',
-        `Access to the ${agent} was denied. Check that the function role may call bedrock:InvokeAgent on the agent alias ARN ` +
-          `arn:aws:bedrock:${target.region}:<account>:agent-alias/${target.agentId}/${target.agentAliasId}.`,
+        `Access to the ${agent} was denied. Check that the identity calling Bedrock (the function role, or the role it assumes) ` +
+          `may call ${denied.action ?? 'bedrock:InvokeAgent'} on ` +
+          `${denied.resource ?? `the agent alias ARN arn:aws:bedrock:${target.region}:<account>:agent-alias/${target.agentId}/${target.agentAliasId}`}.`,
         {},
         error,
       );
+    }
     case 'ResourceNotFoundException':
       return new ChatError(404, 'agent_not_found', `The ${agent} was not found in region ${target.region}.`, {}, error);
     case 'ValidationException':

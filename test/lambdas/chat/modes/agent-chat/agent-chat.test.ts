@@ -232,3 +232,16 @@ describe('a fixed agent alias (no caller choice)', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 });
+
+test('on the function role (no caller credentials): an alias the role may not invoke is 403 agent_access_denied naming the action and the ARN AWS named', async () => {
+  const url = await startAgentChat({ BEDROCK_ACCESS: 'function-role', AGENT_ID: 'AGENTFIXED', AGENT_ALIAS_ID: 'ALIASF0001' });
+  const response = await postChat(url, { message: 'hello' });
+  expect(response.status).toBe(403);
+  expect(errorOf(response)).toEqual({
+    code: 'agent_access_denied',
+    message:
+      'Access to the agent AGENTFIXED (alias ALIASF0001) was denied. Check that the identity calling Bedrock (the function role, or the role it ' +
+      `assumes) may call bedrock:InvokeAgent on arn:aws:bedrock:${TEST_REGION}:111111111111:agent-alias/AGENTFIXED/ALIASF0001.`,
+  });
+  expect(emulator.rejected).toMatchObject([{ accessKeyId: FUNCTION_ROLE.accessKeyId, errorType: 'AccessDeniedException' }]);
+});
