@@ -7,7 +7,7 @@
  * | AccessDeniedException                                             | 403    | model_access_denied     |
  * | ResourceNotFoundException, ValidationException "model identifier is invalid" | 404 | model_not_found |
  * | other ValidationException (e.g. input too long)                   | 400    | model_rejected_request  |
- * | ThrottlingException, ServiceQuotaExceededException                | 429    | throttled               |
+ * | ThrottlingException, ServiceQuotaExceededException (`Retry-After`) | 429   | throttled               |
  * | InternalServerException, ModelErrorException, ModelStreamErrorException, a stream ending early, other service errors | 502 | upstream_error |
  * | ServiceUnavailableException, ModelNotReadyException, network errors | 503  | upstream_unavailable    |
  * | ModelTimeoutException, SDK TimeoutError, our deadline             | 504    | upstream_timeout        |
@@ -172,9 +172,22 @@ export function deniedPermission(message: string): { action?: string; resource?:
   return { ...(m?.[1] ? { action: m[1] } : {}), ...(m?.[2] ? { resource: m[2] } : {}) };
 }
 
-/** 429 `throttled`: `upstream` names what throttled (`model "haiku"`, `agent …`, `knowledge base`). */
+/**
+ * The `Retry-After` of a 429 `throttled`, in seconds. Bedrock does not say when capacity returns, and the client's
+ * own retry (one, with the SDK's jittered exponential backoff) has already been spent: a caller waits at least this
+ * long, and backs off further on its own when throttled again.
+ */
+export const THROTTLED_RETRY_AFTER_SECONDS = 2;
+
+/** 429 `throttled` with `Retry-After`: `upstream` names what throttled (`model "haiku"`, `agent …`, `knowledge base`). */
 export function throttled(upstream: string, cause: Error): ChatError {
-  return new ChatError(429, 'throttled', `The ${upstream} is receiving too many requests right now. Try again shortly.`, {}, cause);
+  return new ChatError(
+    429,
+    'throttled',
+    `The ${upstream} is receiving too many requests right now. Try again shortly.`,
+    { 'retry-after': String(THROTTLED_RETRY_AFTER_SECONDS) },
+    cause,
+  );
 }
 
 /** 503 `upstream_unavailable` for the model or agent `upstream`. */
