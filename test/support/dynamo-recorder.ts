@@ -2,6 +2,10 @@
  * A pass-through HTTP proxy in front of dynalite that records every DynamoDB operation the function sends
  * (`X-Amz-Target`, table, index), so tests can prove which calls a request made, or that it made none.
  * Test code's own admin calls go to dynalite directly and are not recorded.
+ *
+ * It can also make DynamoDB unreachable for some calls only ({@link DynamoRecorder.failWhen}): the connection of a
+ * matching call is reset before it reaches dynalite (what the SDK sees of an unreachable endpoint), so a test can
+ * take the history table away while the rate-limit table still answers, or fail one step of a multi-step write.
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +15,8 @@ export interface RecordedDynamoCall {
   readonly operation: string;
   readonly table?: string;
   readonly index?: string;
+  /** The connection was reset instead of the call reaching dynalite ({@link DynamoRecorder.failWhen}). */
+  readonly failed?: boolean;
 }
 
 export interface DynamoRecorder {
@@ -18,6 +24,8 @@ export interface DynamoRecorder {
   readonly url: string;
   /** Every call, in order (live array; tests may empty it). */
   readonly calls: RecordedDynamoCall[];
+  /** Resets the connection of every call `matches` accepts (recorded with `failed: true`); `undefined` stops it. */
+  failWhen(matches: ((call: RecordedDynamoCall) => boolean) | undefined): void;
   /** Every call since the recorder started (never emptied). */
   readonly allCalls: readonly RecordedDynamoCall[];
   /** Operations seen since the start, deduplicated, e.g. `["GetItem", "Query@byUpdated", "UpdateItem"]`. */
@@ -29,6 +37,7 @@ export async function startDynamoRecorder(targetUrl: string): Promise<DynamoReco
   const target = new URL(targetUrl);
   const calls: RecordedDynamoCall[] = [];
   const allCalls: RecordedDynamoCall[] = [];
+  let failing: ((call: RecordedDynamoCall) => boolean) | undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,9 +54,14 @@ export async function startDynamoRecorder(targetUrl: string): Promise<DynamoReco
         // not JSON: recorded without a table
       }
       const table = parsed.TableName ?? Object.keys(parsed.RequestItems ?? {})[0];
-      const call = { operation, ...(table ? { table } : {}), ...(parsed.IndexName ? { index: parsed.IndexName } : {}) };
+      const seen: RecordedDynamoCall = { operation, ...(table ? { table } : {}), ...(parsed.IndexName ? { index: parsed.IndexName } : {}) };
+      const call = failing?.(seen) ? { ...seen, failed: true } : seen;
       calls.push(call);
       allCalls.push(call);
+      if (call.failed) {
+        req.socket.destroy();
+        return;
+      }
       const upstream = request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
         (upstreamRes) => {
@@ -65,6 +79,9 @@ export async function startDynamoRecorder(targetUrl: string): Promise<DynamoReco
     url: `http://127.0.0.1:${port}`,
     calls,
     allCalls,
+    failWhen: (matches) => {
+      failing = matches;
+    },
     operations: () => [...new Set(allCalls.map((call) => (call.index ? `${call.operation}@${call.index}` : call.operation)))].sort(),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

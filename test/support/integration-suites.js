@@ -23,6 +23,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
   '/test/lambdas/chat/modes/stored-chat/(agent|auth|budgets|chats)\\.test\\.ts$',
   '/test/lambdas/chat/guardrail\\.test\\.ts$',
+  '/test/lambdas/chat/faults\\.test\\.ts$',
   '/test/lib/constructs/chat-monitoring\\.test\\.ts$',
   // The guest client against the local Cognito/STS stand-in and chat server.
   '/test/client/guest-(chat-client|credentials)\\.test\\.ts$',

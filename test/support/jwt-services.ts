@@ -58,6 +58,8 @@ export interface JwtChatStack {
   readonly dynamo: DynamoRecorder;
   readonly tables: { readonly rateLimit: string; readonly history: string };
   readonly server: FunctionUrlServer;
+  /** The entry's handler (to serve it again, e.g. with a shorter timeout). */
+  readonly handler: unknown;
   /** Talks to dynalite directly (not recorded): for setting up and inspecting tables. */
   readonly admin: DynamoDBClient;
   /** A valid token for `sub` (and `email`), 1 h, signed with the issuer's current key. */
@@ -116,6 +118,7 @@ export async function startJwtChatStack(options: JwtChatStackOptions = {}): Prom
     dynamo,
     tables,
     server,
+    handler: entry.handler,
     admin,
     token: (sub, claims = {}) => issuer.sign({ sub, email: `${sub}@example.com`, ...claims }),
     request: (method, path, { token, body, headers = {}, sse = false } = {}) =>

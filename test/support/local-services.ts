@@ -23,6 +23,7 @@ interface EntryModules {
   'stored-model-chat': typeof import('../../lambdas/chat/entry/stored-model-chat');
   'stored-agent-chat': typeof import('../../lambdas/chat/entry/stored-agent-chat');
   'agent-chat': typeof import('../../lambdas/chat/entry/agent-chat');
+  completions: typeof import('../../lambdas/chat/entry/completions');
 }
 export type EntryName = keyof EntryModules;
 

@@ -15,7 +15,10 @@
  *    never share one), `SET updatedAt`, `byUpdatedSk`, and `title`/`createdAt` only if absent; for a
  *    continued chat only if the header still exists (it may have been deleted meanwhile → 404);
  * 2. `PutItem` of the turn item under that number, only if absent.
- * If step 2 fails, the header counts a turn that has no item: readers see a gap, nothing breaks.
+ * If step 2 fails, step 1 is taken back (a new chat's header deleted, a continued chat's count and update time set
+ * back) while the header still counts that turn, so a failed write leaves the chat as it was. Only when another
+ * turn was appended in between, or DynamoDB fails the undo too, does the header count a turn that has no item:
+ * readers then see a gap in the numbering, nothing breaks.
  *
  * Operations used: GetItem, Query (table and `byUpdated` index), UpdateItem, PutItem, DeleteItem,
  * BatchWriteItem: exactly what `ChatHistoryTable.grantReadChats/grantAppendChats/grantDeleteChats` allow.
@@ -187,9 +190,9 @@ export class ChatStore {
     nowMs: number;
   }): Promise<{ header: ChatHeader; turn: StoredTurn }> {
     const now = new Date(input.nowMs).toISOString();
-    let attributes: Record<string, AttributeValue>;
+    let before: Record<string, AttributeValue>;
     try {
-      ({ Attributes: attributes = {} } = await this.client.send(
+      ({ Attributes: before = {} } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: headerKey(input.subject, input.chatId),
@@ -213,32 +216,81 @@ export class ChatStore {
             ':byUpdated': s(`${now}#${input.chatId}`),
             ':title': s(input.title),
           },
-          // ALL_NEW, not UPDATED_NEW: title and createdAt are only set when absent, and the answer needs them either way.
-          ReturnValues: 'ALL_NEW',
+          // ALL_OLD: the header as it was, to take the update back if the turn cannot be written; the update itself
+          // is atomic, so the new values follow from it (the count plus one, title and createdAt if they were absent).
+          ReturnValues: 'ALL_OLD',
         }),
       ));
     } catch (error) {
       if (isConditionFailure(error) && !input.newChat) throw chatNotFound();
       throw historyError(error);
     }
-    const number = Number(attributes[TURNS]?.N);
-    if (!Number.isSafeInteger(number) || number < 1) throw internalError(new Error('UpdateItem returned no turn number'));
+    const previousTurns = before[TURNS]?.N === undefined ? 0 : Number(before[TURNS].N);
+    const number = previousTurns + 1;
+    if (!Number.isSafeInteger(number) || number < 1) throw internalError(new Error('UpdateItem returned an unusable turn count'));
+    const attributes: Record<string, AttributeValue> = {
+      [TITLE]: before[TITLE] ?? s(input.title),
+      [CREATED_AT]: before[CREATED_AT] ?? s(now),
+      [UPDATED_AT]: s(now),
+    };
     const turn: StoredTurn = { number, user: input.prompt, assistant: input.answer, createdAt: now };
-    await this.call(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          [PK]: s(turnsPk(input.subject, input.chatId)),
-          [SK]: s(turnSk(number)),
-          [USER]: s(turn.user),
-          [ASSISTANT]: s(turn.assistant),
-          [CREATED_AT]: s(now),
-        },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
-      }),
-    );
+    try {
+      await this.call(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: s(turnsPk(input.subject, input.chatId)),
+            [SK]: s(turnSk(number)),
+            [USER]: s(turn.user),
+            [ASSISTANT]: s(turn.assistant),
+            [CREATED_AT]: s(now),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+    } catch (error) {
+      await this.takeBackHeader(input.subject, input.chatId, number, before);
+      throw error;
+    }
     return { header: toHeader(input.chatId, attributes), turn };
+  }
+
+  /**
+   * Undoes the header update of a turn that could not be written, so no chat counts a turn it does not have: a new
+   * chat's header is deleted, a continued chat's count and update time are set back. Only while the header still
+   * counts exactly that turn (`turns = number`): if another turn was appended since, the header stays and readers
+   * see a gap in the numbering. Best effort: if DynamoDB fails here too, the same gap remains.
+   */
+  private async takeBackHeader(subject: string, chatId: string, number: number, before: Record<string, AttributeValue>): Promise<void> {
+    const key = headerKey(subject, chatId);
+    const counted = { ExpressionAttributeNames: { '#turns': TURNS }, ExpressionAttributeValues: { ':counted': { N: String(number) } } };
+    try {
+      if (before[TURNS] === undefined) {
+        await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: key, ConditionExpression: '#turns = :counted', ...counted }));
+        return;
+      }
+      const updatedAt = before[UPDATED_AT];
+      const byUpdatedSk = before[BY_UPDATED_SK];
+      if (!updatedAt || !byUpdatedSk) return;
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #turns = :before, #updatedAt = :updatedAt, #byUpdatedSk = :byUpdatedSk',
+          ConditionExpression: '#turns = :counted',
+          ExpressionAttributeNames: { ...counted.ExpressionAttributeNames, '#updatedAt': UPDATED_AT, '#byUpdatedSk': BY_UPDATED_SK },
+          ExpressionAttributeValues: {
+            ...counted.ExpressionAttributeValues,
+            ':before': before[TURNS],
+            ':updatedAt': updatedAt,
+            ':byUpdatedSk': byUpdatedSk,
+          },
+        }),
+      );
+    } catch {
+      // Another turn was appended since, or DynamoDB failed again: the gap stays (see the module comment).
+    }
   }
 
   /** One page of `subject`'s chats, newest first (`byUpdated` index), and the cursor of the next. */
