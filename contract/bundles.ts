@@ -18,7 +18,19 @@ export const BUNDLES = {
   agentChat: 'agent-chat',
   /** The OpenAI-compatible API (`ConverseStream`, API keys, budgets): Bedrock Runtime, DynamoDB. */
   completions: 'completions',
+  /** Not a chat: starts a knowledge base's ingestion job when its documents change (SQS batch in): Bedrock Agent. */
+  knowledgeBaseSync: 'knowledge-base-sync',
 } as const;
+
+/** The bundles that serve a chat (Function URL, response streaming); the others are event-driven. */
+export const CHAT_BUNDLES: readonly BundleName[] = [
+  BUNDLES.modelChat,
+  BUNDLES.ragChat,
+  BUNDLES.storedModelChat,
+  BUNDLES.storedAgentChat,
+  BUNDLES.agentChat,
+  BUNDLES.completions,
+];
 
 export type BundleName = (typeof BUNDLES)[keyof typeof BUNDLES];
 

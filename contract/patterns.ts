@@ -64,3 +64,6 @@ export const SECRET_ACCESS_KEY = /^[A-Za-z0-9/+=]{16,128}$/;
 
 /** A session token (base64 from STS, some kilobytes at most). */
 export const SESSION_TOKEN = /^[A-Za-z0-9/+=_-]{16,8192}$/;
+
+/** A knowledge base's data source id, as Bedrock assigns it. */
+export const DATA_SOURCE_ID = /^[0-9a-zA-Z]{10}$/;

@@ -16,4 +16,5 @@ export * from './constructs/chat-website';
 export * from './constructs/cognito-guest-pool';
 export * from './constructs/cross-account-bedrock-role';
 export * from './constructs/knowledge-base';
+export * from './constructs/knowledge-base-sync';
 export * from './constructs/rate-limit-table';

@@ -14,6 +14,7 @@ import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
 import { addGuardrailStatements } from '../private/bedrock-statements';
 import { bundleCode } from '../private/bundles';
 import { chatMetric } from '../private/chat-metrics';
+import { allowCloudWatchLogs } from '../private/log-encryption';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
 import { BedrockAccess } from './bedrock-access';
@@ -754,24 +755,4 @@ function assertSameRegion(v: Validator, here: string, what: string, table: IRate
       `${what} is in ${table.env.region} but the function runs in ${here}: the runtime calls DynamoDB in its own region; use a table in ${here}`,
     );
   }
-}
-
-/**
- * CloudWatch Logs encrypts with the key on behalf of this one log group only (`logGroupArn`, the encryption
- * context it sends): a key shared by several functions gets one statement per log group, and no other log group
- * of the account can use it. `kms:Describe*` is not granted: it carries no encryption context, so under this
- * condition it could never be allowed (CloudWatch Logs does not need it to encrypt). A key imported with
- * `fromKeyArn` keeps its own policy (nothing is added), and must already allow this.
- */
-function allowCloudWatchLogs(key: kms.IKey, logGroupArn: string): void {
-  const stack = Stack.of(key);
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
-    }),
-    false,
-  );
 }

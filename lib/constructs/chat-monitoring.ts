@@ -1,10 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { createAlarmTopic } from '../private/alarm-topic';
 import { Validator } from '../private/validation';
 import { ChatRequestFlag, ChatTokenDirection, IBedrockChatFunction } from './bedrock-chat-function';
 
@@ -97,7 +96,7 @@ export class ChatMonitoring extends Construct {
       (n) => `thresholds.dailyCostUsd must be above 0, got ${n}`,
     );
 
-    this.alarmTopic = props.alarmTopic ?? this.createTopic(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this, props.removalPolicy ?? RemovalPolicy.RETAIN);
     const notify = new actions.SnsAction(this.alarmTopic);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName });
@@ -110,25 +109,6 @@ export class ChatMonitoring extends Construct {
         this.alarms.push(alarm);
       }
     });
-  }
-
-  private createTopic(removalPolicy: RemovalPolicy): sns.ITopic {
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the alarm topic of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // CloudWatch publishes alarm notifications to the encrypted topic.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Chat alarms' });
-    topic.applyRemovalPolicy(removalPolicy);
-    return topic;
   }
 
   private addWidgets(fn: IBedrockChatFunction): void {

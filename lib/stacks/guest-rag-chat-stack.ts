@@ -6,6 +6,7 @@ import { ChatBackend } from '../constructs/chat-backend';
 import { ChatGuardrail } from '../constructs/chat-guardrail';
 import { CognitoGuestPool } from '../constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../constructs/knowledge-base';
+import { KnowledgeBaseSync } from '../constructs/knowledge-base-sync';
 import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
 
 export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
@@ -26,6 +27,8 @@ export class GuestRagChatStack extends Stack {
   public readonly knowledgeBase: KnowledgeBase;
   public readonly guests: CognitoGuestPool;
   public readonly guardrail: ChatGuardrail;
+  /** Starts an ingestion job when documents under the prefix change. */
+  public readonly sync: KnowledgeBaseSync;
 
   constructor(scope: Construct, id: string, props: GuestRagChatStackProps) {
     super(scope, id, props);
@@ -33,6 +36,14 @@ export class GuestRagChatStack extends Stack {
     this.knowledgeBase = new KnowledgeBase(this, 'Knowledge', {
       removalPolicy: props.removalPolicy,
       description: 'Company documents the guest chatbot answers from',
+    });
+    this.sync = new KnowledgeBaseSync(this, 'Sync', {
+      knowledgeBase: this.knowledgeBase,
+      dataSourceId: this.knowledgeBase.dataSourceId,
+      documentsBucket: this.knowledgeBase.documentsBucket,
+      documentsPrefix: this.knowledgeBase.documentsPrefix,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     const { functionProps } = sharedChatResources(this, props);
     // Guests are anonymous: their input and the answers pass content filters and the prompt-attack filter.
@@ -58,7 +69,7 @@ export class GuestRagChatStack extends Stack {
     new CfnOutput(this, 'Region', { value: this.region });
     new CfnOutput(this, 'DocumentsBucketName', {
       value: this.knowledgeBase.documentsBucket.bucketName,
-      description: 'Upload documents here, then start an ingestion job for the data source',
+      description: `Upload documents under ${this.knowledgeBase.documentsPrefix}: each change starts an ingestion job (npm run kb -- sync starts one by hand)`,
     });
     new CfnOutput(this, 'KnowledgeBaseId', { value: this.knowledgeBase.knowledgeBaseId });
     new CfnOutput(this, 'DataSourceId', { value: this.knowledgeBase.dataSourceId });

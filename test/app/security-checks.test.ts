@@ -27,12 +27,25 @@ const KNOWLEDGE_BASE = (kb: string) => [
   [`${kb}/Documents`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
   [`${kb}/Documents`, 'HIPAA.Security-S3BucketReplicationEnabled'],
 ];
+/** The event source mapping's id names the queue by its unique id (aws-cdk-lib's SqsEventSource). */
+const SYNC_QUEUE_HASH: Record<string, string> = { dev: 'E7A2D0DE', staging: 'B3F7FF06', prod: '74787678' };
+const KNOWLEDGE_BASE_SYNC = (sync: string, queueLogicalId: string) => [
+  [`${sync}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::*]'],
+  [`${sync}/Function`, 'Serverless-LambdaDLQ'],
+  [`${sync}/Function`, 'NIST.800.53.R5-LambdaDLQ'],
+  [`${sync}/Function`, 'HIPAA.Security-LambdaDLQ'],
+  [`${sync}/Function`, 'NIST.800.53.R5-LambdaInsideVPC'],
+  [`${sync}/Function`, 'HIPAA.Security-LambdaInsideVPC'],
+  [`${sync}/DeadLetterQueue`, 'Serverless-SQSRedrivePolicy'],
+  [`${sync}/Function/SqsEventSource:${queueLogicalId}/Resource`, 'Serverless-LambdaEventSourceMappingDestination'],
+];
 const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => [
   ...CHAT_FUNCTION(`${stage}/StreamingChat/Chat`),
   ...CHAT_FUNCTION(`${stage}/JwtChat/Chat`),
   ...PUBLIC_URL(`${stage}/JwtChat/Chat`),
   ...CHAT_FUNCTION(`${stage}/GuestRagChat/Chat`),
   ...KNOWLEDGE_BASE(`${stage}/GuestRagChat/Knowledge`),
+  ...KNOWLEDGE_BASE_SYNC(`${stage}/GuestRagChat/Sync`, `${stage}GuestRagChatSyncQueue${SYNC_QUEUE_HASH[stage]}`),
   [`${stage}/GuestRagChat/Guests/Resource`, 'AwsSolutions-COG7'],
   // The chat on its callers' own credentials, in the stages that name it: a public URL like the JWT chat's.
   ...((projectContext.stages as Record<string, { callerCredentialsChat?: object }>)[stage].callerCredentialsChat

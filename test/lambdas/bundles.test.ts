@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BUNDLES } from '../../contract/bundles';
+import { BUNDLES, CHAT_BUNDLES } from '../../contract/bundles';
 import { type BedrockEmulator, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { type Dynalite, startDynalite } from '../../tools/local/dynamo';
 import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../tools/local/jwt-issuer';
@@ -48,7 +48,13 @@ function packagesIn(bundle: BuiltBundle): Set<string> {
   return new Set(Object.keys(bundle.packages));
 }
 
-const CLIENTS = ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'];
+const CLIENTS = [
+  '@aws-sdk/client-bedrock-runtime',
+  '@aws-sdk/client-bedrock-agent-runtime',
+  '@aws-sdk/client-bedrock-agent',
+  '@aws-sdk/client-dynamodb',
+  'jose',
+];
 /**
  * Every bundle carries jose: each mode can take bearer tokens (`CHAT_AUTH_MODE=jwt`); a function deployed with
  * IAM auth never evaluates it (below). The SDK clients are those the mode calls.
@@ -60,6 +66,8 @@ const EXPECTED: Record<string, string[]> = {
   'stored-agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   'agent-chat': ['@aws-sdk/client-bedrock-agent-runtime', '@aws-sdk/client-dynamodb', 'jose'],
   completions: ['@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-dynamodb', 'jose'],
+  // Not a chat: no auth, no tables; the Bedrock Agent control plane only.
+  'knowledge-base-sync': ['@aws-sdk/client-bedrock-agent'],
 };
 
 describe('bundles', () => {
@@ -234,7 +242,7 @@ describe('every bundle on Node.js 24 under the Lambda runtime, with TLS endpoint
     const endpoints = { bedrock: emulator.url, dynamodb: dynalite.url, jwt: issuer };
     try {
       const envs: Array<readonly [string, Record<string, string>]> = [];
-      for (const name of Object.keys(bundles)) {
+      for (const name of CHAT_BUNDLES) {
         const profile = BUNDLE_PROFILES[name]!;
         envs.push([name, await profile.setUp(admin, endpoints, name)] as const);
       }
@@ -267,8 +275,8 @@ describe('every bundle on Node.js 24 under the Lambda runtime, with TLS endpoint
     await issuer?.close();
   });
 
-  test('every bundle has a profile to run it with (test/support/bundle-profiles.ts)', () => {
-    expect(Object.keys(bundles).filter((name) => !BUNDLE_PROFILES[name])).toEqual([]);
+  test('every chat bundle has a profile to run it with (test/support/bundle-profiles.ts)', () => {
+    expect(CHAT_BUNDLES.filter((name) => !BUNDLE_PROFILES[name])).toEqual([]);
   });
 
   test('the runtime is Node.js 24 and the endpoints are HTTPS', () => {

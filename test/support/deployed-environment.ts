@@ -12,6 +12,7 @@ import { loadCompletionsConfig } from '../../lambdas/chat/modes/completions/conf
 import { loadModelChatConfig } from '../../lambdas/chat/modes/model-chat/config';
 import { loadRagChatConfig } from '../../lambdas/chat/modes/rag-chat/config';
 import { loadStoredAgentChatConfig, loadStoredModelChatConfig } from '../../lambdas/chat/modes/stored-chat/config';
+import { loadSyncConfig } from '../../lambdas/knowledge-base-sync/config';
 import { resolveIntrinsics } from './intrinsics';
 
 export type Env = Record<string, string>;
@@ -24,6 +25,7 @@ export const RUNTIME_CONFIG_LOADERS: Readonly<Record<BundleName, (env: Env) => u
   [BUNDLES.storedAgentChat]: loadStoredAgentChatConfig,
   [BUNDLES.agentChat]: loadAgentChatConfig,
   [BUNDLES.completions]: loadCompletionsConfig,
+  [BUNDLES.knowledgeBaseSync]: loadSyncConfig,
 };
 
 /**

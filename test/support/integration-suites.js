@@ -25,6 +25,9 @@ const INTEGRATION = [
   '/test/lambdas/chat/guardrail\\.test\\.ts$',
   '/test/lambdas/chat/faults\\.test\\.ts$',
   '/test/lib/constructs/chat-monitoring\\.test\\.ts$',
+  // The knowledge base sync step and `npm run kb` against the Bedrock Agent control-plane stand-in.
+  '/test/lambdas/knowledge-base-sync/sync\\.test\\.ts$',
+  '/test/tools/kb-cli\\.test\\.ts$',
   // The guest client against the local Cognito/STS stand-in and chat server.
   '/test/client/guest-(chat-client|credentials)\\.test\\.ts$',
   // The local tools: emulators and servers over HTTP, the CLIs and the cdk CLI in child processes.

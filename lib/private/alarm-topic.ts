@@ -1,0 +1,28 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+
+/**
+ * An SNS topic for alarm notifications (ids `AlarmTopicKey` and `AlarmTopic` in `scope`): encrypted with a key of
+ * its own (rotation on) that CloudWatch may use to publish, and TLS-only.
+ */
+export function createAlarmTopic(scope: Construct, removalPolicy: RemovalPolicy): sns.Topic {
+  const key = new kms.Key(scope, 'AlarmTopicKey', {
+    description: `Encrypts the alarm topic of ${scope.node.path}`,
+    enableKeyRotation: true,
+    removalPolicy,
+  });
+  // CloudWatch publishes alarm notifications to the encrypted topic.
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+  );
+  const topic = new sns.Topic(scope, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Chat alarms' });
+  topic.applyRemovalPolicy(removalPolicy);
+  return topic;
+}
