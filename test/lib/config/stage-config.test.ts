@@ -126,3 +126,45 @@ test('rateLimitFailOpen may be left out: each function then takes its default (p
   const { rateLimitFailOpen: _omit, ...withoutFailMode } = valid;
   expect(parseStageConfig('dev', withoutFailMode)).not.toHaveProperty('rateLimitFailOpen');
 });
+
+describe('callerCredentialsChat and bedrockAccess', () => {
+  test('callerCredentialsChat defaults: a public URL, the stage region only, the stage models (no agent)', () => {
+    expect(parseStageConfig('dev', { ...valid, callerCredentialsChat: {} }).callerCredentialsChat).toEqual({
+      auth: 'public',
+      requiredClaims: [],
+      allowedRegions: ['us-east-1'],
+    });
+  });
+
+  test('an agent the caller chooses needs no stage models; a fixed alias may also allow the choice', () => {
+    const { models: _m, iamChat: _i, jwtChat: _j, guestRag: _g, ...shared } = valid;
+    const byo = parseStageConfig('dev', { ...shared, callerCredentialsChat: { agent: { allowCallerChoice: true } } });
+    expect(byo.callerCredentialsChat?.agent).toEqual({ allowCallerChoice: true });
+    expect(byo.models).toEqual({});
+    const fixed = parseStageConfig('dev', { ...valid, callerCredentialsChat: { agent: { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' } } });
+    expect(fixed.callerCredentialsChat?.agent).toEqual({ agentId: 'AGENT12345', agentAliasId: 'TSTALIASID', allowCallerChoice: false });
+    expect(() => parseStageConfig('dev', { ...shared, callerCredentialsChat: {} })).toThrow(/stages\.dev\.models = undefined/);
+    expect(() => parseStageConfig('dev', { ...valid, callerCredentialsChat: { agent: { agentId: 'AGENT12345' } } })).toThrow(
+      /callerCredentialsChat\.agent\.agentAliasId = undefined; expected agentId and agentAliasId together, or neither/,
+    );
+    expect(() => parseStageConfig('dev', { ...valid, callerCredentialsChat: { agent: { allowCallerChoice: 'yes' } } })).toThrow(
+      /allowCallerChoice = "yes"; expected true or false/,
+    );
+  });
+
+  test('bedrockAccess is typed, and a bad ARN is a StageConfigError naming the key and the value', () => {
+    const roleArn = 'arn:aws:iam::222222222222:role/ChatBedrockAccess';
+    expect(parseStageConfig('dev', { ...valid, bedrockAccess: { roleArn } }).bedrockAccess).toEqual({ roleArn });
+    expect(parseStageConfig('dev', { ...valid, bedrockAccess: { roleArn, externalId: 'dev-chat' } }).bedrockAccess).toEqual({
+      roleArn,
+      externalId: 'dev-chat',
+    });
+    for (const bad of ['arn:aws:iam::22222222222:role/x', 'arn:aws:iam::222222222222:user/x', 'ChatBedrockAccess', 42]) {
+      expect(() => parseStageConfig('dev', { ...valid, bedrockAccess: { roleArn: bad } })).toThrow(StageConfigError);
+      expect(() => parseStageConfig('dev', { ...valid, bedrockAccess: { roleArn: bad } })).toThrow(
+        `Invalid stage configuration: stages.dev.bedrockAccess.roleArn = ${JSON.stringify(bad)}; expected an IAM role ARN`,
+      );
+    }
+    expect(() => parseStageConfig('dev', { ...valid, bedrockAccess: roleArn })).toThrow(/stages\.dev\.bedrockAccess = ".*"; expected an object/);
+  });
+});
