@@ -3,7 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULTS } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { AGENT_RESOURCE_ID, CLAIM_NAME, EXTERNAL_ID, IAM_ROLE_ARN, MODEL_ALIAS, MODEL_ALIAS_RULE, REGION } from '../../contract/patterns';
-import { AssumedBedrockRole, ChatStackSettings } from '../private/chat-stack-settings';
+import { AssumedBedrockRole, ChatStackSettings, StageMonitoring } from '../private/chat-stack-settings';
 import { DISTRIBUTION_PATH } from '../private/distribution-path';
 
 /**
@@ -60,6 +60,9 @@ export interface CallerCredentialsAgentConfig {
   readonly agentAliasId?: string;
   readonly allowCallerChoice: boolean;
 }
+
+/** The stage's monitoring (`stages.<name>.monitoring`): see `ChatStackSettings.monitoring`. */
+export type StageMonitoringConfig = StageMonitoring;
 
 /** The stage's Bedrock access (`stages.<name>.bedrockAccess`): see `ChatStackSettings.bedrockAccess`. */
 export type StageBedrockAccessConfig = AssumedBedrockRole;
@@ -141,6 +144,16 @@ const KEYS = [
   ...BACKEND_KEYS,
   'website',
   'bedrockAccess',
+  'monitoring',
+];
+const MONITORING_KEYS = [
+  'alarmEmail',
+  'alarmTopicArn',
+  'serverErrorRatePercent',
+  'upstreamErrorRatePercent',
+  'upstreamThrottles',
+  'timeToFirstTokenP99Ms',
+  'concurrencyPercentOfReserved',
 ];
 const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'allowedRegions', 'agent'];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
@@ -209,6 +222,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const guestRag = parseGuestRag(raw.guestRag, at('guestRag'));
   const callerCredentialsChat = parseCallerCredentialsChat(raw.callerCredentialsChat, at('callerCredentialsChat'), region);
   const bedrockAccess = parseBedrockAccess(raw.bedrockAccess, at('bedrockAccess'));
+  const monitoring = parseMonitoring(raw.monitoring, at('monitoring'), region);
   const website = parseWebsite(raw.website, at('website'), region, jwtChat);
   if (website !== undefined && iamChat === undefined && guestRag === undefined && website.signInDomainPrefix === undefined) {
     throw new StageConfigError(
@@ -256,6 +270,51 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     ...(callerCredentialsChat !== undefined ? { callerCredentialsChat } : {}),
     ...(website !== undefined ? { website } : {}),
     ...(bedrockAccess !== undefined ? { bedrockAccess } : {}),
+    ...(monitoring !== undefined ? { monitoring } : {}),
+  };
+}
+
+function parseMonitoring(raw: unknown, key: string, region: string): StageMonitoringConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object ({} watches every chat function with the default thresholds)');
+  const unknown = Object.keys(raw).find((k) => !MONITORING_KEYS.includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${MONITORING_KEYS.join(', ')})`);
+  const { alarmEmail, alarmTopicArn } = raw;
+  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))) {
+    throw new StageConfigError(`${key}.alarmEmail`, alarmEmail, 'an email address (it receives a subscription confirmation)');
+  }
+  if (alarmTopicArn !== undefined) {
+    const match = typeof alarmTopicArn === 'string' ? /^arn:aws[\w-]*:sns:([a-z0-9-]+):\d{12}:[\w-]{1,256}$/.exec(alarmTopicArn) : null;
+    if (!match) throw new StageConfigError(`${key}.alarmTopicArn`, alarmTopicArn, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+    if (match[1] !== region) {
+      throw new StageConfigError(
+        `${key}.alarmTopicArn`,
+        alarmTopicArn,
+        `a topic in the stage's region ${region} (CloudWatch alarms notify topics of their own region)`,
+      );
+    }
+    if (alarmEmail !== undefined) {
+      throw new StageConfigError(`${key}.alarmEmail`, alarmEmail, 'no alarmEmail with alarmTopicArn: subscribe the address to your own topic');
+    }
+  }
+  const number = (name: string, ok: (n: number) => boolean, expected: string): number | undefined => {
+    const value = raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !ok(value)) throw new StageConfigError(`${key}.${name}`, value, expected);
+    return value;
+  };
+  const percent = (name: string) => number(name, (n) => n > 0 && n <= 100, 'a percentage above 0 and at most 100');
+  const thresholds = {
+    serverErrorRatePercent: percent('serverErrorRatePercent'),
+    upstreamErrorRatePercent: percent('upstreamErrorRatePercent'),
+    concurrencyPercentOfReserved: percent('concurrencyPercentOfReserved'),
+    upstreamThrottles: number('upstreamThrottles', (n) => Number.isInteger(n) && n >= 0, 'a whole number of throttled requests in 5 minutes'),
+    timeToFirstTokenP99Ms: number('timeToFirstTokenP99Ms', (n) => Number.isInteger(n) && n > 0, 'a whole number of milliseconds above 0'),
+  };
+  return {
+    ...(alarmEmail !== undefined ? { alarmEmail: alarmEmail as string } : {}),
+    ...(alarmTopicArn !== undefined ? { alarmTopicArn: alarmTopicArn as string } : {}),
+    ...Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined)),
   };
 }
 

@@ -1,10 +1,13 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BedrockModel, IBedrockInvokable } from '../bedrock/bedrock-model';
 import { BedrockAccess } from '../constructs/bedrock-access';
-import { BedrockChatFunctionProps } from '../constructs/bedrock-chat-function';
+import { BedrockChatFunctionProps, IBedrockChatFunction } from '../constructs/bedrock-chat-function';
+import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { RateLimitTable } from '../constructs/rate-limit-table';
 
 /** What every chat stack of a stage shares, taken from the stage configuration. */
@@ -32,6 +35,24 @@ export interface ChatStackSettings {
    * credentials keeps them. Absent: each function's own role.
    */
   readonly bedrockAccess?: AssumedBedrockRole;
+  /** A dashboard and default alarms (`ChatMonitoring`) in every backend stack; absent: none. */
+  readonly monitoring?: StageMonitoring;
+}
+
+/**
+ * What a stage's monitoring sets (`stages.<name>.monitoring`). No daily cost alarm: the stage configuration gives
+ * the models no prices, so its functions publish no `EstimatedCost` for such an alarm to watch.
+ */
+export interface StageMonitoring {
+  /** Subscribed to the alarm topic each stack creates (it receives a confirmation mail first). */
+  readonly alarmEmail?: string;
+  /** Notify this existing topic (in the stage's region) instead of creating one per stack. */
+  readonly alarmTopicArn?: string;
+  readonly serverErrorRatePercent?: number;
+  readonly upstreamErrorRatePercent?: number;
+  readonly upstreamThrottles?: number;
+  readonly timeToFirstTokenP99Ms?: number;
+  readonly concurrencyPercentOfReserved?: number;
 }
 
 /** A role every chat function of a stage assumes to call Bedrock (`stages.<name>.bedrockAccess`). */
@@ -44,8 +65,28 @@ export interface AssumedBedrockRole {
 
 /** Just the shared settings of a larger object (a stage configuration), for spreading into stack props. */
 export function chatStackSettings(from: ChatStackSettings): ChatStackSettings {
-  const { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins, bedrockAccess } = from;
-  return { models, removalPolicy, logRetention, reservedConcurrency, requestsPerMinute, rateLimitFailOpen, corsAllowedOrigins, bedrockAccess };
+  const {
+    models,
+    removalPolicy,
+    logRetention,
+    reservedConcurrency,
+    requestsPerMinute,
+    rateLimitFailOpen,
+    corsAllowedOrigins,
+    bedrockAccess,
+    monitoring,
+  } = from;
+  return {
+    models,
+    removalPolicy,
+    logRetention,
+    reservedConcurrency,
+    requestsPerMinute,
+    rateLimitFailOpen,
+    corsAllowedOrigins,
+    bedrockAccess,
+    monitoring,
+  };
 }
 
 /** The parts of `BedrockChatFunctionProps` every stack sets the same way. */
@@ -86,4 +127,28 @@ export function sharedChatResources(
 /** Configured model ids as `BedrockModel`s (profile or foundation model, by prefix). */
 export function modelsFromIds(ids: Record<string, string>): Record<string, IBedrockInvokable> {
   return Object.fromEntries(Object.entries(ids).map(([alias, id]) => [alias, BedrockModel.fromId(id)]));
+}
+
+/**
+ * The stage's monitoring of a stack's chat functions (id `Monitoring`): a `ChatMonitoring` with the stage's
+ * thresholds, notifying the stage's topic or one it creates (with the stage's email subscribed). None without
+ * `settings.monitoring`.
+ */
+export function stageMonitoring(scope: Construct, settings: ChatStackSettings, functions: IBedrockChatFunction[]): ChatMonitoring | undefined {
+  const m = settings.monitoring;
+  if (!m) return undefined;
+  const monitoring = new ChatMonitoring(scope, 'Monitoring', {
+    functions,
+    alarmTopic: m.alarmTopicArn !== undefined ? sns.Topic.fromTopicArn(scope, 'StageAlarmTopic', m.alarmTopicArn) : undefined,
+    thresholds: {
+      serverErrorRatePercent: m.serverErrorRatePercent,
+      upstreamErrorRatePercent: m.upstreamErrorRatePercent,
+      upstreamThrottles: m.upstreamThrottles,
+      timeToFirstTokenP99: m.timeToFirstTokenP99Ms !== undefined ? Duration.millis(m.timeToFirstTokenP99Ms) : undefined,
+      concurrencyPercentOfReserved: m.concurrencyPercentOfReserved,
+    },
+    removalPolicy: settings.removalPolicy,
+  });
+  if (m.alarmEmail !== undefined) monitoring.alarmTopic.addSubscription(new subscriptions.EmailSubscription(m.alarmEmail));
+  return monitoring;
 }

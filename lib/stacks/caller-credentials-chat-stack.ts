@@ -5,7 +5,8 @@ import { BedrockAccess } from '../constructs/bedrock-access';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
+import { ChatMonitoring } from '../constructs/chat-monitoring';
+import { ChatStackSettings, modelsFromIds, sharedChatResources, stageMonitoring } from '../private/chat-stack-settings';
 
 /** Bearer tokens of an OIDC issuer, for a caller-credentials chat behind JWT auth. */
 export interface CallerCredentialsJwt {
@@ -38,6 +39,8 @@ export interface CallerCredentialsChatStackProps extends StackProps, ChatStackSe
  */
 export class CallerCredentialsChatStack extends Stack {
   public readonly chat: BedrockChatFunction;
+  /** The dashboard and alarms, when the stage configures `monitoring`. */
+  public readonly monitoring?: ChatMonitoring;
 
   constructor(scope: Construct, id: string, props: CallerCredentialsChatStackProps) {
     super(scope, id, props);
@@ -53,6 +56,8 @@ export class CallerCredentialsChatStack extends Stack {
       rateLimit: { ...functionProps.rateLimit, failOpen: jwt ? props.rateLimitFailOpen : false },
       timeout: Duration.seconds(60),
     });
+
+    this.monitoring = stageMonitoring(this, props, [this.chat]);
 
     new CfnOutput(this, 'ChatUrl', {
       value: this.chat.url,

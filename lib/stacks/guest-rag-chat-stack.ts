@@ -4,10 +4,11 @@ import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
 import { ChatGuardrail } from '../constructs/chat-guardrail';
+import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { CognitoGuestPool } from '../constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../constructs/knowledge-base';
 import { KnowledgeBaseSync } from '../constructs/knowledge-base-sync';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
+import { ChatStackSettings, modelsFromIds, sharedChatResources, stageMonitoring } from '../private/chat-stack-settings';
 
 export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
   /** Passages retrieved per question. */
@@ -24,6 +25,8 @@ export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
  */
 export class GuestRagChatStack extends Stack {
   public readonly chat: BedrockChatFunction;
+  /** The dashboard and alarms, when the stage configures `monitoring`. */
+  public readonly monitoring?: ChatMonitoring;
   public readonly knowledgeBase: KnowledgeBase;
   public readonly guests: CognitoGuestPool;
   public readonly guardrail: ChatGuardrail;
@@ -36,14 +39,6 @@ export class GuestRagChatStack extends Stack {
     this.knowledgeBase = new KnowledgeBase(this, 'Knowledge', {
       removalPolicy: props.removalPolicy,
       description: 'Company documents the guest chatbot answers from',
-    });
-    this.sync = new KnowledgeBaseSync(this, 'Sync', {
-      knowledgeBase: this.knowledgeBase,
-      dataSourceId: this.knowledgeBase.dataSourceId,
-      documentsBucket: this.knowledgeBase.documentsBucket,
-      documentsPrefix: this.knowledgeBase.documentsPrefix,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
     });
     const { functionProps } = sharedChatResources(this, props);
     // Guests are anonymous: their input and the answers pass content filters and the prompt-attack filter.
@@ -61,6 +56,18 @@ export class GuestRagChatStack extends Stack {
 
     this.guests = new CognitoGuestPool(this, 'Guests');
     this.guests.allowInvoke(this.chat);
+
+    this.monitoring = stageMonitoring(this, props, [this.chat]);
+    this.sync = new KnowledgeBaseSync(this, 'Sync', {
+      knowledgeBase: this.knowledgeBase,
+      dataSourceId: this.knowledgeBase.dataSourceId,
+      documentsBucket: this.knowledgeBase.documentsBucket,
+      documentsPrefix: this.knowledgeBase.documentsPrefix,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      // With the stage's monitoring, sync failures notify the same topic as the chat's alarms.
+      alarmTopic: this.monitoring?.alarmTopic,
+    });
 
     // What the signed client needs (client): the URL, the pool, the guest role (basic flow) and the region.
     new CfnOutput(this, 'ChatUrl', { value: this.chat.url });

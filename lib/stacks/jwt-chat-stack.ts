@@ -6,7 +6,8 @@ import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
 import { ChatHistoryTable } from '../constructs/chat-history-table';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
+import { ChatMonitoring } from '../constructs/chat-monitoring';
+import { ChatStackSettings, modelsFromIds, sharedChatResources, stageMonitoring } from '../private/chat-stack-settings';
 
 /** An issuer outside the stack whose tokens callers present. */
 export interface ExternalIssuer {
@@ -44,6 +45,8 @@ export interface PageSignIn {
  */
 export class JwtChatStack extends Stack {
   public readonly chat: BedrockChatFunction;
+  /** The dashboard and alarms, when the stage configures `monitoring`. */
+  public readonly monitoring?: ChatMonitoring;
   public readonly userPool?: cognito.UserPool;
   public readonly userPoolClient?: cognito.UserPoolClient;
   /** The managed-login domain the chat page signs people in through (with `pageSignIn`). */
@@ -119,6 +122,8 @@ export class JwtChatStack extends Stack {
         ? ChatBackend.agent(BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId), { history: { table: history } })
         : ChatBackend.models(modelsFromIds(props.models), { history: { table: history } }),
     });
+
+    this.monitoring = stageMonitoring(this, props, [this.chat]);
 
     new CfnOutput(this, 'ChatUrl', {
       value: this.chat.url,

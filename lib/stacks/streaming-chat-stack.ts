@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
-import { ChatStackSettings, modelsFromIds, sharedChatResources } from '../private/chat-stack-settings';
+import { ChatMonitoring } from '../constructs/chat-monitoring';
+import { ChatStackSettings, modelsFromIds, sharedChatResources, stageMonitoring } from '../private/chat-stack-settings';
 
 export interface StreamingChatStackProps extends StackProps, ChatStackSettings {}
 
@@ -13,6 +14,8 @@ export interface StreamingChatStackProps extends StackProps, ChatStackSettings {
  */
 export class StreamingChatStack extends Stack {
   public readonly chat: BedrockChatFunction;
+  /** The dashboard and alarms, when the stage configures `monitoring`. */
+  public readonly monitoring?: ChatMonitoring;
 
   constructor(scope: Construct, id: string, props: StreamingChatStackProps) {
     super(scope, id, props);
@@ -24,6 +27,8 @@ export class StreamingChatStack extends Stack {
       backend: ChatBackend.models(modelsFromIds(props.models)),
       timeout: Duration.seconds(60),
     });
+
+    this.monitoring = stageMonitoring(this, props, [this.chat]);
 
     new CfnOutput(this, 'FunctionUrl', { value: this.chat.url, description: 'POST chat requests here, signed with SigV4 (service lambda)' });
     new CfnOutput(this, 'FunctionArn', {

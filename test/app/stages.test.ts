@@ -92,6 +92,36 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
     }
   });
 
+  test.each(Object.keys(stacks))('%s: a dashboard and the default alarms exactly when the stage configures monitoring', (id) => {
+    const dashboards = Object.keys(templates[id].findResources('AWS::CloudWatch::Dashboard'));
+    const chatAlarms = Object.values(templates[id].findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) =>
+        a.Properties.Namespace === 'BedrockChat' &&
+        a.Properties.MetricName !== 'IngestionJobsFailed' &&
+        a.Properties.MetricName !== 'IngestionDocumentsFailed',
+    );
+    if (config.monitoring) {
+      expect(dashboards).toHaveLength(1);
+      expect(chatAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+        'ServerErrors',
+        'TimeToFirstToken',
+        'UpstreamErrors',
+        'UpstreamThrottles',
+      ]);
+      const ttft = chatAlarms.find((a) => a.Properties.MetricName === 'TimeToFirstToken')!;
+      expect(ttft.Properties.Threshold).toBe(config.monitoring.timeToFirstTokenP99Ms ?? 5000);
+      // One topic per stack: the chat's alarms and, in the guest RAG stack, the knowledge base sync's.
+      const topics = Object.keys(templates[id].findResources('AWS::SNS::Topic'));
+      expect(topics).toHaveLength(1);
+      for (const alarm of Object.values(templates[id].findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
+      }
+    } else {
+      expect(dashboards).toEqual([]);
+      expect(chatAlarms).toEqual([]);
+    }
+  });
+
   test.each(Object.keys(stacks))('%s matches the snapshot', (id) => {
     expect(templates[id].toJSON()).toMatchSnapshot();
   });

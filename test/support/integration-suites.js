@@ -24,7 +24,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/modes/stored-chat/(agent|auth|budgets|chats)\\.test\\.ts$',
   '/test/lambdas/chat/guardrail\\.test\\.ts$',
   '/test/lambdas/chat/faults\\.test\\.ts$',
-  '/test/lib/constructs/chat-monitoring\\.test\\.ts$',
+  '/test/lib/constructs/chat-monitoring(-backends)?\\.test\\.ts$',
   // The knowledge base sync step and `npm run kb` against the Bedrock Agent control-plane stand-in.
   '/test/lambdas/knowledge-base-sync/sync\\.test\\.ts$',
   '/test/tools/kb-cli\\.test\\.ts$',

@@ -168,3 +168,30 @@ describe('callerCredentialsChat and bedrockAccess', () => {
     expect(() => parseStageConfig('dev', { ...valid, bedrockAccess: roleArn })).toThrow(/stages\.dev\.bedrockAccess = ".*"; expected an object/);
   });
 });
+
+describe('monitoring', () => {
+  const withMonitoring = (monitoring: unknown) => parseStageConfig('dev', { ...valid, monitoring });
+
+  test('is optional, {} takes every default, and thresholds, an email or a topic are read', () => {
+    expect(parseStageConfig('dev', valid).monitoring).toBeUndefined();
+    expect(withMonitoring({}).monitoring).toEqual({});
+    expect(
+      withMonitoring({ alarmEmail: 'ops@example.com', timeToFirstTokenP99Ms: 3000, serverErrorRatePercent: 2, upstreamThrottles: 0 }).monitoring,
+    ).toEqual({ alarmEmail: 'ops@example.com', timeToFirstTokenP99Ms: 3000, serverErrorRatePercent: 2, upstreamThrottles: 0 });
+    expect(withMonitoring({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:chat-alarms' }).monitoring).toEqual({
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:chat-alarms',
+    });
+  });
+
+  test('refuses unknown keys, bad values, a topic in another region, and an email with a topic', () => {
+    expect(() => withMonitoring({ dailyCostLimitUsd: 5 })).toThrow(/stages\.dev\.monitoring\.dailyCostLimitUsd = 5; expected no such setting/);
+    expect(() => withMonitoring({ alarmEmail: 'ops' })).toThrow(/monitoring\.alarmEmail = "ops"; expected an email address/);
+    expect(() => withMonitoring({ serverErrorRatePercent: 150 })).toThrow(/serverErrorRatePercent = 150; expected a percentage/);
+    expect(() => withMonitoring({ timeToFirstTokenP99Ms: 2.5 })).toThrow(/timeToFirstTokenP99Ms = 2.5; expected a whole number of milliseconds/);
+    expect(() => withMonitoring({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms' })).toThrow(/a topic in the stage's region us-east-1/);
+    expect(() => withMonitoring({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms', alarmEmail: 'ops@example.com' })).toThrow(
+      /no alarmEmail with alarmTopicArn/,
+    );
+    expect(() => withMonitoring([])).toThrow(/monitoring = \[\]; expected an object/);
+  });
+});

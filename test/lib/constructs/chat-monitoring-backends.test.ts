@@ -1,0 +1,111 @@
+/**
+ * ChatMonitoring over every backend the stages monitor: the real entry of each (guest RAG, stored chat with a
+ * model, stored chat with an agent) runs against the emulator and dynalite, its EMF lines are parsed, and every
+ * alarm ChatMonitoring synthesizes for a function of that backend must refer to a metric (namespace, name,
+ * dimension names and values) that the entry emitted. model-chat: chat-monitoring.test.ts; the OpenAI-compatible
+ * API: test/lambdas/chat/modes/completions/guardrail-e2e.test.ts.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent-alias';
+import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
+import { BedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
+import { ChatAuth } from '../../../lib/constructs/chat-auth';
+import { ChatBackend } from '../../../lib/constructs/chat-backend';
+import { ChatMonitoring } from '../../../lib/constructs/chat-monitoring';
+import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
+import { testStack } from '../../support/cdk-app';
+import { type PublishedMetric, publishedMetrics } from '../../support/emf';
+import { startJwtChatStack } from '../../support/jwt-services';
+import { postChat } from '../../support/local-services';
+import { useLogCapture } from '../../support/log-capture';
+import { startRagChatStack } from '../../support/rag-services';
+
+/** The function name the local runtime's context carries (tools/local/function-url-server.ts). */
+const FUNCTION_NAME = 'local-chat';
+const HAIKU = BedrockModel.inferenceProfile('global.anthropic.claude-haiku-4-5-20251001-v1:0');
+
+const logs = useLogCapture();
+const published: Record<string, PublishedMetric[]> = {};
+
+function summaryMetrics(): PublishedMetric[] {
+  return publishedMetrics(logs.json().filter((line) => line.event === 'chat_request'));
+}
+
+beforeAll(async () => {
+  logs.clear();
+  const rag = await startRagChatStack({ emulator: { tokenDelayMs: 1 } });
+  try {
+    await postChat(rag.url, { message: 'What is the leave policy?', model: 'haiku' });
+    await postChat(rag.url, { message: 'x [[emulator:fault=throttling]]', model: 'haiku' });
+  } finally {
+    await rag.close();
+  }
+  published.rag = summaryMetrics();
+
+  for (const backend of ['model', 'agent'] as const) {
+    logs.clear();
+    const stored = await startJwtChatStack({ backend, emulator: { tokenDelayMs: 1 } });
+    try {
+      const token = await stored.token('alice');
+      await stored.request('POST', '/chat', { token, body: { prompt: 'Plan my trip to Lisbon' } });
+      await stored.request('POST', '/chat', { token, body: { prompt: 'x [[emulator:fault=throttling]]' } });
+    } finally {
+      await stored.close();
+    }
+    published[`stored-${backend}`] = summaryMetrics();
+  }
+}, 120_000);
+
+/** Each backend as a stage deploys it, with ChatMonitoring over it. */
+const BACKENDS: Record<string, (stack: ReturnType<typeof testStack>) => ChatBackend> = {
+  rag: (stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBTEST0001'), { haiku: HAIKU }),
+  'stored-model': () => ChatBackend.models({ haiku: HAIKU }, { history: {} }),
+  'stored-agent': () => ChatBackend.agent(BedrockAgentAlias.fromIds('AGENT12345', 'TSTALIASID'), { history: {} }),
+};
+
+function alarmsOf(backend: string) {
+  const stack = testStack();
+  const chat = new BedrockChatFunction(stack, 'Chat', {
+    functionName: FUNCTION_NAME,
+    auth: backend === 'rag' ? ChatAuth.iam() : ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat' }),
+    backend: BACKENDS[backend]!(stack),
+  });
+  new ChatMonitoring(stack, 'Monitoring', { functions: [chat] });
+  const template = Template.fromStack(stack);
+  const functionId = stack.getLogicalId(chat.function.node.defaultChild as never);
+  return Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+    .map((a) => a.Properties)
+    .filter((a) => a.Namespace === 'BedrockChat')
+    .map((a) => ({
+      name: a.MetricName as string,
+      dimensions: Object.fromEntries(
+        (a.Dimensions as Array<{ Name: string; Value: unknown }>).map((d) => [
+          d.Name,
+          JSON.stringify(d.Value) === JSON.stringify({ Ref: functionId }) ? FUNCTION_NAME : String(d.Value),
+        ]),
+      ),
+    }));
+}
+
+test.each(Object.keys(BACKENDS))('%s: the entry published the summary line with metrics under its function name', (backend) => {
+  const metrics = published[backend]!;
+  expect(metrics.length).toBeGreaterThan(0);
+  expect(new Set(metrics.map((m) => m.dimensions.FunctionName))).toEqual(new Set([FUNCTION_NAME]));
+  const outcomes = new Set(metrics.filter((m) => 'Outcome' in m.dimensions).map((m) => m.dimensions.Outcome));
+  expect(outcomes).toEqual(new Set(['ok', 'throttled']));
+});
+
+test.each(Object.keys(BACKENDS))('%s: every ChatMonitoring alarm on a BedrockChat metric refers to one the entry emits', (backend) => {
+  const alarms = alarmsOf(backend);
+  expect(alarms.map((a) => a.name).sort()).toEqual(['ServerErrors', 'TimeToFirstToken', 'UpstreamErrors', 'UpstreamThrottles']);
+  for (const alarm of alarms) {
+    const emitted = published[backend]!.some(
+      (m) =>
+        m.namespace === 'BedrockChat' &&
+        m.name === alarm.name &&
+        Object.keys(m.dimensions).sort().join() === Object.keys(alarm.dimensions).sort().join() &&
+        Object.entries(alarm.dimensions).every(([k, v]) => m.dimensions[k] === v),
+    );
+    expect({ backend, alarm, emitted }).toEqual({ backend, alarm, emitted: true });
+  }
+});
