@@ -14,6 +14,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** One entry per deployed mode (contract/bundles.json); each imports only the clients that mode calls. */
 export const BUNDLES = JSON.parse(readFileSync(join(root, 'contract', 'bundles.json'), 'utf8'));
 
+/**
+ * The AWS SDK packages whose commands the runtime modules build: in a bundle they resolve to the function's own
+ * stand-ins (lambdas/chat/aws/commands/), which its own clients (lambdas/chat/aws/) send. The SDK's clients,
+ * serialisers, endpoint rules and credential chain were most of a cold start's work (README, Performance); the
+ * STS client, loaded only by an assumed-role deployment on its first call, stays the SDK's.
+ */
+export const SDK_COMMAND_STAND_INS = {
+  '@aws-sdk/client-dynamodb': 'lambdas/chat/aws/commands/dynamodb.ts',
+  '@aws-sdk/client-bedrock-runtime': 'lambdas/chat/aws/commands/bedrock-runtime.ts',
+  '@aws-sdk/client-bedrock-agent-runtime': 'lambdas/chat/aws/commands/bedrock-agent-runtime.ts',
+};
+
+const sdkCommandStandIns = {
+  name: 'sdk-command-stand-ins',
+  setup(b) {
+    const filter = new RegExp(
+      `^(${Object.keys(SDK_COMMAND_STAND_INS)
+        .map((n) => n.replace(/[/.-]/g, '\\$&'))
+        .join('|')})$`,
+    );
+    b.onResolve({ filter }, (args) =>
+      args.importer.includes('/node_modules/') ? undefined : { path: join(root, SDK_COMMAND_STAND_INS[args.path]) },
+    );
+  },
+};
+
 /** The Lambda runtime the construct deploys (Runtime.NODEJS_24_X). */
 export const TARGET = 'node24';
 
@@ -41,11 +67,16 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
       sourcesContent: false,
       // The managed runtime's SDK copy is not pinned; ship the exact clients we test against.
       mainFields: ['module', 'main'],
-      // The AWS SDK's CommonJS parts call require(); ESM output has none without this shim.
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      plugins: [sdkCommandStandIns],
       metafile: true,
       logLevel: 'warning',
     });
+    // No CommonJS require() is left in what the bundles load (the SDK's clients are not bundled): ESM output has no
+    // require, and esbuild's stand-in would throw at run time.
+    const cjs = Object.keys(result.metafile.outputs).filter(
+      (out) => out.endsWith('.mjs') && readFileSync(out, 'utf8').includes('Dynamic require of'),
+    );
+    if (cjs.length > 0) throw new Error(`${name}: ${cjs.join(', ')} call require(); bundle ESM code or shim require for it`);
     results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), metafile: result.metafile };
   }
   return results;

@@ -9,7 +9,6 @@
  * Fields are flat primitives by type, so an event, a header map or the authorizer object cannot be
  * logged by accident. Never log message or history text, credentials, signatures or tokens.
  */
-import { types } from 'node:util';
 
 export type LogValue = string | number | boolean | null | undefined;
 export type LogFields = Readonly<Record<string, LogValue>>;
@@ -68,5 +67,7 @@ export function errorFields(error: unknown): LogFields {
  * sandbox, for instance), so tests classify errors exactly as Lambda does.
  */
 export function isError(value: unknown): value is Error {
-  return value instanceof Error || types.isNativeError(value);
+  // An error of another realm (a test's VM context) fails instanceof; its internal error slot still shows in the
+  // tag (what util.types.isNativeError reads, without loading node:util and its dependencies at every cold start).
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
 }

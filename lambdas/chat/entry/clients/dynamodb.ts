@@ -1,30 +1,22 @@
 /**
- * The DynamoDB clients: one per table use, because their failures are handled differently. Neither opens a
- * connection until its first call; the endpoint comes from the SDK's own `AWS_ENDPOINT_URL_DYNAMODB`
- * variable (local runs and tests).
+ * The DynamoDB clients (aws/dynamodb-client.ts): one per table use, because their failures are handled
+ * differently. Neither opens a connection until its first call; the endpoint comes from
+ * `AWS_ENDPOINT_URL_DYNAMODB` when set (local runs and tests), as in the SDK. Connections are kept alive.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbClient } from '../../aws/dynamodb-client';
 
 /**
  * For the rate limiter, which sits in front of every request: fail fast (two attempts, 1 s to connect,
  * 1.5 s per request; UpdateItem normally takes milliseconds), then apply RATE_LIMIT_FAIL_OPEN.
  */
-export function rateLimiterClient(region: string): DynamoDBClient {
-  return new DynamoDBClient({
-    region,
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
-  });
+export function rateLimiterClient(region: string): DynamoDbClient {
+  return new DynamoDbClient({ region, maxAttempts: 2, connectionTimeout: 1_000, requestTimeout: 1_500 });
 }
 
 /**
  * For the history store (stored chats), whose writes come after a paid answer: three attempts with the SDK's
  * backoff (throttling included) and 3 s per request (a 1 MB Query page) before the request fails with 503.
  */
-export function historyClient(region: string): DynamoDBClient {
-  return new DynamoDBClient({
-    region,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
-  });
+export function historyClient(region: string): DynamoDbClient {
+  return new DynamoDbClient({ region, maxAttempts: 3, connectionTimeout: 1_000, requestTimeout: 3_000 });
 }

@@ -1,5 +1,7 @@
 /**
- * The HTTP/2 handler of the Bedrock clients: one session per endpoint, kept across requests and invocations.
+ * An HTTP/2 handler for an AWS SDK Bedrock client: one session per endpoint, kept across requests and invocations.
+ * The functions' own Bedrock clients (aws/bedrock-clients.ts) keep their session the same way
+ * (aws/http2-session-pool.ts); this gives an SDK client (a tool, or code that keeps the SDK) that behaviour.
  *
  * `@smithy/node-http-handler`'s `NodeHttp2Handler` gives every event-stream call (`ConverseStream`,
  * `InvokeAgent`) a session of its own and closes it after the call, so each answer paid a new TCP connection
@@ -13,10 +15,8 @@
  *   waiting for the request's idle timeout.
  * A call that still fails on a reused session fails before its first event, where the client's retry applies.
  */
-import type { SecureClientSessionOptions } from 'node:http2';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { NodeHttp2Handler, type NodeHttp2HandlerOptions } from '@smithy/node-http-handler';
+import { connectWithTimeout } from '../../aws/connect';
 
 export interface ReusedHttp2SessionOptions {
   /** An idle stream (no byte) for this long fails the call. */
@@ -70,21 +70,4 @@ export class ReusedHttp2SessionHandler extends NodeHttp2Handler {
     this.active = Math.max(0, this.active - 1);
     this.lastActive = Date.now();
   }
-}
-
-/** What `http2.connect` does for `https:`/`http:` authorities, plus a deadline for the connection to be up. */
-function connectWithTimeout(authority: URL, timeoutMs: number): Socket {
-  const host = authority.hostname.replace(/^\[|\]$/g, '');
-  const secure = authority.protocol === 'https:';
-  const port = Number(authority.port || (secure ? 443 : 80));
-  const socket: Socket = secure
-    ? tlsConnect({ host, port, ALPNProtocols: ['h2'], ...(isIP(host) ? {} : { servername: host }) } satisfies SecureClientSessionOptions)
-    : netConnect({ host, port });
-  const timer = setTimeout(
-    () => socket.destroy(Object.assign(new Error(`connecting to ${authority.host} took over ${timeoutMs} ms`), { name: 'TimeoutError' })),
-    timeoutMs,
-  );
-  socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-  socket.once('close', () => clearTimeout(timer));
-  return socket;
 }
