@@ -1,84 +1,118 @@
 /**
- * HTTP/1.1 requests with keep-alive for the DynamoDB clients (DynamoDB speaks HTTP/1.1): one agent per client,
- * connections reused across calls and invocations. `connectionTimeout` bounds the TCP and TLS connection and
- * `requestTimeout` the whole request, each failing with `TimeoutError` (the SDK's `throwOnRequestTimeout`).
+ * HTTP/1.1 requests with keep-alive for the function's AWS clients: one agent per client, its connections reused
+ * across calls and invocations (the answer streams are response-only: the request body is sent whole first).
+ * - `connectionTimeout` bounds the TCP and TLS connection, `requestTimeout` the time without a byte on the socket
+ *   (an idle timeout, as the SDK's handler sets it), each failing with `TimeoutError`;
+ * - connections whose last call ended more than `idleMs` ago (default 20 s) are dropped before the next call: one
+ *   that sat idle across a frozen sandbox may have been closed by the far end without us seeing it;
+ * - an aborted call fails with `AbortError`, destroying its request (and the answer stream being read).
  *
  * `node:http` (plain-HTTP endpoints: local runs and tests) is loaded on first use, and not as an ES module import:
  * that import reads every export of the module, and its `WebSocket` getter alone loads undici, zlib, perf_hooks and
  * worker_threads (18 builtin modules) at every cold start.
  */
-import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
+import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import * as https from 'node:https';
-import { abortError, namedError } from './service-error';
+import { abortError, isErrorValue, namedError } from './service-error';
 
 export interface HttpCallerOptions {
   readonly connectionTimeout: number;
   readonly requestTimeout: number;
+  /** @default 20_000 */
+  readonly idleMs?: number;
 }
 
-export interface HttpResult {
+export interface HttpResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  readonly body: string;
+  /** The answer's body as it arrives. */
+  readonly body: IncomingMessage;
 }
 
+type HttpModule = Pick<typeof import('node:http'), 'Agent' | 'request'>;
+
 export class KeepAliveHttpCaller {
-  private agent: HttpAgent | undefined;
+  private agent: Agent | undefined;
+  private active = 0;
+  private lastActive = 0;
+  private readonly idleMs: number;
 
-  constructor(private readonly options: HttpCallerOptions) {}
+  constructor(private readonly options: HttpCallerOptions) {
+    this.idleMs = options.idleMs ?? 20_000;
+  }
 
-  post(url: URL, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<HttpResult> {
+  /** POSTs `body` and resolves once the answer's status and headers are in; the body is read by the caller. */
+  open(url: URL, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<HttpResponse> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const secure = url.protocol === 'https:';
-    const http = (secure ? https : process.getBuiltinModule('node:http')) as Pick<typeof import('node:http'), 'Agent' | 'request'>;
+    const http = (url.protocol === 'https:' ? https : process.getBuiltinModule('node:http')) as HttpModule;
+    const now = Date.now();
+    if (this.active === 0 && this.lastActive !== 0 && now - this.lastActive > this.idleMs) this.destroy();
     this.agent ??= new http.Agent({ keepAlive: true, maxSockets: 50 });
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const finish = (outcome: Error | HttpResult): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(requestTimer);
-        signal?.removeEventListener('abort', onAbort);
-        if (outcome instanceof Error) {
-          req.destroy();
-          reject(outcome);
-        } else resolve(outcome);
-      };
-      const req = http.request(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent: this.agent,
-      });
-      const requestTimer = setTimeout(
-        () => finish(namedError('TimeoutError', `Request did not complete within ${this.options.requestTimeout} ms`)),
-        this.options.requestTimeout,
+    this.active++;
+    this.lastActive = now;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      this.active = Math.max(0, this.active - 1);
+      this.lastActive = Date.now();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.agent });
+    const onAbort = (): void => {
+      if (signal) req.destroy(abortError(signal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.setTimeout(this.options.requestTimeout, () =>
+      req.destroy(namedError('TimeoutError', `Connection timed out after ${this.options.requestTimeout} ms`)),
+    );
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(
+        () =>
+          req.destroy(namedError('TimeoutError', `Socket timed out without establishing a connection within ${this.options.connectionTimeout} ms`)),
+        this.options.connectionTimeout,
       );
-      const onAbort = (): void => {
-        if (signal) finish(abortError(signal));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('socket', (socket) => {
-        if (!socket.connecting) return;
-        const connectTimer = setTimeout(
-          () => finish(namedError('TimeoutError', `Socket timed out without establishing a connection within ${this.options.connectionTimeout} ms`)),
-          this.options.connectionTimeout,
-        );
-        socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-        socket.once('close', () => clearTimeout(connectTimer));
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
+    req.on('close', end);
+    return new Promise((resolve, reject) => {
+      req.on('error', (error) => {
+        end();
+        reject(error);
       });
-      req.on('error', (error) => finish(error));
       req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => finish(error));
-        res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        // An error after the answer started reaches its reader through the body stream.
+        req.removeAllListeners('error');
+        req.on('error', (error) => {
+          if (!res.destroyed) res.destroy(isErrorValue(error) ? error : undefined);
+        });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
       });
       req.end(body);
     });
+  }
+
+  /** {@link open} and the whole body, as text. */
+  async post(
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+    const response = await this.open(url, headers, body, signal);
+    return { status: response.status, headers: response.headers, body: await readText(response.body) };
   }
 
   destroy(): void {
     this.agent?.destroy();
     this.agent = undefined;
   }
+}
+
+export async function readText(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -90,9 +90,14 @@ function isThrottling(error: Error & { $metadata?: ResponseMetadata; $retryable?
   return error.$metadata?.httpStatusCode === 429 || THROTTLING.has(error.name) || error.$retryable?.throttling === true;
 }
 
+/** An `Error`, from this realm or another (Node's own errors seen from a test's VM context fail `instanceof`). */
+export function isErrorValue(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+}
+
 /** Whether the SDK's standard retry mode retries `error`. */
 export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name === 'AbortError') return false;
+  if (!isErrorValue(error) || error.name === 'AbortError') return false;
   const e = error as Error & { code?: string; $metadata?: ResponseMetadata; $retryable?: { throttling?: boolean } };
   return (
     isThrottling(e) ||
@@ -128,7 +133,7 @@ export class RetryPolicy {
         const e = error as Error & { $metadata?: ResponseMetadata };
         const cost = e.name === 'TimeoutError' ? 10 : 5;
         if (attempts >= this.maxAttempts || !isRetryable(error) || this.tokens < cost || signal?.aborted) {
-          if (e instanceof Error) e.$metadata = { ...e.$metadata, attempts, totalRetryDelay };
+          if (isErrorValue(e)) e.$metadata = { ...e.$metadata, attempts, totalRetryDelay };
           throw error;
         }
         this.tokens -= cost;
