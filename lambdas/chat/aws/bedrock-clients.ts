@@ -1,12 +1,7 @@
 /**
  * The Bedrock clients of the chat: Bedrock Runtime (`ConverseStream`, `Converse`) and Bedrock Agent Runtime
- * (`Retrieve`, `InvokeAgent`), speaking their REST-JSON protocol over HTTP/1.1 connections kept alive across calls
- * and invocations (aws/https-caller.ts), signed with SigV4 and retried like the SDK (aws/service-error.ts).
- *
- * HTTP/1.1, not HTTP/2 as the JavaScript SDK's Bedrock Runtime client: both services answer these operations over
- * either (the other SDKs use HTTP/1.1), a kept-alive connection saves the handshake just as a kept session does for
- * calls one after another (which is how Lambda sends requests), and `node:http2` alone loads 25 more builtin
- * modules at every cold start (README, Performance).
+ * (`Retrieve`, `InvokeAgent`), speaking their REST-JSON protocol over one HTTP/2 session per endpoint kept across
+ * calls (aws/http2-session-pool.ts), signed with SigV4 and retried like the SDK (aws/service-error.ts).
  *
  * They take the AWS SDK's commands (`client.send(new ConverseStreamCommand(input))`) and the bundles' stand-ins
  * alike, and answer with the SDK's output shapes: `stream` / `completion` as async iterables of union members
@@ -14,11 +9,11 @@
  * shape (`ThrottlingException`); JSON answers as their members; every output with `$metadata`. As with the SDK, a
  * call is retried only until its answer starts: nothing streamed is ever repeated.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http2';
 import { type CredentialSource, defaultCredentials, staticCredentials } from './credentials';
 import { expandPath, serviceEndpoint } from './endpoint';
 import { decodeEventStream, type EventStreamMessage } from './event-stream';
-import { KeepAliveHttpCaller, readText } from './https-caller';
+import { type Http2Response, Http2SessionPool } from './http2-session-pool';
 import { type CommandLike, fromBase64, operationOf, toJson } from './operation';
 import { type ResponseMetadata, RetryPolicy, responseError, serviceError } from './service-error';
 import { type AwsCredentialIdentity, signRequest } from './signing';
@@ -28,11 +23,11 @@ export interface BedrockClientOptions {
   /** Unset: the function role's (aws/credentials.ts). */
   readonly credentials?: AwsCredentialIdentity;
   readonly maxAttempts: number;
-  /** An idle connection (no byte) for this long fails the call (`TimeoutError`). */
+  /** An idle stream (no byte) for this long fails the call (`TimeoutError`). */
   readonly requestTimeout: number;
-  /** Connections idle longer than this are replaced before the next call. @default 20_000 */
+  /** Sessions idle longer than this are replaced before the next call. @default 20_000 */
   readonly idleMs?: number;
-  /** A connection not up (TCP and TLS) within this fails (`TimeoutError`). @default 3_000 */
+  /** @default 3_000 */
   readonly connectTimeoutMs?: number;
 }
 
@@ -79,10 +74,11 @@ const AGENT_OPERATIONS: Record<string, OperationShape> = {
   },
 };
 
-class RestJsonClient {
+class RestJsonHttp2Client {
   private readonly credentials: CredentialSource;
   private readonly retries: RetryPolicy;
-  private readonly http: KeepAliveHttpCaller;
+  private readonly pool: Http2SessionPool;
+  private readonly requestTimeout: number;
   private endpoint: URL | undefined;
 
   constructor(
@@ -92,10 +88,10 @@ class RestJsonClient {
   ) {
     this.credentials = options.credentials ? staticCredentials(options.credentials) : defaultCredentials;
     this.retries = new RetryPolicy(options.maxAttempts);
-    this.http = new KeepAliveHttpCaller({
-      connectionTimeout: options.connectTimeoutMs ?? 3_000,
-      requestTimeout: options.requestTimeout,
+    this.requestTimeout = options.requestTimeout;
+    this.pool = new Http2SessionPool({
       ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     });
   }
 
@@ -115,29 +111,29 @@ class RestJsonClient {
         {
           method: 'POST',
           path: url.pathname,
-          headers: { host: url.host, 'content-type': 'application/json' },
+          headers: { ':authority': url.host, 'content-type': 'application/json' },
           body,
           region: this.options.region,
           service: this.service.signingName,
         },
         credentials,
       );
-      const response = await this.http.open(url, headers, body, signal);
+      const response = await this.pool.request(url, headers, body, this.requestTimeout, signal);
       const metadata: ResponseMetadata = { httpStatusCode: response.status, ...requestIdOf(response.headers) };
-      if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.headers, await readText(response.body));
-      if (!shape.eventStream) return { ...(JSON.parse((await readText(response.body)) || '{}') as object), $metadata: metadata };
+      if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.headers, await readBody(response));
+      if (!shape.eventStream) return { ...(JSON.parse((await readBody(response)) || '{}') as object), $metadata: metadata };
       const { member, revive, headers: headerMembers = {} } = shape.eventStream;
       const fromHeaders = Object.fromEntries(
         Object.entries(headerMembers)
           .map(([key, header]) => [key, response.headers[header]] as const)
           .filter(([, value]) => typeof value === 'string'),
       );
-      return { ...fromHeaders, [member]: events(response.body, revive), $metadata: metadata };
+      return { ...fromHeaders, [member]: events(response, revive), $metadata: metadata };
     }, signal);
   }
 
   destroy(): void {
-    this.http.destroy();
+    this.pool.destroy();
   }
 }
 
@@ -146,16 +142,21 @@ function requestIdOf(headers: IncomingHttpHeaders): { requestId?: string } {
   return typeof id === 'string' ? { requestId: id } : {};
 }
 
+async function readBody(response: Http2Response): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The events of an event-stream answer as union members; an exception or error message throws. */
 async function* events(
-  body: IncomingMessage,
+  response: Http2Response,
   revive: ((eventType: string, payload: Record<string, unknown>) => Record<string, unknown>) | undefined,
 ): AsyncGenerator<Record<string, unknown>> {
   try {
-    for await (const message of decodeEventStream(body)) yield toEvent(message, revive);
+    for await (const message of decodeEventStream(response.stream)) yield toEvent(message, revive);
   } finally {
-    // A reader that stops early (an abort, an exception event) leaves no half-read answer on the connection.
-    if (!body.complete && !body.destroyed) body.destroy();
+    if (!response.stream.destroyed) response.stream.destroy();
   }
 }
 
@@ -179,14 +180,14 @@ function toEvent(
 }
 
 /** Bedrock Runtime (`ConverseStream`, `Converse`). */
-export class BedrockRuntimeLiteClient extends RestJsonClient {
+export class BedrockRuntimeLiteClient extends RestJsonHttp2Client {
   constructor(options: BedrockClientOptions) {
     super(options, { variable: 'BEDROCK_RUNTIME', prefix: 'bedrock-runtime', signingName: 'bedrock' }, RUNTIME_OPERATIONS);
   }
 }
 
 /** Bedrock Agent Runtime (`Retrieve`, `InvokeAgent`). */
-export class AgentRuntimeLiteClient extends RestJsonClient {
+export class AgentRuntimeLiteClient extends RestJsonHttp2Client {
   constructor(options: BedrockClientOptions) {
     super(options, { variable: 'BEDROCK_AGENT_RUNTIME', prefix: 'bedrock-agent-runtime', signingName: 'bedrock' }, AGENT_OPERATIONS);
   }

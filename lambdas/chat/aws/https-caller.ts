@@ -1,6 +1,6 @@
 /**
- * HTTP/1.1 requests with keep-alive for the function's AWS clients: one agent per client, its connections reused
- * across calls and invocations (the answer streams are response-only: the request body is sent whole first).
+ * HTTP/1.1 requests with keep-alive for the DynamoDB clients (DynamoDB speaks HTTP/1.1): one agent per client, its
+ * connections reused across calls and invocations.
  * - `connectionTimeout` bounds the TCP and TLS connection, `requestTimeout` the time without a byte on the socket
  *   (an idle timeout, as the SDK's handler sets it), each failing with `TimeoutError`;
  * - connections whose last call ended more than `idleMs` ago (default 20 s) are dropped before the next call: one
