@@ -15,7 +15,7 @@ import { expandPath, serviceEndpoint } from './endpoint';
 import { decodeEventStream, type EventStreamMessage } from './event-stream';
 import { type Http2Response, Http2SessionPool } from './http2-session-pool';
 import { type CommandLike, fromBase64, operationOf, toJson } from './operation';
-import { type ResponseMetadata, RetryPolicy, responseError, serviceError } from './service-error';
+import { type ResponseMetadata, responseError, StandardRetryStrategy, serviceError, withRetries } from './service-error';
 import { type AwsCredentialIdentity, signRequest } from './signing';
 
 export interface BedrockClientOptions {
@@ -76,7 +76,9 @@ const AGENT_OPERATIONS: Record<string, OperationShape> = {
 
 class RestJsonHttp2Client {
   private readonly credentials: CredentialSource;
-  private readonly retries: RetryPolicy;
+  private readonly retries: StandardRetryStrategy;
+  /** As an SDK client's: the retry strategy its calls use. */
+  readonly config: { readonly retryStrategy: () => Promise<StandardRetryStrategy> };
   private readonly pool: Http2SessionPool;
   private readonly requestTimeout: number;
   private endpoint: URL | undefined;
@@ -87,7 +89,9 @@ class RestJsonHttp2Client {
     private readonly operations: Record<string, OperationShape>,
   ) {
     this.credentials = options.credentials ? staticCredentials(options.credentials) : defaultCredentials;
-    this.retries = new RetryPolicy(options.maxAttempts);
+    this.retries = new StandardRetryStrategy(options.maxAttempts);
+    const strategy = this.retries;
+    this.config = { retryStrategy: async () => strategy };
     this.requestTimeout = options.requestTimeout;
     this.pool = new Http2SessionPool({
       ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
@@ -105,31 +109,35 @@ class RestJsonHttp2Client {
     const url = new URL(expandPath(this.endpoint, shape.path(input)), this.endpoint);
     const body = toJson(Object.fromEntries(Object.entries(input).filter(([key]) => !shape.pathMembers.includes(key))));
     const signal = options?.abortSignal;
-    return this.retries.run(async () => {
-      const credentials = await this.credentials();
-      const headers = signRequest(
-        {
-          method: 'POST',
-          path: url.pathname,
-          headers: { ':authority': url.host, 'content-type': 'application/json' },
-          body,
-          region: this.options.region,
-          service: this.service.signingName,
-        },
-        credentials,
-      );
-      const response = await this.pool.request(url, headers, body, this.requestTimeout, signal);
-      const metadata: ResponseMetadata = { httpStatusCode: response.status, ...requestIdOf(response.headers) };
-      if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.headers, await readBody(response));
-      if (!shape.eventStream) return { ...(JSON.parse((await readBody(response)) || '{}') as object), $metadata: metadata };
-      const { member, revive, headers: headerMembers = {} } = shape.eventStream;
-      const fromHeaders = Object.fromEntries(
-        Object.entries(headerMembers)
-          .map(([key, header]) => [key, response.headers[header]] as const)
-          .filter(([, value]) => typeof value === 'string'),
-      );
-      return { ...fromHeaders, [member]: events(response, revive), $metadata: metadata };
-    }, signal);
+    return withRetries(
+      this.retries,
+      async () => {
+        const credentials = await this.credentials();
+        const headers = signRequest(
+          {
+            method: 'POST',
+            path: url.pathname,
+            headers: { ':authority': url.host, 'content-type': 'application/json' },
+            body,
+            region: this.options.region,
+            service: this.service.signingName,
+          },
+          credentials,
+        );
+        const response = await this.pool.request(url, headers, body, this.requestTimeout, signal);
+        const metadata: ResponseMetadata = { httpStatusCode: response.status, ...requestIdOf(response.headers) };
+        if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.headers, await readBody(response));
+        if (!shape.eventStream) return { ...(JSON.parse((await readBody(response)) || '{}') as object), $metadata: metadata };
+        const { member, revive, headers: headerMembers = {} } = shape.eventStream;
+        const fromHeaders = Object.fromEntries(
+          Object.entries(headerMembers)
+            .map(([key, header]) => [key, response.headers[header]] as const)
+            .filter(([, value]) => typeof value === 'string'),
+        );
+        return { ...fromHeaders, [member]: events(response, revive), $metadata: metadata };
+      },
+      signal,
+    );
   }
 
   destroy(): void {

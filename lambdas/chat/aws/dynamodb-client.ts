@@ -11,7 +11,7 @@ import { type CredentialSource, defaultCredentials, staticCredentials } from './
 import { serviceEndpoint } from './endpoint';
 import { KeepAliveHttpCaller } from './https-caller';
 import { type CommandLike, fromBase64, operationOf, toJson } from './operation';
-import { RetryPolicy, responseError } from './service-error';
+import { responseError, StandardRetryStrategy, withRetries } from './service-error';
 import { type AwsCredentialIdentity, signRequest } from './signing';
 
 export interface DynamoDbClientOptions {
@@ -33,14 +33,18 @@ function reviveBinary(key: string, value: unknown): unknown {
 export class DynamoDbClient {
   private readonly region: string;
   private readonly credentials: CredentialSource;
-  private readonly retries: RetryPolicy;
+  private readonly retries: StandardRetryStrategy;
+  /** As an SDK client's: the retry strategy its calls use. */
+  readonly config: { readonly retryStrategy: () => Promise<StandardRetryStrategy> };
   private readonly http: KeepAliveHttpCaller;
   private endpoint: URL | undefined;
 
   constructor(options: DynamoDbClientOptions) {
     this.region = options.region;
     this.credentials = options.credentials ? staticCredentials(options.credentials) : defaultCredentials;
-    this.retries = new RetryPolicy(options.maxAttempts);
+    this.retries = new StandardRetryStrategy(options.maxAttempts);
+    const strategy = this.retries;
+    this.config = { retryStrategy: async () => strategy };
     this.http = new KeepAliveHttpCaller({ connectionTimeout: options.connectionTimeout, requestTimeout: options.requestTimeout });
   }
 
@@ -50,25 +54,29 @@ export class DynamoDbClient {
     this.endpoint ??= serviceEndpoint('DYNAMODB', 'dynamodb', this.region);
     const url = this.endpoint;
     const body = toJson(command.input);
-    return this.retries.run(async () => {
-      const credentials = await this.credentials();
-      const headers = signRequest(
-        {
-          method: 'POST',
-          path: url.pathname,
-          headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
-          body,
-          region: this.region,
-          service: 'dynamodb',
-        },
-        credentials,
-      );
-      const result = await this.http.post(url, headers, body, options?.abortSignal);
-      if (result.status < 200 || result.status >= 300) throw responseError(result.status, result.headers, result.body);
-      const output = (result.body ? JSON.parse(result.body, reviveBinary) : {}) as Record<string, unknown>;
-      const requestId = result.headers['x-amzn-requestid'];
-      return { ...output, $metadata: { httpStatusCode: result.status, ...(typeof requestId === 'string' ? { requestId } : {}) } };
-    }, options?.abortSignal);
+    return withRetries(
+      this.retries,
+      async () => {
+        const credentials = await this.credentials();
+        const headers = signRequest(
+          {
+            method: 'POST',
+            path: url.pathname,
+            headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+            body,
+            region: this.region,
+            service: 'dynamodb',
+          },
+          credentials,
+        );
+        const result = await this.http.post(url, headers, body, options?.abortSignal);
+        if (result.status < 200 || result.status >= 300) throw responseError(result.status, result.headers, result.body);
+        const output = (result.body ? JSON.parse(result.body, reviveBinary) : {}) as Record<string, unknown>;
+        const requestId = result.headers['x-amzn-requestid'];
+        return { ...output, $metadata: { httpStatusCode: result.status, ...(typeof requestId === 'string' ? { requestId } : {}) } };
+      },
+      options?.abortSignal,
+    );
   }
 
   destroy(): void {

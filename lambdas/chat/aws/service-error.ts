@@ -5,10 +5,9 @@
  *   `x-amzn-errortype` or the JSON `__type`), with its message, the body's other fields, `$fault` and
  *   `$metadata` (`httpStatusCode`, `requestId`, `attempts`, `totalRetryDelay`);
  * - an exception event inside an event stream is named the same way (`throttlingException` → `ThrottlingException`);
- * - retried (up to the client's `maxAttempts`) like the SDK's standard mode: throttling (by name or 429), transient
- *   errors (timeouts, connection failures) and server errors (500, 502, 503, 504), after a full-jitter backoff of
- *   up to 2^attempt × 100 ms (500 ms base when throttled), bounded by a retry quota (500 tokens, 5 per retry, 10 per
- *   timeout retry, 1 back per success) shared by the client's calls.
+ * - retried as the SDK's standard retry strategy and middleware retry (ported here, with the strategy's interface:
+ *   `client.config.retryStrategy()`): throttling (by name or 429) and transient errors (timeouts, connection
+ *   failures, 500/502/503/504), up to the client's `maxAttempts`, after a full-jitter backoff, within a retry quota.
  */
 
 export interface ResponseMetadata {
@@ -83,79 +82,145 @@ const THROTTLING = new Set([
   'TransactionInProgressException',
 ]);
 const TRANSIENT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
-const SERVER_STATUS = new Set([500, 502, 503, 504]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
-function isThrottling(error: Error & { $metadata?: ResponseMetadata; $retryable?: { throttling?: boolean } }): boolean {
-  return error.$metadata?.httpStatusCode === 429 || THROTTLING.has(error.name) || error.$retryable?.throttling === true;
-}
+type Classified = Error & { code?: unknown; cause?: unknown; $metadata?: ResponseMetadata; $retryable?: { throttling?: boolean } };
 
 /** An `Error`, from this realm or another (Node's own errors seen from a test's VM context fail `instanceof`). */
 export function isErrorValue(value: unknown): value is Error {
   return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
 }
 
-/** Whether the SDK's standard retry mode retries `error`. */
-export function isRetryable(error: unknown): boolean {
-  if (!isErrorValue(error) || error.name === 'AbortError') return false;
-  const e = error as Error & { code?: string; $metadata?: ResponseMetadata; $retryable?: { throttling?: boolean } };
+function isThrottling(error: Classified): boolean {
+  return error.$metadata?.httpStatusCode === 429 || THROTTLING.has(error.name) || error.$retryable?.throttling === true;
+}
+
+function isTransient(error: Classified, depth = 0): boolean {
+  if (error.name === 'AbortError') return false;
   return (
-    isThrottling(e) ||
-    e.$retryable !== undefined ||
-    TRANSIENT.has(e.name) ||
-    (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) ||
-    SERVER_STATUS.has(e.$metadata?.httpStatusCode ?? 0)
+    error.$retryable !== undefined ||
+    (error.name === 'InvalidSignatureException' && error.message.includes('Signature expired')) ||
+    TRANSIENT.has(error.name) ||
+    (typeof error.code === 'string' && TRANSIENT_CODES.has(error.code)) ||
+    TRANSIENT_STATUS.has(error.$metadata?.httpStatusCode ?? 0) ||
+    (error.code === 'ERR_HTTP2_STREAM_ERROR' && error.message.includes('NGHTTP2_REFUSED_STREAM')) ||
+    (isErrorValue(error.cause) && depth <= 10 && isTransient(error.cause as Classified, depth + 1))
   );
 }
 
+export type RetryErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR';
+
+/** How the SDK's retry middleware classifies `error`. */
+export function retryErrorType(error: unknown): RetryErrorType {
+  if (!isErrorValue(error)) return 'CLIENT_ERROR';
+  const e = error as Classified;
+  if (isThrottling(e)) return 'THROTTLING';
+  if (isTransient(e)) return 'TRANSIENT';
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500 && status <= 599 ? 'SERVER_ERROR' : 'CLIENT_ERROR';
+}
+
 const MAX_DELAY_MS = 20_000;
-const QUOTA = 500;
+const BASE_DELAY_MS = 50;
+const THROTTLING_DELAY_MS = 1_000;
+const INITIAL_CAPACITY = 500;
+const COST = 14;
+const THROTTLING_COST = 5;
 
-/** Retries of one client's calls (the retry quota is per client, as in the SDK). */
-export class RetryPolicy {
-  private tokens = QUOTA;
+export interface RetryToken {
+  getRetryCount(): number;
+  getRetryCost(): number | undefined;
+  getRetryDelay(): number;
+}
 
-  constructor(private readonly maxAttempts: number) {}
-
-  /**
-   * Runs `attempt` until it succeeds, fails with an error not worth retrying, or runs out of attempts; the error
-   * thrown (or the result) carries `$metadata.attempts` and `totalRetryDelay`.
-   */
-  async run<T extends { $metadata?: ResponseMetadata }>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    let totalRetryDelay = 0;
-    for (let attempts = 1; ; attempts++) {
-      try {
-        const result = await attempt();
-        this.tokens = Math.min(QUOTA, this.tokens + 1);
-        if (result.$metadata) Object.assign(result.$metadata, { attempts, totalRetryDelay });
-        return result;
-      } catch (error) {
-        const e = error as Error & { $metadata?: ResponseMetadata };
-        const cost = e.name === 'TimeoutError' ? 10 : 5;
-        if (attempts >= this.maxAttempts || !isRetryable(error) || this.tokens < cost || signal?.aborted) {
-          if (isErrorValue(e)) e.$metadata = { ...e.$metadata, attempts, totalRetryDelay };
-          throw error;
-        }
-        this.tokens -= cost;
-        const base = isThrottling(e) ? 500 : 100;
-        const delay = Math.floor(Math.min(MAX_DELAY_MS, Math.random() * 2 ** attempts * base));
-        totalRetryDelay += delay;
-        await sleep(delay, signal);
-      }
-    }
+/** Full jitter: a random delay below base × 2^attempt (at most 20 s). */
+export class JitteredBackoff {
+  private base = BASE_DELAY_MS;
+  setDelayBase(ms: number): void {
+    this.base = ms;
+  }
+  computeNextBackoffDelay(attempt: number): number {
+    return Math.floor(Math.random() * Math.min(this.base * 2 ** attempt, MAX_DELAY_MS));
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
+/**
+ * The AWS SDK's standard retry strategy (`@smithy/core` StandardRetryStrategy), with its interface: at most
+ * `maxAttempts` attempts; throttling and transient errors retried after a jittered backoff (50 ms base, 1 s when
+ * throttled); a retry quota of 500 (14 per retry, 5 per throttling retry, back on success) shared by the client's
+ * calls, so a failing upstream is not hammered.
+ */
+export class StandardRetryStrategy {
+  readonly mode = 'standard';
+  readonly retryBackoffStrategy = new JitteredBackoff();
+  private capacity = INITIAL_CAPACITY;
+
+  constructor(private readonly attempts: number) {}
+
+  async maxAttempts(): Promise<number> {
+    return this.attempts;
+  }
+
+  async acquireInitialRetryToken(_scope: string): Promise<RetryToken> {
+    return token(0, undefined, 0);
+  }
+
+  /** The token for the next attempt, after its delay; rejects when the error is not retried. */
+  async refreshRetryTokenForRetry(previous: RetryToken, errorInfo: { errorType: RetryErrorType }): Promise<RetryToken> {
+    const { errorType } = errorInfo;
+    const cost = errorType === 'THROTTLING' ? THROTTLING_COST : COST;
+    const retryable = errorType === 'THROTTLING' || errorType === 'TRANSIENT';
+    if (!retryable || previous.getRetryCount() + 1 >= this.attempts || this.capacity < cost) throw new Error('No retry token available');
+    this.retryBackoffStrategy.setDelayBase(errorType === 'THROTTLING' ? THROTTLING_DELAY_MS : BASE_DELAY_MS);
+    const delay = this.retryBackoffStrategy.computeNextBackoffDelay(previous.getRetryCount());
+    this.capacity -= cost;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return token(previous.getRetryCount() + 1, cost, delay);
+  }
+
+  recordSuccess(used: RetryToken): void {
+    this.capacity = Math.min(INITIAL_CAPACITY, this.capacity + (used.getRetryCost() ?? 1));
+  }
+}
+
+function token(count: number, cost: number | undefined, delay: number): RetryToken & { readonly acquisitionDelay: number } {
+  return { getRetryCount: () => count, getRetryCost: () => cost, getRetryDelay: () => 0, acquisitionDelay: delay };
+}
+
+/**
+ * Runs `attempt` as the SDK's retry middleware does with `strategy`: until it succeeds or the strategy refuses a
+ * retry; the result (or the last error) carries `$metadata.attempts` and `totalRetryDelay`. An abort ends the
+ * retries at once.
+ */
+export async function withRetries<T extends { $metadata?: ResponseMetadata }>(
+  strategy: StandardRetryStrategy,
+  attempt: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  let current = await strategy.acquireInitialRetryToken('');
+  let attempts = 0;
+  let totalRetryDelay = 0;
+  for (;;) {
+    try {
+      const result = await attempt();
+      strategy.recordSuccess(current);
+      if (result.$metadata) Object.assign(result.$metadata, { attempts: attempts + 1, totalRetryDelay });
+      return result;
+    } catch (error) {
+      const last = error as Error & { $metadata?: ResponseMetadata };
+      try {
+        if (signal?.aborted) throw last;
+        current = await strategy.refreshRetryTokenForRetry(current, { errorType: retryErrorType(error) });
+      } catch {
+        if (isErrorValue(last)) last.$metadata = { ...last.$metadata, attempts: attempts + 1, totalRetryDelay };
+        throw last;
+      }
+      attempts = current.getRetryCount();
+      totalRetryDelay += (current as RetryToken & { acquisitionDelay?: number }).acquisitionDelay ?? 0;
+      if (signal?.aborted && signal.reason !== undefined) throw abortError(signal);
     }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  }
 }
 
 /** The error an aborted call fails with (the SDK's `AbortError`). */
