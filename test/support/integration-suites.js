@@ -17,7 +17,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
   '/test/lambdas/chat/entry/clients/reused-http2-session\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
-  '/test/lambdas/chat/modes/completions/openai-client\\.test\\.ts$',
+  '/test/lambdas/chat/modes/completions/(openai-client|guardrail-e2e)\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
   '/test/lambdas/chat/modes/agent-chat/agent-chat\\.test\\.ts$',
   '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
