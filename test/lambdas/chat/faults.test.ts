@@ -43,7 +43,7 @@ import {
 import { useLogCapture } from '../../support/log-capture';
 import { startRagChatStack } from '../../support/rag-services';
 
-useLogCapture();
+const logs = useLogCapture();
 
 const ANSWER = Array.from({ length: 8 }, (_, i) => `token${i}`).join(' ');
 const ROLE_ARN = 'arn:aws:iam::222222222222:role/CentralBedrock';
@@ -360,6 +360,28 @@ describe('DynamoDB unreachable: the limiter fails as configured', () => {
           fault: 'DynamoDB unreachable (rate-limit table, fail closed)',
           bundle,
           got: '503 `rate_limiter_unavailable`; Bedrock not called',
+        });
+      } finally {
+        await harness.close();
+      }
+    },
+  );
+
+  test.each<Bundle>(['stored chat (model)', 'completions'])(
+    '%s: the rate-limit table unreachable with fail-open chosen → the answer, the failure logged',
+    async (bundle) => {
+      const harness = await startHarness(bundle, { environment: LIMITER_OPEN });
+      try {
+        harness.recorder!.failWhen((call) => call.operation === 'UpdateItem' && /limits/.test(call.table ?? ''));
+        const response = await harness.ask();
+        expect(response.status).toBe(200);
+        expect(harness.emulator.requests.filter((r) => r.operation === 'ConverseStream')).toHaveLength(1);
+        expect(logs.json().find((line) => line.event === 'rate_limiter_unavailable')).toMatchObject({ level: 'error', failOpen: true });
+        if (harness.history) expect((await harness.history()).length).toBeGreaterThan(0);
+        observed.push({
+          fault: 'DynamoDB unreachable (rate-limit table, fail open)',
+          bundle,
+          got: '200, answered (and stored); the limiter failure logged',
         });
       } finally {
         await harness.close();
