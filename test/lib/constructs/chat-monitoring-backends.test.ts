@@ -1,6 +1,6 @@
 /**
  * ChatMonitoring over every backend the stages monitor: the real entry of each (guest RAG, stored chat with a
- * model, stored chat with an agent) runs against the emulator and dynalite, its EMF lines are parsed, and every
+ * model, stored chat with an agent, the caller-credentials chat with an agent the caller names) runs against the emulator and dynalite, its EMF lines are parsed, and every
  * alarm ChatMonitoring synthesizes for a function of that backend must refer to a metric (namespace, name,
  * dimension names and values) that the entry emitted. model-chat: chat-monitoring.test.ts; the OpenAI-compatible
  * API: test/lambdas/chat/modes/completions/guardrail-e2e.test.ts.
@@ -8,15 +8,18 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { BedrockAgentAlias } from '../../../lib/bedrock/bedrock-agent-alias';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
+import { BedrockAccess } from '../../../lib/constructs/bedrock-access';
 import { BedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
 import { ChatAuth } from '../../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../../lib/constructs/chat-backend';
 import { ChatMonitoring } from '../../../lib/constructs/chat-monitoring';
 import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
+import { startBedrockEmulator } from '../../../tools/local/bedrock-emulator';
+import { createRateLimitTable } from '../../../tools/local/dynamo';
 import { testStack } from '../../support/cdk-app';
 import { type PublishedMetric, publishedMetrics } from '../../support/emf';
 import { startJwtChatStack } from '../../support/jwt-services';
-import { postChat } from '../../support/local-services';
+import { BASE_ENV, loadEntry, postChat, serveHandler, setEnv, startLocalDynamo, TEST_RATE_LIMIT_NAMESPACE } from '../../support/local-services';
 import { useLogCapture } from '../../support/log-capture';
 import { startRagChatStack } from '../../support/rag-services';
 
@@ -54,6 +57,39 @@ beforeAll(async () => {
     }
     published[`stored-${backend}`] = summaryMetrics();
   }
+
+  // The caller-credentials chat of the stages (agent-chat bundle): each caller signs with its own key.
+  logs.clear();
+  const caller = { accessKeyId: 'AKIACALLER0000000001', secretAccessKey: 'callerSecretKey/000000000000000000000001' };
+  const restoreBaseEnv = setEnv(BASE_ENV);
+  const emulator = await startBedrockEmulator({ port: 0, tokenDelayMs: 1, principals: [caller] });
+  const dynamo = await startLocalDynamo();
+  await createRateLimitTable(dynamo.admin, 'monitoring-agent-chat');
+  const { entry, restoreEnv } = await loadEntry('agent-chat', {
+    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: emulator.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    RATE_LIMIT_TABLE_NAME: 'monitoring-agent-chat',
+    RATE_LIMIT_PER_MINUTE: '1000',
+    RATE_LIMIT_FAIL_OPEN: 'true',
+    RATE_LIMIT_NAMESPACE: TEST_RATE_LIMIT_NAMESPACE,
+    CHAT_AUTH_MODE: 'public',
+    BEDROCK_ACCESS: 'caller-credentials',
+    BEDROCK_ALLOWED_REGIONS: 'eu-west-1',
+    AGENT_CALLER_CHOICE: 'true',
+  });
+  const server = await serveHandler(entry.handler, { identity: null });
+  try {
+    const agent = { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID', awsCredentials: caller };
+    await postChat(server.url, { message: 'Plan my trip', ...agent });
+    await postChat(server.url, { message: 'x [[emulator:fault=throttling]]', ...agent });
+  } finally {
+    await server.close();
+    restoreEnv();
+    await emulator.close();
+    await dynamo.close();
+    restoreBaseEnv();
+  }
+  published['caller-agent'] = summaryMetrics();
 }, 120_000);
 
 /** Each backend as a stage deploys it, with ChatMonitoring over it. */
@@ -61,6 +97,7 @@ const BACKENDS: Record<string, (stack: ReturnType<typeof testStack>) => ChatBack
   rag: (stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBTEST0001'), { haiku: HAIKU }),
   'stored-model': () => ChatBackend.models({ haiku: HAIKU }, { history: {} }),
   'stored-agent': () => ChatBackend.agent(BedrockAgentAlias.fromIds('AGENT12345', 'TSTALIASID'), { history: {} }),
+  'caller-agent': () => ChatBackend.callerChosenAgent(),
 };
 
 function alarmsOf(backend: string) {
@@ -69,6 +106,7 @@ function alarmsOf(backend: string) {
     functionName: FUNCTION_NAME,
     auth: backend === 'rag' ? ChatAuth.iam() : ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat' }),
     backend: BACKENDS[backend]!(stack),
+    ...(backend === 'caller-agent' ? { access: BedrockAccess.callerCredentials() } : {}),
   });
   new ChatMonitoring(stack, 'Monitoring', { functions: [chat] });
   const template = Template.fromStack(stack);
