@@ -3,11 +3,11 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from '
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Bundles each deployed Lambda mode with the local esbuild (never Docker) into assets/<name>/.
-//   node lambdas/build.mjs                 build every bundle
+//   node lambdas/build.mjs                 build every bundle whose inputs changed (tools/build-cache.mjs; --force: all)
 //   node lambdas/build.mjs --copy-to DIR   also copy assets/ to DIR (the package build)
 //   node lambdas/build.mjs --report        print each bundle's size and its largest inputs
 //   node lambdas/build.mjs --out-root DIR --json   build into DIR and print the results (tests)
-import { build } from 'esbuild';
+import { buildKey, upToDate, writeStamp } from '../tools/build-cache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,43 +43,62 @@ const sdkCommandStandIns = {
 /** The Lambda runtime the construct deploys (Runtime.NODEJS_24_X). */
 export const TARGET = 'node24';
 
-export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = join(root, 'assets') } = {}) {
+/**
+ * Builds the bundles into `outRoot/<name>/`. With `cache`, a bundle whose inputs, options and toolchain are those of
+ * its last build is left as it is (its result then has no metafile): `npm run synth` and `npm test` rebuild only
+ * what changed.
+ */
+export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = join(root, 'assets'), cache = false } = {}) {
   const results = {};
   for (const name of names) {
     const outdir = join(outRoot, name);
+    const options = bundleOptions(name, outdir);
+    // The plugin's own mapping is part of the key (its function is not serialisable).
+    const key = buildKey(`lambda-${name}`, { ...options, plugins: SDK_COMMAND_STAND_INS }, fileURLToPath(import.meta.url));
+    if (cache && upToDate(`lambda-${name}`, key, outdir)) {
+      results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), cached: true };
+      continue;
+    }
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
-    const result = await build({
-      entryPoints: { index: join(root, BUNDLES[name]) },
-      outdir,
-      // ESM chunks: code reached only through import() (the SDK's credential providers and protocol parts, the
-      // token verifier) goes to chunks/ and is read and evaluated when first imported, not at init. Without
-      // splitting esbuild wraps each such module in a lazy function, and the single file is parsed whole.
-      splitting: true,
-      chunkNames: 'chunks/[name]-[hash]',
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: TARGET,
-      minify: true,
-      sourcemap: 'external',
-      sourcesContent: false,
-      // The managed runtime's SDK copy is not pinned; ship the exact clients we test against.
-      mainFields: ['module', 'main'],
-      plugins: [sdkCommandStandIns],
-      metafile: true,
-      logLevel: 'warning',
-    });
+    const { build } = await import('esbuild');
+    const result = await build(options);
     // No CommonJS require() is left in what the bundles load (the SDK's clients are not bundled): ESM output has no
     // require, and esbuild's stand-in would throw at run time.
     const cjs = Object.keys(result.metafile.outputs).filter(
       (out) => out.endsWith('.mjs') && readFileSync(out, 'utf8').includes('Dynamic require of'),
     );
     if (cjs.length > 0) throw new Error(`${name}: ${cjs.join(', ')} call require(); bundle ESM code or shim require for it`);
+    if (cache) writeStamp(`lambda-${name}`, key, outdir, Object.keys(result.metafile.inputs));
     results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), metafile: result.metafile };
   }
   return results;
+}
+
+/** esbuild's options for one bundle. */
+function bundleOptions(name, outdir) {
+  return {
+    entryPoints: { index: join(root, BUNDLES[name]) },
+    outdir,
+    // ESM chunks: code reached only through import() (the SDK's credential providers and protocol parts, the
+    // token verifier) goes to chunks/ and is read and evaluated when first imported, not at init. Without
+    // splitting esbuild wraps each such module in a lazy function, and the single file is parsed whole.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: TARGET,
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    // The managed runtime's SDK copy is not pinned; ship the exact clients we test against.
+    mainFields: ['module', 'main'],
+    plugins: [sdkCommandStandIns],
+    metafile: true,
+    logLevel: 'warning',
+  };
 }
 
 /** The bytes of a bundle's code: index.mjs and its chunks (source maps not counted). */
@@ -117,7 +136,11 @@ function report(results) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const outRoot = args.indexOf('--out-root');
-  const results = await buildBundles(outRoot >= 0 ? { outRoot: args[outRoot + 1] } : {});
+  // The cache serves the repository's own assets/ only: --out-root, --report and --json build afresh (they need the metafile).
+  const cache = outRoot < 0 && !args.includes('--report') && !args.includes('--json');
+  const results = await buildBundles(outRoot >= 0 ? { outRoot: args[outRoot + 1] } : { cache });
+  const cached = Object.keys(results).filter((name) => results[name].cached);
+  if (cached.length > 0) console.log(`lambdas: ${cached.join(', ')} unchanged (inputs as last built; --force rebuilds)`);
   if (args.includes('--report')) report(results);
   if (args.includes('--json')) {
     const summary = Object.fromEntries(

@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 // Builds the chat page with the local esbuild into assets/chat-web/ (index.html, app.js, app.css):
 // what `ChatWebsite` uploads and what `npm run local` serves.
-//   node web/build.mjs            build
+//   node web/build.mjs            build, unless its inputs are those of the last build (tools/build-cache.mjs; --force)
 //   node web/build.mjs --report   also print the sizes (raw and gzip) and the largest inputs
 //   node web/build.mjs --out DIR --json   build into DIR and print sizes and inputs as JSON (tests)
-import { build } from 'esbuild';
+
+import { buildKey, upToDate, writeStamp } from '../tools/build-cache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const PAGE_DIR = join(root, 'assets', 'chat-web');
@@ -28,10 +29,34 @@ const withoutSdkCredentials = {
   },
 };
 
-export async function buildPage({ outdir = PAGE_DIR } = {}) {
+const COPIED = [join(root, 'web', 'index.html'), join(root, 'web', 'app.css')];
+
+/** Builds the page into `outdir`; with `cache`, leaves it as it is when its inputs are those of its last build. */
+export async function buildPage({ outdir = PAGE_DIR, cache = false } = {}) {
+  const options = pageOptions(outdir);
+  const key = buildKey('chat-web', { ...options, plugins: [withoutSdkCredentials.name], copied: COPIED }, fileURLToPath(import.meta.url));
+  if (cache && upToDate('chat-web', key, outdir)) return { outdir, sizes: pageSizes(outdir), cached: true };
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const result = await build({
+  const { build } = await import('esbuild');
+  const result = await build(options);
+  copyFileSync(COPIED[0], join(outdir, 'index.html'));
+  copyFileSync(COPIED[1], join(outdir, 'app.css'));
+  if (cache) writeStamp('chat-web', key, outdir, [...Object.keys(result.metafile.inputs), ...COPIED]);
+  return { outdir, sizes: pageSizes(outdir), metafile: result.metafile };
+}
+
+function pageSizes(outdir) {
+  return Object.fromEntries(
+    PAGE_FILES.map((file) => {
+      const bytes = readFileSync(join(outdir, file));
+      return [file, { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }];
+    }),
+  );
+}
+
+function pageOptions(outdir) {
+  return {
     entryPoints: [join(root, 'web', 'src', 'main.ts')],
     outfile: join(outdir, 'app.js'),
     bundle: true,
@@ -44,21 +69,15 @@ export async function buildPage({ outdir = PAGE_DIR } = {}) {
     metafile: true,
     plugins: [withoutSdkCredentials],
     logLevel: 'warning',
-  });
-  copyFileSync(join(root, 'web', 'index.html'), join(outdir, 'index.html'));
-  copyFileSync(join(root, 'web', 'app.css'), join(outdir, 'app.css'));
-  const sizes = Object.fromEntries(
-    PAGE_FILES.map((file) => {
-      const bytes = readFileSync(join(outdir, file));
-      return [file, { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }];
-    }),
-  );
-  return { outdir, sizes, metafile: result.metafile };
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const out = process.argv.indexOf('--out');
-  const { outdir, sizes, metafile } = await buildPage(out >= 0 ? { outdir: process.argv[out + 1] } : {});
+  // The cache serves assets/chat-web only: --out, --json and --report build afresh (they need the metafile).
+  const cache = out < 0 && !process.argv.includes('--json') && !process.argv.includes('--report');
+  const { outdir, sizes, metafile, cached } = await buildPage(out >= 0 ? { outdir: process.argv[out + 1] } : { cache });
+  if (cached) console.log('web: chat-web unchanged (inputs as last built; --force rebuilds)');
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify({ sizes, inputs: Object.keys(Object.values(metafile.outputs)[0].inputs) }));
   }

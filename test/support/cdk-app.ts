@@ -5,9 +5,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { addSecurityChecks } from '../../lib/security-checks';
 import { ChatStage } from '../../lib/stages/chat-stage';
 import { addChatStages } from '../../lib/stages/chat-stages';
+import { useCachedTemplateValidation } from '../../tools/synth/validation-cache';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdkJson = require('../../cdk.json') as { context: Record<string, unknown> };
+
+// Every suite that synthesizes with aws-cdk-lib's CloudFormation validation (the integration project) imports this
+// module: templates identical to ones already validated (by `npm run synth` or another suite) are not validated again.
+useCachedTemplateValidation();
 
 /** The committed `cdk.json` context, so tests synthesize exactly what `cdk synth` does. */
 export const projectContext = cdkJson.context;
