@@ -237,8 +237,8 @@ const VECTOR_INDEX_ACTIONS = [
  *   read and write vectors in the one index;
  * - the knowledge base and its S3 data source.
  *
- * Upload documents, then start an ingestion job (a "sync") for `dataSourceId`; callers query with
- * `Retrieve` after `grantRetrieve`.
+ * Upload documents, then start an ingestion job (a "sync") for `dataSourceId`, or let `KnowledgeBaseSync` start one
+ * whenever documents change; callers query with `Retrieve` after `grantRetrieve`.
  */
 export class KnowledgeBase extends KnowledgeBaseBase {
   /** A knowledge base that exists already in the importing stack's region and account, e.g. one made in the console, by its id. */
