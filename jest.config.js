@@ -1,5 +1,5 @@
 /**
- * Two projects, both run by `npm test`:
+ * Two projects run by `npm test`, and a third, `package`, by `npm run test:package` (below):
  * - unit: no server, child process or whole-app synthesis (`npm run test:unit` for quick runs);
  * - integration: suites that start local services (dynalite, the emulators, the Function-URL server), run CLIs
  *   or builds in child processes, or synthesize whole stages with cdk-nag.
@@ -10,6 +10,13 @@
  * Tests run on the TypeScript sources through swc (transpile only); `npm run typecheck` checks types.
  */
 const { INTEGRATION } = require('./test/support/integration-suites');
+
+/**
+ * The packed library in a consumer app (test/package.test.ts: npm pack, two full tsc runs, a synth): a release
+ * check of the published artifact and the largest single suite (65 s of CPU, measured). Its own project, run by
+ * `npm run test:package` and by CI after `npm test`, not by `npm test` (`--selectProjects unit integration`).
+ */
+const PACKAGE = '/test/package\\.test\\.ts$';
 
 const shared = {
   testEnvironment: 'node',
@@ -39,6 +46,12 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testRegex: INTEGRATION.map((pattern) => `(${pattern}${pattern.endsWith('/') ? '.*\\.test\\.ts$' : ''})`).join('|'),
+      testPathIgnorePatterns: ['/node_modules/', PACKAGE],
+    },
+    {
+      ...shared,
+      displayName: 'package',
+      testRegex: PACKAGE,
     },
   ],
 };
