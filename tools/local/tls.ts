@@ -44,7 +44,9 @@ export function createLocalTlsCertificate(commonName = 'local-services'): LocalT
   const name = seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(commonName, 'utf8')))));
   const now = Date.now();
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER: top bit clear (else it reads as negative) and first byte non-zero (a leading
+  // zero before a byte under 0x80 is padding DER forbids, which OpenSSL refuses about once in 256 certificates).
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const subjectAltName = seq(
     der(0x87, Buffer.from([127, 0, 0, 1])), // iPAddress
     der(0x87, Buffer.from([...new Array(15).fill(0), 1])), // ::1
