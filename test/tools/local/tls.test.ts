@@ -35,6 +35,14 @@ describe('createLocalTlsCertificate', () => {
     expect(other.verify(x509.publicKey)).toBe(false);
   });
 
+  test('every certificate parses: the serial is minimal DER whatever its random bytes (512 made)', () => {
+    // A serial starting with a zero byte then one under 0x80 is padding DER forbids: once in 256 before the fix.
+    for (let i = 0; i < 512; i += 1) {
+      const made = new X509Certificate(createLocalTlsCertificate().cert);
+      expect(made.serialNumber).toMatch(/^[4-7][0-9A-F]{31}$/);
+    }
+  });
+
   test('writeTrustAnchor writes the certificate and never the key', () => {
     const file = writeTrustAnchor(certificate, path.join(mkdtempSync(path.join(tmpdir(), 'tls-')), 'ca.pem'));
     expect(readFileSync(file, 'utf8')).toBe(certificate.cert);
