@@ -4,10 +4,14 @@
  * with the same values, so a page that works against the local server works deployed.
  */
 export const FUNCTION_URL_CORS = {
-  /** Methods, by what the function keeps: caller-sent turns are one POST; stored chats add listing and deleting. */
+  /**
+   * Methods, by what the function serves: caller-sent turns are one POST; stored chats add listing and deleting; the
+   * OpenAI-compatible API lists models with GET.
+   */
   allowMethods: {
     callerTurns: ['POST'],
     storedChats: ['GET', 'POST', 'DELETE'],
+    completions: ['GET', 'POST'],
   },
   /** Request headers, by how callers authenticate: SigV4's signature headers, or a bearer token (or `id_token`). */
   allowHeaders: {

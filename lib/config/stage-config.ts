@@ -25,6 +25,13 @@ export interface StageConfig extends ChatStackSettings {
   readonly guestRag?: GuestRagConfig;
   /** The chat where each caller brings its own AWS credentials (stack `CallerCredentialsChat`). */
   readonly callerCredentialsChat?: CallerCredentialsChatConfig;
+  /** The OpenAI-compatible chat completions API (stack `ChatCompletions`). */
+  readonly chatCompletions?: ChatCompletionsConfig;
+  /**
+   * US dollars per million tokens of each model alias (`stages.<name>.prices`): the estimated cost in the
+   * completions API's logs and metrics, and the unit of its `costPerDayUsd` budget.
+   */
+  readonly prices?: Record<string, StagePrice>;
   /** The chat page, offering the stage's backends (stack `ChatWebsite`). */
   readonly website?: WebsiteConfig;
 }
@@ -105,6 +112,39 @@ export interface GuestRagConfig {
   readonly minScore: number;
 }
 
+/** One model's prices in US dollars per million tokens (`stages.<name>.prices.<alias>`). */
+export interface StagePrice {
+  readonly input: number;
+  readonly output: number;
+  /** Tokens read from the prompt cache; default the input price. */
+  readonly cacheRead?: number;
+  /** Tokens written to the prompt cache; default the input price. */
+  readonly cacheWrite?: number;
+}
+
+/**
+ * Settings of the OpenAI-compatible API (`stages.<name>.chatCompletions`): the stage's models, API keys (or tokens of
+ * an OIDC issuer), a cap on `max_tokens`, a per-caller rate limit and daily budgets. An API key's own limits
+ * (`npm run keys -- set-budget`) replace `requestsPerMinute`, `tokensPerDay` and `costPerDayUsd` for that key.
+ */
+export interface ChatCompletionsConfig {
+  /** `apiKeys` (default: keys in an `ApiKeyTable` of the stack) or `jwt` (bearer tokens of `issuer` for `audience`). */
+  readonly auth: 'apiKeys' | 'jwt';
+  /** With `auth: "jwt"`: the OIDC issuer (https URL) and the audience its tokens must name. */
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** With `auth: "jwt"`: claims every token must carry. */
+  readonly requiredClaims?: string[];
+  /** The cap on `max_tokens` / `max_completion_tokens`, and the value when a request sends neither. */
+  readonly maxTokens: number;
+  /** Requests per minute per caller (key or token subject); default the stage's `requestsPerMinute`. */
+  readonly requestsPerMinute: number;
+  /** Tokens per caller and UTC day. */
+  readonly tokensPerDay?: number;
+  /** Estimated US dollars per caller and UTC day, priced with the stage's `prices` (which must name every model). */
+  readonly costPerDayUsd?: number;
+}
+
 /** Settings of the JWT chat stack (`stages.<name>.jwtChat`). */
 export interface JwtChatConfig {
   /** An external OIDC issuer and audience; omitted means a Cognito user pool created in the stack. */
@@ -129,7 +169,7 @@ export class StageConfigError extends Error {
 const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { destroy: RemovalPolicy.DESTROY, retain: RemovalPolicy.RETAIN };
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number' && d !== logs.RetentionDays.INFINITE);
 /** The backends a stage can deploy, each by its own key. */
-const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag', 'callerCredentialsChat'];
+const BACKEND_KEYS = ['iamChat', 'jwtChat', 'guestRag', 'callerCredentialsChat', 'chatCompletions'];
 const WEBSITE_KEYS = ['domainName', 'certificateArn', 'firewall', 'signInDomainPrefix', 'signedInChatPath'];
 const KEYS = [
   'account',
@@ -141,6 +181,7 @@ const KEYS = [
   'rateLimitFailOpen',
   'corsAllowedOrigins',
   'models',
+  'prices',
   ...BACKEND_KEYS,
   'website',
   'bedrockAccess',
@@ -157,6 +198,8 @@ const MONITORING_KEYS = [
 ];
 const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'allowedRegions', 'agent'];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
+const COMPLETIONS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'maxTokens', 'requestsPerMinute', 'tokensPerDay', 'costPerDayUsd'];
+const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'];
 
 /** Reads and checks every stage under the `stages` context key. */
 export function parseStageConfigs(raw: unknown): StageConfig[] {
@@ -223,6 +266,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const callerCredentialsChat = parseCallerCredentialsChat(raw.callerCredentialsChat, at('callerCredentialsChat'), region);
   const bedrockAccess = parseBedrockAccess(raw.bedrockAccess, at('bedrockAccess'));
   const monitoring = parseMonitoring(raw.monitoring, at('monitoring'), region);
+  const chatCompletions = parseChatCompletions(raw.chatCompletions, at('chatCompletions'), requestsPerMinute);
   const website = parseWebsite(raw.website, at('website'), region, jwtChat);
   if (website !== undefined && iamChat === undefined && guestRag === undefined && website.signInDomainPrefix === undefined) {
     throw new StageConfigError(
@@ -236,6 +280,7 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
   const needsModels =
     iamChat !== undefined ||
     guestRag !== undefined ||
+    chatCompletions !== undefined ||
     (jwtChat !== undefined && jwtChat.agent === undefined) ||
     (callerCredentialsChat !== undefined && callerCredentialsChat.agent === undefined);
   const models = raw.models;
@@ -250,6 +295,18 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     for (const [alias, id] of Object.entries(models)) {
       if (!MODEL_ALIAS.test(alias)) throw new StageConfigError(`${at('models')}.${alias}`, id, `an alias of ${MODEL_ALIAS_RULE}`);
       if (typeof id !== 'string' || id.length === 0) throw new StageConfigError(`${at('models')}.${alias}`, id, 'a model id or inference profile id');
+    }
+  }
+
+  const prices = parsePrices(raw.prices, at('prices'), Object.keys((models ?? {}) as object));
+  if (chatCompletions?.costPerDayUsd !== undefined) {
+    const unpriced = Object.keys(models as object).filter((alias) => prices?.[alias] === undefined);
+    if (unpriced.length > 0) {
+      throw new StageConfigError(
+        at('chatCompletions.costPerDayUsd'),
+        chatCompletions.costPerDayUsd,
+        `a price for every model in ${at('prices')} (missing: ${unpriced.join(', ')}), or no cost budget`,
+      );
     }
   }
 
@@ -268,6 +325,8 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     ...(jwtChat !== undefined ? { jwtChat } : {}),
     ...(guestRag !== undefined ? { guestRag } : {}),
     ...(callerCredentialsChat !== undefined ? { callerCredentialsChat } : {}),
+    ...(chatCompletions !== undefined ? { chatCompletions } : {}),
+    ...(prices !== undefined ? { prices } : {}),
     ...(website !== undefined ? { website } : {}),
     ...(bedrockAccess !== undefined ? { bedrockAccess } : {}),
     ...(monitoring !== undefined ? { monitoring } : {}),
@@ -556,6 +615,81 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
     selfSignUp,
     ...(agent !== undefined ? { agent: agent as { agentId: string; agentAliasId: string } } : {}),
   };
+}
+
+function parseChatCompletions(raw: unknown, key: string, stageRequestsPerMinute: number): ChatCompletionsConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object ({} deploys the API with API keys and the stage settings)');
+  const unknown = Object.keys(raw).find((k) => !COMPLETIONS_KEYS.includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${COMPLETIONS_KEYS.join(', ')})`);
+  const auth = raw.auth ?? 'apiKeys';
+  if (auth !== 'apiKeys' && auth !== 'jwt') throw new StageConfigError(`${key}.auth`, auth, "'apiKeys' (the default) or 'jwt'");
+  const { issuer, audience } = raw;
+  if (auth === 'jwt') {
+    if (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer)) {
+      throw new StageConfigError(`${key}.issuer`, issuer, "the OIDC issuer's https URL (auth 'jwt' takes tokens of an external issuer)");
+    }
+    if (typeof audience !== 'string' || audience === '') throw new StageConfigError(`${key}.audience`, audience, 'a non-empty string');
+  } else {
+    for (const k of ['issuer', 'audience', 'requiredClaims']) {
+      if (raw[k] !== undefined) throw new StageConfigError(`${key}.${k}`, raw[k], "no setting here unless auth is 'jwt'");
+    }
+  }
+  const claims = raw.requiredClaims;
+  if (claims !== undefined && (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !CLAIM_NAME.test(c)))) {
+    throw new StageConfigError(`${key}.requiredClaims`, claims, 'a list of claim names, e.g. ["email"]');
+  }
+  const maxTokens = raw.maxTokens === undefined ? DEFAULTS.maxTokens : positiveInteger(raw.maxTokens, `${key}.maxTokens`, LIMITS.maxTokens);
+  const requestsPerMinute =
+    raw.requestsPerMinute === undefined
+      ? stageRequestsPerMinute
+      : positiveInteger(raw.requestsPerMinute, `${key}.requestsPerMinute`, LIMITS.maxRequestsPerMinute);
+  const tokensPerDay = raw.tokensPerDay === undefined ? undefined : positiveInteger(raw.tokensPerDay, `${key}.tokensPerDay`, LIMITS.maxTokensPerDay);
+  const costPerDayUsd = raw.costPerDayUsd === undefined ? undefined : usd(raw.costPerDayUsd, `${key}.costPerDayUsd`, false);
+  return {
+    auth,
+    ...(auth === 'jwt' ? { issuer: issuer as string, audience: audience as string } : {}),
+    ...(claims !== undefined ? { requiredClaims: claims as string[] } : {}),
+    maxTokens,
+    requestsPerMinute,
+    ...(tokensPerDay !== undefined ? { tokensPerDay } : {}),
+    ...(costPerDayUsd !== undefined ? { costPerDayUsd } : {}),
+  };
+}
+
+function parsePrices(raw: unknown, key: string, aliases: readonly string[]): Record<string, StagePrice> | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw))
+    throw new StageConfigError(
+      key,
+      raw,
+      'an object of model alias → { "input", "output", "cacheRead"?, "cacheWrite"? } (US dollars per million tokens)',
+    );
+  return Object.fromEntries(
+    Object.entries(raw).map(([alias, price]) => {
+      const at = `${key}.${alias}`;
+      if (!aliases.includes(alias)) throw new StageConfigError(at, price, `a price of one of the stage's models (${aliases.join(', ')})`);
+      if (!isObject(price))
+        throw new StageConfigError(at, price, 'an object { "input", "output", "cacheRead"?, "cacheWrite"? } in US dollars per million tokens');
+      const unknown = Object.keys(price).find((k) => !PRICE_KEYS.includes(k));
+      if (unknown !== undefined) throw new StageConfigError(`${at}.${unknown}`, price[unknown], `no such price (known: ${PRICE_KEYS.join(', ')})`);
+      const parsed: StagePrice = {
+        input: usd(price.input, `${at}.input`, true),
+        output: usd(price.output, `${at}.output`, true),
+        ...(price.cacheRead !== undefined ? { cacheRead: usd(price.cacheRead, `${at}.cacheRead`, true) } : {}),
+        ...(price.cacheWrite !== undefined ? { cacheWrite: usd(price.cacheWrite, `${at}.cacheWrite`, true) } : {}),
+      };
+      return [alias, parsed];
+    }),
+  );
+}
+
+/** US dollars: more than 0 (or 0 too, for a price) and at most `LIMITS.maxUsd`. */
+function usd(value: unknown, key: string, zeroAllowed: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0) || value > LIMITS.maxUsd) {
+    throw new StageConfigError(key, value, `US dollars, ${zeroAllowed ? 'from 0' : 'more than 0'} to ${LIMITS.maxUsd}`);
+  }
+  return value;
 }
 
 function positiveInteger(value: unknown, key: string, max: number): number {

@@ -2,6 +2,7 @@ import { Aws, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BUNDLES } from '../../contract/bundles';
+import { FUNCTION_URL_CORS } from '../../contract/cors';
 import { DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
 import { KNOWLEDGE_BASE_ID, MODEL_ALIAS, MODEL_ALIAS_RULE } from '../../contract/patterns';
@@ -262,7 +263,12 @@ class OpenAiCompatibleBackend extends ChatBackend {
 
   public bind(scope: Construct): ChatBackendConfig {
     const models = bindModels(Validator.of('ChatBackend.openAiCompatible', scope), scope, this.models, this.options);
-    return { bundle: BUNDLES.completions, environment: models.environment, bedrockStatements: models.statements, httpMethods: ['GET', 'POST'] };
+    return {
+      bundle: BUNDLES.completions,
+      environment: models.environment,
+      bedrockStatements: models.statements,
+      httpMethods: [...FUNCTION_URL_CORS.allowMethods.completions],
+    };
   }
 
   public bedrockStatements(scope: Construct): iam.PolicyStatement[] {

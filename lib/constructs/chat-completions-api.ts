@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IBedrockInvokable } from '../bedrock/bedrock-model';
@@ -90,6 +91,12 @@ export interface ChatCompletionsApiProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * The KMS key encrypting the function's log group.
+   * @default - a new key with rotation, its policy naming that log group only
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
    * What happens to the stateful resources this construct creates (key table, log group, keys, rate-limit table).
    * @default RemovalPolicy.RETAIN
    */
@@ -150,6 +157,7 @@ export class ChatCompletionsApi extends Construct {
       memorySize: props.memorySize,
       timeout: props.timeout ?? Duration.minutes(5),
       logRetention: props.logRetention,
+      logEncryptionKey: props.logEncryptionKey,
       removalPolicy,
       cors: props.cors,
       guardrail: props.guardrail,

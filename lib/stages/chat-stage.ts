@@ -1,8 +1,10 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { StageConfig } from '../config/stage-config';
+import { StageConfig, StagePrice } from '../config/stage-config';
+import { ModelPrice } from '../constructs/chat-backend';
 import { chatStackSettings } from '../private/chat-stack-settings';
 import { CallerCredentialsChatStack } from '../stacks/caller-credentials-chat-stack';
+import { ChatCompletionsStack } from '../stacks/chat-completions-stack';
 import { ChatWebsiteStack } from '../stacks/chat-website-stack';
 import { GuestRagChatStack } from '../stacks/guest-rag-chat-stack';
 import { JwtChatStack } from '../stacks/jwt-chat-stack';
@@ -14,7 +16,7 @@ export interface ChatStageProps extends StageProps {
 
 /**
  * One environment (dev, staging, prod): a stack per backend its `StageConfig` names, and none for a backend it
- * does not name, and the chat page (`ChatWebsite`) when it names `website`. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`, `CallerCredentialsChat`, `ChatWebsite`) are a public contract: renaming one
+ * does not name, and the chat page (`ChatWebsite`) when it names `website`. The stack ids (`StreamingChat`, `JwtChat`, `GuestRagChat`, `CallerCredentialsChat`, `ChatCompletions`, `ChatWebsite`) are a public contract: renaming one
  * replaces every resource in it.
  */
 export class ChatStage extends Stage {
@@ -26,6 +28,8 @@ export class ChatStage extends Stage {
   public readonly guestRag?: GuestRagChatStack;
   /** The chat whose callers bring their own AWS credentials, when the stage names `callerCredentialsChat`. */
   public readonly callerCredentialsChat?: CallerCredentialsChatStack;
+  /** The OpenAI-compatible API, when the stage names `chatCompletions`. */
+  public readonly chatCompletions?: ChatCompletionsStack;
   /** The chat page offering the backends above, when the stage names `website`. */
   public readonly website?: ChatWebsiteStack;
 
@@ -80,6 +84,22 @@ export class ChatStage extends Stage {
         agent: byo.agent,
       });
     }
+    const completions = config.chatCompletions;
+    if (completions) {
+      this.chatCompletions = new ChatCompletionsStack(this, 'ChatCompletions', {
+        ...settings,
+        requestsPerMinute: completions.requestsPerMinute,
+        description: `OpenAI-compatible chat completions on Amazon Bedrock (${config.name})`,
+        maxTokens: completions.maxTokens,
+        tokensPerDay: completions.tokensPerDay,
+        costPerDayUsd: completions.costPerDayUsd,
+        prices: config.prices && modelPrices(config.prices),
+        jwt:
+          completions.auth === 'jwt' && completions.issuer !== undefined && completions.audience !== undefined
+            ? { issuer: completions.issuer, audience: completions.audience, requiredClaims: completions.requiredClaims }
+            : undefined,
+      });
+    }
     if (site) {
       this.website = new ChatWebsiteStack(this, 'ChatWebsite', {
         description: `The chat page (${config.name})`,
@@ -97,4 +117,19 @@ export class ChatStage extends Stage {
       });
     }
   }
+}
+
+/** The stage's price table as the constructs take it. */
+function modelPrices(prices: Record<string, StagePrice>): Record<string, ModelPrice> {
+  return Object.fromEntries(
+    Object.entries(prices).map(([alias, p]) => [
+      alias,
+      {
+        inputPerMillionTokens: p.input,
+        outputPerMillionTokens: p.output,
+        ...(p.cacheRead !== undefined ? { cacheReadPerMillionTokens: p.cacheRead } : {}),
+        ...(p.cacheWrite !== undefined ? { cacheWritePerMillionTokens: p.cacheWrite } : {}),
+      },
+    ]),
+  );
 }

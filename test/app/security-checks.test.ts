@@ -51,6 +51,10 @@ const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => 
   ...((projectContext.stages as Record<string, { callerCredentialsChat?: object }>)[stage].callerCredentialsChat
     ? [...CHAT_FUNCTION(`${stage}/CallerCredentialsChat/Chat`), ...PUBLIC_URL(`${stage}/CallerCredentialsChat/Chat`)]
     : []),
+  // The OpenAI-compatible API, in the stages that name `chatCompletions`: a public URL (API keys, checked by the function).
+  ...((projectContext.stages as Record<string, { chatCompletions?: object }>)[stage].chatCompletions
+    ? [...CHAT_FUNCTION(`${stage}/ChatCompletions/Completions/Function`), ...PUBLIC_URL(`${stage}/ChatCompletions/Completions/Function`)]
+    : []),
   // The chat page, in the stages that name `website` (without a firewall: CFR2 is acknowledged there).
   ...((projectContext.stages as Record<string, { website?: object }>)[stage].website
     ? chatWebsiteAcknowledgements(

@@ -20,20 +20,24 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
     JwtChat: stage.jwtChat!,
     GuestRagChat: stage.guestRag!,
     ...(stage.callerCredentialsChat ? { CallerCredentialsChat: stage.callerCredentialsChat } : {}),
+    ...(stage.chatCompletions ? { ChatCompletions: stage.chatCompletions } : {}),
   };
   const templates = Object.fromEntries(Object.entries(stacks).map(([id, stack]) => [id, Template.fromStack(stack)]));
 
-  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag (dev the caller-credentials chat and the page too), under the stack ids they always had', () => {
+  test('deploys what it names: the committed stages name iamChat, jwtChat and guestRag (dev the caller-credentials chat, dev and staging the completions API, dev the page too), under the stack ids they always had', () => {
     const page = config.website ? ['ChatWebsite'] : [];
     const byo = config.callerCredentialsChat ? ['CallerCredentialsChat'] : [];
     expect(name === 'dev' ? byo : []).toEqual(name === 'dev' ? ['CallerCredentialsChat'] : []);
+    const completions = config.chatCompletions ? ['ChatCompletions'] : [];
     expect(stage.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual([
       'StreamingChat',
       'JwtChat',
       'GuestRagChat',
       ...byo,
+      ...completions,
       ...page,
     ]);
+    expect(completions.length > 0).toBe(name !== 'prod');
   });
 
   test('is a CDK Stage holding its stacks, so `cdk deploy <stage>/*` deploys one environment', () => {
@@ -121,6 +125,48 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
       expect(chatAlarms).toEqual([]);
     }
   });
+  // Registered for the stages that name chatCompletions only (dev and staging).
+  const completions = config.chatCompletions;
+  if (completions) {
+    test('ChatCompletions: a public streaming URL over the stage models, capped, with API keys, per-key limits and budgets', () => {
+      const t = templates.ChatCompletions;
+      t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
+      const prices = Object.fromEntries(Object.entries(config.prices ?? {}).map(([alias, p]) => [alias, { ...p }]));
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [ENV.models]: JSON.stringify(config.models),
+            [ENV.maxTokens]: String(completions.maxTokens),
+            [ENV.authMode]: 'api_key',
+            [ENV.apiKeyTable]: Match.anyValue(),
+            [ENV.rateLimitPerMinute]: String(completions.requestsPerMinute),
+            [ENV.budgetTokensPerDay]: String(completions.tokensPerDay),
+            [ENV.budgetCostPerDayUsd]: String(completions.costPerDayUsd),
+            [ENV.budgetFailOpen]: String(config.rateLimitFailOpen ?? false),
+            [ENV.modelPrices]: Match.serializedJson(prices),
+          }),
+        },
+      });
+      // The keys: KMS, point-in-time recovery, deletion protection where the stage retains its data.
+      t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [{ AttributeName: 'keyHash', KeyType: 'HASH' }],
+        SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }),
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: config.removalPolicy === 'retain',
+          }),
+        ],
+      });
+      // The function may only read a key by its hash: GetItem on the key table, nothing else there.
+      const policies = JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy'));
+      expect(policies).toContain('dynamodb:GetItem');
+      expect(policies).not.toMatch(/dynamodb:(Scan|PutItem|DeleteItem|Query)/);
+      const outputs = t.toJSON().Outputs;
+      expect(Object.keys(outputs).sort()).toEqual(['ApiKeyTableName', 'BaseUrl', 'RateLimitTableName']);
+      expect(JSON.stringify(outputs.BaseUrl.Value)).toMatch(/v1/);
+    });
+  }
 
   test.each(Object.keys(stacks))('%s matches the snapshot', (id) => {
     expect(templates[id].toJSON()).toMatchSnapshot();
@@ -164,7 +210,60 @@ describe('a stage deploys the backends it names, and only those', () => {
   });
 
   test('a stage naming no backend is refused, listing the keys', () => {
-    expect(() => stacksOf(shared)).toThrow(/stages\.qa = .*expected at least one backend to deploy: iamChat, jwtChat, guestRag/);
+    expect(() => stacksOf(shared)).toThrow(/stages\.qa = .*expected at least one backend to deploy: iamChat, jwtChat, guestRag, chatCompletions/);
+  });
+
+  test('only chatCompletions: only the ChatCompletions stack, with API keys and the stage rate limit by default', () => {
+    const { built, stacks } = stacksOf({ ...shared, chatCompletions: {} });
+    expect(stacks).toEqual(['qa-ChatCompletions']);
+    const t = Template.fromStack(built.chatCompletions!);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.authMode]: 'api_key',
+          [ENV.maxTokens]: '1024',
+          [ENV.rateLimitPerMinute]: String(shared.requestsPerMinute),
+        }),
+      },
+    });
+    const variables = Object.values(t.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(variables[ENV.budgetTokensPerDay]).toBeUndefined();
+    expect(t.toJSON().Outputs.ApiKeyTableName).toBeDefined();
+  });
+
+  test("chatCompletions with auth jwt: the issuer's tokens, no key table", () => {
+    const { built } = stacksOf({
+      ...shared,
+      chatCompletions: { auth: 'jwt', issuer: 'https://id.example.com/', audience: 'completions', requiredClaims: ['email'], tokensPerDay: 1000 },
+    });
+    const t = Template.fromStack(built.chatCompletions!);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.authMode]: 'jwt',
+          [ENV.jwtIssuer]: 'https://id.example.com/',
+          [ENV.jwtAudience]: 'completions',
+          [ENV.budgetTokensPerDay]: '1000',
+        }),
+      },
+    });
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    expect(t.toJSON().Outputs.ApiKeyTableName).toBeUndefined();
+  });
+
+  test('chatCompletions settings that cannot work are refused with the fix', () => {
+    expect(() => stacksOf({ ...shared, chatCompletions: { costPerDayUsd: 5 } })).toThrow(
+      /stages\.qa\.chatCompletions\.costPerDayUsd = 5; expected a price for every model in stages\.qa\.prices \(missing: haiku\)/,
+    );
+    expect(() => stacksOf({ ...shared, chatCompletions: { auth: 'jwt' } })).toThrow(/chatCompletions\.issuer = undefined; expected the OIDC issuer/);
+    expect(() => stacksOf({ ...shared, chatCompletions: { issuer: 'https://id.example.com/' } })).toThrow(/unless auth is 'jwt'/);
+    expect(() => stacksOf({ ...shared, chatCompletions: { maxTokens: 0 } })).toThrow(
+      /chatCompletions\.maxTokens = 0; expected a whole number from 1 to 64000/,
+    );
+    expect(() => stacksOf({ ...shared, prices: { opus: { input: 1, output: 2 } }, chatCompletions: {} })).toThrow(
+      /stages\.qa\.prices\.opus = .*expected a price of one of the stage's models \(haiku\)/,
+    );
+    expect(() => stacksOf({ ...shared, prices: { haiku: { input: -1, output: 2 } }, chatCompletions: {} })).toThrow(/prices\.haiku\.input = -1/);
   });
 
   test('a backend that answers with models needs the stage models', () => {
@@ -307,9 +406,10 @@ describe('Function URL CORS', () => {
         for (const [id, url] of Object.entries(template.findResources('AWS::Lambda::Url'))) {
           const target = functions[url.Properties.TargetFunctionArn['Fn::GetAtt'][0]];
           const storedChats = ENV.historyTable in (target.Properties.Environment?.Variables ?? {});
+          const served = stack.node.id === 'ChatCompletions' ? 'completions' : storedChats ? 'storedChats' : 'callerTurns';
           const expected = {
             AllowOrigins: origins,
-            AllowMethods: FUNCTION_URL_CORS.allowMethods[storedChats ? 'storedChats' : 'callerTurns'],
+            AllowMethods: FUNCTION_URL_CORS.allowMethods[served],
             AllowHeaders: FUNCTION_URL_CORS.allowHeaders[url.Properties.AuthType === 'NONE' ? 'jwt' : 'iam'],
             ExposeHeaders: FUNCTION_URL_CORS.exposeHeaders,
             MaxAge: FUNCTION_URL_CORS.defaultMaxAgeSeconds,

@@ -86,6 +86,27 @@ describe('stage configuration', () => {
     );
   });
 
+  test('chatCompletions: API keys by default, the stage rate limit unless its own, budgets; prices per model alias', () => {
+    expect(parseStageConfig('dev', { ...valid, chatCompletions: {} }).chatCompletions).toEqual({
+      auth: 'apiKeys',
+      maxTokens: 1024,
+      requestsPerMinute: 20,
+    });
+    const stage = parseStageConfig('dev', {
+      ...valid,
+      prices: { haiku: { input: 1, output: 5, cacheRead: 0.1 } },
+      chatCompletions: { maxTokens: 4096, requestsPerMinute: 60, tokensPerDay: 100000, costPerDayUsd: 2.5 },
+    });
+    expect(stage.chatCompletions).toEqual({ auth: 'apiKeys', maxTokens: 4096, requestsPerMinute: 60, tokensPerDay: 100000, costPerDayUsd: 2.5 });
+    expect(stage.prices).toEqual({ haiku: { input: 1, output: 5, cacheRead: 0.1 } });
+    expect(
+      parseStageConfig('dev', { ...valid, chatCompletions: { auth: 'jwt', issuer: 'https://id.example.com/', audience: 'api' } }).chatCompletions,
+    ).toEqual({ auth: 'jwt', issuer: 'https://id.example.com/', audience: 'api', maxTokens: 1024, requestsPerMinute: 20 });
+    // Only chatCompletions is a backend too, and it needs the models.
+    const { iamChat: _i, jwtChat: _j, guestRag: _g, models: _m, ...bare } = valid;
+    expect(() => parseStageConfig('dev', { ...bare, chatCompletions: {} })).toThrow(/stages\.dev\.models = undefined/);
+  });
+
   test.each([
     ['account', '1234', /stages\.dev\.account = "1234"; expected a 12-digit AWS account id/],
     ['region', 'mars-1', /stages\.dev\.region = "mars-1"/],
@@ -106,6 +127,12 @@ describe('stage configuration', () => {
       /stages\.dev\.models\.Haiku = .*expected an alias of 1-32 lower-case letters/,
     ],
     ['iamChat', { models: {} }, /stages\.dev\.iamChat\.models = \{\}; expected no such setting/],
+    ['chatCompletions', { auth: 'iam' }, /stages\.dev\.chatCompletions\.auth = "iam"; expected 'apiKeys' \(the default\) or 'jwt'/],
+    ['chatCompletions', { costPerDayUsd: 1 }, /chatCompletions\.costPerDayUsd = 1; expected a price for every model .*missing: haiku/],
+    ['chatCompletions', { tokensPerDay: 0 }, /stages\.dev\.chatCompletions\.tokensPerDay = 0; expected a whole number from 1/],
+    ['chatCompletions', { budget: 1 }, /stages\.dev\.chatCompletions\.budget = 1; expected no such setting \(known: auth/],
+    ['prices', { haiku: { input: 1 } }, /stages\.dev\.prices\.haiku\.output = undefined; expected US dollars/],
+    ['prices', { haiku: { input: 1, output: 2, cached: 1 } }, /stages\.dev\.prices\.haiku\.cached = 1; expected no such price/],
   ])('%s = %j is rejected with a message naming the key and the value', (key, value, message) => {
     expect(() => parseStageConfig('dev', { ...valid, [key]: value })).toThrow(StageConfigError);
     expect(() => parseStageConfig('dev', { ...valid, [key]: value })).toThrow(message);
