@@ -13,6 +13,8 @@ const INTEGRATION = [
   '/test/web/(guest-credentials|page-source)\\.test\\.ts$',
   // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
   '/test/lambdas/chat/access/bedrock-access\\.test\\.ts$',
+  '/test/lambdas/chat/auth/api-key-cache\\.test\\.ts$',
+  '/test/lambdas/chat/budgets/backends\\.test\\.ts$',
   '/test/lambdas/chat/diagnostics\\.test\\.ts$',
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
   '/test/lambdas/chat/entry/clients/reused-http2-session\\.test\\.ts$',

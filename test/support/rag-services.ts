@@ -4,7 +4,7 @@
  * sets, against embedded dynalite and the project's Bedrock emulator (Retrieve and ConverseStream on one port),
  * behind the Function-URL-like server. Built on local-services.ts (environment, HTTP helpers).
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { identifyCaller } from '../../lambdas/chat/auth/iam-authenticator';
 import { type BedrockEmulator, type BedrockEmulatorOptions, type EmulatorPassage, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { createRateLimitTable } from '../../tools/local/dynamo';
@@ -54,6 +54,8 @@ export interface RagStack {
   readonly tableName: string;
   /** Requests the rate limiter counted for `identity` (the server's default caller), over every window. */
   countedRequests(identity?: FunctionUrlIamIdentity): Promise<number>;
+  /** Every item of the rate-limit table (request counters and budget days). */
+  rateLimitItems(): Promise<Array<Record<string, AttributeValue>>>;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startRagChatStack(options: RagStackOptions = {}): Promise<
       );
       return Items.reduce((sum, item) => sum + Number(item.requests?.N ?? 0), 0);
     },
+    rateLimitItems: async () => (await dynamo.admin.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }))).Items ?? [],
     close: async () => {
       await server.close();
       await emulator.close();

@@ -36,7 +36,7 @@ export interface ClientLease<C> {
   release(): void;
   /**
    * With caller credentials: a SHA-256 of the access key id, to keep what one set of credentials started (an agent
-   * session) apart from another's behind the same caller (one address). Never the key itself.
+   * session, a usage budget) apart from another's behind the same caller (one address). Never the key itself.
    */
   readonly credentialsKey?: string;
 }

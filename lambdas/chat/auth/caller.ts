@@ -9,7 +9,11 @@
 import { createHash } from 'node:crypto';
 
 /** `address` is the source address counted before authentication (a public URL), whoever the caller turns out to be. */
-export type CallerKind = 'guest' | 'cognito' | 'iam' | 'ip' | 'jwt' | 'address' | 'api_key';
+/**
+ * `access_key` is (the SHA-256 of) the AWS access key id a request's own credentials carry (`BEDROCK_ACCESS=caller-credentials`): what
+ * its usage budget is counted by.
+ */
+export type CallerKind = 'guest' | 'cognito' | 'iam' | 'ip' | 'jwt' | 'address' | 'api_key' | 'access_key';
 
 /** Limits a caller brings (an API key's own), overriding the function's. */
 export interface CallerLimits {

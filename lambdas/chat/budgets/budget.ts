@@ -14,7 +14,7 @@
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { RATE_LIMIT_TABLE } from '../../../contract/tables';
-import type { Caller } from '../auth/caller';
+import { type Caller, caller as callerOf } from '../auth/caller';
 import type { ModelPrice } from '../bedrock/model-config';
 import type { Invocation } from '../core/invocation';
 import { errorFields } from '../core/log';
@@ -73,6 +73,20 @@ export function costNanoUsd(usage: ReportedUsage, price: ModelPrice | undefined)
     (usage.cacheReadInputTokens ?? 0) * (price.cacheRead ?? price.input) +
     (usage.cacheWriteInputTokens ?? 0) * (price.cacheWrite ?? price.input);
   return Math.round((usd / 1e6) * NANO);
+}
+
+/**
+ * Who a request's usage counts against: the authenticated caller, or, when the request brings its own AWS credentials
+ * (caller credentials), their access key id: the lease's SHA-256 of it, hashed again like every caller key
+ * (`sha256('access_key:' + sha256(id))`; the clear id is never stored). Each
+ * access key then has its own day: temporary credentials (ASIA…) start a new one with every session, so a budget
+ * holds for long-term keys; the request rate limit still counts the authenticated caller. A caller's own limits (an
+ * API key's) stay with it.
+ */
+export function budgetCaller(authenticated: Caller, lease: { readonly credentialsKey?: string }): Caller {
+  if (lease.credentialsKey === undefined) return authenticated;
+  const byKey = callerOf('access_key', lease.credentialsKey);
+  return authenticated.limits ? { ...byKey, limits: authenticated.limits } : byKey;
 }
 
 /** The budgets that apply to a caller: its own, else the function's. */
@@ -160,9 +174,15 @@ export async function checkBudget(
   return gate;
 }
 
+/** Refusals DynamoDB answers before applying anything: the one count is safe to send again after them. */
+const NOT_APPLIED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
 /**
- * Counts an answer's usage against the caller's day (atomic `ADD`). Called once the answer ended, also after a
- * failure with what Bedrock had reported; `cost` in nano-dollars. A failure to count is logged, never shown to the caller.
+ * Counts an answer's usage against the caller's day: one atomic `ADD` per answer, no read-modify-write. Called once
+ * the answer ended, also after a failure with what Bedrock had reported; `cost` in nano-dollars. Sent again only
+ * after a refusal that proves nothing was written (throttling); an outcome DynamoDB leaves unknown (a timeout) is
+ * not retried, since a second `ADD` could count the answer twice: it is logged with the tokens (`budget_count_failed`),
+ * never shown to the caller. Give it a client without SDK retries (entry/clients/dynamodb.ts `usageCounterClient`).
  */
 export async function recordUsage(
   { log, facts }: Pick<Invocation, 'log' | 'facts'>,
@@ -175,20 +195,24 @@ export async function recordUsage(
   if (!gate) return;
   const tokens = totalTokens(usage);
   if (tokens === 0 && cost === 0) return;
+  const count = new UpdateItemCommand({
+    TableName: table.tableName,
+    Key: { [RATE_LIMIT_TABLE.partitionKey]: { S: gate.key } },
+    UpdateExpression: 'ADD #tokens :tokens, #cost :cost SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+    ExpressionAttributeNames: {
+      '#tokens': RATE_LIMIT_TABLE.tokens,
+      '#cost': RATE_LIMIT_TABLE.costNanoUsd,
+      '#expiresAt': RATE_LIMIT_TABLE.timeToLive,
+    },
+    ExpressionAttributeValues: { ':tokens': { N: String(tokens) }, ':cost': { N: String(cost) }, ':expiresAt': { N: String(gate.expiresAt) } },
+  });
   try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { [RATE_LIMIT_TABLE.partitionKey]: { S: gate.key } },
-        UpdateExpression: 'ADD #tokens :tokens, #cost :cost SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
-        ExpressionAttributeNames: {
-          '#tokens': RATE_LIMIT_TABLE.tokens,
-          '#cost': RATE_LIMIT_TABLE.costNanoUsd,
-          '#expiresAt': RATE_LIMIT_TABLE.timeToLive,
-        },
-        ExpressionAttributeValues: { ':tokens': { N: String(tokens) }, ':cost': { N: String(cost) }, ':expiresAt': { N: String(gate.expiresAt) } },
-      }),
-    );
+    try {
+      await client.send(count);
+    } catch (error) {
+      if (!NOT_APPLIED.has((error as Error)?.name)) throw error;
+      await client.send(count);
+    }
   } catch (error) {
     facts.budgetCounted = false;
     log.error('budget_count_failed', { tokens, ...errorFields(error) });
@@ -203,13 +227,14 @@ export interface CallerBudget {
   record(usage: ReportedUsage | undefined, estimatedCostUsd: number | undefined): Promise<void>;
 }
 
-/** {@link checkBudget} and {@link recordUsage} bound to one caller and request. */
+/** {@link checkBudget} (on `client`) and {@link recordUsage} (on `counter`, a client without retries) bound to one caller and request. */
 export function callerBudget(
   invocation: Pick<Invocation, 'log' | 'facts' | 'now'>,
   client: BudgetTableClient,
   table: BudgetTable,
   config: BudgetConfig,
   caller: Caller,
+  counter: BudgetTableClient = client,
 ): CallerBudget {
   let gate: BudgetGate | undefined;
   return {
@@ -217,7 +242,7 @@ export function callerBudget(
       gate = await checkBudget(invocation, client, table, config, caller);
     },
     record: async (usage, estimatedCostUsd) => {
-      if (usage) await recordUsage(invocation, client, table, gate, usage, Math.round((estimatedCostUsd ?? 0) * NANO));
+      if (usage) await recordUsage(invocation, counter, table, gate, usage, Math.round((estimatedCostUsd ?? 0) * NANO));
     },
   };
 }

@@ -9,7 +9,7 @@ import { loadCompletionsConfig } from '../modes/completions/config';
 import { createCompletionsHandler } from '../modes/completions/handler';
 import { clientSource } from './clients/access';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
-import { rateLimiterClient } from './clients/dynamodb';
+import { rateLimiterClient, usageCounterClient } from './clients/dynamodb';
 import { exportHandler } from './export-handler';
 
 const config = loadCompletionsConfig(process.env);
@@ -20,6 +20,8 @@ export const streamHandler = createCompletionsHandler({
   authenticator: createAuthenticator(config.auth, { dynamo }),
   bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
   dynamo,
+  // Budgets: one ADD per answer, never retried after an unknown outcome (it could count the answer twice).
+  usageCounter: usageCounterClient(config.region),
 });
 
 export const handler = exportHandler(streamHandler);

@@ -13,7 +13,7 @@ import { loadModelChatConfig } from '../modes/model-chat/config';
 import { createModelChatHandler } from '../modes/model-chat/handler';
 import { clientSource } from './clients/access';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
-import { rateLimiterClient } from './clients/dynamodb';
+import { rateLimiterClient, usageCounterClient } from './clients/dynamodb';
 import { exportHandler } from './export-handler';
 
 const config = loadModelChatConfig(process.env);
@@ -26,6 +26,8 @@ export const streamHandler = createModelChatHandler({
   authenticator: createAuthenticator(config.auth, { dynamo }),
   bedrock: clientSource(config.access, config.region, bedrockRuntimeClient),
   dynamo,
+  // Budgets: one ADD per answer, never retried after an unknown outcome (it could count the answer twice).
+  usageCounter: usageCounterClient(config.region),
 });
 
 export const handler = exportHandler(streamHandler);

@@ -15,7 +15,7 @@ import { createRagChatHandler } from '../modes/rag-chat/handler';
 import { clientSource } from './clients/access';
 import { retrieveClient } from './clients/agent-runtime';
 import { bedrockRuntimeClient } from './clients/bedrock-runtime';
-import { rateLimiterClient } from './clients/dynamodb';
+import { rateLimiterClient, usageCounterClient } from './clients/dynamodb';
 import { exportHandler } from './export-handler';
 
 const config = loadRagChatConfig(process.env);
@@ -30,6 +30,8 @@ export const streamHandler = createRagChatHandler({
   // Retrieve runs where the knowledge base is, whatever region a caller's credentials name.
   agentRuntime: clientSource(config.access, config.retrieval.region, (_region, credentials) => retrieveClient(config.retrieval.region, credentials)),
   dynamo,
+  // Budgets: one ADD per answer, never retried after an unknown outcome (it could count the answer twice).
+  usageCounter: usageCounterClient(config.region),
 });
 
 export const handler = exportHandler(streamHandler);

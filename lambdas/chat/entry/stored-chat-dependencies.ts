@@ -8,7 +8,7 @@ import { createAuthenticator } from '../auth/authenticator';
 import { ChatStore } from '../chats/chat-store';
 import type { StoredChatConfig } from '../modes/stored-chat/config';
 import type { StoredChatDependencies } from '../modes/stored-chat/handler';
-import { historyClient, rateLimiterClient } from './clients/dynamodb';
+import { historyClient, rateLimiterClient, usageCounterClient } from './clients/dynamodb';
 
 export function storedChatDependencies(config: StoredChatConfig): Omit<StoredChatDependencies, 'backend'> {
   return {
@@ -16,6 +16,7 @@ export function storedChatDependencies(config: StoredChatConfig): Omit<StoredCha
     budgets: config.budgets,
     authenticator: createAuthenticator(config.auth),
     limiter: rateLimiterClient(config.region),
+    usageCounter: usageCounterClient(config.region),
     store: new ChatStore(historyClient(config.region), config.history.tableName),
   };
 }

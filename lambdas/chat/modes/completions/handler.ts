@@ -2,8 +2,10 @@
  * The OpenAI-compatible completions handler: event → authenticate → route → rate limit → body → model → budget →
  * generate (streamed as `chat.completion.chunk` events, or collected into one `chat.completion`) → count usage.
  *
- * Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{model}`. Every error is written in
- * OpenAI's shape (openai-response.ts), so the official clients raise their own error classes.
+ * Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{model}`, and as on every chat function
+ * `GET /health` (before anything else: no key check, no count, no upstream call) and `POST /diagnostics`
+ * (authenticated and counted like a completion; one-token model calls, the shared report of diagnostics.ts). Every
+ * error is written in OpenAI's shape (openai-response.ts), so the official clients raise their own error classes.
  * Usage is counted against the caller's budget before the last chunk is sent, so a client that has its answer
  * sees its usage counted.
  */
@@ -12,8 +14,17 @@ import type { Authenticator } from '../../auth/authenticator';
 import type { Caller } from '../../auth/caller';
 import type { ConverseStreamClient } from '../../bedrock/converse-stream';
 import type { ModelTarget } from '../../bedrock/errors';
-import { type BudgetTableClient, checkBudget, costNanoUsd, recordUsage } from '../../budgets/budget';
+import { type BudgetTableClient, budgetCaller, checkBudget, costNanoUsd, recordUsage } from '../../budgets/budget';
 import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from '../../core/invocation';
+import {
+  answerDiagnostics,
+  answerHealth,
+  credentialChecks,
+  DIAGNOSTICS_PATH,
+  isHealthCheck,
+  leaseAll,
+  modelChecks,
+} from '../../diagnostics/diagnostics';
 import { ChatError } from '../../http/errors';
 import type { FunctionUrlEvent } from '../../http/event';
 import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
@@ -30,11 +41,17 @@ export interface CompletionsDependencies extends InvocationOptions {
   /** Bedrock Runtime, as the deployment's access mode gives it (the function's role, an assumed role, the caller's credentials). */
   readonly bedrock: ClientSource<ConverseStreamClient>;
   readonly dynamo: UpdateItemClient & BudgetTableClient;
+  /** Counts answers' usage against the budgets (a client without retries); default `dynamo`. */
+  readonly usageCounter?: BudgetTableClient;
 }
 
-type Route = { readonly name: 'completions' } | { readonly name: 'models' } | { readonly name: 'model'; readonly model: string };
+type Route =
+  | { readonly name: 'completions' }
+  | { readonly name: 'models' }
+  | { readonly name: 'model'; readonly model: string }
+  | { readonly name: 'diagnostics' };
 
-const ROUTES = 'POST /v1/chat/completions, GET /v1/models, GET /v1/models/{model}';
+const ROUTES = 'POST /v1/chat/completions, GET /v1/models, GET /v1/models/{model}, GET /health, POST /diagnostics';
 
 export function route(event: FunctionUrlEvent): Route {
   const method = (event.requestContext?.http?.method ?? '').toUpperCase();
@@ -49,6 +66,10 @@ export function route(event: FunctionUrlEvent): Route {
   if (path === '/v1/models') {
     allow('GET');
     return { name: 'models' };
+  }
+  if (path === DIAGNOSTICS_PATH) {
+    allow('POST');
+    return { name: 'diagnostics' };
   }
   const model = /^\/v1\/models\/(.+)$/.exec(path)?.[1];
   if (model !== undefined) {
@@ -72,6 +93,7 @@ export function createCompletionsHandler(deps: CompletionsDependencies): StreamH
     deps,
     async (invocation) => {
       const { event, response, facts } = invocation;
+      if (isHealthCheck(event)) return answerHealth(invocation);
       // A public URL (API keys, tokens): every request counts against its source address before authentication.
       await limitAddress(invocation, dynamo, config.rateLimit);
       const caller = await authenticator.authenticate(event);
@@ -85,10 +107,26 @@ export function createCompletionsHandler(deps: CompletionsDependencies): StreamH
           return response.json(200, modelObject(resolveModel(config.models, target.model, config.region)));
         case 'completions':
           return complete(deps, invocation, caller);
+        case 'diagnostics':
+          return diagnose(deps, invocation);
       }
     },
     { errorDialect: OPENAI_ERRORS },
   );
+}
+
+/** `POST /diagnostics`: STS for an assumed role, each model with one token; the body may carry caller credentials. */
+async function diagnose(deps: CompletionsDependencies, invocation: Invocation): Promise<void> {
+  const { config, bedrock } = deps;
+  const raw = invocation.event.body ?? '';
+  const body = raw === '' ? {} : readCompletionsBody(invocation.event);
+  const leased = leaseAll({ bedrock }, body);
+  if (!('leases' in leased)) return answerDiagnostics(invocation, leased);
+  try {
+    return await answerDiagnostics(invocation, [...credentialChecks(bedrock), ...modelChecks(config, leased.leases.bedrock)]);
+  } finally {
+    leased.release();
+  }
 }
 
 async function complete(deps: CompletionsDependencies, invocation: Invocation, caller: Caller): Promise<void> {
@@ -98,7 +136,8 @@ async function complete(deps: CompletionsDependencies, invocation: Invocation, c
   const request = parseCompletionRequest(body, config.maxTokens);
   const lease = bedrock.forRequest(body);
   try {
-    await answer(deps, invocation, caller, request, lease.client, resolveModel(config.models, request.model, lease.region));
+    const target = resolveModel(config.models, request.model, lease.region);
+    await answer(deps, invocation, budgetCaller(caller, lease), request, lease.client, target);
   } finally {
     lease.release();
   }
@@ -113,6 +152,7 @@ async function answer(
   target: ModelTarget,
 ): Promise<void> {
   const { config, dynamo } = deps;
+  const counter = deps.usageCounter ?? dynamo;
   const { response, facts, signal, now, startedAt, context } = invocation;
   Object.assign(facts, {
     model: target.alias,
@@ -168,7 +208,7 @@ async function answer(
     end = await generate(bedrock, target, converseInput(target, request, config.systemPrompt, config.guardrail), sink, signal);
   } catch (failure) {
     if (!(failure instanceof AnswerFailure)) throw failure;
-    await recordUsage(invocation, dynamo, table, gate, failure.usage, costNanoUsd(failure.usage, price));
+    await recordUsage(invocation, counter, table, gate, failure.usage, costNanoUsd(failure.usage, price));
     throw failure.error;
   }
   Object.assign(facts, {
@@ -180,7 +220,7 @@ async function answer(
     toolCalls: request.stream ? undefined : toolCalls.length,
     estimatedCostUsd: price ? costNanoUsd(end.usage, price) / 1e9 : undefined,
   });
-  await recordUsage(invocation, dynamo, table, gate, end.usage, costNanoUsd(end.usage, price));
+  await recordUsage(invocation, counter, table, gate, end.usage, costNanoUsd(end.usage, price));
   if (request.stream) {
     response.event(writer.finish(end.stopReason, end.usage));
     response.close();

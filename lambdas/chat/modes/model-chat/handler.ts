@@ -18,7 +18,7 @@ import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { endIfGuardrailIntervened } from '../../bedrock/errors';
 import { modelTarget } from '../../bedrock/model-config';
-import { callerBudget } from '../../budgets/budget';
+import { type BudgetTableClient, budgetCaller, callerBudget } from '../../budgets/budget';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import {
   answerDiagnostics,
@@ -41,6 +41,8 @@ export interface ModelChatDependencies extends InvocationOptions {
   /** Bedrock Runtime, as the deployment's access mode gives it (the function's role, an assumed role, the caller's credentials). */
   readonly bedrock: ClientSource<ConverseStreamClient>;
   readonly dynamo: UpdateItemClient;
+  /** Counts answers' usage against the budgets (a client without retries); default `dynamo`. */
+  readonly usageCounter?: BudgetTableClient;
 }
 
 export function createModelChatHandler(deps: ModelChatDependencies): StreamHandler {
@@ -69,7 +71,7 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
     const target = modelTarget(config, request.modelAlias, lease.region);
     Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
 
-    const budget = callerBudget(invocation, dynamo, config.rateLimit, config.budgets, caller);
+    const budget = callerBudget(invocation, dynamo, config.rateLimit, config.budgets, budgetCaller(caller, lease), deps.usageCounter);
     await budget.check();
     let result: Awaited<ReturnType<typeof streamAnswer>>;
     try {

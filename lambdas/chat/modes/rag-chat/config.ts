@@ -20,6 +20,7 @@ import { KNOWLEDGE_BASE_ID } from '../../../../contract/patterns';
 import { type AccessConfig, readAccessConfig } from '../../access/config';
 import { type AuthConfig, readAuthConfig } from '../../auth/config';
 import { type ModelSettings, readModelSettings } from '../../bedrock/model-config';
+import { type BudgetConfig, readBudgetConfig } from '../../budgets/config';
 import { type Env, loadConfig, positiveInteger, problemTracker, type ReportProblem, readRegion, readRegionVariable } from '../../core/config';
 import { type RateLimitConfig, readRateLimitConfig } from '../../limits/config';
 import { DEFAULT_FALLBACK_ANSWER, ragSystemPrompt } from './rag-prompt';
@@ -44,6 +45,8 @@ export interface RagChatConfig extends Omit<ModelSettings, 'customSystemPrompt'>
   readonly auth: AuthConfig;
   readonly retrieval: RetrievalConfig;
   readonly access: AccessConfig;
+  /** Daily token and cost budgets per caller (`BUDGET_*`): a guest by its address. */
+  readonly budgets: BudgetConfig;
 }
 
 export function loadRagChatConfig(env: Env): RagChatConfig {
@@ -54,7 +57,8 @@ export function loadRagChatConfig(env: Env): RagChatConfig {
     const auth = readAuthConfig(env, bad);
     const retrieval = readRetrievalConfig(env, bad, region);
     const access = readAccessConfig(env, bad);
-    if (!model || !region || !rateLimit || !auth || !retrieval || !access) return undefined;
+    const budgets = readBudgetConfig(env, bad);
+    if (!model || !region || !rateLimit || !auth || !retrieval || !access || !budgets) return undefined;
     const { customSystemPrompt, ...settings } = model;
     return {
       ...settings,
@@ -64,6 +68,7 @@ export function loadRagChatConfig(env: Env): RagChatConfig {
       auth,
       retrieval,
       access,
+      budgets,
     };
   });
 }

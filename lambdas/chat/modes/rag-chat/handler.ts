@@ -8,6 +8,9 @@
  *   refused or malformed request never reaches the knowledge base, and a failed retrieval still counts.
  * - Retrieval and generation share one deadline inside the function timeout and stop when the client leaves.
  * - Retrieval errors are JSON errors with their own codes (bedrock/retrieve.ts): nothing is sent before them.
+ * - The caller's daily budget (`BUDGET_*`; a guest is counted by its address, caller credentials by their access key
+ *   id, hashed) is checked before retrieval, so a spent budget costs no Retrieve either, and the model's usage is
+ *   counted once the answer ends. A fallback answer uses no tokens and counts nothing.
  * - No passage scoring at least `RETRIEVAL_MIN_SCORE`: the fallback answer is streamed as the answer, the model
  *   is not called, and `done` says `fallback: true`, `sources: []`, stop reason {@link NO_RELEVANT_CONTEXT}.
  * - Otherwise the model gets the caller's plain history and, as the last user turn only, the context block and
@@ -33,6 +36,7 @@ import {
   relevantPassages,
   retrievePassages,
 } from '../../bedrock/retrieve';
+import { type BudgetTableClient, budgetCaller, type CallerBudget, callerBudget } from '../../budgets/budget';
 import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import {
   answerDiagnostics,
@@ -59,6 +63,8 @@ export interface RagChatDependencies extends InvocationOptions {
   /** Bedrock Agent Runtime (`Retrieve` only), in the knowledge base's region, as the access mode gives it. */
   readonly agentRuntime: ClientSource<RetrieveClient>;
   readonly dynamo: UpdateItemClient;
+  /** Counts answers' usage against the budgets (a client without retries); default `dynamo`. */
+  readonly usageCounter?: BudgetTableClient;
 }
 
 /** The SSE `done` event of the RAG mode. */
@@ -111,7 +117,8 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
     const retrieve = agentRuntime.forRequest(body);
     const generate = bedrock.forRequest(body);
     try {
-      await answer(invocation, request, retrieve.client, generate.client, generate.region);
+      const budget = callerBudget(invocation, dynamo, config.rateLimit, config.budgets, budgetCaller(caller, generate), deps.usageCounter);
+      await answer(invocation, request, retrieve.client, generate.client, generate.region, budget);
     } finally {
       retrieve.release();
       generate.release();
@@ -124,10 +131,12 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
     retrieveClient: RetrieveClient,
     bedrockClient: ConverseStreamClient,
     region: string,
+    budget: CallerBudget,
   ): Promise<void> {
     const { response, facts, signal, now, startedAt } = invocation;
     const target = modelTarget(config, request.modelAlias, region);
     Object.assign(facts, { model: target.alias, historyTurns: request.history.length, messageChars: codePointLength(request.message) });
+    await budget.check();
 
     const retrievalStartedAt = now();
     let retrieved: RetrievedPassage[];
@@ -181,6 +190,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
       );
       const fallback = couldBeFallback && head.trim() === fallbackAnswer;
       Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
+      await budget.record(result.usage, result.estimatedCostUsd);
       endIfGuardrailIntervened(result);
       const done: RagDoneEvent = {
         stopReason: result.stopReason,

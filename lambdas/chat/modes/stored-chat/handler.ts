@@ -11,7 +11,7 @@
  * per cold start (entry/stored-model-chat.ts, entry/stored-agent-chat.ts).
  */
 import { type Authenticator, requireUser } from '../../auth/authenticator';
-import { callerBudget } from '../../budgets/budget';
+import { type BudgetTableClient, callerBudget } from '../../budgets/budget';
 import type { BudgetConfig } from '../../budgets/config';
 import type { ChatStore } from '../../chats/chat-store';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
@@ -33,6 +33,8 @@ export interface StoredChatDependencies extends InvocationOptions {
   readonly authenticator: Authenticator;
   /** The rate limiter's client (UpdateItem on the rate-limit table). */
   readonly limiter: UpdateItemClient;
+  /** Counts answers' usage against the budgets (a client without retries); default `limiter`. */
+  readonly usageCounter?: BudgetTableClient;
   readonly store: ChatStore;
   readonly backend: AnswerBackend;
 }
@@ -53,7 +55,7 @@ export function createStoredChatHandler(deps: StoredChatDependencies): StreamHan
     const ctx: RouteContext = {
       ...invocation,
       subject,
-      ...(deps.budgets ? { budget: callerBudget(invocation, limiter, rateLimit, deps.budgets, caller) } : {}),
+      ...(deps.budgets ? { budget: callerBudget(invocation, limiter, rateLimit, deps.budgets, caller, deps.usageCounter) } : {}),
     };
     switch (route.name) {
       case 'postChat':

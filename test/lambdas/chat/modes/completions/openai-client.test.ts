@@ -338,6 +338,46 @@ describe('budgets', () => {
   });
 });
 
+describe('GET /health and POST /diagnostics', () => {
+  const root = (): string => baseURL.replace(/\/v1$/, '');
+
+  test('/health answers {"status":"ok"} without a key and without any call upstream', async () => {
+    const before = emulator.requests.length;
+    const response = await fetch(`${root()}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(emulator.requests.length).toBe(before);
+  });
+
+  test('/diagnostics with a key: every model proved with a one-token ConverseStream call', async () => {
+    const before = emulator.requests.length;
+    const response = await fetch(`${root()}/diagnostics`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
+    expect(report).toMatchObject({ ok: true });
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual(Object.keys(TEST_MODELS).map((alias) => [`model:${alias}`, true]));
+    const sent = emulator.requests.slice(before);
+    expect(sent.map((r) => r.operation)).toEqual(Object.keys(TEST_MODELS).map(() => 'ConverseStream'));
+    for (const request of sent) expect(request.body.inferenceConfig?.maxTokens).toBe(1);
+  });
+
+  test('/diagnostics without a key or with GET: errors in the OpenAI shape, nothing called upstream', async () => {
+    const before = emulator.requests.length;
+    const anonymous = await fetch(`${root()}/diagnostics`, { method: 'POST' });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({
+      error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'api_key_missing' },
+    });
+    const get = await fetch(`${root()}/diagnostics`, { headers: { authorization: `Bearer ${key}` } });
+    expect(get.status).toBe(405);
+    expect(((await get.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: 'method_not_allowed',
+      type: 'invalid_request_error',
+    });
+    expect(emulator.requests.length).toBe(before);
+  });
+});
+
 describe('logs', () => {
   test('hold no API key and no message text', () => {
     expect(childOutput).toContain('"event":"chat_request"');
