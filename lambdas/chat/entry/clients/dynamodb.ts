@@ -14,18 +14,14 @@ export function rateLimiterClient(region: string): DynamoDbClient {
 }
 
 /**
- * For counting usage against the budgets (`ADD` of an answer's tokens and cost): one attempt, no SDK retry. `ADD` is
+ * For counting usage against the budgets (`ADD` of an answer's tokens and cost): one attempt, no client retry. `ADD` is
  * not idempotent: a retry after a timed-out attempt that DynamoDB had applied counts the answer twice (measured: 20
  * concurrent completions against a loaded dynalite counted one answer twice under the limiter's client). The count
  * runs once the answer ended, so it may wait longer (3 s); budgets/budget.ts retries only refusals that prove
  * nothing was written (throttling).
  */
-export function usageCounterClient(region: string): DynamoDBClient {
-  return new DynamoDBClient({
-    region,
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
-  });
+export function usageCounterClient(region: string): DynamoDbClient {
+  return new DynamoDbClient({ region, maxAttempts: 1, connectionTimeout: 1_000, requestTimeout: 3_000 });
 }
 
 /**
