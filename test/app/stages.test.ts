@@ -210,7 +210,9 @@ describe('a stage deploys the backends it names, and only those', () => {
   });
 
   test('a stage naming no backend is refused, listing the keys', () => {
-    expect(() => stacksOf(shared)).toThrow(/stages\.qa = .*expected at least one backend to deploy: iamChat, jwtChat, guestRag, callerCredentialsChat, chatCompletions/);
+    expect(() => stacksOf(shared)).toThrow(
+      /stages\.qa = .*expected at least one backend to deploy: iamChat, jwtChat, guestRag, callerCredentialsChat, chatCompletions/,
+    );
   });
 
   test('only chatCompletions: only the ChatCompletions stack, with API keys and the stage rate limit by default', () => {
