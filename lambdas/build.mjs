@@ -55,8 +55,9 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
     const options = bundleOptions(name, outdir);
     // The plugin's own mapping is part of the key (its function is not serialisable).
     const key = buildKey(`lambda-${name}`, { ...options, plugins: SDK_COMMAND_STAND_INS }, fileURLToPath(import.meta.url));
-    if (cache && upToDate(`lambda-${name}`, key, outdir)) {
-      results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), cached: true };
+    const stamp = cache && upToDate(`lambda-${name}`, key, outdir);
+    if (stamp?.packages) {
+      results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), packages: stamp.packages, cached: true };
       continue;
     }
     rmSync(outdir, { recursive: true, force: true });
@@ -69,7 +70,7 @@ export async function buildBundles({ names = Object.keys(BUNDLES), outRoot = joi
       (out) => out.endsWith('.mjs') && readFileSync(out, 'utf8').includes('Dynamic require of'),
     );
     if (cjs.length > 0) throw new Error(`${name}: ${cjs.join(', ')} call require(); bundle ESM code or shim require for it`);
-    if (cache) writeStamp(`lambda-${name}`, key, outdir, Object.keys(result.metafile.inputs));
+    if (cache) writeStamp(`lambda-${name}`, key, outdir, Object.keys(result.metafile.inputs), { packages: packageSizes(result.metafile) });
     results[name] = { file: join(outdir, 'index.mjs'), bytes: codeBytes(outdir), metafile: result.metafile };
   }
   return results;
@@ -136,15 +137,16 @@ function report(results) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const outRoot = args.indexOf('--out-root');
-  // The cache serves the repository's own assets/ only: --out-root, --report and --json build afresh (they need the metafile).
-  const cache = outRoot < 0 && !args.includes('--report') && !args.includes('--json');
+  // The cache serves the repository's own assets/ only: --out-root and --report build afresh (--report needs the metafile;
+  // --json reads each skipped bundle's package sizes from its stamp).
+  const cache = outRoot < 0 && !args.includes('--report');
   const results = await buildBundles(outRoot >= 0 ? { outRoot: args[outRoot + 1] } : { cache });
   const cached = Object.keys(results).filter((name) => results[name].cached);
-  if (cached.length > 0) console.log(`lambdas: ${cached.join(', ')} unchanged (inputs as last built; --force rebuilds)`);
+  if (cached.length > 0 && !args.includes('--json')) console.log(`lambdas: ${cached.join(', ')} unchanged (inputs as last built; --force rebuilds)`);
   if (args.includes('--report')) report(results);
   if (args.includes('--json')) {
     const summary = Object.fromEntries(
-      Object.entries(results).map(([name, r]) => [name, { file: r.file, bytes: r.bytes, packages: packageSizes(r.metafile) }]),
+      Object.entries(results).map(([name, r]) => [name, { file: r.file, bytes: r.bytes, packages: r.packages ?? packageSizes(r.metafile) }]),
     );
     console.log(JSON.stringify({ bundles: BUNDLES, results: summary }));
   }

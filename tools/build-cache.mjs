@@ -66,7 +66,7 @@ function disabled() {
   return process.argv.includes('--force') || process.env.BUILD_CACHE === 'off';
 }
 
-/** True when the build `name` last made `outdir` from exactly these inputs with this key. */
+/** The stamp (truthy) when the build `name` last made `outdir` from exactly these inputs with this key; else false. */
 export function upToDate(name, key, outdir) {
   if (disabled()) return false;
   let stamp;
@@ -77,14 +77,15 @@ export function upToDate(name, key, outdir) {
   }
   if (stamp.key !== key || stamp.outdir !== relative(root, outdir)) return false;
   for (const [file, digest] of Object.entries(stamp.inputs)) if (fileDigest(join(root, file)) !== digest) return false;
-  return directoryDigest(outdir) === stamp.output;
+  return directoryDigest(outdir) === stamp.output && stamp;
 }
 
 /**
  * Records the build: `inputs` are esbuild's metafile input paths (relative to the working directory esbuild ran
  * in) plus any file copied beside the output. Inputs that are not files (esbuild's virtual modules) are skipped.
+ * `facts` are kept in the stamp for a later run that skips the build (what the build reported about its output).
  */
-export function writeStamp(name, key, outdir, inputs) {
+export function writeStamp(name, key, outdir, inputs, facts = {}) {
   const digests = {};
   for (const input of inputs) {
     const file = resolve(input);
@@ -94,6 +95,6 @@ export function writeStamp(name, key, outdir, inputs) {
   mkdirSync(STAMPS, { recursive: true });
   writeFileSync(
     join(STAMPS, `${name}.json`),
-    `${JSON.stringify({ key, outdir: relative(root, outdir), output: directoryDigest(outdir), inputs: digests })}\n`,
+    `${JSON.stringify({ ...facts, key, outdir: relative(root, outdir), output: directoryDigest(outdir), inputs: digests })}\n`,
   );
 }
