@@ -56,6 +56,8 @@ export const ENV = {
 
   historyTable: 'HISTORY_TABLE_NAME',
   historyTurns: 'HISTORY_TURNS',
+  /** Days a stored chat item is kept after its last write (the table's TTL attribute); unset: until deleted. */
+  historyRetentionDays: 'HISTORY_RETENTION_DAYS',
 
   agentId: 'AGENT_ID',
   agentAliasId: 'AGENT_ALIAS_ID',

@@ -12,6 +12,8 @@ export const LIMITS = {
   maxTokens: 64_000,
   /** Stored turns sent back to the model: 0 to this. */
   maxHistoryTurns: 50,
+  /** Days stored chats may be kept by their TTL: 1 to this (about 10 years). */
+  maxHistoryRetentionDays: 3650,
   /** Retrieved passages per question: 1 to this. */
   maxRetrievalResults: 100,
   /** Characters of the fallback answer. */

@@ -42,6 +42,12 @@ export const CHAT_HISTORY_TABLE = {
   byUpdatedIndex: 'byUpdated',
   byUpdatedPartitionKey: 'byUpdatedPk',
   byUpdatedSortKey: 'byUpdatedSk',
+  /**
+   * Epoch seconds after which DynamoDB may delete the item (the table's TTL attribute), written on every header and
+   * turn when the function has a retention (`HISTORY_RETENTION_DAYS`): a turn expires that long after it was written,
+   * a chat's header that long after its last turn.
+   */
+  timeToLive: 'expiresAt',
   /** Header attributes the index projects. */
   projected: ['title', 'createdAt', 'updatedAt', 'turns'],
 } as const;

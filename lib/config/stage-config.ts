@@ -156,7 +156,12 @@ export interface JwtChatConfig {
   readonly selfSignUp: boolean;
   /** Answer with this Bedrock Agent alias instead of the stage's models. */
   readonly agent?: { readonly agentId: string; readonly agentAliasId: string };
+  /** Days stored chats are kept after their last write (`historyRetention`; default 365): DynamoDB then deletes them. */
+  readonly historyRetentionDays: number;
 }
+
+/** Stored chats are kept a year after their last write unless the stage says otherwise (`jwtChat.historyRetention`). */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 365;
 
 /** Thrown when `cdk.json` holds a stage setting that cannot work; the message names the key and the value. */
 export class StageConfigError extends Error {
@@ -197,7 +202,7 @@ const MONITORING_KEYS = [
   'concurrencyPercentOfReserved',
 ];
 const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'allowedRegions', 'agent'];
-const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent'];
+const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent', 'historyRetention'];
 const COMPLETIONS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'maxTokens', 'requestsPerMinute', 'tokensPerDay', 'costPerDayUsd'];
 const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'];
 
@@ -609,10 +614,15 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
         throw new StageConfigError(`${key}.agent.${k}`, agent[k], 'a Bedrock agent or alias id: 1 to 10 letters or digits');
     }
   }
+  const historyRetentionDays =
+    raw.historyRetention === undefined
+      ? DEFAULT_HISTORY_RETENTION_DAYS
+      : positiveInteger(raw.historyRetention, `${key}.historyRetention`, LIMITS.maxHistoryRetentionDays);
   return {
     ...(issuer !== undefined ? { issuer: issuer as string, audience: audience as string } : {}),
     requiredClaims: claims as string[],
     selfSignUp,
+    historyRetentionDays,
     ...(agent !== undefined ? { agent: agent as { agentId: string; agentAliasId: string } } : {}),
   };
 }

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { API_KEY_TABLE } from '../../contract/tables';
+import { createCustomerManagedKey } from '../private/customer-managed-key';
 import { tableNameAndArn } from '../private/table-import';
 
 /** A table of API keys (their SHA-256 hashes, never the keys) that a chat function verifies callers against. */
@@ -128,7 +129,7 @@ export class ApiKeyTable extends ApiKeyTableBase {
     const encryption =
       props.encryption ??
       dynamodb.TableEncryptionV2.customerManagedKey(
-        new kms.Key(this, 'Key', { description: `Encrypts the API keys table ${this.node.path}`, enableKeyRotation: true, removalPolicy }),
+        createCustomerManagedKey(this, 'Key', { description: `Encrypts the API keys table ${this.node.path}`, removalPolicy }),
       );
     this.table = new dynamodb.TableV2(this, 'Resource', {
       partitionKey: { name: ApiKeyTable.PARTITION_KEY, type: dynamodb.AttributeType.STRING },

@@ -14,6 +14,7 @@ import { RATE_LIMIT_NAMESPACE } from '../../contract/patterns';
 import { addGuardrailStatements } from '../private/bedrock-statements';
 import { bundleCode } from '../private/bundles';
 import { chatMetric } from '../private/chat-metrics';
+import { createCustomerManagedKey } from '../private/customer-managed-key';
 import { allowCloudWatchLogs } from '../private/log-encryption';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
@@ -579,12 +580,7 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
 
   private createLogGroup(props: BedrockChatFunctionProps, removalPolicy: RemovalPolicy): logs.ILogGroup {
     const key =
-      props.logEncryptionKey ??
-      new kms.Key(this, 'LogKey', {
-        description: `Encrypts the logs of ${this.node.path}`,
-        enableKeyRotation: true,
-        removalPolicy,
-      });
+      props.logEncryptionKey ?? createCustomerManagedKey(this, 'LogKey', { description: `Encrypts the logs of ${this.node.path}`, removalPolicy });
     // The key policy names this log group only, so its name is decided here (a generated one would form a cycle).
     const logGroupName =
       props.functionName !== undefined ? `/aws/lambda/${props.functionName}` : `/bedrock-chat/${Stack.of(this).stackName}/${this.node.addr}`;
@@ -614,8 +610,10 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       { id: 'Serverless::Serverless-LambdaDLQ', reason: synchronousOnly },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: synchronousOnly },
       { id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ', reason: synchronousOnly },
+      { id: 'NIST.800.53.R4::NIST.800.53.R4-LambdaInsideVPC', reason: noVpc },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
       { id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC', reason: noVpc },
+      { id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC', reason: noVpc },
     );
     if (auth.functionUrlAuthType === lambda.FunctionUrlAuthType.NONE) {
       // With auth type NONE, aws-cdk-lib adds two resource-policy statements for principal *: one per URL invoke action.
@@ -632,8 +630,10 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
             `BedrockChatFunction ${this.node.path}: expected the Function URL permission '${id}' (aws-cdk-lib changed how NONE URLs are permitted)`,
           );
         Validations.of(permission).acknowledge(
+          { id: 'NIST.800.53.R4::NIST.800.53.R4-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
           { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
           { id: 'HIPAA.Security::HIPAA.Security-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
+          { id: 'PCI.DSS.321::PCI.DSS.321-LambdaFunctionPublicAccessProhibited', reason: publicByDesign },
         );
       }
     }

@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BUNDLES } from '../../contract/bundles';
@@ -71,6 +71,14 @@ export interface ChatHistoryOptions {
    * @default 10
    */
   readonly turns?: number;
+
+  /**
+   * How long stored chats are kept: the function writes the table's TTL attribute (`expiresAt`) on every item, so
+   * DynamoDB deletes a turn this long after it was written and a chat's header this long after its last turn
+   * (whole days, 1 day to 10 years; DynamoDB deletes expired items within a few days).
+   * @default - kept until their owner deletes them
+   */
+  readonly retention?: Duration;
 }
 
 /** Options of `ChatBackend.models`. */
@@ -459,12 +467,22 @@ function bindHistory(v: Validator, scope: Construct, history: ChatHistoryOptions
     );
   }
   v.integer('history.turns', history.turns, 0, LIMITS.maxHistoryTurns);
+  const retentionDays = history.retention?.toDays({ integral: false });
+  v.check(
+    retentionDays,
+    (days) => Number.isInteger(days) && days >= 1 && days <= LIMITS.maxHistoryRetentionDays,
+    (days) => `history.retention must be whole days from 1 to ${LIMITS.maxHistoryRetentionDays}, got ${days} days`,
+  );
   const table = history.table ?? new ChatHistoryTable(scope, 'HistoryTable', { removalPolicy: options.removalPolicy });
   table.grantReadChats(options.grantee);
   table.grantAppendChats(options.grantee);
   table.grantDeleteChats(options.grantee);
   return {
     table,
-    environment: { [ENV.historyTable]: table.tableName, [ENV.historyTurns]: String(history.turns ?? DEFAULTS.historyTurns) },
+    environment: {
+      [ENV.historyTable]: table.tableName,
+      [ENV.historyTurns]: String(history.turns ?? DEFAULTS.historyTurns),
+      ...(retentionDays === undefined ? {} : { [ENV.historyRetentionDays]: String(retentionDays) }),
+    },
   };
 }

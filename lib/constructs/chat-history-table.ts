@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CHAT_HISTORY_TABLE } from '../../contract/tables';
+import { createCustomerManagedKey } from '../private/customer-managed-key';
 import { tableNameAndArn } from '../private/table-import';
 
 /** A table of users' chats that a chat function may read, append to and delete from. */
@@ -55,10 +56,18 @@ export interface ChatHistoryTableProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Server-side encryption.
-   * @default - the AWS managed key `aws/dynamodb`
+   * Server-side encryption. Stored chats are what users wrote and what the model answered: a customer managed key
+   * puts every read under the key's policy and in CloudTrail, and disabling the key makes them unreadable.
+   * @default - a new customer managed key (id `Key`; rotation on, grants only for AWS resources)
    */
   readonly encryption?: dynamodb.TableEncryptionV2;
+
+  /**
+   * Refuse `DeleteTable` (CloudFormation included) until deletion protection is turned off.
+   * @default - on when `removalPolicy` is `RETAIN` (the default): a table that must outlive its stack cannot be
+   *   deleted by accident either
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /** What created and imported chat history tables share: the grants. */
@@ -72,7 +81,7 @@ export abstract class ChatHistoryTableBase extends Resource implements IChatHist
   }
 
   public grantAppendChats(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, ['dynamodb:UpdateItem', 'dynamodb:PutItem'], false, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']);
+    return this.grant(grantee, ['dynamodb:UpdateItem', 'dynamodb:PutItem'], false, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
   }
 
   public grantDeleteChats(grantee: iam.IGrantable): iam.Grant {
@@ -96,6 +105,9 @@ export abstract class ChatHistoryTableBase extends Resource implements IChatHist
  * | chat header | `USER#<subject>` | `CHAT#<chatId>` | `title`, `createdAt`, `updatedAt`, `turns` (atomic counter), `byUpdatedPk`/`byUpdatedSk` |
  * | turn | `CHAT#<subject>#<chatId>` | `TURN#<zero-padded number>` | the user message and the answer, `createdAt` |
  *
+ * Both carry `expiresAt` (the TTL attribute) when the function has a retention (`ChatHistoryOptions.retention`).
+ * The table is encrypted with a customer managed key of its own by default, and protected from deletion when retained.
+ *
  * Every key starts with the owner's subject, so one user's request can never address another
  * user's items. Listing a user's chats newest first is a query on the `byUpdated` index; a chat
  * grows one small item per turn, so it has no 400 KB limit; concurrent appends each take a turn
@@ -107,6 +119,8 @@ export abstract class ChatHistoryTableBase extends Resource implements IChatHist
 export class ChatHistoryTable extends ChatHistoryTableBase {
   public static readonly PARTITION_KEY: string = CHAT_HISTORY_TABLE.partitionKey;
   public static readonly SORT_KEY: string = CHAT_HISTORY_TABLE.sortKey;
+  /** Epoch seconds after which DynamoDB may delete the item: the table's TTL attribute (see `ChatHistoryOptions.retention`). */
+  public static readonly TIME_TO_LIVE_ATTRIBUTE: string = CHAT_HISTORY_TABLE.timeToLive;
   /** The index of a user's chats by last update. */
   public static readonly BY_UPDATED_INDEX: string = CHAT_HISTORY_TABLE.byUpdatedIndex;
   public static readonly BY_UPDATED_PARTITION_KEY: string = CHAT_HISTORY_TABLE.byUpdatedPartitionKey;
@@ -136,6 +150,12 @@ export class ChatHistoryTable extends ChatHistoryTableBase {
   constructor(scope: Construct, id: string, props: ChatHistoryTableProps = {}) {
     super(scope, id);
     const string = dynamodb.AttributeType.STRING;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const encryption =
+      props.encryption ??
+      dynamodb.TableEncryptionV2.customerManagedKey(
+        createCustomerManagedKey(this, 'Key', { description: `Encrypts the stored chats of ${this.node.path}`, removalPolicy }),
+      );
     this.table = new dynamodb.TableV2(this, 'Resource', {
       partitionKey: { name: ChatHistoryTable.PARTITION_KEY, type: string },
       sortKey: { name: ChatHistoryTable.SORT_KEY, type: string },
@@ -148,10 +168,12 @@ export class ChatHistoryTable extends ChatHistoryTableBase {
           nonKeyAttributes: [...CHAT_HISTORY_TABLE.projected],
         },
       ],
+      timeToLiveAttribute: ChatHistoryTable.TIME_TO_LIVE_ATTRIBUTE,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: props.encryption ?? dynamodb.TableEncryptionV2.awsManagedKey(),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      encryption,
+      deletionProtection: props.deletionProtection ?? removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     this.tableName = this.table.tableName;
     this.tableArn = this.table.tableArn;

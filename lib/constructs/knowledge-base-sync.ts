@@ -17,6 +17,7 @@ import { DOCUMENT_CHANGE_EVENTS, SYNC_ENV, SYNC_METRIC_DIMENSION, SYNC_METRICS, 
 import { DATA_SOURCE_ID } from '../../contract/patterns';
 import { createAlarmTopic } from '../private/alarm-topic';
 import { bundleCode } from '../private/bundles';
+import { createCustomerManagedKey } from '../private/customer-managed-key';
 import { allowCloudWatchLogs } from '../private/log-encryption';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { Validator } from '../private/validation';
@@ -127,11 +128,7 @@ export class KnowledgeBaseSync extends Construct {
 
     const key =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
-        description: `Encrypts the document change queues and logs of ${this.node.path}`,
-        enableKeyRotation: true,
-        removalPolicy,
-      });
+      createCustomerManagedKey(this, 'Key', { description: `Encrypts the document change queues and logs of ${this.node.path}`, removalPolicy });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
@@ -309,8 +306,10 @@ export class KnowledgeBaseSync extends Construct {
       { id: 'Serverless::Serverless-LambdaDLQ', reason: queueFed },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: queueFed },
       { id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ', reason: queueFed },
+      { id: 'NIST.800.53.R4::NIST.800.53.R4-LambdaInsideVPC', reason: noVpc },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: noVpc },
       { id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC', reason: noVpc },
+      { id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC', reason: noVpc },
     );
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless::Serverless-SQSRedrivePolicy',

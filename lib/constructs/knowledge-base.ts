@@ -9,6 +9,8 @@ import { Construct, IConstruct } from 'constructs';
 import { KNOWLEDGE_BASE_ID } from '../../contract/patterns';
 import { BedrockModel } from '../bedrock/bedrock-model';
 import { retrieveStatement } from '../private/bedrock-statements';
+import { versionLifecycle } from '../private/bucket-lifecycle';
+import { createCustomerManagedKey } from '../private/customer-managed-key';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { foundationModelArn } from '../private/model-access';
 import { ValidationError, Validator } from '../private/validation';
@@ -285,9 +287,8 @@ export class KnowledgeBase extends KnowledgeBaseBase {
     const chunkingConfiguration = chunking._render(where);
 
     const stack = Stack.of(this);
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = createCustomerManagedKey(this, 'Key', {
       description: `Encrypts the documents and vectors of ${this.node.path}`,
-      enableKeyRotation: true,
       removalPolicy,
     });
     allowS3VectorsIndexing(this.encryptionKey);
@@ -301,6 +302,7 @@ export class KnowledgeBase extends KnowledgeBaseBase {
       // delivery is granted by bucket policy and S3's default (ACLs disabled) applies; without it,
       // aws-cdk-lib grants delivery with the LogDeliveryWrite ACL, which needs ObjectWriter.
       versioned: true,
+      lifecycleRules: versionLifecycle(),
       removalPolicy,
     });
     this.documentsBucket = new s3.Bucket(this, 'Documents', {
@@ -311,9 +313,16 @@ export class KnowledgeBase extends KnowledgeBaseBase {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
+      lifecycleRules: versionLifecycle(),
       serverAccessLogsBucket: accessLogs,
       removalPolicy,
     });
+    // Every change to the documents is an EventBridge event (free for S3's own events): a pipeline can start the
+    // ingestion job on it. Set on the bucket itself, so no notifications custom resource is needed.
+    (this.documentsBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    denyOtherEncryption(this.documentsBucket, this.encryptionKey);
 
     const vectorBucket = new s3vectors.CfnVectorBucket(this, 'VectorBucket', {
       encryptionConfiguration: { sseType: 'aws:kms', kmsKeyArn: this.encryptionKey.keyArn },
@@ -425,17 +434,28 @@ export class KnowledgeBase extends KnowledgeBaseBase {
       'Amazon S3 server access logging cannot deliver logs to a destination bucket encrypted with SSE-KMS (Amazon S3 User Guide, "Enabling Amazon S3 server access logging"); the log bucket uses SSE-S3, and the documents bucket itself uses SSE-KMS.';
     const logsNotReplicated =
       'Access logs of a re-ingestible document copy: losing them in a regional outage loses no data the service needs. Versioning protects them against overwrite and deletion; cross-region replication is left to the owner.';
+    const logsNotLocked =
+      'Object Lock keeps every log object (and version) undeletable for its retention period, which a stage that is destroyed cannot honour; versioning and the TLS-only, no-public-access policy protect the logs, and the lifecycle rules expire them.';
     Validations.of(accessLogs).acknowledge(
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: logsNotKms },
       { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: logsNotKms },
+      { id: 'PCI.DSS.321::PCI.DSS.321-S3DefaultEncryptionKMS', reason: logsNotKms },
+      { id: 'NIST.800.53.R4::NIST.800.53.R4-S3BucketReplicationEnabled', reason: logsNotReplicated },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: logsNotReplicated },
       { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: logsNotReplicated },
+      { id: 'PCI.DSS.321::PCI.DSS.321-S3BucketReplicationEnabled', reason: logsNotReplicated },
+      { id: 'NIST.800.53.R4::NIST.800.53.R4-S3BucketDefaultLockEnabled', reason: logsNotLocked },
     );
     const documentsNotReplicated =
       "The documents are a copy published from their source of truth and can be uploaded again and re-synced; the bucket is versioned against overwrite and deletion. Cross-region replication (and a second key and bucket in another region) is the owner's decision, not a default of this construct.";
+    const documentsNotLocked =
+      'Unpublishing a document must remove it from the knowledge base: Object Lock would keep every version undeletable for its retention period. Versioning keeps overwritten and deleted documents recoverable until the noncurrent-version lifecycle rule expires them.';
     Validations.of(this.documentsBucket).acknowledge(
+      { id: 'NIST.800.53.R4::NIST.800.53.R4-S3BucketReplicationEnabled', reason: documentsNotReplicated },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: documentsNotReplicated },
       { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: documentsNotReplicated },
+      { id: 'PCI.DSS.321::PCI.DSS.321-S3BucketReplicationEnabled', reason: documentsNotReplicated },
+      { id: 'NIST.800.53.R4::NIST.800.53.R4-S3BucketDefaultLockEnabled', reason: documentsNotLocked },
     );
   }
 }
@@ -510,6 +530,33 @@ function checkRange(what: string, value: number, min: number, max: number): void
 function generatedName(scope: IConstruct, replacementSettings: unknown[]): string {
   const hash = createHash('sha256').update(JSON.stringify(replacementSettings)).digest('hex').slice(0, 8);
   return `${Names.uniqueResourceName(scope, { maxLength: 91, separator: '-' })}-${hash}`;
+}
+
+/**
+ * Objects are written only with SSE-KMS under the bucket's own key. Amazon S3 applies the bucket's default encryption
+ * (SSE-KMS with `key`) to a `PutObject` that names no encryption, and the condition keys describe the request's
+ * headers only, so each denial requires its header to be present: an upload without encryption headers is allowed
+ * (default encryption applies), while any header asking for something else is refused. `aws:kms` without a key id
+ * is refused too, since Amazon S3 would use the AWS managed key `aws/s3` for it; a key id must be the key's ARN.
+ */
+function denyOtherEncryption(bucket: s3.Bucket, key: kms.IKey): void {
+  const deny = (sid: string, conditions: Record<string, Record<string, string>>) =>
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions,
+      }),
+    );
+  const algorithm = 's3:x-amz-server-side-encryption';
+  const keyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+  deny('DenyOtherEncryption', { Null: { [algorithm]: 'false' }, StringNotEquals: { [algorithm]: 'aws:kms' } });
+  deny('DenyAwsManagedKey', { StringEquals: { [algorithm]: 'aws:kms' }, Null: { [keyId]: 'true' } });
+  deny('DenyOtherKeys', { Null: { [keyId]: 'false' }, StringNotEquals: { [keyId]: key.keyArn } });
+  deny('DenyCustomerProvidedKeys', { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } });
 }
 
 /**

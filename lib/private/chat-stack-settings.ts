@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -9,6 +8,7 @@ import { BedrockAccess } from '../constructs/bedrock-access';
 import { BedrockChatFunctionProps, IBedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { RateLimitTable } from '../constructs/rate-limit-table';
+import { createCustomerManagedKey } from './customer-managed-key';
 
 /** What every chat stack of a stage shares, taken from the stage configuration. */
 export interface ChatStackSettings {
@@ -103,9 +103,8 @@ export function sharedChatResources(
   scope: Construct,
   settings: ChatStackSettings,
 ): { limits: RateLimitTable; functionProps: SharedChatFunctionProps } {
-  const logKey = new kms.Key(scope, 'LogKey', {
+  const logKey = createCustomerManagedKey(scope, 'LogKey', {
     description: 'Encrypts the chat function logs of this stack',
-    enableKeyRotation: true,
     removalPolicy: settings.removalPolicy,
   });
   const limits = new RateLimitTable(scope, 'RateLimits', { removalPolicy: settings.removalPolicy });

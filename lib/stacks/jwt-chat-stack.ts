@@ -28,6 +28,8 @@ export interface JwtChatStackProps extends StackProps, ChatStackSettings {
   readonly pageSignIn?: PageSignIn;
   /** Serve the chat only through the page's CloudFront distribution (an `AWS_IAM` Function URL). */
   readonly behindCloudFront?: boolean;
+  /** How long stored chats are kept after their last write (the history table's TTL). */
+  readonly historyRetention: Duration;
 }
 
 /** How people sign in to the chat from its page: authorization code with PKCE, the page a public client. */
@@ -113,14 +115,19 @@ export class JwtChatStack extends Stack {
     }
 
     const { functionProps } = sharedChatResources(this, props);
-    const history = new ChatHistoryTable(this, 'Chats', { removalPolicy: props.removalPolicy });
+    // A retained stage keeps its chats through a stack deletion, and refuses DeleteTable until protection is lifted.
+    const history = new ChatHistoryTable(this, 'Chats', {
+      removalPolicy: props.removalPolicy,
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+    });
+    const stored = { table: history, retention: props.historyRetention };
 
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth,
       backend: props.agent
-        ? ChatBackend.agent(BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId), { history: { table: history } })
-        : ChatBackend.models(modelsFromIds(props.models), { history: { table: history } }),
+        ? ChatBackend.agent(BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId), { history: stored })
+        : ChatBackend.models(modelsFromIds(props.models), { history: stored }),
     });
 
     this.monitoring = stageMonitoring(this, props, [this.chat]);

@@ -1,4 +1,4 @@
-import { Stage, StageProps } from 'aws-cdk-lib';
+import { Duration, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { StageConfig, StagePrice } from '../config/stage-config';
 import { ModelPrice } from '../constructs/chat-backend';
@@ -59,6 +59,7 @@ export class ChatStage extends Stage {
         externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
         requiredClaims: jwt.requiredClaims,
         selfSignUp: jwt.selfSignUp,
+        historyRetention: Duration.days(jwt.historyRetentionDays),
         behindCloudFront: site?.signedInChatPath !== undefined,
         pageSignIn: pageOrigin && site?.signInDomainPrefix ? { pageUrl: `${pageOrigin}/`, domainPrefix: site.signInDomainPrefix } : undefined,
       });

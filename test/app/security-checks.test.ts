@@ -1,5 +1,5 @@
 import { buildProjectApp, projectContext } from '../support/cdk-app';
-import { chatWebsiteAcknowledgements, describeAcknowledgements } from '../support/nag';
+import { chatWebsiteAcknowledgements, describeAcknowledgements, knowledgeBaseAcknowledgements } from '../support/nag';
 
 /**
  * Every cdk-nag acknowledgement in the app, by construct path and finding. A new one must be added
@@ -10,23 +10,19 @@ const CHAT_FUNCTION = (chat: string) => [
   [`${chat}/Resource`, 'Serverless-LambdaDLQ'],
   [`${chat}/Resource`, 'NIST.800.53.R5-LambdaDLQ'],
   [`${chat}/Resource`, 'HIPAA.Security-LambdaDLQ'],
+  [`${chat}/Resource`, 'NIST.800.53.R4-LambdaInsideVPC'],
   [`${chat}/Resource`, 'NIST.800.53.R5-LambdaInsideVPC'],
   [`${chat}/Resource`, 'HIPAA.Security-LambdaInsideVPC'],
+  [`${chat}/Resource`, 'PCI.DSS.321-LambdaInsideVPC'],
 ];
 const PUBLIC_URL = (chat: string) =>
   ['invoke-function-url', 'invoke-function'].flatMap((permission) => [
+    [`${chat}/Resource/${permission}`, 'NIST.800.53.R4-LambdaFunctionPublicAccessProhibited'],
     [`${chat}/Resource/${permission}`, 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
     [`${chat}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
+    [`${chat}/Resource/${permission}`, 'PCI.DSS.321-LambdaFunctionPublicAccessProhibited'],
   ]);
-const KNOWLEDGE_BASE = (kb: string) => [
-  [`${kb}/ServiceRole/Policy`, 'AwsSolutions-IAM5[Resource::<KnowledgeDocumentsA67F310A.Arn>/published/*]'],
-  [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
-  [`${kb}/AccessLogs`, 'HIPAA.Security-S3DefaultEncryptionKMS'],
-  [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
-  [`${kb}/AccessLogs`, 'HIPAA.Security-S3BucketReplicationEnabled'],
-  [`${kb}/Documents`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
-  [`${kb}/Documents`, 'HIPAA.Security-S3BucketReplicationEnabled'],
-];
+const KNOWLEDGE_BASE = (kb: string) => knowledgeBaseAcknowledgements(kb, 'Resource::<KnowledgeDocumentsA67F310A.Arn>/published/*');
 /** The event source mapping's id names the queue by its unique id (aws-cdk-lib's SqsEventSource). */
 const SYNC_QUEUE_HASH: Record<string, string> = { dev: 'E7A2D0DE', staging: 'B3F7FF06', prod: '74787678' };
 const KNOWLEDGE_BASE_SYNC = (sync: string, queueLogicalId: string) => [
@@ -34,8 +30,10 @@ const KNOWLEDGE_BASE_SYNC = (sync: string, queueLogicalId: string) => [
   [`${sync}/Function`, 'Serverless-LambdaDLQ'],
   [`${sync}/Function`, 'NIST.800.53.R5-LambdaDLQ'],
   [`${sync}/Function`, 'HIPAA.Security-LambdaDLQ'],
+  [`${sync}/Function`, 'NIST.800.53.R4-LambdaInsideVPC'],
   [`${sync}/Function`, 'NIST.800.53.R5-LambdaInsideVPC'],
   [`${sync}/Function`, 'HIPAA.Security-LambdaInsideVPC'],
+  [`${sync}/Function`, 'PCI.DSS.321-LambdaInsideVPC'],
   [`${sync}/DeadLetterQueue`, 'Serverless-SQSRedrivePolicy'],
   [`${sync}/Function/SqsEventSource:${queueLogicalId}/Resource`, 'Serverless-LambdaEventSourceMappingDestination'],
 ];
@@ -66,7 +64,7 @@ const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => 
     : []),
 ]);
 
-describe('cdk-nag: AwsSolutions, Serverless, NIST 800-53 R5 and HIPAA Security over every stage', () => {
+describe('cdk-nag: AwsSolutions, Serverless, NIST 800-53 R4 and R5, HIPAA Security and PCI DSS 3.2.1 over every stage', () => {
   test('the whole app synthesizes with zero unacknowledged findings', () => {
     const { app } = buildProjectApp();
     expect(() => app.synth()).not.toThrow();

@@ -125,8 +125,12 @@ export function chatWebsiteAcknowledgements(site: string, bucketLogicalId: strin
     ...[
       'NIST.800.53.R5-S3DefaultEncryptionKMS',
       'HIPAA.Security-S3DefaultEncryptionKMS',
+      'PCI.DSS.321-S3DefaultEncryptionKMS',
+      'NIST.800.53.R4-S3BucketReplicationEnabled',
       'NIST.800.53.R5-S3BucketReplicationEnabled',
       'HIPAA.Security-S3BucketReplicationEnabled',
+      'PCI.DSS.321-S3BucketReplicationEnabled',
+      'NIST.800.53.R4-S3BucketDefaultLockEnabled',
     ].flatMap((id) => [
       [`${site}/Logs`, id],
       [`${site}/Bucket`, id],
@@ -144,8 +148,10 @@ export function chatWebsiteAcknowledgements(site: string, bucketLogicalId: strin
       `Resource::<${bucketLogicalId}.Arn>/*`,
       'Resource::*',
     ].map((finding) => [policy, `AwsSolutions-IAM5[${finding}]`]),
+    [policy, 'NIST.800.53.R4-IAMNoInlinePolicy'],
     [policy, 'NIST.800.53.R5-IAMNoInlinePolicy'],
     [policy, 'HIPAA.Security-IAMNoInlinePolicy'],
+    [policy, 'PCI.DSS.321-IAMNoInlinePolicy'],
     [`${helper}/ServiceRole`, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
     ...[
       'AwsSolutions-L1',
@@ -155,11 +161,31 @@ export function chatWebsiteAcknowledgements(site: string, bucketLogicalId: strin
       'HIPAA.Security-LambdaDLQ',
       'NIST.800.53.R5-LambdaConcurrency',
       'HIPAA.Security-LambdaConcurrency',
+      'NIST.800.53.R4-LambdaInsideVPC',
       'NIST.800.53.R5-LambdaInsideVPC',
       'HIPAA.Security-LambdaInsideVPC',
+      'PCI.DSS.321-LambdaInsideVPC',
       'Serverless-LambdaTracing',
     ].map((id) => [helper, id]),
+    [`${helper}/LogGroup`, 'NIST.800.53.R4-CloudWatchLogGroupEncrypted'],
     [`${helper}/LogGroup`, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted'],
     [`${helper}/LogGroup`, 'HIPAA.Security-CloudWatchLogGroupEncrypted'],
+    [`${helper}/LogGroup`, 'PCI.DSS.321-CloudWatchLogGroupEncrypted'],
+  ];
+}
+
+/** The reviewed acknowledgements of one `KnowledgeBase` at construct path `kb`; `objectsFinding` is its service policy's IAM5 finding. */
+export function knowledgeBaseAcknowledgements(kb: string, objectsFinding: string): string[][] {
+  return [
+    [`${kb}/ServiceRole/Policy`, `AwsSolutions-IAM5[${objectsFinding}]`],
+    [`${kb}/AccessLogs`, 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
+    [`${kb}/AccessLogs`, 'HIPAA.Security-S3DefaultEncryptionKMS'],
+    [`${kb}/AccessLogs`, 'PCI.DSS.321-S3DefaultEncryptionKMS'],
+    [`${kb}/AccessLogs`, 'NIST.800.53.R4-S3BucketDefaultLockEnabled'],
+    [`${kb}/Documents`, 'NIST.800.53.R4-S3BucketDefaultLockEnabled'],
+    ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].flatMap((pack) => [
+      [`${kb}/AccessLogs`, `${pack}-S3BucketReplicationEnabled`],
+      [`${kb}/Documents`, `${pack}-S3BucketReplicationEnabled`],
+    ]),
   ];
 }

@@ -19,6 +19,8 @@
  * back) while the header still counts that turn, so a failed write leaves the chat as it was. Only when another
  * turn was appended in between, or DynamoDB fails the undo too, does the header count a turn that has no item:
  * readers then see a gap in the numbering, nothing breaks.
+ * With a retention, both writes set `expiresAt` (the table's TTL attribute, epoch seconds): a turn expires that long
+ * after it was written, a header that long after the chat's last turn.
  *
  * Operations used: GetItem, Query (table and `byUpdated` index), UpdateItem, PutItem, DeleteItem,
  * BatchWriteItem: exactly what `ChatHistoryTable.grantReadChats/grantAppendChats/grantDeleteChats` allow.
@@ -111,6 +113,7 @@ const {
   byUpdatedIndex: BY_UPDATED,
   byUpdatedPartitionKey: BY_UPDATED_PK,
   byUpdatedSortKey: BY_UPDATED_SK,
+  timeToLive: EXPIRES_AT,
 } = CHAT_HISTORY_TABLE;
 /** The header attributes the `byUpdated` index projects: a listed chat shows exactly these. */
 const [TITLE, CREATED_AT, UPDATED_AT, TURNS] = CHAT_HISTORY_TABLE.projected;
@@ -138,10 +141,21 @@ const s = (value: string): AttributeValue => ({ S: value });
 const headerKey = (subject: string, chatId: string): Record<string, AttributeValue> => ({ [PK]: s(userPk(subject)), [SK]: s(chatSk(chatId)) });
 
 export class ChatStore {
+  /**
+   * @param retentionDays how long stored items are kept after their last write (the TTL attribute); undefined: kept
+   *   until their owner deletes the chat.
+   */
   constructor(
     private readonly client: HistoryClient,
     private readonly tableName: string,
+    private readonly retentionDays?: number,
   ) {}
+
+  /** The TTL attribute of an item written at `nowMs`, when the store has a retention. */
+  private expiry(nowMs: number): Record<string, AttributeValue> {
+    if (this.retentionDays === undefined) return {};
+    return { [EXPIRES_AT]: { N: String(Math.floor(nowMs / 1000) + this.retentionDays * 86_400) } };
+  }
 
   /** The header of one of `subject`'s chats, or undefined. */
   async getChat(subject: string, chatId: string): Promise<ChatHeader | undefined> {
@@ -191,6 +205,7 @@ export class ChatStore {
   }): Promise<{ header: ChatHeader; turn: StoredTurn }> {
     const now = new Date(input.nowMs).toISOString();
     let before: Record<string, AttributeValue>;
+    const expiry = this.expiry(input.nowMs);
     try {
       ({ Attributes: before = {} } = await this.client.send(
         new UpdateItemCommand({
@@ -198,7 +213,8 @@ export class ChatStore {
           Key: headerKey(input.subject, input.chatId),
           UpdateExpression:
             'ADD #turns :one SET #updatedAt = :now, #byUpdatedPk = :pk, #byUpdatedSk = :byUpdated, ' +
-            '#title = if_not_exists(#title, :title), #createdAt = if_not_exists(#createdAt, :now)',
+            '#title = if_not_exists(#title, :title), #createdAt = if_not_exists(#createdAt, :now)' +
+            (this.retentionDays === undefined ? '' : ', #expiresAt = :expiresAt'),
           ConditionExpression: input.newChat ? 'attribute_not_exists(#pk)' : 'attribute_exists(#pk)',
           ExpressionAttributeNames: {
             '#pk': PK,
@@ -208,6 +224,7 @@ export class ChatStore {
             '#byUpdatedSk': BY_UPDATED_SK,
             '#title': TITLE,
             '#createdAt': CREATED_AT,
+            ...(this.retentionDays === undefined ? {} : { '#expiresAt': EXPIRES_AT }),
           },
           ExpressionAttributeValues: {
             ':one': { N: '1' },
@@ -215,6 +232,7 @@ export class ChatStore {
             ':pk': s(userPk(input.subject)),
             ':byUpdated': s(`${now}#${input.chatId}`),
             ':title': s(input.title),
+            ...(this.retentionDays === undefined ? {} : { ':expiresAt': expiry[EXPIRES_AT] }),
           },
           // ALL_OLD: the header as it was, to take the update back if the turn cannot be written; the update itself
           // is atomic, so the new values follow from it (the count plus one, title and createdAt if they were absent).
@@ -244,6 +262,7 @@ export class ChatStore {
             [USER]: s(turn.user),
             [ASSISTANT]: s(turn.assistant),
             [CREATED_AT]: s(now),
+            ...expiry,
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },

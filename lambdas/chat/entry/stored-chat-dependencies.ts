@@ -17,6 +17,6 @@ export function storedChatDependencies(config: StoredChatConfig): Omit<StoredCha
     authenticator: createAuthenticator(config.auth),
     limiter: rateLimiterClient(config.region),
     usageCounter: usageCounterClient(config.region),
-    store: new ChatStore(historyClient(config.region), config.history.tableName),
+    store: new ChatStore(historyClient(config.region), config.history.tableName, config.history.retentionDays),
   };
 }

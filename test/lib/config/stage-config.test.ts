@@ -39,9 +39,18 @@ describe('stage configuration', () => {
       corsAllowedOrigins: ['http://localhost:5173'],
       models: { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
       iamChat: {},
-      jwtChat: { requiredClaims: [], selfSignUp: false },
+      jwtChat: { requiredClaims: [], selfSignUp: false, historyRetentionDays: 365 },
       guestRag: { numberOfResults: 5, minScore: 0.4 },
     });
+  });
+
+  test('jwtChat.historyRetention: days stored chats are kept, 365 unless set, a whole number from 1 to 3650', () => {
+    expect(parseStageConfig('dev', { ...valid, jwtChat: { historyRetention: 30 } }).jwtChat?.historyRetentionDays).toBe(30);
+    expect(parseStageConfig('dev', { ...valid, jwtChat: {} }).jwtChat?.historyRetentionDays).toBe(365);
+    for (const bad of [0, 3651, 1.5, '30'])
+      expect(() => parseStageConfig('dev', { ...valid, jwtChat: { historyRetention: bad } })).toThrow(
+        /stages\.dev\.jwtChat\.historyRetention = .*; expected a whole number from 1 to 3650/,
+      );
   });
 
   test('jwtChat: an external issuer needs issuer and audience together; an agent needs ids of 1 to 10 letters or digits', () => {
@@ -60,6 +69,7 @@ describe('stage configuration', () => {
       audience: 'chat',
       requiredClaims: ['email'],
       selfSignUp: false,
+      historyRetentionDays: 365,
       agent: { agentId: 'AGENT12345', agentAliasId: 'ALIAS12345' },
     });
     expect(() => parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/' } })).toThrow(

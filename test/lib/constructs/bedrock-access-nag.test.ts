@@ -55,8 +55,10 @@ const inherent = (fn: string): string[][] => [
   [`ChatAccount/${fn}/Resource`, 'Serverless-LambdaDLQ'],
   [`ChatAccount/${fn}/Resource`, 'NIST.800.53.R5-LambdaDLQ'],
   [`ChatAccount/${fn}/Resource`, 'HIPAA.Security-LambdaDLQ'],
+  [`ChatAccount/${fn}/Resource`, 'NIST.800.53.R4-LambdaInsideVPC'],
   [`ChatAccount/${fn}/Resource`, 'NIST.800.53.R5-LambdaInsideVPC'],
   [`ChatAccount/${fn}/Resource`, 'HIPAA.Security-LambdaInsideVPC'],
+  [`ChatAccount/${fn}/Resource`, 'PCI.DSS.321-LambdaInsideVPC'],
 ];
 
 describe('cdk-nag over BedrockAccess and CrossAccountBedrockRole', () => {

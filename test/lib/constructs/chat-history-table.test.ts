@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ChatHistoryTable } from '../../../lib/constructs/chat-history-table';
@@ -11,7 +12,8 @@ function grantsOf(grant: (t: ChatHistoryTable, role: iam.Role) => void) {
   const template = Template.fromStack(stack);
   const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0];
   const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
-  return { statements, tableArn: { 'Fn::GetAtt': [tableId, 'Arn'] } };
+  const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0];
+  return { statements, tableArn: { 'Fn::GetAtt': [tableId, 'Arn'] }, keyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } };
 }
 
 describe('ChatHistoryTable', () => {
@@ -37,30 +39,77 @@ describe('ChatHistoryTable', () => {
           }),
         ],
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
-        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+            SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChatsKey'), 'Arn'] } },
+          }),
+        ],
       },
     });
   });
 
-  test('grantReadChats: GetItem and Query on the table and its index only', () => {
-    const { statements, tableArn } = grantsOf((t, r) => t.grantReadChats(r));
+  test('a customer managed key of its own by default: rotating, retained with the table, grants only for AWS resources', () => {
+    const stack = testStack();
+    const table = new ChatHistoryTable(stack, 'Chats');
+    expect(table.encryptionKey).toBeDefined();
+    Template.fromStack(stack).hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'kms:CreateGrant',
+              Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+            }),
+          ]),
+        },
+      },
+    });
+  });
+
+  test('deletion protection follows the removal policy unless given: on when retained, off when destroyed', () => {
+    const protection = (props: ConstructorParameters<typeof ChatHistoryTable>[2]) => {
+      const stack = testStack();
+      new ChatHistoryTable(stack, 'Chats', props);
+      const table = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable'))[0];
+      return table.Properties.Replicas[0].DeletionProtectionEnabled;
+    };
+    expect(protection({})).toBe(true);
+    expect(protection({ removalPolicy: RemovalPolicy.DESTROY })).toBe(false);
+    expect(protection({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true })).toBe(true);
+  });
+
+  test('grantReadChats: GetItem and Query on the table and its index only, Decrypt on its key', () => {
+    const { statements, tableArn, keyArn } = grantsOf((t, r) => t.grantReadChats(r));
     expect(statements).toEqual([
       {
         Action: ['dynamodb:GetItem', 'dynamodb:Query'],
         Effect: 'Allow',
         Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/byUpdated']] }],
       },
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn },
     ]);
   });
 
-  test('grantAppendChats: UpdateItem and PutItem on the table only', () => {
-    const { statements, tableArn } = grantsOf((t, r) => t.grantAppendChats(r));
-    expect(statements).toEqual([{ Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn }]);
+  test('grantAppendChats: UpdateItem and PutItem on the table only, and the key use writes need', () => {
+    const { statements, tableArn, keyArn } = grantsOf((t, r) => t.grantAppendChats(r));
+    expect(statements).toEqual([
+      { Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn },
+      { Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: keyArn },
+    ]);
   });
 
-  test('grantDeleteChats: DeleteItem and BatchWriteItem on the table only', () => {
-    const { statements, tableArn } = grantsOf((t, r) => t.grantDeleteChats(r));
-    expect(statements).toEqual([{ Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: tableArn }]);
+  test('grantDeleteChats: DeleteItem and BatchWriteItem on the table only, Decrypt on its key', () => {
+    const { statements, tableArn, keyArn } = grantsOf((t, r) => t.grantDeleteChats(r));
+    expect(statements).toEqual([
+      { Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: tableArn },
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn },
+    ]);
   });
 
   test("imports (by name, ARN or attributes) share the created table's grants, on the ARN's own region and account", () => {

@@ -8,7 +8,7 @@ import { CognitoGuestPool } from '../../../lib/constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../../../lib/constructs/knowledge-base';
 import { addSecurityChecks } from '../../../lib/security-checks';
 import { projectContext } from '../../support/cdk-app';
-import { describeAcknowledgements } from '../../support/nag';
+import { describeAcknowledgements, knowledgeBaseAcknowledgements } from '../../support/nag';
 
 /** A stack with both guest-RAG constructs (a knowledge base with and one without a prefix) under every cdk-nag pack. */
 function buildApp(): { app: App; stack: Stack } {
@@ -32,15 +32,8 @@ function documentsBucketId(stack: Stack, kb: string): string {
 }
 
 function expectedAcknowledgements(stack: Stack): string[][] {
-  const perKnowledgeBase = (kb: string, objects: string) => [
-    [`GuestRag/${kb}/ServiceRole/Policy`, `AwsSolutions-IAM5[Resource::<${documentsBucketId(stack, kb)}.Arn>/${objects}]`],
-    [`GuestRag/${kb}/AccessLogs`, 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
-    [`GuestRag/${kb}/AccessLogs`, 'HIPAA.Security-S3DefaultEncryptionKMS'],
-    [`GuestRag/${kb}/AccessLogs`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
-    [`GuestRag/${kb}/AccessLogs`, 'HIPAA.Security-S3BucketReplicationEnabled'],
-    [`GuestRag/${kb}/Documents`, 'NIST.800.53.R5-S3BucketReplicationEnabled'],
-    [`GuestRag/${kb}/Documents`, 'HIPAA.Security-S3BucketReplicationEnabled'],
-  ];
+  const perKnowledgeBase = (kb: string, objects: string) =>
+    knowledgeBaseAcknowledgements(`GuestRag/${kb}`, `Resource::<${documentsBucketId(stack, kb)}.Arn>/${objects}`);
   return [...perKnowledgeBase('Docs', 'docs/*'), ...perKnowledgeBase('Whole', 'published/*'), ['GuestRag/Guests/Resource', 'AwsSolutions-COG7']];
 }
 

@@ -35,6 +35,18 @@ function bucketIds(template: Template) {
   return { documents, logs };
 }
 
+/** Overwritten and deleted objects expire after 90 days; unfinished uploads after 7 (CT.S3.PR.3, CT.S3.PR.6). */
+const NONCURRENT_LIFECYCLE = {
+  Rules: [
+    {
+      Id: 'ExpireNoncurrentVersions',
+      Status: 'Enabled',
+      NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    },
+  ],
+};
+
 describe('KnowledgeBase', () => {
   describe('documents bucket', () => {
     test('SSE-KMS with its own rotating key (bucket keys on), versioned, public access blocked, ACLs off, access logs to the log bucket', () => {
@@ -52,9 +64,59 @@ describe('KnowledgeBase', () => {
           ],
         },
         VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: NONCURRENT_LIFECYCLE,
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
         LoggingConfiguration: { DestinationBucketName: { Ref: logs } },
+      });
+      // EventBridge notifications set on the bucket itself: no notifications custom resource (and its function).
+      expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
+      expect(template.findResources('AWS::Lambda::Function')).toEqual({});
+    });
+
+    test('denies PutObject unless SSE-KMS with its own key: other algorithms, aws:kms without a key id, other keys and SSE-C', () => {
+      const { template } = kbIn(testStack());
+      const { documents } = bucketIds(template);
+      const key = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::KMS::Key'), 'Arn'] };
+      const deny = (Sid: string, Condition: object) => ({
+        Sid,
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [documents, 'Arn'] }, '/*']] },
+        Condition,
+      });
+      const algorithm = 's3:x-amz-server-side-encryption';
+      const keyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: documents },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            deny('DenyOtherEncryption', { Null: { [algorithm]: 'false' }, StringNotEquals: { [algorithm]: 'aws:kms' } }),
+            deny('DenyAwsManagedKey', { StringEquals: { [algorithm]: 'aws:kms' }, Null: { [keyId]: 'true' } }),
+            deny('DenyOtherKeys', { Null: { [keyId]: 'false' }, StringNotEquals: { [keyId]: key } }),
+            deny('DenyCustomerProvidedKeys', { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
+          ]),
+        },
+      });
+    });
+
+    test('its key lets no principal create grants except for AWS resources (CT.KMS.PR.3)', () => {
+      const { template } = kbIn(testStack());
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'GrantsOnlyForAwsResources',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'kms:CreateGrant',
+              Resource: '*',
+              Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+            },
+          ]),
+        },
       });
     });
 
@@ -84,6 +146,7 @@ describe('KnowledgeBase', () => {
       expect(template.toJSON().Resources[logs].Properties).toEqual({
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: NONCURRENT_LIFECYCLE,
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       });
       template.hasResourceProperties('AWS::S3::BucketPolicy', {

@@ -107,6 +107,32 @@ describe('ChatStore against dynalite', () => {
     expect(await store.deleteChat('alice', chatId)).toBe(false);
   });
 
+  test('with a retention, the header and the turn carry expiresAt: epoch seconds of the write plus the retention', async () => {
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const kept = new ChatStore(client, 'history', 30);
+    const chatId = newChatId();
+    const nowMs = Date.UTC(2026, 11, 2, 12, 0, 0, 750);
+    const expected = String(Date.UTC(2026, 11, 2, 12, 0, 0) / 1000 + 30 * 24 * 3600);
+    await kept.appendTurn({ subject: 'alice', chatId, newChat: true, title: 't', prompt: 'p', answer: 'a', nowMs });
+    const item = async (pk: string, sk: string) =>
+      (await client.send(new GetItemCommand({ TableName: 'history', Key: { pk: { S: pk }, sk: { S: sk } } }))).Item;
+    expect((await item('USER#alice', `CHAT#${chatId}`))?.expiresAt).toEqual({ N: expected });
+    expect((await item(`CHAT#alice#${chatId}`, 'TURN#0000000001'))?.expiresAt).toEqual({ N: expected });
+    // A later turn moves the header's expiry; the first turn keeps its own.
+    const laterMs = nowMs + 5 * 24 * 3600 * 1000;
+    await kept.appendTurn({ subject: 'alice', chatId, newChat: false, title: 't', prompt: 'p2', answer: 'a2', nowMs: laterMs });
+    expect((await item('USER#alice', `CHAT#${chatId}`))?.expiresAt).toEqual({ N: String(Number(expected) + 5 * 24 * 3600) });
+    expect((await item(`CHAT#alice#${chatId}`, 'TURN#0000000001'))?.expiresAt).toEqual({ N: expected });
+  });
+
+  test('without a retention, no item carries expiresAt', async () => {
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const chatId = newChatId();
+    await turn(chatId, true, 'one');
+    const header = await client.send(new GetItemCommand({ TableName: 'history', Key: { pk: { S: 'USER#alice' }, sk: { S: `CHAT#${chatId}` } } }));
+    expect(header.Item?.expiresAt).toBeUndefined();
+  });
+
   test('DynamoDB unreachable → 503 history_unavailable', async () => {
     const down = new ChatStore(
       new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'eu-west-1', credentials: FAKE_CREDENTIALS, maxAttempts: 1 }),
