@@ -124,6 +124,7 @@ describe('public API (lib/index.ts)', () => {
         'KnowledgeBase',
         'KnowledgeBaseChunking',
         'CognitoGuestPool',
+        'BedrockChatChecks',
       ]),
     );
     for (const helper of [
