@@ -33,8 +33,9 @@ const INTEGRATION = [
   // The guest client against the local Cognito/STS stand-in and chat server.
   '/test/client/guest-(chat-client|credentials)\\.test\\.ts$',
   // The local tools: emulators and servers over HTTP, the CLIs and the cdk CLI in child processes.
-  '/test/tools/local/(agent-runtime-emulator|bedrock-emulator|bedrock-emulator-auth|bedrock-emulator-content|cli|function-url-server|sign-in-stand-in)\\.test\\.ts$',
+  '/test/tools/local/(agent-runtime-emulator|bedrock-emulator|bedrock-emulator-auth|bedrock-emulator-content|cli|function-url-server|openai-mode|sign-in-stand-in)\\.test\\.ts$',
   '/test/tools/synth-command\\.test\\.ts$',
+  '/test/tools/keys/keys-cli\\.test\\.ts$',
 ];
 
 module.exports = { INTEGRATION };

@@ -6,6 +6,9 @@
  * `--mode jwt` runs the JWT-authenticated chat with history instead (entry/stored-model-chat.ts, or entry/stored-agent-chat.ts
  * with `--agent`): a local token issuer serves its JWKS and prints a signed token (jwt-mode.ts).
  *
+ * `--mode openai` runs the OpenAI-compatible completions function (entry/completions.ts) behind a public URL, with an
+ * API key table in dynalite and a new key printed with curl and `openai` client examples (openai-mode.ts).
+ *
  * `--mode rag` runs the retrieval-augmented function instead (entry/rag-chat.ts): the emulator also answers
  * Retrieve (canned passages, or `--passages file.json`), and a Cognito Identity + STS stand-in on port 3001
  * issues fake guest credentials, so `npm run client -- "question"` runs the signed client end to end.
@@ -36,6 +39,7 @@ import {
 import { JWT_MODE_HELP, LOCAL_AGENT_ALIAS_ID, LOCAL_AGENT_ID, startJwtMode } from './jwt-mode';
 import { installAwsLambdaGlobal } from './lambda-runtime';
 import { oldNodeNote } from './node-version';
+import { startOpenAiMode } from './openai-mode';
 import { ignoreExistingTable, type PresetService, presetEndpoint } from './preset-endpoints';
 import { LOCAL_KNOWLEDGE_BASE_ID, ragEmulatorAnswer, readPassagesFile, retrievalEnvironment } from './rag-mode';
 import { signInStandIn } from './sign-in-stand-in';
@@ -55,12 +59,14 @@ Runs the IAM streaming chat function locally: Function-URL-like server, embedded
 for the rate limit, and the Bedrock emulator (canned answers) unless --real-bedrock.
 
 Options:
-  --mode <iam|rag|jwt|caller-credentials>
+  --mode <iam|rag|jwt|caller-credentials|openai>
                         iam: the IAM streaming chat (default). rag: the guest RAG chatbot (answers from a
                         knowledge base), with a Cognito Identity + STS stand-in for the guest client (npm run client).
                         jwt: the signed-in users' chat with stored history, with a local token issuer.
                         caller-credentials: the IAM chat calling Bedrock with the credentials each request carries
                         (awsCredentials); the emulator accepts only the local caller key the banner prints
+                        openai: the OpenAI-compatible API (/v1/chat/completions, /v1/models) with API keys; prints a
+                        new key, a curl and an openai client example
   --assume-role <arn>   Any mode: call Bedrock as this role (BEDROCK_ACCESS=assume-role); the emulator answers STS
                         AssumeRole and refuses Bedrock calls signed with the function's own key
   --external-id <id>    With --assume-role: the sts:ExternalId sent (and, with the emulator, required)
@@ -135,8 +141,9 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  if (values.mode !== 'iam' && values.mode !== 'rag' && values.mode !== 'jwt' && values.mode !== 'caller-credentials')
-    throw new UsageError(`--mode expects iam, rag, jwt or caller-credentials, got "${values.mode}"`);
+  if (!['iam', 'rag', 'jwt', 'caller-credentials', 'openai'].includes(values.mode))
+    throw new UsageError(`--mode expects iam, rag, jwt, caller-credentials or openai, got "${values.mode}"`);
+  const openAi = values.mode === 'openai';
   const callerCredentials = values.mode === 'caller-credentials';
   const assumeRole = values['assume-role'];
   if (values['external-id'] !== undefined && assumeRole === undefined) throw new UsageError('--external-id needs --assume-role');
@@ -162,7 +169,12 @@ async function main(): Promise<void> {
   );
   const corsOrigins = values['cors-origin'] ?? usage(() => stageCorsOrigins(values.stage));
   // The JWT mode is the stored chats behind a bearer token; the IAM and RAG modes take the caller's turns, signed.
-  const cors = values.mode === 'jwt' ? functionUrlCors('jwt', 'storedChats', corsOrigins) : functionUrlCors('iam', 'callerTurns', corsOrigins);
+  const cors =
+    values.mode === 'jwt'
+      ? functionUrlCors('jwt', 'storedChats', corsOrigins)
+      : openAi
+        ? functionUrlCors('jwt', 'completions', corsOrigins)
+        : functionUrlCors('iam', 'callerTurns', corsOrigins);
   const nodeNote = oldNodeNote();
   // Before anything starts: a missing profile is one clear message, not a 500 on the first chat.
   if (values['real-bedrock']) await checkAwsCredentials(values.region);
@@ -259,7 +271,9 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ignoreExistingTable(createRateLimitTable(admin, TABLE_NAME));
+  const openAiMode = openAi ? await startOpenAiMode(admin) : undefined;
   admin.destroy();
+  if (openAiMode) Object.assign(process.env, openAiMode.environment);
   const jwt =
     values.mode === 'jwt'
       ? running.add(
@@ -285,48 +299,53 @@ async function main(): Promise<void> {
     ? await import(jwt.entry === 'stored-agent-chat' ? '../../lambdas/chat/entry/stored-agent-chat' : '../../lambdas/chat/entry/stored-model-chat')
     : rag
       ? await import('../../lambdas/chat/entry/rag-chat')
-      : await import('../../lambdas/chat/entry/model-chat');
+      : openAi
+        ? await import('../../lambdas/chat/entry/completions')
+        : await import('../../lambdas/chat/entry/model-chat');
   // The chat page at the root of the same origin, configured for this mode's local servers.
   // RAG mode: the stand-in started unless both were preset.
   const identityEndpoint = presetIdentity ?? guestCredentials?.url ?? '';
   const stsEndpoint = presetSts ?? guestCredentials?.url ?? '';
   let pageUrl = '';
-  const page = localPage({
-    config: {
-      title: 'Chat (local)',
-      backends: [
-        localBackend(values.mode as 'iam' | 'rag' | 'jwt' | 'caller-credentials', {
-          models: values.mode === 'jwt' && values.agent ? [] : Object.keys(models),
-          region: values.region,
-          ...(rag
-            ? { guest: { identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, endpoint: identityEndpoint, stsEndpoint } }
-            : {}),
-          ...(jwt ? { jwt: { clientId: jwt.issuer.audience } } : {}),
-        }),
-      ],
-    },
-    connectSources: rag ? [originOf(identityEndpoint), originOf(stsEndpoint)] : [],
-    ...(jwt
-      ? {
-          routes: signInStandIn({
-            clientId: jwt.issuer.audience,
-            redirectUris: () => [pageUrl, pageUrl.replace('127.0.0.1', 'localhost')],
-            signToken: jwt.signToken,
-          }),
-        }
-      : {}),
-  });
+  // The page speaks the chat's own API, not OpenAI's: the openai mode serves no page.
+  const page = openAi
+    ? undefined
+    : localPage({
+        config: {
+          title: 'Chat (local)',
+          backends: [
+            localBackend(values.mode as 'iam' | 'rag' | 'jwt' | 'caller-credentials', {
+              models: values.mode === 'jwt' && values.agent ? [] : Object.keys(models),
+              region: values.region,
+              ...(rag
+                ? { guest: { identityPoolId: LOCAL_IDENTITY_POOL_ID, guestRoleArn: LOCAL_GUEST_ROLE_ARN, endpoint: identityEndpoint, stsEndpoint } }
+                : {}),
+              ...(jwt ? { jwt: { clientId: jwt.issuer.audience } } : {}),
+            }),
+          ],
+        },
+        connectSources: rag ? [originOf(identityEndpoint), originOf(stsEndpoint)] : [],
+        ...(jwt
+          ? {
+              routes: signInStandIn({
+                clientId: jwt.issuer.audience,
+                redirectUris: () => [pageUrl, pageUrl.replace('127.0.0.1', 'localhost')],
+                signToken: jwt.signToken,
+              }),
+            }
+          : {}),
+      });
   // JWT mode: a Function URL with auth NONE (no authorizer in the events); the function verifies the token.
   const server: FunctionUrlServer = running.add(
     await listening('--port', port, () =>
       startFunctionUrlServer({
         handler,
         port,
-        identity: jwt ? null : LOCAL_IAM_IDENTITY,
+        identity: jwt || openAi ? null : LOCAL_IAM_IDENTITY,
         timeoutMs: timeoutSeconds * 1000,
         ...(cors ? { cors } : {}),
         ...(jwt ? { signToken: jwt.signToken } : {}),
-        intercept: page,
+        ...(page ? { intercept: page } : {}),
       }),
     ),
   );
@@ -335,11 +354,13 @@ async function main(): Promise<void> {
   const url = server.url;
   const mode = jwt
     ? "signed-in users' chat with stored history (JWT)"
-    : rag
-      ? 'guest RAG chatbot (IAM, knowledge base)'
-      : callerCredentials
-        ? "streaming chat on the caller's own AWS credentials"
-        : 'streaming chat (IAM)';
+    : openAi
+      ? 'OpenAI-compatible API (API keys)'
+      : rag
+        ? 'guest RAG chatbot (IAM, knowledge base)'
+        : callerCredentials
+          ? "streaming chat on the caller's own AWS credentials"
+          : 'streaming chat (IAM)';
   const common = [
     `Chat function listening on ${url}: the ${mode}`,
     line(
@@ -405,7 +426,10 @@ async function main(): Promise<void> {
     ...(nodeNote ? [line('Node', nodeNote)] : []),
   ].join('\n');
   if (jwt) console.log(`\n${common}\n${jwt.banner(url)}`);
-  else {
+  else if (openAiMode) {
+    console.log(`\n${common}\n${openAiMode.banner(url, dynamoUrl, values.region, Object.keys(models)[0] ?? '')}\n`);
+    return;
+  } else {
     const ragLines = guestCredentials
       ? `
 ${line('Knowledge', `${values['knowledge-base-id']}, ${values['retrieval-results']} passages per question, minimum score ${values['min-score']}, ${emulator ? `EMULATOR (${values.passages ? `passages from ${values.passages}` : 'canned passages'})` : 'Amazon Bedrock'}`)}
