@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R4Checks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { BedrockChatChecks } from './nag/bedrock-checks';
 
 /**
  * The cdk-nag packs every stage must pass: a finding fails synthesis unless it is acknowledged,
@@ -13,5 +14,6 @@ export function addSecurityChecks(app: App): void {
     new NIST80053R5Checks(app),
     new HIPAASecurityChecks(app),
     new PCIDSS321Checks(app),
+    new BedrockChatChecks(app),
   );
 }

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { ENV } from '../../contract/env';
+import { BEDROCK_ACCESS_MODES, ENV } from '../../contract/env';
 
 /**
  * Bedrock chat rules cdk-nag does not have (cdk-nag has no Bedrock rules: cdk-nag issue #2163), as a cdk-nag
@@ -22,7 +22,8 @@ import { ENV } from '../../contract/env';
  *   to carries `bedrock:InferenceProfileArn`, so the model is reachable only through the profile (not directly, in
  *   any region of the geography).
  * - `BedrockChat-PublicEndpointGuardrail`: a chat function that anyone can reach (a Function URL with auth type
- *   `NONE`, or invocable by a Cognito identity pool's unauthenticated role) sends a guardrail with every model call.
+ *   `NONE`, or invocable by a Cognito identity pool's unauthenticated role) sends a guardrail with every model call;
+ *   not applicable to a function that calls Bedrock with its callers' own credentials (they could call it directly).
  */
 export class BedrockChatChecks extends NagPack {
   public readonly name: string = 'BedrockChat';
@@ -149,6 +150,9 @@ function publicEndpointGuardrail(node: CfnResource): NagRuleResult {
   const environment = (stack.resolve(node.environment) as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
   // Chat functions only (they name their auth mode); other functions call no model.
   if (environment[ENV.authMode] === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+  // A function that calls Bedrock with its callers' own credentials cannot bind them: they can call Bedrock directly.
+  // Their guardrail belongs in their own IAM policies (bedrock:GuardrailIdentifier).
+  if (environment[ENV.bedrockAccess] === BEDROCK_ACCESS_MODES.callerCredentials) return NagRuleCompliance.NOT_APPLICABLE;
   const functionArn = JSON.stringify(stack.resolve(node.attrArn));
   const resources = stack.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource && Stack.of(c) === stack);
   const publicUrl = resources.some(

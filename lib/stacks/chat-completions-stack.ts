@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ModelPrice } from '../constructs/chat-backend';
@@ -50,6 +50,12 @@ export class ChatCompletionsStack extends Stack {
       logEncryptionKey: functionProps.logEncryptionKey,
       removalPolicy: props.removalPolicy,
       cors: functionProps.cors,
+    });
+
+    Validations.of(this.api.chatFunction.node.findChild('Resource')).acknowledge({
+      id: 'BedrockChat::BedrockChat-PublicEndpointGuardrail',
+      reason:
+        "Callers present an API key issued to them (npm run keys) or a verified token: the handler refuses unknown, disabled and expired keys before any model call, and each key has its own rate limit and daily token and cost budget. A stage that hands keys to the public adds ChatCompletionsApi's guardrail prop.",
     });
 
     this.monitoring = stageMonitoring(this, props, [this.api.chatFunction]);

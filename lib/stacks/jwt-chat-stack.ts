@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { BedrockAgentAlias } from '../bedrock/bedrock-agent-alias';
@@ -129,6 +129,14 @@ export class JwtChatStack extends Stack {
         ? ChatBackend.agent(BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId), { history: stored })
         : ChatBackend.models(modelsFromIds(props.models), { history: stored }),
     });
+    // Only with a public (NONE) URL: behind CloudFront the URL takes AWS_IAM auth and the rule does not apply.
+    if (!props.behindCloudFront) {
+      Validations.of(this.chat.node.findChild('Resource')).acknowledge({
+        id: 'BedrockChat::BedrockChat-PublicEndpointGuardrail',
+        reason:
+          'Callers are signed-in users: the handler verifies every token (signature, iss, aud, exp, required claims) before any model call, and each user is rate limited and budgeted. A stage whose user pool allows self sign-up (dev) opens it to anyone with an email address; give the chat the guardrail prop there when it serves more than its team.',
+      });
+    }
 
     this.monitoring = stageMonitoring(this, props, [this.chat]);
 

@@ -41,6 +41,7 @@ const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => 
   ...CHAT_FUNCTION(`${stage}/StreamingChat/Chat`),
   ...CHAT_FUNCTION(`${stage}/JwtChat/Chat`),
   ...PUBLIC_URL(`${stage}/JwtChat/Chat`),
+  [`${stage}/JwtChat/Chat/Resource`, 'BedrockChat-PublicEndpointGuardrail'],
   ...CHAT_FUNCTION(`${stage}/GuestRagChat/Chat`),
   ...KNOWLEDGE_BASE(`${stage}/GuestRagChat/Knowledge`),
   ...KNOWLEDGE_BASE_SYNC(`${stage}/GuestRagChat/Sync`, `${stage}GuestRagChatSyncQueue${SYNC_QUEUE_HASH[stage]}`),
@@ -51,7 +52,11 @@ const EXPECTED_ACKNOWLEDGEMENTS = ['dev', 'staging', 'prod'].flatMap((stage) => 
     : []),
   // The OpenAI-compatible API, in the stages that name `chatCompletions`: a public URL (API keys, checked by the function).
   ...((projectContext.stages as Record<string, { chatCompletions?: object }>)[stage].chatCompletions
-    ? [...CHAT_FUNCTION(`${stage}/ChatCompletions/Completions/Function`), ...PUBLIC_URL(`${stage}/ChatCompletions/Completions/Function`)]
+    ? [
+        ...CHAT_FUNCTION(`${stage}/ChatCompletions/Completions/Function`),
+        ...PUBLIC_URL(`${stage}/ChatCompletions/Completions/Function`),
+        [`${stage}/ChatCompletions/Completions/Function/Resource`, 'BedrockChat-PublicEndpointGuardrail'],
+      ]
     : []),
   // The chat page, in the stages that name `website` (without a firewall: CFR2 is acknowledged there).
   ...((projectContext.stages as Record<string, { website?: object }>)[stage].website

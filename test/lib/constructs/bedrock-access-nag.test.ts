@@ -69,8 +69,10 @@ describe('cdk-nag over BedrockAccess and CrossAccountBedrockRole', () => {
 
   const publicUrl = (fn: string): string[][] =>
     ['invoke-function-url', 'invoke-function'].flatMap((permission) => [
+      [`ChatAccount/${fn}/Resource/${permission}`, 'NIST.800.53.R4-LambdaFunctionPublicAccessProhibited'],
       [`ChatAccount/${fn}/Resource/${permission}`, 'NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
       [`ChatAccount/${fn}/Resource/${permission}`, 'HIPAA.Security-LambdaFunctionPublicAccessProhibited'],
+      [`ChatAccount/${fn}/Resource/${permission}`, 'PCI.DSS.321-LambdaFunctionPublicAccessProhibited'],
     ]);
   describeAcknowledgements(buildApp, () => [...inherent('Assumed'), ...inherent('Callers'), ...inherent('Agents'), ...publicUrl('Agents')]);
 });

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BedrockModel } from '../../../lib/bedrock/bedrock-model';
+import { BedrockAccess } from '../../../lib/constructs/bedrock-access';
 import { BedrockChatFunction } from '../../../lib/constructs/bedrock-chat-function';
 import { ChatAuth } from '../../../lib/constructs/chat-auth';
 import { ChatBackend } from '../../../lib/constructs/chat-backend';
@@ -119,6 +120,17 @@ describe('BedrockChatChecks', () => {
     };
     expect(findings(guestChat(false))).toEqual(['BedrockChat-PublicEndpointGuardrail']);
     expect(findings(guestChat(true))).toEqual([]);
+    // Callers who sign Bedrock calls with their own credentials could call Bedrock directly: the rule does not apply.
+    expect(
+      findings(
+        (stack) =>
+          new BedrockChatFunction(stack, 'Chat', {
+            backend: ChatBackend.models(models),
+            auth: ChatAuth.publicUrl(),
+            access: BedrockAccess.callerCredentials(),
+          }),
+      ),
+    ).toEqual([]);
     expect(findings((stack) => new BedrockChatFunction(stack, 'Chat', { backend: ChatBackend.models(models) }))).toEqual([]);
   });
 
