@@ -18,4 +18,3 @@ export * from './constructs/cross-account-bedrock-role';
 export * from './constructs/knowledge-base';
 export * from './constructs/knowledge-base-sync';
 export * from './constructs/rate-limit-table';
-export * from './nag/bedrock-checks';

@@ -124,7 +124,6 @@ describe('public API (lib/index.ts)', () => {
         'KnowledgeBase',
         'KnowledgeBaseChunking',
         'CognitoGuestPool',
-        'BedrockChatChecks',
       ]),
     );
     for (const helper of [
@@ -142,8 +141,22 @@ describe('public API (lib/index.ts)', () => {
       'sharedChatResources',
       'CLAIM_NAME',
       'BEDROCK_RESOURCE_ID',
+      // the Bedrock NagPack is its own entry point (`bedrock-chat-constructs/nag`): only apps using it need cdk-nag
+      'BedrockChatChecks',
     ]) {
       expect(exported).not.toContain(helper);
     }
+  });
+});
+
+describe('the nag entry point (bedrock-chat-constructs/nag)', () => {
+  test('package.json maps it to the Bedrock NagPack, with cdk-nag an optional peer dependency', () => {
+    const pkg = require('../../package.json') as {
+      exports: Record<string, { default: string }>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
+    };
+    expect(pkg.exports['./nag']?.default).toBe('./dist/lib/nag/bedrock-checks.js');
+    expect(pkg.peerDependenciesMeta['cdk-nag']).toEqual({ optional: true });
+    expect(Object.keys(require('../../lib/nag/bedrock-checks'))).toContain('BedrockChatChecks');
   });
 });

@@ -33,6 +33,8 @@ export const ERROR_ADVICE: Readonly<Record<string, ErrorAdvice>> = {
   invalid_limit: { title: 'The page asked for a list size the chat refuses.', action: 'Reload the page.' },
   invalid_cursor: { title: 'The list of chats could not be continued.', action: 'Reload the page.' },
   chat_not_found: { title: 'This chat no longer exists.', action: 'Start a new chat.' },
+  agent_required: { title: 'This chat needs to be told which agent should answer.', action: ADMIN },
+  agent_not_allowed: { title: 'This chat answers with its own agent only.', action: ADMIN },
   // Limits and budgets
   rate_limited: { title: 'You have sent too many messages in a short time.', action: 'Wait a minute, then send again.' },
   throttled: { title: 'The model is busy right now.', action: TRY_AGAIN },
