@@ -1,13 +1,14 @@
 /**
- * The Bedrock clients' HTTP/2 handler (lambdas/chat/entry/clients/reused-http2-session.ts) against the emulator,
- * through a TCP proxy that counts connections: ConverseStream calls share one session (the SDK's default opens
- * one per call), an idle session is replaced, and a connection that does not come up fails at the connect timeout.
+ * The functions' Bedrock client and its session pool (lambdas/chat/aws/bedrock-clients.ts, http2-session-pool.ts)
+ * against the emulator, through a TCP proxy that counts connections: ConverseStream calls share one session (the
+ * SDK's default opens one per call), an idle session is replaced, and a connection that does not come up fails at
+ * the connect timeout.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import { ReusedHttp2SessionHandler } from '../../../../../lambdas/chat/entry/clients/reused-http2-session';
-import { type BedrockEmulator, startBedrockEmulator } from '../../../../../tools/local/bedrock-emulator';
-import { FAKE_CREDENTIALS } from '../../../../support/events';
+import { type BedrockClientOptions, BedrockRuntimeLiteClient } from '../../../../lambdas/chat/aws/bedrock-clients';
+import { type BedrockEmulator, startBedrockEmulator } from '../../../../tools/local/bedrock-emulator';
+import { FAKE_CREDENTIALS } from '../../../support/events';
 
 const MODEL = 'global.anthropic.claude-haiku-4-5-20251001-v1:0';
 
@@ -43,7 +44,7 @@ async function countingProxy(port: number): Promise<CountingProxy> {
   });
 }
 
-async function converse(client: BedrockRuntimeClient): Promise<string> {
+async function converse(client: Pick<BedrockRuntimeClient, 'send'> | BedrockRuntimeLiteClient): Promise<string> {
   const out = await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'Hello' }] }] }));
   let text = '';
   for await (const event of out.stream ?? []) text += event.contentBlockDelta?.delta?.text ?? '';
@@ -52,16 +53,19 @@ async function converse(client: BedrockRuntimeClient): Promise<string> {
 
 let emulator: BedrockEmulator;
 let proxy: CountingProxy;
-const clients: BedrockRuntimeClient[] = [];
+const clients: { destroy(): void }[] = [];
 
-function client(requestHandler: unknown): BedrockRuntimeClient {
-  const c = new BedrockRuntimeClient({
-    region: 'eu-west-1',
-    endpoint: proxy.url,
-    credentials: FAKE_CREDENTIALS,
-    maxAttempts: 1,
-    ...(requestHandler ? { requestHandler: requestHandler as ReusedHttp2SessionHandler } : {}),
-  });
+/** The SDK's own client with its default handler: the baseline. */
+function sdkClient(): BedrockRuntimeClient {
+  const c = new BedrockRuntimeClient({ region: 'eu-west-1', endpoint: proxy.url, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+  clients.push(c);
+  return c;
+}
+
+/** The functions' client, reaching Bedrock at `endpoint` as a function does (AWS_ENDPOINT_URL_BEDROCK_RUNTIME). */
+function liteClient(options: Partial<BedrockClientOptions> = {}, endpoint = proxy.url): BedrockRuntimeLiteClient {
+  process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = endpoint;
+  const c = new BedrockRuntimeLiteClient({ region: 'eu-west-1', credentials: FAKE_CREDENTIALS, maxAttempts: 1, requestTimeout: 5_000, ...options });
   clients.push(c);
   return c;
 }
@@ -80,23 +84,24 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
   await emulator.close();
 });
 
-test('the SDK default opens a session per ConverseStream (the cost this handler removes)', async () => {
-  const sdkDefault = client(undefined);
+test('the SDK default opens a session per ConverseStream (the cost the pool removes)', async () => {
+  const sdkDefault = sdkClient();
   for (let i = 0; i < 3; i++) expect(await converse(sdkDefault)).toBe('one two three');
   expect(proxy.connections).toBe(3);
 });
 
 test('ConverseStream calls share one session', async () => {
-  const reused = client(new ReusedHttp2SessionHandler({ requestTimeout: 5_000 }));
+  const reused = liteClient();
   for (let i = 0; i < 3; i++) expect(await converse(reused)).toBe('one two three');
   expect(proxy.connections).toBe(1);
 });
 
 test('a session idle past idleMs is replaced before the next call', async () => {
-  const reused = client(new ReusedHttp2SessionHandler({ requestTimeout: 5_000, idleMs: 50 }));
+  const reused = liteClient({ idleMs: 50 });
   expect(await converse(reused)).toBe('one two three');
   expect(await converse(reused)).toBe('one two three');
   expect(proxy.connections).toBe(1);
@@ -114,13 +119,7 @@ test('a TLS connection that never comes up fails at the connect timeout, not the
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const { port } = silent.address() as { port: number };
-  const stuck = new BedrockRuntimeClient({
-    region: 'eu-west-1',
-    endpoint: `https://127.0.0.1:${port}`,
-    credentials: FAKE_CREDENTIALS,
-    maxAttempts: 1,
-    requestHandler: new ReusedHttp2SessionHandler({ requestTimeout: 10_000, connectTimeoutMs: 200 }),
-  });
+  const stuck = liteClient({ requestTimeout: 10_000, connectTimeoutMs: 200 }, `https://127.0.0.1:${port}`);
   const started = Date.now();
   try {
     const error = await converse(stuck).then(
