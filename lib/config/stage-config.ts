@@ -28,8 +28,9 @@ export interface StageConfig extends ChatStackSettings {
   /** The OpenAI-compatible chat completions API (stack `ChatCompletions`). */
   readonly chatCompletions?: ChatCompletionsConfig;
   /**
-   * US dollars per million tokens of each model alias (`stages.<name>.prices`): the estimated cost in the
-   * completions API's logs and metrics, and the unit of its `costPerDayUsd` budget.
+   * US dollars per million tokens of each model alias (`stages.<name>.prices`): the estimated cost in the logs and
+   * metrics of every backend answering with the stage's models, the unit of the completions API's `costPerDayUsd`
+   * budget and of `monitoring.dailyCostUsd`.
    */
   readonly prices?: Record<string, StagePrice>;
   /** The chat page, offering the stage's backends (stack `ChatWebsite`). */
@@ -200,6 +201,7 @@ const MONITORING_KEYS = [
   'upstreamThrottles',
   'timeToFirstTokenP99Ms',
   'concurrencyPercentOfReserved',
+  'dailyCostUsd',
 ];
 const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'allowedRegions', 'agent'];
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent', 'historyRetention'];
@@ -315,6 +317,21 @@ export function parseStageConfig(name: string, raw: unknown): StageConfig {
     }
   }
 
+  // The daily cost alarm watches the estimate, which needs every model's price (a model without one adds nothing).
+  if (monitoring?.dailyCostUsd !== undefined) {
+    const aliases = Object.keys((models ?? {}) as object);
+    const unpriced = aliases.filter((alias) => prices?.[alias] === undefined);
+    if (aliases.length === 0 || unpriced.length > 0) {
+      throw new StageConfigError(
+        at('monitoring.dailyCostUsd'),
+        monitoring.dailyCostUsd,
+        aliases.length === 0
+          ? 'no setting here: no backend of this stage answers with priced models, so no function publishes an estimated cost'
+          : `a price for every model in ${at('prices')} (missing: ${unpriced.join(', ')}): the alarm watches the estimated cost, which needs them`,
+      );
+    }
+  }
+
   return {
     name,
     account: account as string | undefined,
@@ -368,7 +385,9 @@ function parseMonitoring(raw: unknown, key: string, region: string): StageMonito
     return value;
   };
   const percent = (name: string) => number(name, (n) => n > 0 && n <= 100, 'a percentage above 0 and at most 100');
+  const dailyCostUsd = raw.dailyCostUsd === undefined ? undefined : usd(raw.dailyCostUsd, `${key}.dailyCostUsd`, false);
   const thresholds = {
+    dailyCostUsd,
     serverErrorRatePercent: percent('serverErrorRatePercent'),
     upstreamErrorRatePercent: percent('upstreamErrorRatePercent'),
     concurrencyPercentOfReserved: percent('concurrencyPercentOfReserved'),

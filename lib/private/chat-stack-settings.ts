@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { BedrockModel, IBedrockInvokable } from '../bedrock/bedrock-model';
 import { BedrockAccess } from '../constructs/bedrock-access';
 import { BedrockChatFunctionProps, IBedrockChatFunction } from '../constructs/bedrock-chat-function';
+import { ModelPrice } from '../constructs/chat-backend';
 import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { RateLimitTable } from '../constructs/rate-limit-table';
 import { createCustomerManagedKey } from './customer-managed-key';
@@ -37,12 +38,14 @@ export interface ChatStackSettings {
   readonly bedrockAccess?: AssumedBedrockRole;
   /** A dashboard and default alarms (`ChatMonitoring`) in every backend stack; absent: none. */
   readonly monitoring?: StageMonitoring;
+  /**
+   * US dollars per million tokens of each model alias, given to every backend that answers with the stage's models:
+   * their summary lines then carry `EstimatedCost`. Absent: no estimate.
+   */
+  readonly modelPrices?: Record<string, ModelPrice>;
 }
 
-/**
- * What a stage's monitoring sets (`stages.<name>.monitoring`). No daily cost alarm: the stage configuration gives
- * the models no prices, so its functions publish no `EstimatedCost` for such an alarm to watch.
- */
+/** What a stage's monitoring sets (`stages.<name>.monitoring`). */
 export interface StageMonitoring {
   /** Subscribed to the alarm topic each stack creates (it receives a confirmation mail first). */
   readonly alarmEmail?: string;
@@ -53,6 +56,12 @@ export interface StageMonitoring {
   readonly upstreamThrottles?: number;
   readonly timeToFirstTokenP99Ms?: number;
   readonly concurrencyPercentOfReserved?: number;
+  /**
+   * Estimated US dollars per function and day above which its `DailyCost` alarm fires; needs the stage's prices for
+   * every model (checked when the configuration is read). Functions that answer with an agent have no estimate and
+   * get no such alarm.
+   */
+  readonly dailyCostUsd?: number;
 }
 
 /** A role every chat function of a stage assumes to call Bedrock (`stages.<name>.bedrockAccess`). */
@@ -75,6 +84,7 @@ export function chatStackSettings(from: ChatStackSettings): ChatStackSettings {
     corsAllowedOrigins,
     bedrockAccess,
     monitoring,
+    modelPrices,
   } = from;
   return {
     models,
@@ -86,6 +96,7 @@ export function chatStackSettings(from: ChatStackSettings): ChatStackSettings {
     corsAllowedOrigins,
     bedrockAccess,
     monitoring,
+    modelPrices,
   };
 }
 
@@ -128,14 +139,27 @@ export function modelsFromIds(ids: Record<string, string>): Record<string, IBedr
   return Object.fromEntries(Object.entries(ids).map(([alias, id]) => [alias, BedrockModel.fromId(id)]));
 }
 
+/** What a stack tells {@link stageMonitoring} about its functions. */
+export interface MonitoredFunctions {
+  /** They answer with the stage's models (priced: they publish `EstimatedCost`), not with an agent. */
+  readonly answerWithModels: boolean;
+}
+
 /**
  * The stage's monitoring of a stack's chat functions (id `Monitoring`): a `ChatMonitoring` with the stage's
  * thresholds, notifying the stage's topic or one it creates (with the stage's email subscribed). None without
- * `settings.monitoring`.
+ * `settings.monitoring`. The daily cost alarm only where the functions answer with the stage's priced models: an
+ * agent's answer has no estimate, and an alarm on it would watch nothing.
  */
-export function stageMonitoring(scope: Construct, settings: ChatStackSettings, functions: IBedrockChatFunction[]): ChatMonitoring | undefined {
+export function stageMonitoring(
+  scope: Construct,
+  settings: ChatStackSettings,
+  functions: IBedrockChatFunction[],
+  what: MonitoredFunctions,
+): ChatMonitoring | undefined {
   const m = settings.monitoring;
   if (!m) return undefined;
+  const priced = what.answerWithModels && settings.modelPrices !== undefined;
   const monitoring = new ChatMonitoring(scope, 'Monitoring', {
     functions,
     alarmTopic: m.alarmTopicArn !== undefined ? sns.Topic.fromTopicArn(scope, 'StageAlarmTopic', m.alarmTopicArn) : undefined,
@@ -145,6 +169,7 @@ export function stageMonitoring(scope: Construct, settings: ChatStackSettings, f
       upstreamThrottles: m.upstreamThrottles,
       timeToFirstTokenP99: m.timeToFirstTokenP99Ms !== undefined ? Duration.millis(m.timeToFirstTokenP99Ms) : undefined,
       concurrencyPercentOfReserved: m.concurrencyPercentOfReserved,
+      dailyCostUsd: priced ? m.dailyCostUsd : undefined,
     },
     removalPolicy: settings.removalPolicy,
   });

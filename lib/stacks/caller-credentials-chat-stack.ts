@@ -57,7 +57,7 @@ export class CallerCredentialsChatStack extends Stack {
       timeout: Duration.seconds(60),
     });
 
-    this.monitoring = stageMonitoring(this, props, [this.chat]);
+    this.monitoring = stageMonitoring(this, props, [this.chat], { answerWithModels: props.agent === undefined });
 
     new CfnOutput(this, 'ChatUrl', {
       value: this.chat.url,
@@ -71,7 +71,7 @@ export class CallerCredentialsChatStack extends Stack {
 
 function backendOf(props: CallerCredentialsChatStackProps): ChatBackend {
   const agent = props.agent;
-  if (!agent) return ChatBackend.models(modelsFromIds(props.models));
+  if (!agent) return ChatBackend.models(modelsFromIds(props.models), { prices: props.modelPrices });
   if (agent.agentId === undefined || agent.agentAliasId === undefined) return ChatBackend.callerChosenAgent();
   return ChatBackend.agent(BedrockAgentAlias.fromIds(agent.agentId, agent.agentAliasId), { allowCallerChoice: agent.allowCallerChoice });
 }

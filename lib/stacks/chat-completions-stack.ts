@@ -1,7 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ChatAuth } from '../constructs/chat-auth';
-import { ModelPrice } from '../constructs/chat-backend';
 import { ChatCompletionsApi } from '../constructs/chat-completions-api';
 import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { ChatStackSettings, modelsFromIds, sharedChatResources, stageMonitoring } from '../private/chat-stack-settings';
@@ -11,10 +10,8 @@ export interface ChatCompletionsStackProps extends StackProps, ChatStackSettings
   readonly maxTokens: number;
   /** Tokens per caller and UTC day; absent: no token budget (a key's own still applies). */
   readonly tokensPerDay?: number;
-  /** Estimated US dollars per caller and UTC day (needs `prices` for every model). */
+  /** Estimated US dollars per caller and UTC day (needs `modelPrices` for every model). */
   readonly costPerDayUsd?: number;
-  /** Prices per model alias, US dollars per million tokens. */
-  readonly prices?: Record<string, ModelPrice>;
   /** Bearer tokens of this OIDC issuer instead of API keys. */
   readonly jwt?: { readonly issuer: string; readonly audience: string; readonly requiredClaims?: string[] };
 }
@@ -37,7 +34,7 @@ export class ChatCompletionsStack extends Stack {
     this.api = new ChatCompletionsApi(this, 'Completions', {
       models: modelsFromIds(props.models),
       maxTokens: props.maxTokens,
-      prices: props.prices,
+      prices: props.modelPrices,
       auth: jwt ? ChatAuth.jwt({ issuer: jwt.issuer, audience: jwt.audience, requiredClaims: jwt.requiredClaims }) : undefined,
       deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
       rateLimit: functionProps.rateLimit,
@@ -58,7 +55,7 @@ export class ChatCompletionsStack extends Stack {
         "Callers present an API key issued to them (npm run keys) or a verified token: the handler refuses unknown, disabled and expired keys before any model call, and each key has its own rate limit and daily token and cost budget. A stage that hands keys to the public adds ChatCompletionsApi's guardrail prop.",
     });
 
-    this.monitoring = stageMonitoring(this, props, [this.api.chatFunction]);
+    this.monitoring = stageMonitoring(this, props, [this.api.chatFunction], { answerWithModels: true });
 
     new CfnOutput(this, 'BaseUrl', { value: this.api.baseUrl, description: "An OpenAI client's baseURL" });
     if (this.api.apiKeyTable) {

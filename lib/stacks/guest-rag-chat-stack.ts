@@ -51,13 +51,14 @@ export class GuestRagChatStack extends Stack {
       backend: ChatBackend.knowledgeBase(this.knowledgeBase, modelsFromIds(props.models), {
         numberOfResults: props.numberOfResults,
         minScore: props.minScore,
+        prices: props.modelPrices,
       }),
     });
 
     this.guests = new CognitoGuestPool(this, 'Guests');
     this.guests.allowInvoke(this.chat);
 
-    this.monitoring = stageMonitoring(this, props, [this.chat]);
+    this.monitoring = stageMonitoring(this, props, [this.chat], { answerWithModels: true });
     this.sync = new KnowledgeBaseSync(this, 'Sync', {
       knowledgeBase: this.knowledgeBase,
       dataSourceId: this.knowledgeBase.dataSourceId,

@@ -127,7 +127,7 @@ export class JwtChatStack extends Stack {
       auth,
       backend: props.agent
         ? ChatBackend.agent(BedrockAgentAlias.fromIds(props.agent.agentId, props.agent.agentAliasId), { history: stored })
-        : ChatBackend.models(modelsFromIds(props.models), { history: stored }),
+        : ChatBackend.models(modelsFromIds(props.models), { history: stored, prices: props.modelPrices }),
     });
     // Only with a public (NONE) URL: behind CloudFront the URL takes AWS_IAM auth and the rule does not apply.
     if (!props.behindCloudFront) {
@@ -138,7 +138,7 @@ export class JwtChatStack extends Stack {
       });
     }
 
-    this.monitoring = stageMonitoring(this, props, [this.chat]);
+    this.monitoring = stageMonitoring(this, props, [this.chat], { answerWithModels: props.agent === undefined });
 
     new CfnOutput(this, 'ChatUrl', {
       value: this.chat.url,

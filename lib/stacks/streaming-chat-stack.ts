@@ -24,11 +24,11 @@ export class StreamingChatStack extends Stack {
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,
       auth: ChatAuth.iam(),
-      backend: ChatBackend.models(modelsFromIds(props.models)),
+      backend: ChatBackend.models(modelsFromIds(props.models), { prices: props.modelPrices }),
       timeout: Duration.seconds(60),
     });
 
-    this.monitoring = stageMonitoring(this, props, [this.chat]);
+    this.monitoring = stageMonitoring(this, props, [this.chat], { answerWithModels: true });
 
     new CfnOutput(this, 'FunctionUrl', { value: this.chat.url, description: 'POST chat requests here, signed with SigV4 (service lambda)' });
     new CfnOutput(this, 'FunctionArn', {

@@ -39,7 +39,7 @@ export class ChatStage extends Stage {
     const site = config.website;
     // The page calls the backends from its own origin: with a domain name, each backend's CORS names it now.
     const pageOrigin = site?.domainName ? `https://${site.domainName}` : undefined;
-    const stageSettings = chatStackSettings(config);
+    const stageSettings = { ...chatStackSettings(config), modelPrices: config.prices && modelPrices(config.prices) };
     const settings =
       pageOrigin && !stageSettings.corsAllowedOrigins.includes(pageOrigin)
         ? { ...stageSettings, corsAllowedOrigins: [...stageSettings.corsAllowedOrigins, pageOrigin] }
@@ -94,7 +94,6 @@ export class ChatStage extends Stage {
         maxTokens: completions.maxTokens,
         tokensPerDay: completions.tokensPerDay,
         costPerDayUsd: completions.costPerDayUsd,
-        prices: config.prices && modelPrices(config.prices),
         jwt:
           completions.auth === 'jwt' && completions.issuer !== undefined && completions.audience !== undefined
             ? { issuer: completions.issuer, audience: completions.audience, requiredClaims: completions.requiredClaims }

@@ -96,6 +96,19 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
     }
   });
 
+  test.each(Object.keys(stacks))('%s: the stage prices reach every function answering with the stage models (its EstimatedCost)', (id) => {
+    const answersWithAgent = (id === 'JwtChat' && config.jwtChat?.agent) || (id === 'CallerCredentialsChat' && config.callerCredentialsChat?.agent);
+    const prices = Object.fromEntries(Object.entries(config.prices ?? {}).map(([alias, p]) => [alias, { ...p }]));
+    const chatFunctions = Object.values(templates[id].findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment?.Variables?.[ENV.models] !== undefined || f.Properties.Environment?.Variables?.[ENV.agentId] !== undefined,
+    );
+    for (const fn of chatFunctions) {
+      const value = fn.Properties.Environment.Variables[ENV.modelPrices];
+      if (config.prices && !answersWithAgent) expect(JSON.parse(value)).toEqual(prices);
+      else expect(value).toBeUndefined();
+    }
+  });
+
   test.each(Object.keys(stacks))('%s: a dashboard and the default alarms exactly when the stage configures monitoring', (id) => {
     const dashboards = Object.keys(templates[id].findResources('AWS::CloudWatch::Dashboard'));
     const chatAlarms = Object.values(templates[id].findResources('AWS::CloudWatch::Alarm')).filter(
@@ -106,12 +119,26 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
     );
     if (config.monitoring) {
       expect(dashboards).toHaveLength(1);
+      // The daily cost alarm where the stage sets it and the function answers with the stage's (priced) models.
+      const answersWithAgent = (id === 'JwtChat' && config.jwtChat?.agent) || (id === 'CallerCredentialsChat' && config.callerCredentialsChat?.agent);
+      const costAlarm = config.monitoring.dailyCostUsd !== undefined && !answersWithAgent;
       expect(chatAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+        ...(costAlarm ? ['EstimatedCost'] : []),
         'ServerErrors',
         'TimeToFirstToken',
         'UpstreamErrors',
         'UpstreamThrottles',
       ]);
+      if (costAlarm) {
+        const cost = chatAlarms.find((a) => a.Properties.MetricName === 'EstimatedCost')!;
+        expect(cost.Properties).toMatchObject({
+          Threshold: config.monitoring.dailyCostUsd,
+          Statistic: 'Sum',
+          Period: 86_400,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
       const ttft = chatAlarms.find((a) => a.Properties.MetricName === 'TimeToFirstToken')!;
       expect(ttft.Properties.Threshold).toBe(config.monitoring.timeToFirstTokenP99Ms ?? 5000);
       // One topic per stack: the chat's alarms and, in the guest RAG stack, the knowledge base sync's.

@@ -231,4 +231,31 @@ describe('monitoring', () => {
     );
     expect(() => withMonitoring([])).toThrow(/monitoring = \[\]; expected an object/);
   });
+
+  describe('dailyCostUsd', () => {
+    const priced = { ...valid, prices: { haiku: { input: 1, output: 5 } } };
+    test('is read when the stage prices every model', () => {
+      expect(parseStageConfig('dev', { ...priced, monitoring: { dailyCostUsd: 25 } }).monitoring).toEqual({ dailyCostUsd: 25 });
+      expect(parseStageConfig('dev', { ...priced, monitoring: { dailyCostUsd: 0.5 } }).monitoring).toEqual({ dailyCostUsd: 0.5 });
+    });
+
+    test.each([
+      [0, /monitoring\.dailyCostUsd = 0; expected US dollars, more than 0/],
+      [-3, /monitoring\.dailyCostUsd = -3; expected US dollars, more than 0/],
+      ['10', /monitoring\.dailyCostUsd = "10"; expected US dollars/],
+      [Number.POSITIVE_INFINITY, /monitoring\.dailyCostUsd = null; expected US dollars/],
+      [2_000_000, /monitoring\.dailyCostUsd = 2000000; expected US dollars, more than 0 to 1000000/],
+    ])('refuses %p', (value, message) => {
+      expect(() => parseStageConfig('dev', { ...priced, monitoring: { dailyCostUsd: value } })).toThrow(message);
+    });
+
+    test('is refused (StageConfigError) when a model has no price: the estimate needs them', () => {
+      expect(() => withMonitoring({ dailyCostUsd: 10 })).toThrow(StageConfigError);
+      expect(() => withMonitoring({ dailyCostUsd: 10 })).toThrow(
+        /stages\.dev\.monitoring\.dailyCostUsd = 10; expected a price for every model in stages\.dev\.prices \(missing: haiku\)/,
+      );
+      const twoModels = { ...priced, models: { ...priced.models, sonnet: 'us.anthropic.claude-sonnet-4-6' } };
+      expect(() => parseStageConfig('dev', { ...twoModels, monitoring: { dailyCostUsd: 10 } })).toThrow(/\(missing: sonnet\)/);
+    });
+  });
 });

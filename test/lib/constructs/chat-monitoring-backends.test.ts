@@ -26,6 +26,10 @@ import { startRagChatStack } from '../../support/rag-services';
 /** The function name the local runtime's context carries (tools/local/function-url-server.ts). */
 const FUNCTION_NAME = 'local-chat';
 const HAIKU = BedrockModel.inferenceProfile('global.anthropic.claude-haiku-4-5-20251001-v1:0');
+/** The backends answering with models are priced, as a stage with `prices` deploys them: their daily cost alarm then watches an emitted metric. */
+const PRICES_ENV = { CHAT_MODEL_PRICES: JSON.stringify({ haiku: { input: 1, output: 5 }, sonnet: { input: 3, output: 15 } }) };
+const PRICES = { haiku: { inputPerMillionTokens: 1, outputPerMillionTokens: 5 } };
+const PRICED = new Set(['rag', 'stored-model']);
 
 const logs = useLogCapture();
 const published: Record<string, PublishedMetric[]> = {};
@@ -36,7 +40,7 @@ function summaryMetrics(): PublishedMetric[] {
 
 beforeAll(async () => {
   logs.clear();
-  const rag = await startRagChatStack({ emulator: { tokenDelayMs: 1 } });
+  const rag = await startRagChatStack({ emulator: { tokenDelayMs: 1 }, environment: PRICES_ENV });
   try {
     await postChat(rag.url, { message: 'What is the leave policy?', model: 'haiku' });
     await postChat(rag.url, { message: 'x [[emulator:fault=throttling]]', model: 'haiku' });
@@ -47,7 +51,7 @@ beforeAll(async () => {
 
   for (const backend of ['model', 'agent'] as const) {
     logs.clear();
-    const stored = await startJwtChatStack({ backend, emulator: { tokenDelayMs: 1 } });
+    const stored = await startJwtChatStack({ backend, emulator: { tokenDelayMs: 1 }, ...(backend === 'model' ? { environment: PRICES_ENV } : {}) });
     try {
       const token = await stored.token('alice');
       await stored.request('POST', '/chat', { token, body: { prompt: 'Plan my trip to Lisbon' } });
@@ -94,8 +98,8 @@ beforeAll(async () => {
 
 /** Each backend as a stage deploys it, with ChatMonitoring over it. */
 const BACKENDS: Record<string, (stack: ReturnType<typeof testStack>) => ChatBackend> = {
-  rag: (stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBTEST0001'), { haiku: HAIKU }),
-  'stored-model': () => ChatBackend.models({ haiku: HAIKU }, { history: {} }),
+  rag: (stack) => ChatBackend.knowledgeBase(KnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KBTEST0001'), { haiku: HAIKU }, { prices: PRICES }),
+  'stored-model': () => ChatBackend.models({ haiku: HAIKU }, { history: {}, prices: PRICES }),
   'stored-agent': () => ChatBackend.agent(BedrockAgentAlias.fromIds('AGENT12345', 'TSTALIASID'), { history: {} }),
   'caller-agent': () => ChatBackend.callerChosenAgent(),
 };
@@ -108,7 +112,8 @@ function alarmsOf(backend: string) {
     backend: BACKENDS[backend]!(stack),
     ...(backend === 'caller-agent' ? { access: BedrockAccess.callerCredentials() } : {}),
   });
-  new ChatMonitoring(stack, 'Monitoring', { functions: [chat] });
+  // The stage's daily cost alarm goes to functions answering with priced models only (stageMonitoring).
+  new ChatMonitoring(stack, 'Monitoring', { functions: [chat], thresholds: PRICED.has(backend) ? { dailyCostUsd: 20 } : {} });
   const template = Template.fromStack(stack);
   const functionId = stack.getLogicalId(chat.function.node.defaultChild as never);
   return Object.values(template.findResources('AWS::CloudWatch::Alarm'))
@@ -135,7 +140,13 @@ test.each(Object.keys(BACKENDS))('%s: the entry published the summary line with 
 
 test.each(Object.keys(BACKENDS))('%s: every ChatMonitoring alarm on a BedrockChat metric refers to one the entry emits', (backend) => {
   const alarms = alarmsOf(backend);
-  expect(alarms.map((a) => a.name).sort()).toEqual(['ServerErrors', 'TimeToFirstToken', 'UpstreamErrors', 'UpstreamThrottles']);
+  expect(alarms.map((a) => a.name).sort()).toEqual([
+    ...(PRICED.has(backend) ? ['EstimatedCost'] : []),
+    'ServerErrors',
+    'TimeToFirstToken',
+    'UpstreamErrors',
+    'UpstreamThrottles',
+  ]);
   for (const alarm of alarms) {
     const emitted = published[backend]!.some(
       (m) =>
