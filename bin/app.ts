@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
-import { addSecurityChecks } from '../lib/security-checks';
-import { addChatStages } from '../lib/stages/chat-stages';
-import { useCachedTemplateValidation } from '../tools/synth/validation-cache';
+import { recordAssembly, restoreAssembly } from '../tools/synth/assembly-cache';
 
-// cdk-nag findings must fail `cdk synth`: the CLI asks apps to leave validation reporting to it,
-// and the 2.1148 CLI then reports nothing for stacks inside stages. Keep the failure in the app.
-const app = new App({ postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
-addChatStages(app, app.node.tryGetContext('stages'));
-addSecurityChecks(app);
-// aws-cdk-lib's CloudFormation validation, skipping templates identical to ones it already passed.
-useCachedTemplateValidation();
+// The assembly of a synthesis that passed every gate from exactly these sources, bundles, dependencies and context
+// is written as it was (tools/synth/assembly-cache.ts), before aws-cdk-lib or any construct is loaded; anything
+// else builds, checks and synthesizes the whole app, and a synthesis that passed is recorded.
+if (!restoreAssembly()) {
+  const { synthesizeChatApp } = require('./chat-app') as typeof import('./chat-app');
+  recordAssembly(synthesizeChatApp().node.findAll());
+}
