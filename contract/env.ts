@@ -75,6 +75,8 @@ export const ENV = {
   jwtRequiredClaims: 'JWT_REQUIRED_CLAIMS',
   jwtClockSkewSeconds: 'JWT_CLOCK_SKEW_SECONDS',
   jwtCognitoTokenUse: 'JWT_COGNITO_TOKEN_USE',
+  /** Tokens older than this (seconds since `iat`) are refused, and a token without `iat` too; unset: `exp` alone decides. */
+  jwtMaxTokenAgeSeconds: 'JWT_MAX_TOKEN_AGE_SECONDS',
 
   /** Whose credentials sign the calls to Bedrock: one of {@link BEDROCK_ACCESS_MODES}; unset: the function's role. */
   bedrockAccess: 'BEDROCK_ACCESS',

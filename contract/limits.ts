@@ -22,6 +22,9 @@ export const LIMITS = {
   maxSystemPromptChars: 3000,
   /** JWT clock skew tolerance, seconds. */
   maxClockSkewSeconds: 300,
+  /** The shortest and longest `maxTokenAge` of external issuers' tokens (age from `iat`), seconds. */
+  minTokenAgeSeconds: 60,
+  maxTokenAgeSeconds: 86_400,
   /** Model aliases per function. */
   maxModels: 20,
   /** Characters of a token's `sub` (it becomes part of DynamoDB keys). */

@@ -22,6 +22,38 @@ export const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
 /** A JWT claim name the handler can require (`email`, `cognito:username`, …). */
 export const CLAIM_NAME = /^[A-Za-z0-9_:.-]{1,64}$/;
 
+/**
+ * Claims Cognito puts in ID tokens only: an access token never carries them, so requiring one of them of access tokens
+ * refuses every token (refused at synth by `ChatAuth.cognito` and the stage configuration).
+ */
+export const COGNITO_ID_TOKEN_ONLY_CLAIMS: readonly string[] = [
+  'aud',
+  'at_hash',
+  'cognito:username',
+  'cognito:preferred_role',
+  'cognito:roles',
+  'identities',
+  'email',
+  'email_verified',
+  'phone_number',
+  'phone_number_verified',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'address',
+  'updated_at',
+];
+
 /** Asymmetric JWS algorithms a deployment may allow; `none` and HMAC never. */
 export const ASYMMETRIC_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 

@@ -2,7 +2,16 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULTS } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
-import { AGENT_RESOURCE_ID, CLAIM_NAME, EXTERNAL_ID, IAM_ROLE_ARN, MODEL_ALIAS, MODEL_ALIAS_RULE, REGION } from '../../contract/patterns';
+import {
+  AGENT_RESOURCE_ID,
+  CLAIM_NAME,
+  COGNITO_ID_TOKEN_ONLY_CLAIMS,
+  EXTERNAL_ID,
+  IAM_ROLE_ARN,
+  MODEL_ALIAS,
+  MODEL_ALIAS_RULE,
+  REGION,
+} from '../../contract/patterns';
 import { AssumedBedrockRole, ChatStackSettings, StageMonitoring } from '../private/chat-stack-settings';
 import { DISTRIBUTION_PATH } from '../private/distribution-path';
 
@@ -151,7 +160,7 @@ export interface JwtChatConfig {
   /** An external OIDC issuer and audience; omitted means a Cognito user pool created in the stack. */
   readonly issuer?: string;
   readonly audience?: string;
-  /** Claims every token must carry, e.g. `["email"]`. */
+  /** Claims every token must carry; with the stage's own user pool, claims its access tokens carry (no `email`). */
   readonly requiredClaims: string[];
   /** Self sign-up in the created user pool. */
   readonly selfSignUp: boolean;
@@ -623,6 +632,16 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
   const claims = raw.requiredClaims ?? [];
   if (!Array.isArray(claims) || claims.some((c) => typeof c !== 'string' || !CLAIM_NAME.test(c))) {
     throw new StageConfigError(`${key}.requiredClaims`, claims, 'a list of claim names, e.g. ["email"]');
+  }
+  // The stage's own user pool: the chat verifies access tokens, which never carry the profile claims.
+  const idTokenOnly = issuer === undefined ? (claims as string[]).filter((c) => COGNITO_ID_TOKEN_ONLY_CLAIMS.includes(c)) : [];
+  if (idTokenOnly.length > 0) {
+    throw new StageConfigError(
+      `${key}.requiredClaims`,
+      claims,
+      `claims a Cognito access token carries (the chat verifies the stage's user pool's access tokens, which never carry ${idTokenOnly.join(', ')}; ` +
+        'the chats belong to the token\'s sub), e.g. [] or ["cognito:groups"]',
+    );
   }
   const selfSignUp = raw.selfSignUp ?? false;
   if (typeof selfSignUp !== 'boolean') throw new StageConfigError(`${key}.selfSignUp`, selfSignUp, 'true or false');

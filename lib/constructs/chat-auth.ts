@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AUTH_MODES, DEFAULTS, ENV } from '../../contract/env';
 import { LIMITS } from '../../contract/limits';
-import { ASYMMETRIC_ALGORITHMS, CLAIM_NAME, REGION } from '../../contract/patterns';
+import { ASYMMETRIC_ALGORITHMS, CLAIM_NAME, COGNITO_ID_TOKEN_ONLY_CLAIMS, REGION } from '../../contract/patterns';
 import { Validator } from '../private/validation';
 import { IApiKeyTable } from './api-key-table';
 
@@ -22,11 +22,14 @@ export enum ChatAuthMode {
 
 /** Which Cognito token a caller must present. */
 export enum CognitoTokenUse {
-  /** ID tokens (`token_use: id`, `aud` = the app client id), as the `id_token` header carries. */
+  /** ID tokens (`token_use: id`, `aud` = the app client id): they describe the user to the client that signed in. */
   ID = 'id',
-  /** Access tokens (`token_use: access`, `client_id` = the app client id). They carry no profile claims such as `email`. */
+  /**
+   * Access tokens (`token_use: access`, `client_id` = the app client id, no `aud`): the token OAuth meant for calling an
+   * API, revocable, and without the profile claims (`email`, `name`, …) that would otherwise travel with every request.
+   */
   ACCESS = 'access',
-  /** Either. */
+  /** Either (`token_use` `id` or `access`, each with its own audience check). */
   ANY = 'any',
 }
 
@@ -57,6 +60,13 @@ export interface JwtAuthOptions {
    */
   readonly clockSkew?: Duration;
   /**
+   * Refuse tokens issued longer ago than this (their `iat`), whatever their `exp` says: for issuers whose tokens live
+   * longer than this API should accept them. Tokens without `iat` are then refused too. 1 minute to 24 hours, whole
+   * seconds; the clock skew applies.
+   * @default - no limit of its own: `exp` decides
+   */
+  readonly maxTokenAge?: Duration;
+  /**
    * Serve the function only through a CloudFront distribution with origin access control (the chat page's
    * `ChatWebsiteBackend.jwt({ distributionPath })`, behind its firewall): the Function URL takes `AWS_IAM` auth,
    * CloudFront signs each request in its `Authorization` header, so callers send their token in `id_token`.
@@ -69,13 +79,15 @@ export interface JwtAuthOptions {
 export interface CognitoAuthOptions {
   /**
    * Claims every token must carry. Claims that only ID tokens carry (`email`, `name`, `cognito:username`, …) need
-   * `tokenUse` `ID` or `ANY`.
+   * `tokenUse` `ID` or `ANY`: with access tokens they are refused at synth, since no token could ever carry them.
    * @default - none beyond the standard claims
    */
   readonly requiredClaims?: string[];
   /**
-   * Which token a caller must present.
-   * @default CognitoTokenUse.ANY
+   * Which token a caller must present. Access tokens are checked for `token_use: access` and `client_id` = the app
+   * client; ID tokens for `token_use: id` and `aud` = the app client. The chat page sends the one this names
+   * (`ChatWebsiteSignIn.cognito`'s `tokenUse`, whose default is the same).
+   * @default CognitoTokenUse.ACCESS
    */
   readonly tokenUse?: CognitoTokenUse;
   /**
@@ -127,8 +139,8 @@ export abstract class ChatAuth {
   }
 
   /**
-   * ID or access tokens of one Cognito user pool app client. The issuer is the pool's own region (read from the pool
-   * id `<region>_…`, or from its ARN), so a pool imported from another region works.
+   * Access tokens (or, with `tokenUse`, ID tokens) of one Cognito user pool app client. The issuer is the pool's own
+   * region (read from the pool id `<region>_…`, or from its ARN), so a pool imported from another region works.
    */
   public static cognito(userPool: cognito.IUserPool, client: cognito.IUserPoolClient, options: CognitoAuthOptions = {}): ChatAuth {
     return new CognitoChatAuth(userPool, client, options);
@@ -208,39 +220,13 @@ class JwtChatAuth extends ChatAuth {
       requiredClaims: o.requiredClaims,
       algorithms: o.algorithms,
       clockSkew: o.clockSkew,
+      maxTokenAge: o.maxTokenAge,
       behindCloudFront: o.behindCloudFront,
     });
   }
 }
 
-/** Claims Cognito puts in ID tokens only: an access token never carries them. */
-const ID_TOKEN_ONLY_CLAIMS = new Set([
-  'aud',
-  'at_hash',
-  'cognito:username',
-  'cognito:preferred_role',
-  'cognito:roles',
-  'identities',
-  'email',
-  'email_verified',
-  'phone_number',
-  'phone_number_verified',
-  'name',
-  'given_name',
-  'family_name',
-  'middle_name',
-  'nickname',
-  'preferred_username',
-  'profile',
-  'picture',
-  'website',
-  'gender',
-  'birthdate',
-  'zoneinfo',
-  'locale',
-  'address',
-  'updated_at',
-]);
+const ID_TOKEN_ONLY_CLAIMS = new Set(COGNITO_ID_TOKEN_ONLY_CLAIMS);
 
 class CognitoChatAuth extends ChatAuth {
   constructor(
@@ -253,11 +239,12 @@ class CognitoChatAuth extends ChatAuth {
 
   public bind(scope: Construct): ChatAuthConfig {
     const v = Validator.of('ChatAuth.cognito', scope);
-    const tokenUse = this.options.tokenUse ?? CognitoTokenUse.ANY;
+    const tokenUse = this.options.tokenUse ?? CognitoTokenUse.ACCESS;
     const idOnly = (this.options.requiredClaims ?? []).filter((claim) => ID_TOKEN_ONLY_CLAIMS.has(claim));
     if (tokenUse === CognitoTokenUse.ACCESS && idOnly.length > 0) {
       v.fail(
-        `tokenUse ACCESS with requiredClaims ${JSON.stringify(idOnly)}: Cognito access tokens carry no ${idOnly.join(', ')} ` +
+        `tokenUse ACCESS${this.options.tokenUse === undefined ? ' (the default)' : ''} with requiredClaims ${JSON.stringify(idOnly)}: ` +
+          `Cognito access tokens carry no ${idOnly.join(', ')} ` +
           '(only ID tokens do), so every token would be refused; use tokenUse: CognitoTokenUse.ID, or drop those claims',
       );
     }
@@ -296,6 +283,7 @@ interface ResolvedJwtOptions {
   readonly requiredClaims?: string[];
   readonly algorithms?: string[];
   readonly clockSkew?: Duration;
+  readonly maxTokenAge?: Duration;
   readonly tokenUse?: CognitoTokenUse;
   readonly behindCloudFront?: boolean;
 }
@@ -321,6 +309,14 @@ function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
     (s) => Number.isInteger(s) && s <= LIMITS.maxClockSkewSeconds,
     (s) => `clockSkew must be at most 5 minutes (whole seconds), got ${s} seconds`,
   );
+  const maxAge = o.maxTokenAge?.toSeconds({ integral: false });
+  if (maxAge !== undefined) {
+    v.check(
+      maxAge,
+      (s) => Number.isInteger(s) && s >= LIMITS.minTokenAgeSeconds && s <= LIMITS.maxTokenAgeSeconds,
+      (s) => `maxTokenAge must be 1 minute to 24 hours (whole seconds), got ${s} seconds; or leave it out to let exp alone decide`,
+    );
+  }
   return {
     mode: ChatAuthMode.JWT,
     functionUrlAuthType: o.behindCloudFront ? lambda.FunctionUrlAuthType.AWS_IAM : lambda.FunctionUrlAuthType.NONE,
@@ -333,6 +329,7 @@ function jwtConfig(v: Validator, o: ResolvedJwtOptions): ChatAuthConfig {
       [ENV.jwtRequiredClaims]: claims.join(','),
       [ENV.jwtClockSkewSeconds]: String(skew),
       ...(o.tokenUse ? { [ENV.jwtCognitoTokenUse]: o.tokenUse } : {}),
+      ...(maxAge !== undefined ? { [ENV.jwtMaxTokenAgeSeconds]: String(maxAge) } : {}),
     },
   };
 }

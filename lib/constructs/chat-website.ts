@@ -212,13 +212,13 @@ function checkRoute(where: string, options: ChatWebsiteRoutableOptions): string 
 /** Options of the Cognito sign-in. */
 export interface ChatWebsiteCognitoSignInOptions {
   /**
-   * OAuth scopes requested.
-   * @default ['openid', 'email']
+   * OAuth scopes requested; the app client must allow each of them.
+   * @default ['openid'] - all an access token needs to call the chat
    */
   readonly scopes?: string[];
   /**
    * Which token the page sends: the one the chat function verifies (`ChatAuth.cognito`'s `tokenUse`).
-   * @default CognitoTokenUse.ID
+   * @default CognitoTokenUse.ACCESS - as `ChatAuth.cognito` expects by default
    */
   readonly tokenUse?: CognitoTokenUse;
 }
@@ -233,7 +233,11 @@ export interface ChatWebsiteOidcSignInOptions {
   readonly clientId: string;
   /** @default ['openid', 'email'] */
   readonly scopes?: string[];
-  /** @default CognitoTokenUse.ID */
+  /**
+   * Which token the page sends: ID tokens (`aud` = the client) are what every OIDC provider issues as JWTs; choose
+   * `ACCESS` for a provider whose access tokens are JWTs for this API.
+   * @default CognitoTokenUse.ID
+   */
   readonly tokenUse?: CognitoTokenUse;
 }
 
@@ -254,7 +258,8 @@ export abstract class ChatWebsiteSignIn {
       tokenUrl: `${base}/oauth2/token`,
       logoutUrl: `${base}/logout`,
       clientId: client.userPoolClientId,
-      ...options,
+      scopes: options.scopes ?? ['openid'],
+      tokenUse: options.tokenUse ?? CognitoTokenUse.ACCESS,
     });
   }
 

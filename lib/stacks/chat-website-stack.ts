@@ -3,7 +3,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { ChatWebsite, ChatWebsiteBackend, ChatWebsiteFirewall, ChatWebsiteSignIn } from '../constructs/chat-website';
 import { GuestRagChatStack } from './guest-rag-chat-stack';
-import { JwtChatStack } from './jwt-chat-stack';
+import { JwtChatStack, PAGE_SIGN_IN_SCOPES, PAGE_SIGN_IN_TOKEN_USE } from './jwt-chat-stack';
 import { StreamingChatStack } from './streaming-chat-stack';
 
 export interface ChatWebsiteStackProps extends StackProps {
@@ -50,7 +50,10 @@ export class ChatWebsiteStack extends Stack {
       backends.push(
         ChatWebsiteBackend.jwt({
           functionUrl: jwt.chat.functionUrl,
-          signIn: ChatWebsiteSignIn.cognito(jwt.signInDomain, jwt.userPoolClient),
+          signIn: ChatWebsiteSignIn.cognito(jwt.signInDomain, jwt.userPoolClient, {
+            scopes: PAGE_SIGN_IN_SCOPES.map((scope) => scope.scopeName),
+            tokenUse: PAGE_SIGN_IN_TOKEN_USE,
+          }),
           ...(props.signedInChatPath ? { distributionPath: props.signedInChatPath } : {}),
           models: props.jwtChatUsesAgent ? [] : props.models,
         }),

@@ -3,11 +3,16 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { BedrockAgentAlias } from '../bedrock/bedrock-agent-alias';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
-import { ChatAuth } from '../constructs/chat-auth';
+import { ChatAuth, CognitoTokenUse } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
 import { ChatHistoryTable } from '../constructs/chat-history-table';
 import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { ChatStackSettings, modelsFromIds, sharedChatResources, stageMonitoring } from '../private/chat-stack-settings';
+
+/** The OAuth scopes the app client allows and the chat page asks for: access tokens need no more. */
+export const PAGE_SIGN_IN_SCOPES: readonly cognito.OAuthScope[] = [cognito.OAuthScope.OPENID];
+/** The token the chat verifies and the chat page sends. */
+export const PAGE_SIGN_IN_TOKEN_USE = CognitoTokenUse.ACCESS;
 
 /** An issuer outside the stack whose tokens callers present. */
 export interface ExternalIssuer {
@@ -81,6 +86,13 @@ export class JwtChatStack extends Stack {
         deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
         removalPolicy: props.removalPolicy,
       });
+      // A public client (the page cannot keep a secret). The only way in besides managed login is SRP, where the
+      // password never leaves the client (CloudFormation would otherwise allow custom auth too). With a sign-in page:
+      // the authorization code grant alone (no implicit grant: tokens never travel in a URL; the page always sends a
+      // PKCE S256 challenge, which Cognito verifies at the token endpoint), the page as the only callback and
+      // sign-out URL, and `openid` as the only scope: the chat verifies access tokens, which need no profile scope,
+      // and never `aws.cognito.signin.user.admin`, which would let the token change the user's own attributes.
+      // Without one, OAuth is off, so neither the managed login nor a made-up callback can issue tokens.
       this.userPoolClient = this.userPool.addClient('WebClient', {
         generateSecret: false,
         authFlows: { userSrp: true },
@@ -92,13 +104,13 @@ export class JwtChatStack extends Stack {
         ...(props.pageSignIn
           ? {
               oAuth: {
-                flows: { authorizationCodeGrant: true },
-                scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+                scopes: [...PAGE_SIGN_IN_SCOPES],
                 callbackUrls: [props.pageSignIn.pageUrl],
                 logoutUrls: [props.pageSignIn.pageUrl],
               },
             }
-          : {}),
+          : { disableOAuth: true }),
       });
       if (props.pageSignIn) {
         this.signInDomain = this.userPool.addDomain('SignIn', {
@@ -111,7 +123,11 @@ export class JwtChatStack extends Stack {
           useCognitoProvidedValues: true,
         });
       }
-      auth = ChatAuth.cognito(this.userPool, this.userPoolClient, { requiredClaims: props.requiredClaims, behindCloudFront: props.behindCloudFront });
+      auth = ChatAuth.cognito(this.userPool, this.userPoolClient, {
+        tokenUse: PAGE_SIGN_IN_TOKEN_USE,
+        requiredClaims: props.requiredClaims,
+        behindCloudFront: props.behindCloudFront,
+      });
     }
 
     const { functionProps } = sharedChatResources(this, props);

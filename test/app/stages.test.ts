@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV, FUNCTION_URL_CORS } from '../../contract';
 import { parseStageConfigs, StageConfigError } from '../../lib/config/stage-config';
@@ -64,6 +64,35 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
         expect({ type, DeletionPolicy: resource.DeletionPolicy }).toEqual({ type, DeletionPolicy: policy });
       }
     }
+  });
+
+  test('no hosted sign-in: the app client has OAuth off (no flows, scopes or callbacks), SRP the only sign-in, no secret', () => {
+    expect(config.website?.signInDomainPrefix).toBeUndefined();
+    const clients = Object.values(templates.JwtChat.findResources('AWS::Cognito::UserPoolClient')).map((c) => c.Properties);
+    expect(clients).toHaveLength(1);
+    expect(clients[0]).toMatchObject({
+      AllowedOAuthFlowsUserPoolClient: false,
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
+    for (const key of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs', 'DefaultRedirectURI']) {
+      expect(clients[0]).not.toHaveProperty(key);
+    }
+    templates.JwtChat.resourceCountIs('AWS::Cognito::UserPoolDomain', 0);
+  });
+
+  test('the JWT chat verifies access tokens of its app client and requires no claim they lack', () => {
+    templates.JwtChat.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.jwtCognitoTokenUse]: 'access',
+          [ENV.jwtAudience]: { Ref: Match.stringLikeRegexp('^UsersWebClient') },
+          [ENV.jwtRequiredClaims]: '',
+        }),
+      },
+    });
   });
 
   test('the JWT chat URL is public (NONE), the guest RAG chat URL needs SigV4', () => {
@@ -312,8 +341,14 @@ describe("the website key: the chat page offering the stage's backends", () => {
     corsAllowedOrigins: ['https://other.example.com'],
     models: { haiku: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', sonnet: 'us.anthropic.claude-sonnet-4-6' },
     iamChat: {},
-    jwtChat: { requiredClaims: ['email'], selfSignUp: false },
+    jwtChat: { selfSignUp: false },
     guestRag: {},
+  };
+  /** The config.json files the stage's page deployment ships (as synthesized, tokens as markers). */
+  const pageConfigs = (stage: Stage) => {
+    const outdir = (stage.node.root as App).outdir;
+    const found = (readdirSync(outdir, { recursive: true }) as string[]).filter((file) => path.basename(file) === 'config.json');
+    return found.map((file) => JSON.parse(readFileSync(path.join(outdir, file), 'utf8')));
   };
   const build = (website: Record<string, unknown>) => {
     const app = new App({ context: projectContext, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-site-')) });
@@ -359,6 +394,39 @@ describe("the website key: the chat page offering the stage's backends", () => {
         CallbackURLs: ['https://chat.example.com/'],
         LogoutURLs: ['https://chat.example.com/'],
         GenerateSecret: false,
+      });
+    });
+
+    test('the app client with a sign-in page: public, the code grant alone, openid alone, SRP the only direct sign-in, the page the only callback', () => {
+      const clients = Object.values(jwt.findResources('AWS::Cognito::UserPoolClient')).map((c) => c.Properties);
+      expect(clients).toHaveLength(1);
+      expect(clients[0]).toMatchObject({
+        GenerateSecret: false,
+        AllowedOAuthFlowsUserPoolClient: true,
+        // No implicit grant (tokens in a URL) and no client credentials; PKCE is what the public page adds to the code.
+        AllowedOAuthFlows: ['code'],
+        // Never aws.cognito.signin.user.admin (the token could change the user's attributes), nor email, phone or profile.
+        AllowedOAuthScopes: ['openid'],
+        CallbackURLs: ['https://chat.example.com/'],
+        LogoutURLs: ['https://chat.example.com/'],
+        SupportedIdentityProviders: ['COGNITO'],
+        ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+        EnableTokenRevocation: true,
+        AccessTokenValidity: 60,
+        IdTokenValidity: 60,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes' },
+      });
+    });
+
+    test('one contract: the page asks for the scopes the client allows and sends the token the function verifies (access)', () => {
+      const [config] = pageConfigs(stage);
+      const jwtBackend = config.backends.find((b: { kind: string }) => b.kind === 'jwt');
+      const client = Object.values(jwt.findResources('AWS::Cognito::UserPoolClient'))[0].Properties;
+      expect(jwtBackend.signIn.scopes).toEqual(client.AllowedOAuthScopes);
+      expect(jwtBackend.signIn.tokenUse).toBe('access');
+      jwt.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ [ENV.jwtCognitoTokenUse]: 'access', [ENV.jwtRequiredClaims]: '' }) },
       });
     });
 

@@ -4,7 +4,7 @@
  * bundle to accept it (and read back what the construct was given).
  */
 import * as alpha from '@aws-cdk/aws-bedrock-alpha';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { BUNDLES, BundleName, CHAT_BUNDLES } from '../../contract/bundles';
 import { BedrockAgentAlias } from '../../lib/bedrock/bedrock-agent-alias';
@@ -81,14 +81,18 @@ const CASES: Record<string, Case> = {
     props: (stack) => {
       const pool = new cognito.UserPool(stack, 'Users');
       return {
-        auth: ChatAuth.cognito(pool, pool.addClient('Web'), { requiredClaims: ['email'] }),
+        auth: ChatAuth.cognito(pool, pool.addClient('Web'), { requiredClaims: ['cognito:groups'] }),
         backend: ChatBackend.models({ haiku: BedrockModel.inferenceProfile(`us.${HAIKU}`) }),
       };
     },
     expect: (config) =>
       expect(config.auth).toMatchObject({
         mode: 'jwt',
-        jwt: { requiredClaims: ['email'], issuer: expect.stringMatching(/^https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/us-east-1_/) },
+        jwt: {
+          requiredClaims: ['cognito:groups'],
+          cognitoTokenUse: 'access',
+          issuer: expect.stringMatching(/^https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/us-east-1_/),
+        },
       }),
   },
   'rag-chat, IAM auth, a knowledge base of the stack': {
@@ -178,14 +182,15 @@ const CASES: Record<string, Case> = {
         rateLimit: { failOpen: false },
       }),
   },
-  'agent-chat, JWT auth, a fixed alias on the function role': {
+  'agent-chat, JWT auth with a maximum token age, a fixed alias on the function role': {
     bundle: BUNDLES.agentChat,
     props: () => ({
-      auth: ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat' }),
+      auth: ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', maxTokenAge: Duration.minutes(15) }),
       backend: ChatBackend.agent(BedrockAgentAlias.fromIds('A1', 'TSTALIASID')),
     }),
     expect: (config) =>
       expect(config).toMatchObject({
+        auth: { mode: 'jwt', jwt: { maxTokenAgeSeconds: 900 } },
         agents: { defaultAgent: { agentId: 'A1', agentAliasId: 'TSTALIASID' }, callerChoice: false },
         access: { mode: 'function-role' },
       }),

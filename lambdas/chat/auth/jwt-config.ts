@@ -1,7 +1,7 @@
 /**
  * The token rules of bearer-token authentication (`CHAT_AUTH_MODE=jwt`), read once at init: `JWT_ISSUER`,
- * `JWT_AUDIENCE`, `JWT_JWKS_URI`, `JWT_ALGORITHMS`, `JWT_REQUIRED_CLAIMS`, `JWT_CLOCK_SKEW_SECONDS` and, for
- * Cognito user pools, `JWT_COGNITO_TOKEN_USE`.
+ * `JWT_AUDIENCE`, `JWT_JWKS_URI`, `JWT_ALGORITHMS`, `JWT_REQUIRED_CLAIMS`, `JWT_CLOCK_SKEW_SECONDS`, optionally
+ * `JWT_MAX_TOKEN_AGE_SECONDS` and, for Cognito user pools, `JWT_COGNITO_TOKEN_USE`.
  */
 import { COGNITO_TOKEN_USES, type CognitoTokenUseValue, ENV } from '../../../contract/env';
 import { LIMITS } from '../../../contract/limits';
@@ -23,6 +23,8 @@ export interface JwtAuthConfig {
   readonly clockSkewSeconds: number;
   /** Set for Cognito user pools: which `token_use` is accepted. */
   readonly cognitoTokenUse?: CognitoTokenUse;
+  /** When set, tokens issued longer ago (`iat`) are refused, and tokens without `iat`. */
+  readonly maxTokenAgeSeconds?: number;
 }
 
 export type CognitoTokenUse = CognitoTokenUseValue;
@@ -53,6 +55,10 @@ export function readJwtAuthConfig(env: Env, report: ReportProblem): JwtAuthConfi
     bad(ENV.jwtRequiredClaims, 'a comma-separated list of claim names (may be empty)');
   }
   const clockSkewSeconds = integerIn(ENV.jwtClockSkewSeconds, env, 0, LIMITS.maxClockSkewSeconds, bad);
+  const maxTokenAgeSeconds =
+    env[ENV.jwtMaxTokenAgeSeconds] === undefined
+      ? undefined
+      : integerIn(ENV.jwtMaxTokenAgeSeconds, env, LIMITS.minTokenAgeSeconds, LIMITS.maxTokenAgeSeconds, bad);
   const tokenUse = env[ENV.jwtCognitoTokenUse];
   if (tokenUse !== undefined && !isCognitoTokenUse(tokenUse)) {
     bad(ENV.jwtCognitoTokenUse, `${COGNITO_TOKEN_USES.map((use) => `"${use}"`).join(', ')}, or the variable unset for issuers other than Cognito`);
@@ -67,6 +73,7 @@ export function readJwtAuthConfig(env: Env, report: ReportProblem): JwtAuthConfi
     requiredClaims,
     clockSkewSeconds,
     ...(tokenUse !== undefined && isCognitoTokenUse(tokenUse) ? { cognitoTokenUse: tokenUse } : {}),
+    ...(maxTokenAgeSeconds !== undefined ? { maxTokenAgeSeconds } : {}),
   };
 }
 

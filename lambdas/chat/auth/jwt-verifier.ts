@@ -7,13 +7,13 @@
  * | failure                                                   | code                  |
  * |-----------------------------------------------------------|-----------------------|
  * | malformed token or claims set, bad signature, `alg` not allowed (`none`, `HS256`, …), unusable `sub` | `token_invalid` |
- * | `exp` in the past (beyond the tolerance)                  | `token_expired`       |
+ * | `exp` in the past (beyond the tolerance), or `iat` older than the maximum token age | `token_expired` |
  * | `nbf` in the future (beyond the tolerance)                | `token_not_yet_valid` |
  * | `iss` differs                                             | `token_wrong_issuer`  |
  * | `aud` lacks the audience (Cognito: id token `aud`, access token `client_id`) | `token_wrong_audience` |
  * | Cognito `token_use` not the accepted one                  | `token_wrong_type`    |
  * | no key in the JWKS has the token's `kid` (after one refetch) | `token_unknown_key` |
- * | a required claim is absent                                | `token_missing_claim` |
+ * | a required claim is absent (`iat` is, with a maximum token age) | `token_missing_claim` |
  * | JWKS unreachable, slow, not 200, not a key set            | 503 `auth_unavailable`|
  *
  * The JWKS is fetched on first use, not at init, and cached ({@link JWKS_CACHE_MAX_AGE_MS}); a token
@@ -79,6 +79,8 @@ export function createTokenVerifier(config: JwtAuthConfig, keys: JWTVerifyGetKey
     algorithms: [...config.algorithms],
     clockTolerance: config.clockSkewSeconds,
     requiredClaims: [...new Set(['sub', 'exp', ...config.requiredClaims])],
+    // jose then requires `iat` and refuses a token issued longer ago (clock tolerance included) as expired.
+    ...(config.maxTokenAgeSeconds !== undefined ? { maxTokenAge: config.maxTokenAgeSeconds } : {}),
   };
 
   return async function verifyToken(token) {
@@ -118,6 +120,7 @@ function verificationError(error: unknown): ChatError {
   const { claim, reason } = (isError(error) ? error : {}) as { claim?: unknown; reason?: unknown };
   switch (joseCode(error)) {
     case 'ERR_JWT_EXPIRED':
+      if (claim === 'iat') return invalid('token_expired', 'The token was issued too long ago for this service. Sign in again.');
       return invalid('token_expired', 'The token has expired.');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       if (reason === 'missing') return invalid('token_missing_claim', `The token lacks the required claim '${String(claim)}'.`);

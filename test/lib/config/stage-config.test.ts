@@ -96,6 +96,24 @@ describe('stage configuration', () => {
     );
   });
 
+  test("jwtChat with the stage's own user pool: a claim Cognito access tokens never carry is refused (it could never authenticate)", () => {
+    for (const claim of ['email', 'cognito:username', 'name']) {
+      expect(() => parseStageConfig('dev', { ...valid, jwtChat: { requiredClaims: [claim] } })).toThrow(
+        new RegExp(
+          `stages\\.dev\\.jwtChat\\.requiredClaims = \\["${claim}"\\]; expected claims a Cognito access token carries .*never carry ${claim}`,
+        ),
+      );
+    }
+    // Claims access tokens carry are fine; so is email of an external issuer, whose tokens the stage does not define.
+    expect(parseStageConfig('dev', { ...valid, jwtChat: { requiredClaims: ['cognito:groups'] } }).jwtChat?.requiredClaims).toEqual([
+      'cognito:groups',
+    ]);
+    expect(
+      parseStageConfig('dev', { ...valid, jwtChat: { issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'] } }).jwtChat
+        ?.requiredClaims,
+    ).toEqual(['email']);
+  });
+
   test('chatCompletions: API keys by default, the stage rate limit unless its own, budgets; prices per model alias', () => {
     expect(parseStageConfig('dev', { ...valid, chatCompletions: {} }).chatCompletions).toEqual({
       auth: 'apiKeys',

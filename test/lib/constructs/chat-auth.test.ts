@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { AUTH_MODES } from '../../../contract/env';
 import { ChatAuth, ChatAuthMode, CognitoTokenUse } from '../../../lib/constructs/chat-auth';
@@ -70,6 +70,37 @@ describe('ChatAuth', () => {
       ChatAuth.cognito(pool, pool.addClient('Api'), { tokenUse: CognitoTokenUse.ACCESS, requiredClaims: ['cognito:groups', 'scope'] }).bind(stack),
     ).not.toThrow();
     expect(() => ChatAuth.cognito(pool, pool.addClient('Id'), { tokenUse: CognitoTokenUse.ID, requiredClaims: ['email'] }).bind(stack)).not.toThrow();
+  });
+
+  test('Cognito access tokens by default: JWT_COGNITO_TOKEN_USE=access, and a claim only ID tokens carry is refused at synth', () => {
+    const stack = testStack();
+    const pool = cognito.UserPool.fromUserPoolId(stack, 'Pool', 'us-east-1_AbCdEf123');
+    const client = cognito.UserPoolClient.fromUserPoolClientId(stack, 'Client', 'client123');
+    const { env } = bindIn(stack, ChatAuth.cognito(pool, client));
+    expect(env).toMatchObject({ JWT_COGNITO_TOKEN_USE: 'access', JWT_AUDIENCE: 'client123', JWT_REQUIRED_CLAIMS: '' });
+    expect(() => ChatAuth.cognito(pool, client, { requiredClaims: ['email'] }).bind(stack)).toThrow(
+      /ChatAuth.cognito Test: tokenUse ACCESS \(the default\) with requiredClaims \["email"\]: Cognito access tokens carry no email/,
+    );
+    expect(bindIn(stack, ChatAuth.cognito(pool, client, { tokenUse: CognitoTokenUse.ID, requiredClaims: ['email'] })).env).toMatchObject({
+      JWT_COGNITO_TOKEN_USE: 'id',
+      JWT_REQUIRED_CLAIMS: 'email',
+    });
+  });
+
+  test('maxTokenAge of an external issuer becomes JWT_MAX_TOKEN_AGE_SECONDS; unset without it', () => {
+    const jwt = (maxTokenAge?: Duration) => ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', maxTokenAge });
+    expect(bindIn(testStack(), jwt(Duration.minutes(10))).env.JWT_MAX_TOKEN_AGE_SECONDS).toBe('600');
+    expect(bindIn(testStack(), jwt()).env).not.toHaveProperty('JWT_MAX_TOKEN_AGE_SECONDS');
+  });
+
+  test.each([
+    ['shorter than a minute', Duration.seconds(59), /got 59 seconds/],
+    ['longer than a day', Duration.hours(25), /got 90000 seconds/],
+    ['not whole seconds', Duration.millis(90_500), /got 90.5 seconds/],
+  ])('maxTokenAge %s is refused at synth, with the range', (_what, maxTokenAge, got) => {
+    const auth = ChatAuth.jwt({ issuer: 'https://id.example.com/', audience: 'chat', maxTokenAge });
+    expect(() => auth.bind(testStack())).toThrow(/ChatAuth.jwt Test: maxTokenAge must be 1 minute to 24 hours \(whole seconds\)/);
+    expect(() => auth.bind(testStack())).toThrow(got);
   });
 
   test('a claim that is not a claim name is refused, naming it', () => {

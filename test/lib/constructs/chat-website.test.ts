@@ -4,6 +4,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CognitoTokenUse } from '../../../lib/constructs/chat-auth';
 import { ChatWebsite, ChatWebsiteBackend, ChatWebsiteFirewall, ChatWebsiteSignIn } from '../../../lib/constructs/chat-website';
 import { testStack } from '../../support/cdk-app';
 
@@ -131,6 +132,24 @@ describe('ChatWebsite', () => {
         }),
       }),
     });
+  });
+
+  test('the Cognito sign-in sends access tokens and asks for openid alone by default, as ChatAuth.cognito verifies; OIDC sends ID tokens', () => {
+    const stack = testStack();
+    const pool = new cognito.UserPool(stack, 'Users');
+    const domain = pool.addDomain('Domain', { cognitoDomain: { domainPrefix: 'chat-example' } });
+    const client = pool.addClient('Web');
+    expect(ChatWebsiteSignIn.cognito(domain, client)._render().config).toMatchObject({ tokenUse: 'access', scopes: ['openid'] });
+    expect(ChatWebsiteSignIn.cognito(domain, client, { tokenUse: CognitoTokenUse.ID, scopes: ['openid', 'email'] })._render().config).toMatchObject({
+      tokenUse: 'id',
+      scopes: ['openid', 'email'],
+    });
+    const oidc = ChatWebsiteSignIn.oidc({
+      authorizeUrl: 'https://id.example.com/authorize',
+      tokenUrl: 'https://id.example.com/token',
+      clientId: 'web',
+    });
+    expect(oidc._render().config).toMatchObject({ tokenUse: 'id', scopes: ['openid', 'email'] });
   });
 
   test('config.json is written at deploy time from the stack values, with the page', () => {

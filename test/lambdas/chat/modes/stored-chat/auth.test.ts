@@ -267,26 +267,41 @@ describe('the JWKS cannot be used → 503 auth_unavailable, not 401 or 500', () 
   });
 });
 
-describe('Cognito user pool tokens (JWT_COGNITO_TOKEN_USE)', () => {
+/**
+ * A function accepting Cognito tokens of `use`, for the describe block it is called in. Each starts when its block
+ * does: a function's clients read the local endpoints from the environment at their first call.
+ */
+function useCognitoStack(use: 'any' | 'access' | 'id') {
   let cognito: JwtChatStack;
   beforeAll(async () => {
-    cognito = await startJwtChatStack({ cognitoTokenUse: 'any' });
+    cognito = await startJwtChatStack({ cognitoTokenUse: use });
   });
   afterAll(() => cognito.close());
 
-  async function statusOf(claims: Record<string, unknown>, omit: string[] = []): Promise<{ status: number; code?: string }> {
-    const token = await cognito.issuer.sign({ sub: 'carol', ...claims }, { omit });
-    sentTokens.push(token);
-    const response = await cognito.request('GET', '/chats', { token });
-    return response.status === 200 ? { status: 200 } : { status: response.status, code: response.json<{ error: { code: string } }>().error.code };
-  }
+  return {
+    /** What the function answers to a token with these claims (and none of `omit`). */
+    async statusOf(claims: Record<string, unknown>, omit: string[] = []): Promise<{ status: number; code?: string }> {
+      const token = await cognito.issuer.sign({ sub: 'carol', ...claims }, { omit });
+      sentTokens.push(token);
+      const response = await cognito.request('GET', '/chats', { token });
+      return response.status === 200 ? { status: 200 } : { status: response.status, code: response.json<{ error: { code: string } }>().error.code };
+    },
+    /** Cognito's two tokens of the app client the function trusts: an ID token names it in `aud`, an access token in `client_id`. */
+    idToken: () => ({ token_use: 'id', aud: cognito.issuer.audience }),
+    accessToken: () => ({ token_use: 'access', client_id: cognito.issuer.audience }),
+    audience: () => cognito.issuer.audience,
+  };
+}
+
+describe('Cognito user pool tokens, either kind (JWT_COGNITO_TOKEN_USE=any)', () => {
+  const { statusOf, idToken, accessToken } = useCognitoStack('any');
 
   test('an ID token: token_use id, aud = the app client', async () => {
-    expect(await statusOf({ token_use: 'id' })).toEqual({ status: 200 });
+    expect(await statusOf(idToken())).toEqual({ status: 200 });
   });
 
   test('an access token: token_use access, client_id = the app client, no aud', async () => {
-    expect(await statusOf({ token_use: 'access', client_id: cognito.issuer.audience }, ['aud'])).toEqual({ status: 200 });
+    expect(await statusOf(accessToken(), ['aud'])).toEqual({ status: 200 });
   });
 
   test('an access token of another app client → token_wrong_audience', async () => {
@@ -300,6 +315,87 @@ describe('Cognito user pool tokens (JWT_COGNITO_TOKEN_USE)', () => {
   test('no token_use → token_missing_claim; another token_use → token_wrong_type', async () => {
     expect(await statusOf({})).toEqual({ status: 401, code: 'token_missing_claim' });
     expect(await statusOf({ token_use: 'refresh' })).toEqual({ status: 401, code: 'token_wrong_type' });
+  });
+});
+
+describe('Cognito access tokens only (JWT_COGNITO_TOKEN_USE=access, what ChatAuth.cognito sets by default)', () => {
+  const { statusOf, idToken, accessToken, audience } = useCognitoStack('access');
+
+  test('an access token of the app client is accepted; an ID token of the same client → token_wrong_type', async () => {
+    expect(await statusOf(accessToken(), ['aud'])).toEqual({ status: 200 });
+    expect(await statusOf(idToken())).toEqual({ status: 401, code: 'token_wrong_type' });
+  });
+
+  test('the client is client_id, never aud: another client_id, or none, → token_wrong_audience', async () => {
+    expect(await statusOf({ token_use: 'access', client_id: 'other-client' }, ['aud'])).toEqual({ status: 401, code: 'token_wrong_audience' });
+    // An `aud` naming the client does not stand in for client_id.
+    expect(await statusOf({ token_use: 'access', aud: audience() })).toEqual({ status: 401, code: 'token_wrong_audience' });
+    expect(await statusOf({ token_use: 'access', aud: audience(), client_id: 'other-client' })).toEqual({
+      status: 401,
+      code: 'token_wrong_audience',
+    });
+  });
+});
+
+describe('Cognito ID tokens only (JWT_COGNITO_TOKEN_USE=id)', () => {
+  const { statusOf, idToken, accessToken } = useCognitoStack('id');
+
+  test('an ID token of the app client is accepted; an access token of the same client → token_wrong_type', async () => {
+    expect(await statusOf(idToken())).toEqual({ status: 200 });
+    expect(await statusOf(accessToken(), ['aud'])).toEqual({ status: 401, code: 'token_wrong_type' });
+  });
+});
+
+describe('maxTokenAge (JWT_MAX_TOKEN_AGE_SECONDS=600, 30 s clock skew): tokens issued longer ago are refused', () => {
+  let aged: JwtChatStack;
+  beforeAll(async () => {
+    aged = await startJwtChatStack({ environment: { JWT_MAX_TOKEN_AGE_SECONDS: '600' } });
+  });
+  afterAll(() => aged.close());
+
+  /** A token issued `ageSeconds` ago (or without `iat`), valid for another hour whatever its age. */
+  async function sendAged(ageSeconds: number | undefined): Promise<ChatHttpResponse> {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await aged.issuer.sign(
+      { sub: 'dave', ...(ageSeconds !== undefined ? { iat: now - ageSeconds } : {}) },
+      ageSeconds === undefined ? { omit: ['iat'] } : {},
+    );
+    sentTokens.push(token);
+    return aged.request('GET', '/chats', { token });
+  }
+  const codeOf = (response: ChatHttpResponse) => response.json<{ error: { code: string } }>().error.code;
+
+  test('a token younger than the limit (its skew included) is accepted', async () => {
+    expect((await sendAged(60)).status).toBe(200);
+    expect((await sendAged(600 + 15)).status).toBe(200);
+  });
+
+  test('a token older than the limit, though its exp is an hour away → 401 token_expired, nothing else done', async () => {
+    aged.dynamo.calls.length = 0;
+    const response = await sendAged(600 + 30 + 60);
+    expect(response.status).toBe(401);
+    expect(response.json()).toEqual({ error: { code: 'token_expired', message: expect.stringMatching(/issued too long ago/) } });
+    expect(response.headers['www-authenticate']).toMatch(INVALID_TOKEN);
+    expect(aged.dynamo.calls).toEqual([]);
+  });
+
+  test('a token without iat → 401 token_missing_claim', async () => {
+    const response = await sendAged(undefined);
+    expect(response.status).toBe(401);
+    expect(codeOf(response)).toBe('token_missing_claim');
+  });
+
+  test('a token issued in the future (beyond the skew) → 401 token_invalid', async () => {
+    const response = await sendAged(-300);
+    expect(response.status).toBe(401);
+    expect(codeOf(response)).toBe('token_invalid');
+  });
+
+  test('without the variable, age alone refuses nothing (the same old token is accepted)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await stack.issuer.sign({ sub: 'dave', email: 'd@example.com', iat: now - 7200 });
+    sentTokens.push(token);
+    expect((await stack.request('GET', '/chats', { token })).status).toBe(200);
   });
 });
 

@@ -52,6 +52,11 @@ describe('loadStoredModelChatConfig / loadStoredAgentChatConfig', () => {
     expect(jwtRules(agent).cognitoTokenUse).toBeUndefined();
   });
 
+  test('JWT_MAX_TOKEN_AGE_SECONDS is read when set, and absent otherwise', () => {
+    expect(jwtRules(loadStoredModelChatConfig({ ...MODEL, JWT_MAX_TOKEN_AGE_SECONDS: '600' })).maxTokenAgeSeconds).toBe(600);
+    expect(jwtRules(loadStoredModelChatConfig(MODEL)).maxTokenAgeSeconds).toBeUndefined();
+  });
+
   test('an empty JWT_REQUIRED_CLAIMS means none beyond sub and exp; HISTORY_TURNS may be 0', () => {
     const config = loadStoredModelChatConfig({ ...MODEL, JWT_REQUIRED_CLAIMS: '', HISTORY_TURNS: '0' });
     expect(jwtRules(config).requiredClaims).toEqual([]);
@@ -81,6 +86,8 @@ describe('loadStoredModelChatConfig / loadStoredAgentChatConfig', () => {
     ['JWT_CLOCK_SKEW_SECONDS', '301', /JWT_CLOCK_SKEW_SECONDS="301": expected an integer from 0 to 300/],
     ['JWT_CLOCK_SKEW_SECONDS', '-1', /JWT_CLOCK_SKEW_SECONDS="-1"/],
     ['JWT_COGNITO_TOKEN_USE', 'refresh', /JWT_COGNITO_TOKEN_USE="refresh"/],
+    ['JWT_MAX_TOKEN_AGE_SECONDS', '59', /JWT_MAX_TOKEN_AGE_SECONDS="59": expected an integer from 60 to 86400/],
+    ['JWT_MAX_TOKEN_AGE_SECONDS', '', /JWT_MAX_TOKEN_AGE_SECONDS=""/],
     ['HISTORY_TABLE_NAME', undefined, /HISTORY_TABLE_NAME=\(unset\)/],
     ['HISTORY_TURNS', '51', /HISTORY_TURNS="51": expected an integer from 0 to 50/],
     ['HISTORY_TURNS', 'ten', /HISTORY_TURNS="ten"/],
