@@ -14,7 +14,7 @@ const INTEGRATION = [
   // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
   '/test/lambdas/chat/access/bedrock-access\\.test\\.ts$',
   '/test/lambdas/chat/auth/api-key-cache\\.test\\.ts$',
-  '/test/lambdas/chat/budgets/backends\\.test\\.ts$',
+  '/test/lambdas/chat/budgets/(backends|failed-answers)\\.test\\.ts$',
   '/test/lambdas/chat/diagnostics\\.test\\.ts$',
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
   '/test/lambdas/chat/aws/http2-session-pool\\.test\\.ts$',

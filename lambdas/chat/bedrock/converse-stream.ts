@@ -11,6 +11,7 @@ import type { ChatError } from '../http/errors';
 import type { ChatTurn } from '../prompt/turns';
 import { IncompleteStreamError, type ModelTarget, mapBedrockError, settleFailure } from './errors';
 import type { GuardrailSettings, ModelPrice } from './model-config';
+import { UsageTally } from './usage-tally';
 
 /** The one Bedrock operation the chat runtime needs (the real `BedrockRuntimeClient` satisfies it). */
 export interface ConverseStreamClient {
@@ -69,23 +70,35 @@ export function buildConverseCommand(input: GenerationInput): ConverseStreamComm
   });
 }
 
+/**
+ * Streams one answer, handing each text delta to `onText`. `tally` follows the answer as it arrives (the request, the
+ * deltas, the reported usage): when this throws, it holds what the answer used so far, for the budget (usage-tally.ts).
+ */
 export async function streamAnswer(
   client: ConverseStreamClient,
   input: GenerationInput,
   onText: (text: string) => void,
   signal: AbortSignal,
+  tally: UsageTally = new UsageTally(),
 ): Promise<GenerationResult> {
   const mapError = (error: unknown): ChatError => mapBedrockError(error, input.target);
   let stopReason: string | undefined;
   let usage: TokenUsage | undefined;
   try {
-    const output = await client.send(buildConverseCommand(input), { abortSignal: signal });
+    const command = buildConverseCommand(input);
+    tally.request(command.input, input.price);
+    const output = await client.send(command, { abortSignal: signal });
     for await (const event of output.stream ?? []) {
       if (signal.aborted) break;
       const text = event.contentBlockDelta?.delta?.text;
-      if (text) onText(text);
-      else if (event.messageStop) stopReason = event.messageStop.stopReason;
-      else if (event.metadata?.usage) usage = toUsage(event.metadata.usage);
+      if (text) {
+        tally.delta(text);
+        onText(text);
+      } else if (event.messageStop) stopReason = event.messageStop.stopReason;
+      else if (event.metadata?.usage) {
+        usage = toUsage(event.metadata.usage);
+        tally.report(usage);
+      }
     }
   } catch (error) {
     throw settleFailure(error, signal, mapError);

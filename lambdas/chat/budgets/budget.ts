@@ -16,6 +16,7 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type UpdateItemComm
 import { RATE_LIMIT_TABLE } from '../../../contract/tables';
 import { type Caller, caller as callerOf } from '../auth/caller';
 import type { ModelPrice } from '../bedrock/model-config';
+import type { UsageTally } from '../bedrock/usage-tally';
 import type { Invocation } from '../core/invocation';
 import { errorFields } from '../core/log';
 import { ChatError } from '../http/errors';
@@ -179,7 +180,7 @@ const NOT_APPLIED = new Set(['ProvisionedThroughputExceededException', 'Throttli
 
 /**
  * Counts an answer's usage against the caller's day: one atomic `ADD` per answer, no read-modify-write. Called once
- * the answer ended, also after a failure with what Bedrock had reported; `cost` in nano-dollars. Sent again only
+ * the answer ended, or once it failed with what it used so far ({@link recordUsageSoFar}); `cost` in nano-dollars. Sent again only
  * after a refusal that proves nothing was written (throttling); an outcome DynamoDB leaves unknown (a timeout) is
  * not retried, since a second `ADD` could count the answer twice: it is logged with the tokens (`budget_count_failed`),
  * never shown to the caller. Give it a client without SDK retries (entry/clients/dynamodb.ts `usageCounterClient`).
@@ -219,12 +220,32 @@ export async function recordUsage(
   }
 }
 
+/**
+ * Counts what an answer that did not end (it failed, or was cut) used so far ({@link UsageTally}): the usage Bedrock
+ * reported, else the tally's estimate once the stream began; nothing when it stopped before its first delta. The summary line says how
+ * much and whether it was estimated (`tokensSoFar`, `tokensSoFarEstimated`).
+ */
+export async function recordUsageSoFar(
+  invocation: Pick<Invocation, 'log' | 'facts'>,
+  client: BudgetTableClient,
+  table: BudgetTable,
+  gate: BudgetGate | undefined,
+  tally: UsageTally,
+): Promise<void> {
+  const used = tally.soFar();
+  if (!used) return;
+  Object.assign(invocation.facts, { tokensSoFar: totalTokens(used.usage), tokensSoFarEstimated: used.estimated });
+  await recordUsage(invocation, client, table, gate, used.usage, costNanoUsd(used.usage, tally.price));
+}
+
 /** A caller's budget for one request, as the modes that answer with a model use it. */
 export interface CallerBudget {
   /** Before the model call: refuses a spent budget (429), or 503 when the table cannot be read and the budget fails closed. */
   check(): Promise<void>;
   /** Once the answer ended: counts its usage and its estimated cost (US dollars, when the model has prices). */
   record(usage: ReportedUsage | undefined, estimatedCostUsd: number | undefined): Promise<void>;
+  /** Once the answer failed or was cut: counts what it used so far ({@link recordUsageSoFar}), at its model's prices. */
+  recordSoFar(tally: UsageTally): Promise<void>;
 }
 
 /** {@link checkBudget} (on `client`) and {@link recordUsage} (on `counter`, a client without retries) bound to one caller and request. */
@@ -244,5 +265,6 @@ export function callerBudget(
     record: async (usage, estimatedCostUsd) => {
       if (usage) await recordUsage(invocation, counter, table, gate, usage, Math.round((estimatedCostUsd ?? 0) * NANO));
     },
+    recordSoFar: (tally) => recordUsageSoFar(invocation, counter, table, gate, tally),
   };
 }

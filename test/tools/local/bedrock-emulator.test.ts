@@ -357,6 +357,21 @@ describe('injected faults', () => {
     expect((internal.error as Error).message).toBe('boom');
   });
 
+  test('midStreamError afterMetadata: the whole answer, messageStop and metadata, then the exception (also as a marker)', async () => {
+    const client = noRetryClient();
+    emulator.injectFault({ type: 'midStreamError', afterMetadata: true });
+    const late = await collectUntilError((await client.send(new ConverseStreamCommand(ask('x')))).stream);
+    expect(late.events.slice(-2).map((e) => Object.keys(e)[0])).toEqual(['messageStop', 'metadata']);
+    expect(late.events.at(-1)).toMatchObject({ metadata: { usage: { totalTokens: expect.any(Number) } } });
+    expect(late.error).toBeInstanceOf(ModelStreamErrorException);
+
+    const marked = await collectUntilError(
+      (await client.send(new ConverseStreamCommand(ask('x [[emulator:fault=midStreamError,afterMetadata=true]]')))).stream,
+    );
+    expect(Object.keys(marked.events.at(-1) ?? {})).toEqual(['metadata']);
+    expect(marked.error).toBeInstanceOf(ModelStreamErrorException);
+  });
+
   test('a stream fault on non-streaming Converse surfaces as the matching HTTP error', async () => {
     emulator.injectFault('midStreamError');
     const error = await rejection(noRetryClient().send(new ConverseCommand(ask('x'))));

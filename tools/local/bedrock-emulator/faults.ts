@@ -160,6 +160,8 @@ export type ResolvedFault =
       kind: 'stream';
       name: 'midStreamError' | 'streamThrottlingBeforeFirstToken';
       afterTokens: number;
+      /** The exception follows the `metadata` event (ConverseStream). */
+      afterMetadata?: boolean;
       /** The Bedrock Runtime default when none was given (agent operations pick their own default then). */
       exceptionType: AnyStreamExceptionType;
       message: string;
@@ -193,6 +195,7 @@ export function resolveFault(fault: EmulatorFault): ResolvedFault {
       kind: 'stream',
       name,
       afterTokens: name === 'midStreamError' ? afterTokens : 0,
+      ...(name === 'midStreamError' && 'afterMetadata' in spec && spec.afterMetadata === true ? { afterMetadata: true } : {}),
       exceptionType,
       message: message ?? STREAM_EXCEPTIONS[exceptionType].message,
       ...(requested !== undefined ? { explicitExceptionType: requested } : {}),
@@ -291,6 +294,7 @@ export function parseMarker(text: string): ResolvedFault | undefined {
   return resolveFault({
     type: name,
     ...(afterTokens !== undefined ? { afterTokens: Number(afterTokens) } : {}),
+    ...(params.get('afterMetadata') === 'true' ? { afterMetadata: true } : {}),
     ...(params.has('exceptionType') ? { exceptionType: params.get('exceptionType') } : {}),
     ...(params.has('message') ? { message: params.get('message') } : {}),
   } as EmulatorFault);

@@ -28,7 +28,7 @@
  * Faults: `emulator.injectFault(name, { times, operation })` (`operation` scopes the fault to one of Converse,
  * ConverseStream, Retrieve, InvokeAgent; default any), or per request a `[[emulator:fault=<name>]]` marker in the last
  * user message / the Retrieve query text / the InvokeAgent input text (optionally
- * `,afterTokens=N,exceptionType=<type>,message=<text>`), e.g. from curl:
+ * `,afterTokens=N,afterMetadata=true,exceptionType=<type>,message=<text>`), e.g. from curl:
  *
  *   curl -sN http://127.0.0.1:PORT/model/anthropic.claude-3-haiku-20240307-v1:0/converse \
  *     -H 'content-type: application/json' \

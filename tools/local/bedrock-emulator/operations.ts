@@ -225,7 +225,7 @@ async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: Strea
       }
       await send(encodeEvent('messageStart', { role: 'assistant' }));
       for (let i = 0; i <= plan.emitted.length; i++) {
-        if (fault?.name === 'midStreamError' && i === Math.min(fault.afterTokens, plan.emitted.length)) {
+        if (fault?.name === 'midStreamError' && !fault.afterMetadata && i === Math.min(fault.afterTokens, plan.emitted.length)) {
           await send(encodeException(fault.exceptionType, fault.message));
           res.end();
           return;
@@ -250,6 +250,7 @@ async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: Strea
       }
       await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
       await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
+      if (fault?.name === 'midStreamError' && fault.afterMetadata) await send(encodeException(fault.exceptionType, fault.message));
       res.end();
     },
   );

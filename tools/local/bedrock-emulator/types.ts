@@ -60,6 +60,11 @@ export interface MidStreamErrorFault {
   type: 'midStreamError';
   /** Number of `contentBlockDelta` (ConverseStream) or `chunk` (InvokeAgent) events sent before the exception event (default 3). */
   afterTokens?: number;
+  /**
+   * ConverseStream: the whole answer, `messageStop` and the `metadata` event (the usage reported) go out first, then
+   * the exception event: a stream that fails after Bedrock reported what it used. `afterTokens` is then ignored.
+   */
+  afterMetadata?: boolean;
   /** Default `modelStreamErrorException` on Converse / ConverseStream, `dependencyFailedException` on Retrieve / InvokeAgent. */
   exceptionType?: AnyStreamExceptionType;
   message?: string;

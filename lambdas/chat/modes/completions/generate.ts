@@ -8,6 +8,7 @@ import { ConverseStreamCommand, type ConverseStreamCommandInput } from '@aws-sdk
 import type { ConverseStreamClient } from '../../bedrock/converse-stream';
 import { IncompleteStreamError, type ModelTarget, mapBedrockError, settleFailure } from '../../bedrock/errors';
 import type { GuardrailSettings } from '../../bedrock/model-config';
+import type { UsageTally } from '../../bedrock/usage-tally';
 import type { ChatError } from '../../http/errors';
 import type { CompletionRequest } from './openai-request';
 import { ParameterError } from './openai-request';
@@ -23,16 +24,6 @@ export interface AnswerSink {
 export interface AnswerEnd {
   readonly stopReason: string;
   readonly usage: BedrockUsage;
-}
-
-/** A failed answer, with what Bedrock had reported (or the count of deltas received) for the budget. */
-export class AnswerFailure extends Error {
-  constructor(
-    public readonly error: unknown,
-    public readonly usage: BedrockUsage,
-  ) {
-    super('The answer failed');
-  }
 }
 
 export function converseInput(
@@ -65,19 +56,21 @@ export function converseInput(
   };
 }
 
-/** Streams one answer into `sink`; throws {@link AnswerFailure} wrapping the mapped error. */
+/**
+ * Streams one answer into `sink`; throws the mapped error. `tally` follows the answer (the request, its deltas, the
+ * reported usage): after a failure it holds what the answer used so far, for the budget (bedrock/usage-tally.ts).
+ */
 export async function generate(
   client: ConverseStreamClient,
   target: ModelTarget,
   input: ConverseStreamCommandInput,
   sink: AnswerSink,
   signal: AbortSignal,
+  tally: UsageTally,
 ): Promise<AnswerEnd> {
   const mapError = (error: unknown): ChatError => mapCompletionError(error, target, input);
   let stopReason: string | undefined;
   let usage: BedrockUsage | undefined;
-  let deltas = 0;
-  const soFar = (): BedrockUsage => usage ?? { inputTokens: 0, outputTokens: deltas };
   try {
     const output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
     for await (const event of output.stream ?? []) {
@@ -87,10 +80,10 @@ export async function generate(
       if (start?.start?.toolUse) {
         sink.toolStart(start.contentBlockIndex ?? 0, start.start.toolUse.toolUseId ?? '', start.start.toolUse.name ?? '');
       } else if (delta?.delta?.text !== undefined) {
-        deltas++;
+        tally.delta(delta.delta.text);
         sink.text(delta.delta.text);
       } else if (delta?.delta?.toolUse?.input !== undefined) {
-        deltas++;
+        tally.delta(delta.delta.toolUse.input);
         sink.toolArguments(delta.contentBlockIndex ?? 0, delta.delta.toolUse.input);
       } else if (event.messageStop) {
         stopReason = event.messageStop.stopReason;
@@ -103,14 +96,15 @@ export async function generate(
           cacheReadInputTokens: u.cacheReadInputTokens,
           cacheWriteInputTokens: u.cacheWriteInputTokens,
         };
+        tally.report({ ...usage, totalTokens: u.totalTokens ?? usage.inputTokens + usage.outputTokens });
       }
     }
   } catch (error) {
-    throw new AnswerFailure(settleFailure(error, signal, mapError), soFar());
+    throw settleFailure(error, signal, mapError);
   }
-  if (signal.aborted) throw new AnswerFailure(settleFailure(undefined, signal, mapError), soFar());
+  if (signal.aborted) throw settleFailure(undefined, signal, mapError);
   if (stopReason === undefined || usage === undefined) {
-    throw new AnswerFailure(mapError(new IncompleteStreamError('The model stream ended before messageStop and metadata')), soFar());
+    throw mapError(new IncompleteStreamError('The model stream ended before messageStop and metadata'));
   }
   return { stopReason, usage };
 }

@@ -14,7 +14,8 @@ import type { Authenticator } from '../../auth/authenticator';
 import type { Caller } from '../../auth/caller';
 import type { ConverseStreamClient } from '../../bedrock/converse-stream';
 import type { ModelTarget } from '../../bedrock/errors';
-import { type BudgetTableClient, budgetCaller, checkBudget, costNanoUsd, recordUsage } from '../../budgets/budget';
+import { UsageTally } from '../../bedrock/usage-tally';
+import { type BudgetTableClient, budgetCaller, checkBudget, costNanoUsd, recordUsage, recordUsageSoFar } from '../../budgets/budget';
 import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import {
   answerDiagnostics,
@@ -30,7 +31,7 @@ import type { FunctionUrlEvent } from '../../http/event';
 import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/rate-limiter';
 import { readCompletionsBody } from './body';
 import type { CompletionsConfig } from './config';
-import { AnswerFailure, type AnswerSink, converseInput, generate } from './generate';
+import { type AnswerSink, converseInput, generate } from './generate';
 import { modelList, modelObject, resolveModel } from './models';
 import { type CompletionRequest, parseCompletionRequest } from './openai-request';
 import { ChunkWriter, completionObject, OPENAI_ERRORS, type OpenAiToolCall } from './openai-response';
@@ -203,13 +204,16 @@ async function answer(
         },
       };
 
+  const input = converseInput(target, request, config.systemPrompt, config.guardrail);
+  const tally = new UsageTally();
+  tally.request(input, price);
   let end: Awaited<ReturnType<typeof generate>>;
   try {
-    end = await generate(bedrock, target, converseInput(target, request, config.systemPrompt, config.guardrail), sink, signal);
-  } catch (failure) {
-    if (!(failure instanceof AnswerFailure)) throw failure;
-    await recordUsage(invocation, counter, table, gate, failure.usage, costNanoUsd(failure.usage, price));
-    throw failure.error;
+    end = await generate(bedrock, target, input, sink, signal, tally);
+  } catch (error) {
+    // Failed after streaming began: what the answer used still counts against the caller's day.
+    await recordUsageSoFar(invocation, counter, table, gate, tally);
+    throw error;
   }
   Object.assign(facts, {
     stopReason: end.stopReason,

@@ -18,6 +18,7 @@ import type { Authenticator } from '../../auth/authenticator';
 import { type ConverseStreamClient, streamAnswer } from '../../bedrock/converse-stream';
 import { endIfGuardrailIntervened } from '../../bedrock/errors';
 import { modelTarget } from '../../bedrock/model-config';
+import { UsageTally } from '../../bedrock/usage-tally';
 import { type BudgetTableClient, budgetCaller, callerBudget } from '../../budgets/budget';
 import { createInvocationHandler, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import {
@@ -73,6 +74,7 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
 
     const budget = callerBudget(invocation, dynamo, config.rateLimit, config.budgets, budgetCaller(caller, lease), deps.usageCounter);
     await budget.check();
+    const tally = new UsageTally();
     let result: Awaited<ReturnType<typeof streamAnswer>>;
     try {
       result = await streamAnswer(
@@ -91,7 +93,12 @@ export function createModelChatHandler(deps: ModelChatDependencies): StreamHandl
           response.text(text);
         },
         signal,
+        tally,
       );
+    } catch (error) {
+      // Failed after streaming began: what the answer used still counts against the caller's day.
+      await budget.recordSoFar(tally);
+      throw error;
     } finally {
       lease.release();
     }

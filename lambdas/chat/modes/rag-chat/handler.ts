@@ -10,7 +10,8 @@
  * - Retrieval errors are JSON errors with their own codes (bedrock/retrieve.ts): nothing is sent before them.
  * - The caller's daily budget (`BUDGET_*`; a guest is counted by its address, caller credentials by their access key
  *   id, hashed) is checked before retrieval, so a spent budget costs no Retrieve either, and the model's usage is
- *   counted once the answer ends. A fallback answer uses no tokens and counts nothing.
+ *   counted once the answer ends, or, when it fails after streaming began, what it used so far
+ *   (bedrock/usage-tally.ts). A fallback answer uses no tokens and counts nothing.
  * - No passage scoring at least `RETRIEVAL_MIN_SCORE`: the fallback answer is streamed as the answer, the model
  *   is not called, and `done` says `fallback: true`, `sources: []`, stop reason {@link NO_RELEVANT_CONTEXT}.
  * - Otherwise the model gets the caller's plain history and, as the last user turn only, the context block and
@@ -36,6 +37,7 @@ import {
   relevantPassages,
   retrievePassages,
 } from '../../bedrock/retrieve';
+import { UsageTally } from '../../bedrock/usage-tally';
 import { type BudgetTableClient, budgetCaller, type CallerBudget, callerBudget } from '../../budgets/budget';
 import { createInvocationHandler, type Invocation, type InvocationOptions, type StreamHandler } from '../../core/invocation';
 import {
@@ -167,27 +169,36 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
       // The answer's start, kept only while the answer could still be the fallback answer.
       let head = '';
       let couldBeFallback = true;
-      const result = await streamAnswer(
-        bedrockClient,
-        {
-          target,
-          systemPrompt: config.systemPrompt,
-          history: request.history,
-          message: buildContextTurn(passages, request.message),
-          maxTokens: config.maxTokens,
-          price: config.prices.get(target.alias),
-          guardrail: config.guardrail,
-        },
-        (text) => {
-          facts.timeToFirstTokenMs ??= now() - startedAt;
-          if (couldBeFallback) {
-            head += text;
-            couldBeFallback = head.trim().length <= fallbackAnswer.length;
-          }
-          response.text(text);
-        },
-        signal,
-      );
+      const tally = new UsageTally();
+      let result: Awaited<ReturnType<typeof streamAnswer>>;
+      try {
+        result = await streamAnswer(
+          bedrockClient,
+          {
+            target,
+            systemPrompt: config.systemPrompt,
+            history: request.history,
+            message: buildContextTurn(passages, request.message),
+            maxTokens: config.maxTokens,
+            price: config.prices.get(target.alias),
+            guardrail: config.guardrail,
+          },
+          (text) => {
+            facts.timeToFirstTokenMs ??= now() - startedAt;
+            if (couldBeFallback) {
+              head += text;
+              couldBeFallback = head.trim().length <= fallbackAnswer.length;
+            }
+            response.text(text);
+          },
+          signal,
+          tally,
+        );
+      } catch (error) {
+        // Failed after streaming began: what the answer used (the passages included) still counts against the day.
+        await budget.recordSoFar(tally);
+        throw error;
+      }
       const fallback = couldBeFallback && head.trim() === fallbackAnswer;
       Object.assign(facts, { stopReason: result.stopReason, fallback, ...result.usage, estimatedCostUsd: result.estimatedCostUsd });
       await budget.record(result.usage, result.estimatedCostUsd);

@@ -4,6 +4,7 @@
  * carries the one Bedrock client its backend calls.
  */
 import type { TokenUsage } from '../../bedrock/converse-stream';
+import type { UsageTally } from '../../bedrock/usage-tally';
 import type { StoredTurn } from '../../chats/chat-store';
 import type { CheckResult, DiagnosticCheck } from '../../diagnostics/diagnostics';
 
@@ -39,9 +40,10 @@ export interface AnswerBackend {
   chooseModel(requested: unknown): string | undefined;
   /**
    * Generates the answer, handing each text delta to `onText` as it arrives. Failures are `ChatError`s;
-   * an abort for another reason than the deadline rethrows `signal.reason`.
+   * an abort for another reason than the deadline rethrows `signal.reason`. A model backend follows the answer in
+   * `tally`, which then holds what a failed or cut answer used (the agent reports no usage and leaves it empty).
    */
-  answer(request: AnswerRequest, onText: (text: string) => void, signal: AbortSignal): Promise<AnswerResult>;
+  answer(request: AnswerRequest, onText: (text: string) => void, signal: AbortSignal, tally: UsageTally): Promise<AnswerResult>;
   /** `POST /diagnostics`: the smallest calls that prove this backend's upstreams work (or the failed credentials check). */
   diagnosticChecks(requestBody: unknown): { checks: DiagnosticCheck[]; release(): void } | CheckResult;
 }

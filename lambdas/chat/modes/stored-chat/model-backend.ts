@@ -26,7 +26,7 @@ export function modelBackend(clients: ClientSource<ConverseStreamClient>, config
       if (!('leases' in leased)) return leased;
       return { checks: [...credentialChecks(clients), ...modelChecks(config, leased.leases.clients)], release: leased.release };
     },
-    answer: async (request, onText, signal) => {
+    answer: async (request, onText, signal, tally) => {
       const lease = clients.forRequest(request.requestBody);
       const target = modelTarget(config, request.model ?? config.defaultModel, lease.region);
       const history = request.history.flatMap((turn): ChatTurn[] =>
@@ -51,6 +51,7 @@ export function modelBackend(clients: ClientSource<ConverseStreamClient>, config
           },
           onText,
           signal,
+          tally,
         );
       } finally {
         lease.release();

@@ -8,13 +8,15 @@
  *    from its prompt before the answer starts (the agent's session is named after the chat).
  * 2. Generate, streaming deltas to the client with `Accept: text/event-stream`, collecting them otherwise.
  *    An answer reaching {@link MAX_ANSWER_BYTES} is cut there (the client gets exactly what is stored) and
- *    generation stops, with stop reason {@link ANSWER_SIZE_LIMIT_STOP_REASON}.
+ *    generation stops, with stop reason {@link ANSWER_SIZE_LIMIT_STOP_REASON}. The user's budget counts the usage
+ *    Bedrock reported, or, for an answer that failed or was cut, what it used so far (bedrock/usage-tally.ts).
  * 3. Append the turn (a failed answer writes nothing, not even a new chat's header).
  * 4. Answer `{ response, chat }` as JSON, or an SSE `done` event `{ response, chat, usage?, stopReason? }`.
  *    `chat.messages` holds the turn just added; `GET /chats/{id}` returns all of them.
  */
 import type { TokenUsage } from '../../../bedrock/converse-stream';
 import { endIfGuardrailIntervened } from '../../../bedrock/errors';
+import { UsageTally } from '../../../bedrock/usage-tally';
 import {
   type ChatHeader,
   type ChatJson,
@@ -72,6 +74,7 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
   await ctx.budget?.check();
   const answer = new AnswerBuffer(MAX_ANSWER_BYTES);
   const sizeLimit = new AbortController();
+  const tally = new UsageTally();
   let result: AnswerResult;
   try {
     result = await backend.answer(
@@ -85,8 +88,11 @@ export async function postChat(ctx: RouteContext, store: ChatStore, backend: Ans
         if (answer.full) sizeLimit.abort(new AnswerSizeLimitReached(`The answer reached ${MAX_ANSWER_BYTES} bytes`));
       },
       AbortSignal.any([ctx.signal, sizeLimit.signal]),
+      tally,
     );
   } catch (error) {
+    // A failed answer, or one cut at the size limit: what it used so far counts against the user's day.
+    await ctx.budget?.recordSoFar(tally);
     if (!(error instanceof AnswerSizeLimitReached)) throw error;
     result = { stopReason: ANSWER_SIZE_LIMIT_STOP_REASON };
   }

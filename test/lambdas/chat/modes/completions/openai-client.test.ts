@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import OpenAI, { type APIError } from 'openai';
+import { UsageTally } from '../../../../../lambdas/chat/bedrock/usage-tally';
+import { totalTokens } from '../../../../../lambdas/chat/budgets/budget';
 import { createKey, revokeKey } from '../../../../../tools/keys/api-keys';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../../../tools/local/bedrock-emulator';
 import { createApiKeyTable, createRateLimitTable, type Dynalite, startDynalite } from '../../../../../tools/local/dynamo';
@@ -321,6 +323,25 @@ describe('budgets', () => {
     const sum = answers.reduce((total, answer) => total + (answer.usage?.total_tokens ?? 0), 0);
     expect(new Set(answers.map((a) => a.usage?.total_tokens)).size).toBeGreaterThan(1);
     expect(Number((await dayItem(counted))?.tokens?.N)).toBe(sum);
+  });
+
+  test("an answer failing after streaming began counts what it used on the key's day: the estimate, before any metadata", async () => {
+    const failing = await createKey(admin, 'completions-keys', { name: 'failing', tokensPerDay: 1_000_000 });
+    // The fault rides in this request's own text: no other request can take it.
+    const content = 'Tell me a long story about the sea. [[emulator:fault=midStreamError,afterTokens=4]]';
+    const stream = await client(failing).chat.completions.create({ model: 'haiku', messages: [{ role: 'user', content }], stream: true });
+    const deltas: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) if (chunk.choices[0]?.delta.content) deltas.push(chunk.choices[0].delta.content);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(deltas).toHaveLength(4);
+    const tally = new UsageTally();
+    const sent = emulator.requests.find((r) => JSON.stringify(r.body).includes('afterTokens=4'));
+    tally.request(sent?.body as Parameters<UsageTally['request']>[0], undefined);
+    for (const delta of deltas) tally.delta(delta);
+    expect(tally.soFar()?.estimated).toBe(true);
+    expect(Number((await dayItem(failing))?.tokens?.N)).toBe(totalTokens(tally.soFar()!.usage));
   });
 
   test('the next request over budget gets 429 insufficient_quota with its code and Retry-After; another key is unaffected', async () => {

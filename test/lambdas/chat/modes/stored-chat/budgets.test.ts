@@ -17,6 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { UsageTally } from '../../../../../lambdas/chat/bedrock/usage-tally';
+import { totalTokens } from '../../../../../lambdas/chat/budgets/budget';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../../../tools/local/bedrock-emulator';
 import { createHistoryTable, createRateLimitTable } from '../../../../../tools/local/dynamo';
 import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../../../../tools/local/jwt-issuer';
@@ -132,5 +134,21 @@ test('20 concurrent answers of one user add exactly their usage; over budget is 
   const bob = await token('bob');
   expect((await ask(bob, 'hello')).status).toBe(200);
   expect((await dayCounts()).size).toBe(2);
+  expect(chat.output()).not.toContain('budget_count_failed');
+});
+
+test("an answer failing after streaming began counts what it used on the user's day: the estimate, before any metadata", async () => {
+  const carol = await token('carol');
+  // The fault rides in this request's own text: no other request can take it.
+  const failed = await ask(carol, 'Tell me a long story about the sea. [[emulator:fault=midStreamError,afterTokens=3]]');
+  const events = parseSse(failed.body);
+  expect(events.map((e) => e.event)).toEqual(['delta', 'delta', 'delta', 'error']);
+  const tally = new UsageTally();
+  const sent = emulator.requests.find((r) => JSON.stringify(r.body).includes('afterTokens=3'));
+  tally.request(sent?.body as Parameters<UsageTally['request']>[0], undefined);
+  for (const e of events.filter((e) => e.event === 'delta')) tally.delta((e.data as { text: string }).text);
+  const soFar = tally.soFar();
+  expect(soFar?.estimated).toBe(true);
+  expect((await dayCounts()).get(userHash('carol'))).toBe(totalTokens(soFar!.usage));
   expect(chat.output()).not.toContain('budget_count_failed');
 });
