@@ -331,6 +331,7 @@ async function main(): Promise<void> {
                 clientId: jwt.issuer.audience,
                 redirectUris: () => [pageUrl, pageUrl.replace('127.0.0.1', 'localhost')],
                 signToken: jwt.signToken,
+                signIdToken: jwt.signIdToken,
               }),
             }
           : {}),

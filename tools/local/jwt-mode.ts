@@ -56,8 +56,10 @@ export interface JwtMode {
   readonly entry: 'stored-model-chat' | 'stored-agent-chat';
   /** Variables to add to the function's environment. */
   readonly environment: Record<string, string>;
-  /** A token for `subject`, signed by the local issuer (for the server's {@link SUBJECT_HEADER}). */
+  /** An access token for `subject`, signed by the local issuer (printed, and for the server's {@link SUBJECT_HEADER}). */
   signToken(subject: string): Promise<string>;
+  /** An ID token for `subject` (the sign-in stand-in returns it beside the access token; the chat refuses it). */
+  signIdToken(subject: string): Promise<string>;
   /** What to print, after the common lines, once the server listens at `url`. */
   banner(url: string): string;
   close(): Promise<void>;
@@ -76,9 +78,15 @@ export async function startJwtMode(options: JwtModeOptions): Promise<JwtMode> {
   });
   await ignoreExistingTable(createHistoryTable(admin, HISTORY_TABLE_NAME));
   admin.destroy();
-  // `email` is the claim the local function requires (JWT_REQUIRED_CLAIMS), as a stage's requiredClaims would.
+  // Tokens shaped as a stage's user pool issues them, and verified as the stage verifies them (access tokens only):
+  // an access token names its app client in `client_id` and has no `aud` or profile claims; an ID token the reverse.
   const signToken = (subject: string): Promise<string> =>
-    issuer.sign({ sub: subject, email: `${subject}@example.com` }, { expiresInSeconds: TOKEN_LIFETIME_SECONDS });
+    issuer.sign(
+      { sub: subject, token_use: 'access', client_id: issuer.audience, scope: 'openid' },
+      { omit: ['aud'], expiresInSeconds: TOKEN_LIFETIME_SECONDS },
+    );
+  const signIdToken = (subject: string): Promise<string> =>
+    issuer.sign({ sub: subject, token_use: 'id', email: `${subject}@example.com` }, { expiresInSeconds: TOKEN_LIFETIME_SECONDS });
   const variables = tokenVariables(subjects);
   const tokens = await Promise.all(subjects.map(async (subject, i) => ({ subject, variable: variables[i], token: await signToken(subject) })));
 
@@ -93,18 +101,20 @@ export async function startJwtMode(options: JwtModeOptions): Promise<JwtMode> {
       [ENV.jwtAudience]: issuer.audience,
       [ENV.jwtJwksUri]: issuer.jwksUri,
       [ENV.jwtAlgorithms]: 'RS256',
-      [ENV.jwtRequiredClaims]: 'email',
+      [ENV.jwtRequiredClaims]: '',
       [ENV.jwtClockSkewSeconds]: '30',
+      [ENV.jwtCognitoTokenUse]: 'access',
       ...(options.agent ? { [ENV.agentId]: options.agentId, [ENV.agentAliasId]: options.agentAliasId } : {}),
       ...(options.agent && options.emulatorUrl ? { AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: options.emulatorUrl } : {}),
     },
     signToken,
+    signIdToken,
     banner: (url) => {
       const base = url.replace(/\/$/, '');
       const auth = `-H "authorization: Bearer $${tokens[0].variable}"`;
       const other = subjects.includes('someone-else') ? 'another-user' : 'someone-else';
       return `  Backend:    ${options.agent ? `agent ${options.agentId}/${options.agentAliasId} (InvokeAgent)` : 'models (ConverseStream)'}
-  Tokens:     issuer ${issuer.issuer}, audience ${issuer.audience}, JWKS ${issuer.jwksUri}
+  Tokens:     access tokens as Cognito issues them (token_use access, client_id ${issuer.audience}); issuer ${issuer.issuer}, JWKS ${issuer.jwksUri}
               (an RSA key generated at start; tokens signed by anyone else are refused)
   History:    table ${HISTORY_TABLE_NAME} at ${options.dynamoEndpoint}, ${options.historyTurns} turns sent back
   Users:      one token per --subject below (valid 1 h); or send ${SUBJECT_HEADER}: <sub> to act as anyone

@@ -19,8 +19,10 @@ export interface SignInStandInOptions {
   readonly clientId: string;
   /** Redirect URIs accepted (the page's address; known once the local server listens). */
   readonly redirectUris: () => readonly string[];
-  /** Signs an ID token for a subject (the local issuer). */
+  /** Signs the access token for a subject (the local issuer): what the page sends to the chat. */
   readonly signToken: (subject: string) => Promise<string>;
+  /** Signs the ID token for a subject. @default - the access token's signer */
+  readonly signIdToken?: (subject: string) => Promise<string>;
   /** Token lifetime in seconds. @default 3600 */
   readonly expiresInSeconds?: number;
 }
@@ -98,10 +100,11 @@ export function signInStandIn(options: SignInStandInOptions): (req: IncomingMess
         const verifier = form.get('code_verifier') ?? '';
         if (createHash('sha256').update(verifier).digest('base64url') !== pending.challenge)
           return fail(res, 400, 'invalid_grant', 'PKCE verification failed.');
-        const token = await options.signToken(pending.subject);
+        const accessToken = await options.signToken(pending.subject);
+        const idToken = options.signIdToken ? await options.signIdToken(pending.subject) : accessToken;
         res
           .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' })
-          .end(JSON.stringify({ id_token: token, access_token: token, token_type: 'Bearer', expires_in: expiresIn }));
+          .end(JSON.stringify({ id_token: idToken, access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn }));
       });
       return true;
     }

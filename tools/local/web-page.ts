@@ -109,8 +109,9 @@ export function localBackend(
         tokenUrl: '/oauth2/token',
         logoutUrl: '/logout',
         clientId: jwtClientId(options.jwt),
-        scopes: ['openid', 'email'],
-        tokenUse: 'id',
+        // As a stage's page: openid alone, the access token sent (the local function verifies access tokens only).
+        scopes: ['openid'],
+        tokenUse: 'access',
       },
     };
   }

@@ -110,7 +110,9 @@ function refreshSignIn(): void {
   const signedIn = currentToken() !== undefined;
   ui.signIn.hidden = !jwt || signedIn;
   ui.signOut.hidden = !jwt || !signedIn;
-  ui.who.textContent = jwt ? (signedIn ? `Signed in${subjectOf(currentToken() ?? '')}` : 'Not signed in') : '';
+  // The name shown comes from the ID token when there is one (access tokens carry no email), else the token sent.
+  const shown = backend.kind === 'jwt' ? (secrets.tokens.get(backend.id)?.idToken ?? currentToken()) : undefined;
+  ui.who.textContent = jwt ? (signedIn ? `Signed in${subjectOf(shown ?? '')}` : 'Not signed in') : '';
 }
 
 /** The token's `email` or `sub`, for display only (the signature is the backend's to check). */

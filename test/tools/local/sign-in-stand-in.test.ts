@@ -12,7 +12,12 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  const routes = signInStandIn({ clientId: CLIENT, redirectUris: () => [`${base}/`], signToken: async (subject) => `token-for-${subject}` });
+  const routes = signInStandIn({
+    clientId: CLIENT,
+    redirectUris: () => [`${base}/`],
+    signToken: async (subject) => `access-token-for-${subject}`,
+    signIdToken: async (subject) => `id-token-for-${subject}`,
+  });
   server = createServer((req, res) => {
     if (!routes(req, res, (req.url ?? '/').split('?')[0]!)) res.writeHead(404).end();
   });
@@ -56,7 +61,7 @@ function codeOf(response: Response): string {
 }
 
 describe('the local sign-in stand-in', () => {
-  test('issues a token for the chosen user once, for the right verifier only', async () => {
+  test('issues the ID and access tokens for the chosen user once, for the right verifier only', async () => {
     const first = await authorize();
     expect(first.status).toBe(302);
     const wrong = await token(codeOf(first), 'another-verifier-of-at-least-forty-three-characters-000');
@@ -64,7 +69,12 @@ describe('the local sign-in stand-in', () => {
 
     const code = codeOf(await authorize({ username: 'bob' }));
     const ok = await token(code);
-    await expect(ok.json()).resolves.toMatchObject({ id_token: 'token-for-bob', token_type: 'Bearer', expires_in: 3600 });
+    await expect(ok.json()).resolves.toMatchObject({
+      id_token: 'id-token-for-bob',
+      access_token: 'access-token-for-bob',
+      token_type: 'Bearer',
+      expires_in: 3600,
+    });
     const reused = await token(code);
     await expect(reused.json()).resolves.toMatchObject({ error: 'invalid_grant' });
   });
