@@ -162,6 +162,8 @@ export interface JwtChatConfig {
   readonly audience?: string;
   /** Claims every token must carry; with the stage's own user pool, claims its access tokens carry (no `email`). */
   readonly requiredClaims: string[];
+  /** With an external issuer: refuse its tokens issued longer ago than this (`iat`), 1 to 1440 minutes. */
+  readonly maxTokenAgeMinutes?: number;
   /** Self sign-up in the created user pool. */
   readonly selfSignUp: boolean;
   /** Answer with this Bedrock Agent alias instead of the stage's models. */
@@ -213,7 +215,7 @@ const MONITORING_KEYS = [
   'dailyCostUsd',
 ];
 const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'allowedRegions', 'agent'];
-const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'selfSignUp', 'agent', 'historyRetention'];
+const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'maxTokenAgeMinutes', 'selfSignUp', 'agent', 'historyRetention'];
 const COMPLETIONS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'maxTokens', 'requestsPerMinute', 'tokensPerDay', 'costPerDayUsd'];
 const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'];
 
@@ -645,6 +647,17 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
   }
   const selfSignUp = raw.selfSignUp ?? false;
   if (typeof selfSignUp !== 'boolean') throw new StageConfigError(`${key}.selfSignUp`, selfSignUp, 'true or false');
+  const maxTokenAge = raw.maxTokenAgeMinutes;
+  if (maxTokenAge !== undefined) {
+    if (issuer === undefined) {
+      throw new StageConfigError(
+        `${key}.maxTokenAgeMinutes`,
+        maxTokenAge,
+        "no setting here without an external issuer: the stage's own user pool issues tokens valid one hour",
+      );
+    }
+    positiveInteger(maxTokenAge, `${key}.maxTokenAgeMinutes`, LIMITS.maxTokenAgeSeconds / 60);
+  }
   if (agent !== undefined) {
     if (!isObject(agent)) throw new StageConfigError(`${key}.agent`, agent, 'an object { "agentId", "agentAliasId" }');
     for (const k of ['agentId', 'agentAliasId']) {
@@ -659,6 +672,7 @@ function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {
   return {
     ...(issuer !== undefined ? { issuer: issuer as string, audience: audience as string } : {}),
     requiredClaims: claims as string[],
+    ...(maxTokenAge !== undefined ? { maxTokenAgeMinutes: maxTokenAge as number } : {}),
     selfSignUp,
     historyRetentionDays,
     ...(agent !== undefined ? { agent: agent as { agentId: string; agentAliasId: string } } : {}),

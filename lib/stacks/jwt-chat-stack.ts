@@ -18,6 +18,8 @@ export const PAGE_SIGN_IN_TOKEN_USE = CognitoTokenUse.ACCESS;
 export interface ExternalIssuer {
   readonly issuer: string;
   readonly audience: string;
+  /** Refuse tokens issued longer ago than this. */
+  readonly maxTokenAge?: Duration;
 }
 
 export interface JwtChatStackProps extends StackProps, ChatStackSettings {

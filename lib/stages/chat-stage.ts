@@ -56,7 +56,14 @@ export class ChatStage extends Stage {
         ...settings,
         description: `JWT-authenticated Bedrock chat with history (${config.name})`,
         agent: jwt.agent,
-        externalIssuer: jwt.issuer !== undefined && jwt.audience !== undefined ? { issuer: jwt.issuer, audience: jwt.audience } : undefined,
+        externalIssuer:
+          jwt.issuer !== undefined && jwt.audience !== undefined
+            ? {
+                issuer: jwt.issuer,
+                audience: jwt.audience,
+                ...(jwt.maxTokenAgeMinutes !== undefined ? { maxTokenAge: Duration.minutes(jwt.maxTokenAgeMinutes) } : {}),
+              }
+            : undefined,
         requiredClaims: jwt.requiredClaims,
         selfSignUp: jwt.selfSignUp,
         historyRetention: Duration.days(jwt.historyRetentionDays),

@@ -254,6 +254,21 @@ describe('a stage deploys the backends it names, and only those', () => {
     expect(built.jwtChat).toBeUndefined();
   });
 
+  test('jwtChat with an external issuer and maxTokenAgeMinutes: no user pool, the function refuses tokens older than that', () => {
+    const { built } = stacksOf({
+      ...shared,
+      jwtChat: { issuer: 'https://id.example.com/', audience: 'chat', requiredClaims: ['email'], maxTokenAgeMinutes: 15 },
+    });
+    const jwt = Template.fromStack(built.jwtChat!);
+    jwt.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
+    jwt.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.jwtMaxTokenAgeSeconds]: '900', [ENV.jwtRequiredClaims]: 'email', [ENV.jwtAudience]: 'chat' }),
+      },
+    });
+    expect(JSON.stringify(jwt.toJSON())).not.toContain(ENV.jwtCognitoTokenUse);
+  });
+
   test('only jwtChat with an agent: no models needed, only the JwtChat stack', () => {
     const { models: _models, ...withoutModels } = shared;
     const { stacks } = stacksOf({ ...withoutModels, jwtChat: { agent: { agentId: 'AGENT12345', agentAliasId: 'TSTALIASID' } } });

@@ -114,6 +114,20 @@ describe('stage configuration', () => {
     ).toEqual(['email']);
   });
 
+  test("jwtChat.maxTokenAgeMinutes: 1 to 1440 with an external issuer; refused for the stage's own user pool", () => {
+    const external = { issuer: 'https://id.example.com/', audience: 'chat' };
+    expect(parseStageConfig('dev', { ...valid, jwtChat: { ...external, maxTokenAgeMinutes: 15 } }).jwtChat?.maxTokenAgeMinutes).toBe(15);
+    expect(parseStageConfig('dev', { ...valid, jwtChat: external }).jwtChat).not.toHaveProperty('maxTokenAgeMinutes');
+    for (const bad of [0, 1441, 1.5, '15']) {
+      expect(() => parseStageConfig('dev', { ...valid, jwtChat: { ...external, maxTokenAgeMinutes: bad } })).toThrow(
+        /stages\.dev\.jwtChat\.maxTokenAgeMinutes = .*; expected a whole number from 1 to 1440/,
+      );
+    }
+    expect(() => parseStageConfig('dev', { ...valid, jwtChat: { maxTokenAgeMinutes: 15 } })).toThrow(
+      /stages\.dev\.jwtChat\.maxTokenAgeMinutes = 15; expected no setting here without an external issuer/,
+    );
+  });
+
   test('chatCompletions: API keys by default, the stage rate limit unless its own, budgets; prices per model alias', () => {
     expect(parseStageConfig('dev', { ...valid, chatCompletions: {} }).chatCompletions).toEqual({
       auth: 'apiKeys',
