@@ -17,7 +17,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/budgets/(backends|failed-answers)\\.test\\.ts$',
   '/test/lambdas/chat/diagnostics\\.test\\.ts$',
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
-  '/test/lambdas/chat/aws/http2-session-pool\\.test\\.ts$',
+  '/test/lambdas/chat/aws/(http2-session-pool|https-caller)\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
   '/test/lambdas/chat/modes/completions/(openai-client|guardrail-e2e)\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',

@@ -5,7 +5,9 @@
  *   (an idle timeout, as the SDK's handler sets it), each failing with `TimeoutError`;
  * - connections whose last call ended more than `idleMs` ago (default 20 s) are dropped before the next call: one
  *   that sat idle across a frozen sandbox may have been closed by the far end without us seeing it;
- * - an aborted call fails with `AbortError`, destroying its request (and the answer stream being read).
+ * - an aborted call fails with `AbortError`, destroying its request (and the answer stream being read);
+ * - a failure before the connection was established (refused, connection timeout, DNS) is marked as not sent
+ *   (service-error.ts `markNotSent`): the request never left, so a non-idempotent write may be sent again.
  *
  * `node:http` (plain-HTTP endpoints: local runs and tests) is loaded on first use, and not as an ES module import:
  * that import reads every export of the module, and its `WebSocket` getter alone loads undici, zlib, perf_hooks and
@@ -13,7 +15,7 @@
  */
 import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import * as https from 'node:https';
-import { abortError, isErrorValue, namedError } from './service-error';
+import { abortError, isErrorValue, markNotSent, namedError } from './service-error';
 
 export interface HttpCallerOptions {
   readonly connectionTimeout: number;
@@ -66,21 +68,29 @@ export class KeepAliveHttpCaller {
     req.setTimeout(this.options.requestTimeout, () =>
       req.destroy(namedError('TimeoutError', `Connection timed out after ${this.options.requestTimeout} ms`)),
     );
+    // Until the connection is established nothing of the request is written: a failure before then is marked as not sent.
+    let connected = false;
     req.on('socket', (socket) => {
-      if (!socket.connecting) return;
+      if (!socket.connecting) {
+        connected = true;
+        return;
+      }
       const timer = setTimeout(
         () =>
           req.destroy(namedError('TimeoutError', `Socket timed out without establishing a connection within ${this.options.connectionTimeout} ms`)),
         this.options.connectionTimeout,
       );
-      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+        connected = true;
+        clearTimeout(timer);
+      });
       socket.once('close', () => clearTimeout(timer));
     });
     req.on('close', end);
     return new Promise((resolve, reject) => {
       req.on('error', (error) => {
         end();
-        reject(error);
+        reject(connected ? error : markNotSent(error));
       });
       req.on('response', (res) => {
         // An error after the answer started reaches its reader through the body stream.

@@ -58,6 +58,21 @@ export function responseError(status: number, headers: Record<string, string | s
   return serviceError(name, message, parsed, { httpStatusCode: status, ...(typeof requestId === 'string' ? { requestId } : {}) }, status);
 }
 
+/**
+ * Marks a failure that happened before the request's connection was established: no byte of the request left, so
+ * the service cannot have applied it, and sending it again cannot do anything twice (a connection refused, a
+ * connection timeout, a DNS failure).
+ */
+export function markNotSent<T>(error: T): T {
+  if (error !== null && typeof error === 'object') Object.assign(error, { requestNotSent: true });
+  return error;
+}
+
+/** Whether {@link markNotSent} marked the failure. */
+export function wasNotSent(error: unknown): boolean {
+  return error !== null && typeof error === 'object' && (error as { requestNotSent?: unknown }).requestNotSent === true;
+}
+
 /** `Error` named `name` (`TimeoutError`, `AbortError`), as the SDK's HTTP handlers name theirs. */
 export function namedError(name: string, message: string): Error {
   const error = new Error(message);

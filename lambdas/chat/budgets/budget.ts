@@ -15,6 +15,7 @@
 import { ConditionalCheckFailedException, UpdateItemCommand, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { RATE_LIMIT_TABLE } from '../../../contract/tables';
 import { type Caller, caller as callerOf } from '../auth/caller';
+import { wasNotSent } from '../aws/service-error';
 import type { ModelPrice } from '../bedrock/model-config';
 import type { UsageTally } from '../bedrock/usage-tally';
 import type { Invocation } from '../core/invocation';
@@ -175,13 +176,17 @@ export async function checkBudget(
   return gate;
 }
 
-/** Refusals DynamoDB answers before applying anything: the one count is safe to send again after them. */
+/**
+ * Refusals DynamoDB answers before applying anything: the one count is safe to send again after them, as after a
+ * failure before the connection was established (aws/https-caller.ts marks it: the request never left).
+ */
 const NOT_APPLIED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
 /**
  * Counts an answer's usage against the caller's day: one atomic `ADD` per answer, no read-modify-write. Called once
  * the answer ended, or once it failed with what it used so far ({@link recordUsageSoFar}); `cost` in nano-dollars. Sent again only
- * after a refusal that proves nothing was written (throttling); an outcome DynamoDB leaves unknown (a timeout) is
+ * after a refusal that proves nothing was written (throttling), or a failure before its connection was established
+ * (the request never left: a connection timeout on a stalled event loop); an outcome left unknown (a timeout after the request was sent) is
  * not retried, since a second `ADD` could count the answer twice: it is logged with the tokens (`budget_count_failed`),
  * never shown to the caller. Give it a client without SDK retries (entry/clients/dynamodb.ts `usageCounterClient`).
  */
@@ -211,7 +216,7 @@ export async function recordUsage(
     try {
       await client.send(count);
     } catch (error) {
-      if (!NOT_APPLIED.has((error as Error)?.name)) throw error;
+      if (!NOT_APPLIED.has((error as Error)?.name) && !wasNotSent(error)) throw error;
       await client.send(count);
     }
   } catch (error) {

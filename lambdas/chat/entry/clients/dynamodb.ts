@@ -18,7 +18,7 @@ export function rateLimiterClient(region: string): DynamoDbClient {
  * not idempotent: a retry after a timed-out attempt that DynamoDB had applied counts the answer twice (measured: 20
  * concurrent completions against a loaded dynalite counted one answer twice under the limiter's client). The count
  * runs once the answer ended, so it may wait longer (3 s); budgets/budget.ts retries only refusals that prove
- * nothing was written (throttling).
+ * nothing was written (throttling) and failures before the connection was made (the request never left).
  */
 export function usageCounterClient(region: string): DynamoDbClient {
   return new DynamoDbClient({ region, maxAttempts: 1, connectionTimeout: 1_000, requestTimeout: 3_000 });

@@ -3,6 +3,7 @@
  * client (no local service can time out after applying a write, or throttle on demand) records what was sent.
  */
 import type { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { markNotSent } from '../../../../lambdas/chat/aws/service-error';
 import { type BudgetTableClient, recordUsage } from '../../../../lambdas/chat/budgets/budget';
 import type { LogValue } from '../../../../lambdas/chat/core/log';
 
@@ -64,3 +65,11 @@ test.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'Req
     expect(inv.errors).toEqual([]);
   },
 );
+
+test('a failure before the connection was established (the request never left) is sent once more', async () => {
+  const client = fakeClient([markNotSent(named('TimeoutError'))]);
+  const inv = invocation();
+  await recordUsage(inv, client, TABLE, GATE, USAGE, 0);
+  expect(client.sent).toHaveLength(2);
+  expect(inv.errors).toEqual([]);
+});
