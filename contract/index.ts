@@ -7,6 +7,7 @@ export * from './bundles';
 export * from './cors';
 export * from './env';
 export * from './errors';
+export * from './guardrails';
 export * from './knowledge-base-sync';
 export * from './limits';
 export * from './metrics';

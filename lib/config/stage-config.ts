@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULTS } from '../../contract/env';
+import { GROUNDING_LIMITS, GUEST_RAG_GROUNDING } from '../../contract/guardrails';
 import { LIMITS } from '../../contract/limits';
 import {
   AGENT_RESOURCE_ID,
@@ -120,6 +121,10 @@ export interface GuestRagConfig {
   readonly numberOfResults: number;
   /** Passages scoring below this (0 to 1) are dropped; none left gives the fallback answer. */
   readonly minScore: number;
+  /** The guardrail blocks answers scoring below this for grounding in the passages (0 to 0.99; default 0.75). */
+  readonly groundingThreshold: number;
+  /** The guardrail blocks answers scoring below this for relevance to the question (0 to 0.99; default 0.75). */
+  readonly relevanceThreshold: number;
 }
 
 /** One model's prices in US dollars per million tokens (`stages.<name>.prices.<alias>`). */
@@ -218,6 +223,7 @@ const CALLER_CREDENTIALS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims',
 const JWT_KEYS = ['issuer', 'audience', 'requiredClaims', 'maxTokenAgeMinutes', 'selfSignUp', 'agent', 'historyRetention'];
 const COMPLETIONS_KEYS = ['auth', 'issuer', 'audience', 'requiredClaims', 'maxTokens', 'requestsPerMinute', 'tokensPerDay', 'costPerDayUsd'];
 const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'];
+const GUEST_RAG_KEYS = ['numberOfResults', 'minScore', 'groundingThreshold', 'relevanceThreshold'];
 
 /** Reads and checks every stage under the `stages` context key. */
 export function parseStageConfigs(raw: unknown): StageConfig[] {
@@ -602,8 +608,8 @@ function parseWebsite(raw: unknown, key: string, region: string, jwtChat: JwtCha
 function parseGuestRag(raw: unknown, key: string): GuestRagConfig | undefined {
   if (raw === undefined) return undefined;
   if (!isObject(raw)) throw new StageConfigError(key, raw, 'an object');
-  const unknown = Object.keys(raw).find((k) => !['numberOfResults', 'minScore'].includes(k));
-  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], 'no such setting (known: numberOfResults, minScore)');
+  const unknown = Object.keys(raw).find((k) => !GUEST_RAG_KEYS.includes(k));
+  if (unknown !== undefined) throw new StageConfigError(`${key}.${unknown}`, raw[unknown], `no such setting (known: ${GUEST_RAG_KEYS.join(', ')})`);
   const numberOfResults =
     raw.numberOfResults === undefined
       ? DEFAULTS.retrievalResults
@@ -611,7 +617,14 @@ function parseGuestRag(raw: unknown, key: string): GuestRagConfig | undefined {
   const minScore = raw.minScore ?? DEFAULTS.retrievalMinScore;
   if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1))
     throw new StageConfigError(`${key}.minScore`, minScore, 'a number from 0 to 1');
-  return { numberOfResults, minScore };
+  const threshold = (name: 'groundingThreshold' | 'relevanceThreshold'): number => {
+    const value = raw[name] === undefined ? GUEST_RAG_GROUNDING[name] : raw[name];
+    if (typeof value !== 'number' || !(value >= 0 && value <= GROUNDING_LIMITS.maxThreshold)) {
+      throw new StageConfigError(`${key}.${name}`, value, `a number from 0 to ${GROUNDING_LIMITS.maxThreshold} (1 would block every answer)`);
+    }
+    return value;
+  };
+  return { numberOfResults, minScore, groundingThreshold: threshold('groundingThreshold'), relevanceThreshold: threshold('relevanceThreshold') };
 }
 
 function parseJwtChat(raw: unknown, key: string): JwtChatConfig | undefined {

@@ -21,7 +21,7 @@ import { Validator } from '../private/validation';
 import { BedrockAccess } from './bedrock-access';
 import { ChatAuth, ChatAuthConfig, ChatAuthMode } from './chat-auth';
 import { ChatBackend } from './chat-backend';
-import { GuardrailStreamProcessingMode, IChatGuardrail } from './chat-guardrail';
+import { ChatGuardrail, GuardrailStreamProcessingMode, IChatGuardrail } from './chat-guardrail';
 import { IChatHistoryTable } from './chat-history-table';
 import { IRateLimitTable, RateLimitTable } from './rate-limit-table';
 
@@ -552,6 +552,17 @@ export class BedrockChatFunction extends BedrockChatFunctionBase {
       v.fail(
         'guardrail: an agent applies the guardrail configured on the agent itself (its guardrailConfiguration), not one sent with the call: ' +
           'set it on the agent and leave guardrail out here',
+      );
+    }
+    // Contextual grounding scores each chunk before it leaves only in sync mode; async would have sent an ungrounded answer already.
+    if (
+      guardrail instanceof ChatGuardrail &&
+      guardrail.contextualGrounding !== undefined &&
+      props.guardrailStreamProcessingMode === GuardrailStreamProcessingMode.ASYNC
+    ) {
+      v.fail(
+        'guardrailStreamProcessingMode ASYNC with a guardrail that checks contextual grounding: an answer found ungrounded would already have been sent; ' +
+          'use SYNC (the default)',
       );
     }
     // With the model statements, so they land wherever the Bedrock permissions are applied: the function's role only

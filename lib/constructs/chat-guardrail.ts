@@ -4,6 +4,7 @@ import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
+import { GROUNDING_LIMITS } from '../../contract/guardrails';
 import { GUARDRAIL_VERSION } from '../../contract/patterns';
 import { APPLY_GUARDRAIL } from '../private/bedrock-statements';
 import { Validator } from '../private/validation';
@@ -93,6 +94,25 @@ export interface GuardrailDeniedTopic {
   readonly examples?: string[];
 }
 
+/**
+ * The contextual grounding check of retrieval-augmented answers (`contextualGroundingPolicyConfig`): the guardrail
+ * scores how well each answer is grounded in the retrieved passages and how relevant it is to the question, and
+ * blocks it below a threshold. It acts only on calls that send a grounding source and a query (the knowledge-base
+ * backend sends them as qualified `guardContent` blocks); other calls pass it by.
+ */
+export interface GuardrailContextualGrounding {
+  /**
+   * Answers scoring below this for grounding in the passages (0 to 0.99) are blocked: the higher, the more is blocked.
+   * @default 0.75
+   */
+  readonly groundingThreshold?: number;
+  /**
+   * Answers scoring below this for relevance to the question (0 to 0.99) are blocked.
+   * @default 0.75
+   */
+  readonly relevanceThreshold?: number;
+}
+
 /** How a chat function sends its guardrail (`guardrailConfig.streamProcessingMode` of ConverseStream). */
 export enum GuardrailStreamProcessingMode {
   /** Each chunk is scanned before it is sent: nothing blocked ever leaves, at the cost of some latency. */
@@ -169,6 +189,14 @@ export interface ChatGuardrailProps {
    * @default - an AWS owned key
    */
   readonly kmsKey?: kms.IKey;
+
+  /**
+   * Contextual grounding and relevance checks of answers built from retrieved passages (the knowledge-base backend).
+   * A function with this guardrail must stream it in `sync` mode: in `async` mode an ungrounded answer would already
+   * have been sent.
+   * @default - no contextual grounding check
+   */
+  readonly contextualGrounding?: GuardrailContextualGrounding;
 }
 
 /** An existing guardrail. */
@@ -204,6 +232,7 @@ export abstract class ChatGuardrailBase extends Construct implements IChatGuardr
 
 const DEFAULT_BLOCKED_INPUT = "Sorry, I can't help with that request.";
 const DEFAULT_BLOCKED_OUTPUT = "Sorry, I can't continue this answer.";
+const DEFAULT_GROUNDING_THRESHOLD = 0.75;
 
 /**
  * A Bedrock guardrail for chat functions (`AWS::Bedrock::Guardrail`) and a numbered version of it
@@ -221,6 +250,8 @@ export class ChatGuardrail extends ChatGuardrailBase {
   public readonly guardrailArn: string;
   public readonly guardrailVersion: string;
   public readonly kmsKey?: kms.IKey;
+  /** The grounding and relevance thresholds, when the guardrail checks contextual grounding. */
+  public readonly contextualGrounding?: GuardrailContextualGrounding;
 
   constructor(scope: Construct, id: string, props: ChatGuardrailProps = {}) {
     super(scope, id);
@@ -248,6 +279,18 @@ export class ChatGuardrail extends ChatGuardrailBase {
         topic.examples,
         (e) => e.length <= 5,
         (e) => `deniedTopics '${topic.name}' may have at most 5 examples, got ${e.length}`,
+      );
+    }
+
+    const grounding = props.contextualGrounding && {
+      groundingThreshold: props.contextualGrounding.groundingThreshold ?? DEFAULT_GROUNDING_THRESHOLD,
+      relevanceThreshold: props.contextualGrounding.relevanceThreshold ?? DEFAULT_GROUNDING_THRESHOLD,
+    };
+    for (const [name, value] of Object.entries(grounding ?? {})) {
+      v.check(
+        value,
+        (n) => Number.isFinite(n) && n >= 0 && n <= GROUNDING_LIMITS.maxThreshold,
+        (n) => `contextualGrounding.${name} must be a number from 0 to ${GROUNDING_LIMITS.maxThreshold} (1 would block every answer), got ${n}`,
       );
     }
 
@@ -287,6 +330,14 @@ export class ChatGuardrail extends ChatGuardrailBase {
               managedWordListsConfig: props.blockProfanity !== false ? [{ type: 'PROFANITY' }] : undefined,
             }
           : undefined,
+      contextualGroundingPolicyConfig: grounding
+        ? {
+            filtersConfig: [
+              { type: 'GROUNDING', threshold: grounding.groundingThreshold },
+              { type: 'RELEVANCE', threshold: grounding.relevanceThreshold },
+            ],
+          }
+        : undefined,
     };
     const resource = new bedrock.CfnGuardrail(this, 'Resource', {
       name: props.guardrailName ?? `chat-${this.node.addr}`.slice(0, 50),
@@ -308,6 +359,7 @@ export class ChatGuardrail extends ChatGuardrailBase {
     this.guardrailArn = resource.attrGuardrailArn;
     this.guardrailVersion = version.attrVersion;
     this.kmsKey = props.kmsKey;
+    this.contextualGrounding = grounding;
   }
 }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { BedrockChatFunction } from '../constructs/bedrock-chat-function';
 import { ChatAuth } from '../constructs/chat-auth';
 import { ChatBackend } from '../constructs/chat-backend';
-import { ChatGuardrail } from '../constructs/chat-guardrail';
+import { ChatGuardrail, GuardrailContextualGrounding } from '../constructs/chat-guardrail';
 import { ChatMonitoring } from '../constructs/chat-monitoring';
 import { CognitoGuestPool } from '../constructs/cognito-guest-pool';
 import { KnowledgeBase } from '../constructs/knowledge-base';
@@ -15,6 +15,8 @@ export interface GuestRagChatStackProps extends StackProps, ChatStackSettings {
   readonly numberOfResults: number;
   /** Passages scoring below this are dropped; none left gives the fallback answer. */
   readonly minScore: number;
+  /** The guardrail's contextual grounding check: answers scoring below either threshold are blocked. */
+  readonly contextualGrounding: GuardrailContextualGrounding;
 }
 
 /**
@@ -41,8 +43,12 @@ export class GuestRagChatStack extends Stack {
       description: 'Company documents the guest chatbot answers from',
     });
     const { functionProps } = sharedChatResources(this, props);
-    // Guests are anonymous: their input and the answers pass content filters and the prompt-attack filter.
-    this.guardrail = new ChatGuardrail(this, 'Guardrail', { description: 'Content safety of the guest chatbot' });
+    // Guests are anonymous: their input and the answers pass content filters and the prompt-attack filter, and each
+    // answer must be grounded in the retrieved passages and relevant to the question.
+    this.guardrail = new ChatGuardrail(this, 'Guardrail', {
+      description: 'Content safety and grounding of the guest chatbot',
+      contextualGrounding: props.contextualGrounding,
+    });
 
     this.chat = new BedrockChatFunction(this, 'Chat', {
       ...functionProps,

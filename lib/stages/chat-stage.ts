@@ -77,6 +77,7 @@ export class ChatStage extends Stage {
         description: `Guest RAG chatbot over the company's documents (${config.name})`,
         numberOfResults: config.guestRag.numberOfResults,
         minScore: config.guestRag.minScore,
+        contextualGrounding: { groundingThreshold: config.guestRag.groundingThreshold, relevanceThreshold: config.guestRag.relevanceThreshold },
       });
     }
     const byo = config.callerCredentialsChat;

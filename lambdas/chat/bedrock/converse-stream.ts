@@ -6,7 +6,14 @@
  * `ChatError` by {@link mapBedrockError}, and so is an abort by a {@link DeadlineExceededError} (504);
  * any other abort reason (the client went away) is rethrown untouched for the caller to handle.
  */
-import { ConverseStreamCommand, type ConverseStreamCommandOutput, type Message } from '@aws-sdk/client-bedrock-runtime';
+import {
+  type ContentBlock,
+  ConverseStreamCommand,
+  type ConverseStreamCommandOutput,
+  type GuardrailConverseContentQualifier,
+  type Message,
+} from '@aws-sdk/client-bedrock-runtime';
+import { GUARD_QUALIFIERS, type GuardQualifier } from '../../../contract/guardrails';
 import type { ChatError } from '../http/errors';
 import type { ChatTurn } from '../prompt/turns';
 import { IncompleteStreamError, type ModelTarget, mapBedrockError, settleFailure } from './errors';
@@ -23,11 +30,23 @@ export interface GenerationInput {
   readonly systemPrompt: string;
   readonly history: readonly ChatTurn[];
   readonly message: string;
+  /**
+   * The last user turn as parts, some of them for the guardrail to read with qualifiers (`guardContent` blocks:
+   * a grounding source, a query): sent instead of `message`. The guardrail then evaluates only `guardContent`, so the
+   * caller's earlier user turns go as `guard_content` blocks too, to stay evaluated as before.
+   */
+  readonly guardedMessage?: readonly MessagePart[];
   readonly maxTokens: number;
   /** The model's prices, when known: the result then carries an estimated cost. */
   readonly price?: ModelPrice;
   /** The guardrail the call names (`guardrailConfig`), when the function has one. */
   readonly guardrail?: GuardrailSettings;
+}
+
+/** Text of a user turn: plain, or with qualifiers a `guardContent` block the guardrail reads. */
+export interface MessagePart {
+  readonly text: string;
+  readonly qualifiers?: readonly GuardQualifier[];
 }
 
 export interface TokenUsage {
@@ -49,9 +68,20 @@ export interface GenerationResult {
 }
 
 export function buildConverseCommand(input: GenerationInput): ConverseStreamCommand {
+  const guarded = input.guardedMessage;
   const messages: Message[] = [
-    ...input.history.map((turn): Message => ({ role: turn.role, content: [{ text: turn.content }] })),
-    { role: 'user', content: [{ text: input.message }] },
+    ...input.history.map(
+      (turn): Message => ({
+        role: turn.role,
+        content: [guarded && turn.role === 'user' ? guardBlock(turn.content, [GUARD_QUALIFIERS.guardContent]) : { text: turn.content }],
+      }),
+    ),
+    {
+      role: 'user',
+      content: guarded
+        ? guarded.map((part) => (part.qualifiers ? guardBlock(part.text, part.qualifiers) : { text: part.text }))
+        : [{ text: input.message }],
+    },
   ];
   return new ConverseStreamCommand({
     modelId: input.target.modelId,
@@ -68,6 +98,10 @@ export function buildConverseCommand(input: GenerationInput): ConverseStreamComm
         }
       : {}),
   });
+}
+
+function guardBlock(text: string, qualifiers: readonly GuardQualifier[]): ContentBlock {
+  return { guardContent: { text: { text, qualifiers: qualifiers as GuardrailConverseContentQualifier[] } } };
 }
 
 /**

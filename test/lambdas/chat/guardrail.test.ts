@@ -108,6 +108,82 @@ describe('RAG chat with a guardrail in async mode', () => {
   });
 });
 
+describe('RAG chat with a guardrail that checks contextual grounding', () => {
+  const PASSAGE = 'The support desk is open from 9 to 17 on weekdays.';
+  let stack: RagStack;
+  beforeAll(async () => {
+    stack = await startRagChatStack({
+      passages: [{ text: PASSAGE, score: 0.9 }],
+      emulator: {
+        tokenDelayMs: 1,
+        // The model answers from the passage, except about the moon, which it makes up.
+        answer: (context) => (context.lastUserText.includes('moon') ? 'The moon base desk opens at noon.' : PASSAGE),
+        guardrails: { [GUARDRAIL.CHAT_GUARDRAIL_ID]: { contextualGrounding: { groundingThreshold: 0.75, relevanceThreshold: 0.75 } } },
+      },
+      environment: GUARDRAIL,
+    });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.emulator.reset());
+  const converse = () => stack.emulator.requests.filter((r) => r.operation === 'ConverseStream');
+
+  test('the passages reach Bedrock qualified grounding_source, the question query (both guard_content), earlier user turns guard_content', async () => {
+    const history = [
+      { role: 'user', content: 'Hello' },
+      { role: 'assistant', content: 'Hi, how can I help?' },
+    ];
+    const response = await postChat(stack.url, { message: 'When is the support desk open?', history });
+    expect(response.status).toBe(200);
+    expect(response.body).toBe(PASSAGE);
+    const [call] = converse();
+    expect(call!.body.messages).toEqual([
+      { role: 'user', content: [{ guardContent: { text: { text: 'Hello', qualifiers: ['guard_content'] } } }] },
+      { role: 'assistant', content: [{ text: 'Hi, how can I help?' }] },
+      {
+        role: 'user',
+        content: [
+          { text: '<context>\n' },
+          { guardContent: { text: { text: PASSAGE, qualifiers: ['grounding_source', 'guard_content'] } } },
+          { text: '\n</context>\n\n<question>\n' },
+          { guardContent: { text: { text: 'When is the support desk open?', qualifiers: ['query', 'guard_content'] } } },
+          { text: '\n</question>' },
+        ],
+      },
+    ]);
+    expect(call!.body.guardrailConfig).toEqual({ guardrailIdentifier: 'gr0abc123def', guardrailVersion: '3', streamProcessingMode: 'sync' });
+    expect(call!.contextualGrounding?.blocked).toBe(false);
+    expect(summaries()[0]).toMatchObject({ outcome: 'ok', GuardrailInterventions: 0 });
+  });
+
+  test('SSE: an answer the check finds ungrounded ends with an error event guardrail_intervened, counted; no sources for it', async () => {
+    const response = await postChat(
+      stack.url,
+      { message: 'When is the support desk open on the moon?' },
+      { headers: { accept: 'text/event-stream' } },
+    );
+    expect(response.status).toBe(200);
+    const events = parseSse(response.body);
+    expect(events.some((e) => e.event === 'done')).toBe(false);
+    expect(events.at(-1)).toEqual({ event: 'error', data: { code: 'guardrail_intervened', message: expect.any(String) } });
+    expect(converse()[0]!.contextualGrounding?.filters.find((f) => f.type === 'GROUNDING')).toMatchObject({ action: 'BLOCKED' });
+    const [line] = summaries();
+    expect(line).toMatchObject({ outcome: 'guardrail_intervened', stopReason: 'guardrail_intervened', GuardrailInterventions: 1, ServerErrors: 0 });
+    expect(emfProblems(line!)).toEqual([]);
+  });
+
+  test('a question of more than 1000 characters: its first 1000 are the query, the rest follows as guard_content only', async () => {
+    const question = `When is the support desk open? ${'Please tell me. '.repeat(80)}`.trim();
+    await postChat(stack.url, { message: question });
+    const content = converse()[0]!.body.messages!.at(-1)!.content!;
+    const query = content[3] as { guardContent: { text: { text: string; qualifiers: string[] } } };
+    const rest = content[4] as { guardContent: { text: { text: string; qualifiers: string[] } } };
+    expect(query.guardContent.text.text).toHaveLength(1000);
+    expect(query.guardContent.text.qualifiers).toEqual(['query', 'guard_content']);
+    expect(rest.guardContent.text.qualifiers).toEqual(['guard_content']);
+    expect(query.guardContent.text.text + rest.guardContent.text.text).toBe(question);
+  });
+});
+
 describe('stored chats (JSON and SSE) with a guardrail', () => {
   let stack: JwtChatStack;
   let token: string;

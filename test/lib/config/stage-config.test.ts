@@ -40,7 +40,7 @@ describe('stage configuration', () => {
       models: { haiku: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
       iamChat: {},
       jwtChat: { requiredClaims: [], selfSignUp: false, historyRetentionDays: 365 },
-      guestRag: { numberOfResults: 5, minScore: 0.4 },
+      guestRag: { numberOfResults: 5, minScore: 0.4, groundingThreshold: 0.75, relevanceThreshold: 0.75 },
     });
   });
 
@@ -235,6 +235,37 @@ describe('callerCredentialsChat and bedrockAccess', () => {
       );
     }
     expect(() => parseStageConfig('dev', { ...valid, bedrockAccess: roleArn })).toThrow(/stages\.dev\.bedrockAccess = ".*"; expected an object/);
+  });
+});
+
+describe('guestRag contextual grounding', () => {
+  const withGuestRag = (guestRag: unknown) => parseStageConfig('dev', { ...valid, guestRag });
+
+  test('the guardrail checks grounding and relevance at 0.75 unless the stage sets its thresholds (0 to 0.99)', () => {
+    expect(withGuestRag({}).guestRag).toMatchObject({ groundingThreshold: 0.75, relevanceThreshold: 0.75 });
+    expect(withGuestRag({ groundingThreshold: 0.9, relevanceThreshold: 0 }).guestRag).toMatchObject({
+      groundingThreshold: 0.9,
+      relevanceThreshold: 0,
+    });
+    expect(withGuestRag({ groundingThreshold: 0.99 }).guestRag).toMatchObject({ groundingThreshold: 0.99, relevanceThreshold: 0.75 });
+  });
+
+  test.each([
+    ['groundingThreshold', 1],
+    ['groundingThreshold', -0.5],
+    ['relevanceThreshold', '0.8'],
+    ['relevanceThreshold', null],
+  ])('refuses %s = %p with a StageConfigError naming the key and the value', (key, value) => {
+    expect(() => withGuestRag({ [key]: value })).toThrow(StageConfigError);
+    expect(() => withGuestRag({ [key]: value })).toThrow(
+      new RegExp(`stages\\.dev\\.guestRag\\.${key} = ${JSON.stringify(value).replace('.', '\\.')}; expected a number from 0 to 0\\.99`),
+    );
+  });
+
+  test('an unknown guestRag key names the known ones', () => {
+    expect(() => withGuestRag({ grounding: 0.5 })).toThrow(
+      /guestRag\.grounding = 0\.5; expected no such setting \(known: numberOfResults, minScore, groundingThreshold, relevanceThreshold\)/,
+    );
   });
 });
 

@@ -106,6 +106,40 @@ describe('ChatGuardrail', () => {
     ).toThrow(/at most 5 examples/);
   });
 
+  test('contextual grounding: GROUNDING and RELEVANCE filters with their thresholds (0.75 each by default); none without the prop', () => {
+    const stack = testStack();
+    new ChatGuardrail(stack, 'Grounded', { contextualGrounding: { groundingThreshold: 0.9, relevanceThreshold: 0.5 } });
+    new ChatGuardrail(stack, 'Defaults', { contextualGrounding: {} });
+    new ChatGuardrail(stack, 'Plain');
+    const guardrails = Template.fromStack(stack).findResources('AWS::Bedrock::Guardrail');
+    const policy = (id: string) =>
+      Object.entries(guardrails).find(([logicalId]) => logicalId.startsWith(id))![1].Properties.ContextualGroundingPolicyConfig;
+    expect(policy('Grounded')).toEqual({
+      FiltersConfig: [
+        { Type: 'GROUNDING', Threshold: 0.9 },
+        { Type: 'RELEVANCE', Threshold: 0.5 },
+      ],
+    });
+    expect(policy('Defaults')).toEqual({
+      FiltersConfig: [
+        { Type: 'GROUNDING', Threshold: 0.75 },
+        { Type: 'RELEVANCE', Threshold: 0.75 },
+      ],
+    });
+    expect(policy('Plain')).toBeUndefined();
+  });
+
+  test('contextual grounding thresholds outside 0 to 0.99 are refused at synth, naming the value', () => {
+    for (const [props, message] of [
+      [{ groundingThreshold: 1 }, /contextualGrounding\.groundingThreshold must be a number from 0 to 0\.99 \(1 would block every answer\), got 1/],
+      [{ relevanceThreshold: -0.1 }, /contextualGrounding\.relevanceThreshold must be a number from 0 to 0\.99.*got -0\.1/],
+      [{ groundingThreshold: Number.NaN }, /groundingThreshold must be a number from 0 to 0\.99.*got NaN/],
+    ] as const) {
+      expect(() => new ChatGuardrail(testStack(), 'G', { contextualGrounding: props })).toThrow(message);
+    }
+    expect(() => new ChatGuardrail(testStack(), 'G', { contextualGrounding: { groundingThreshold: 0, relevanceThreshold: 0.99 } })).not.toThrow();
+  });
+
   test('fromGuardrailAttributes: the id from the ARN, DRAFT by default; a non-guardrail ARN is refused', () => {
     const stack = testStack();
     const imported = ChatGuardrail.fromGuardrailAttributes(stack, 'G', { guardrailArn: IMPORTED_ARN });
@@ -175,6 +209,16 @@ describe('BedrockChatFunction with a guardrail', () => {
         guardrail,
       }),
     ).toThrow(/an agent applies the guardrail configured on the agent itself/);
+  });
+
+  test('a guardrail checking contextual grounding is refused in async mode (an ungrounded answer would be sent already); sync is the default', () => {
+    const stack = testStack();
+    const guardrail = new ChatGuardrail(stack, 'G', { contextualGrounding: {} });
+    expect(() => chat(stack, { guardrail, guardrailStreamProcessingMode: GuardrailStreamProcessingMode.ASYNC })).toThrow(
+      /guardrailStreamProcessingMode ASYNC with a guardrail that checks contextual grounding.*use SYNC/,
+    );
+    const ok = testStack();
+    expect(variables(synth(ok, { guardrail: new ChatGuardrail(ok, 'G', { contextualGrounding: {} }) })).CHAT_GUARDRAIL_STREAM_MODE).toBe('sync');
   });
 
   test('the guardrail options without a guardrail are refused', () => {

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { ServiceError } from './faults';
 import type { AnswerContext, ConverseRequestBody, EmulatorAnswer, EmulatorToolCall } from './types';
-import { validationError } from './validation';
+import { guardedText, validationError } from './validation';
 
 /** Image formats Converse accepts in an image block. */
 export const IMAGE_FORMATS = ['png', 'jpeg', 'gif', 'webp'] as const;
@@ -204,7 +204,8 @@ export function toolUseId(seed: string): string {
 function blockChars(block: Block): number {
   if (asRecord(block.image)) return IMAGE_TOKENS * 4;
   if (asRecord(block.cachePoint)) return 0;
-  return typeof block.text === 'string' ? block.text.length : JSON.stringify(block).length;
+  if (typeof block.text === 'string') return block.text.length;
+  return guardedText(block)?.length ?? JSON.stringify(block).length;
 }
 
 export interface InputUsage {

@@ -49,6 +49,7 @@ import { newRequestId, type ResponseLike, writeError } from './wire';
 
 export { DEFAULT_NUMBER_OF_RESULTS, defaultAgentAnswer, defaultPassages } from './agent-runtime';
 export { FAULT_NAMES } from './faults';
+export type { EmulatorGuardrail, GroundingAssessment, GroundingFilterAssessment } from './grounding';
 export { defaultAnswer } from './operations';
 export type { EmulatorPrincipal, EmulatorRole, IssuedRoleCredentials } from './principals';
 export type * from './types';
@@ -64,6 +65,7 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     structuredOutputModels: options.structuredOutputModels ? [...options.structuredOutputModels] : undefined,
     promptCache: new Set(),
     knownModels: options.knownModels ? [...options.knownModels] : undefined,
+    guardrails: options.guardrails ? { ...options.guardrails } : undefined,
     maxInputTokens: options.maxInputTokens ?? 200_000,
     faults: new FaultQueue(),
     requests: [],

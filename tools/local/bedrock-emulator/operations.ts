@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultRichAnswer, inputUsage, structuredOutputSchema, toolUseId, validateContent } from './answers';
 import { type FaultQueue, parseMarker, type ResolvedFault, type ServiceError, STREAM_EXCEPTIONS, stripMarkers } from './faults';
+import { assessGrounding, type EmulatorGuardrail, groundingTrace, guardrailOf, validateGuardContent } from './grounding';
 import { interveneOn, requestedIntervention, validateGuardrailConfig } from './guardrails';
 import { parseJsonObject, recordHeaders, SERIALIZATION_ERROR, streamEvents } from './request';
 import type { AnswerContext, BedrockEmulatorOptions, ConverseRequestBody, EmulatorAnswer, RecordedRequest, RuntimeOperation } from './types';
@@ -28,6 +29,8 @@ export interface EmulatorState {
   /** Prompt-cache prefixes written so far (answers.ts `inputUsage`). */
   readonly promptCache: Set<string>;
   readonly knownModels: readonly string[] | undefined;
+  /** Guardrails with contextual grounding, by id (grounding.ts). */
+  readonly guardrails: Readonly<Record<string, EmulatorGuardrail>> | undefined;
   readonly maxInputTokens: number;
   readonly faults: FaultQueue;
   readonly requests: RecordedRequest[];
@@ -121,7 +124,11 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
       what,
     );
   }
-  const invalid = validateBody(body) ?? validateContent(body) ?? validateGuardrailConfig(body.guardrailConfig, operation === 'ConverseStream');
+  const invalid =
+    validateBody(body) ??
+    validateContent(body) ??
+    validateGuardContent(body) ??
+    validateGuardrailConfig(body.guardrailConfig, operation === 'ConverseStream');
   if (invalid) return fail(invalid, what);
   if (structuredOutputSchema(body) !== undefined && state.structuredOutputModels && !isKnownModel(modelId, state.structuredOutputModels)) {
     return fail(validationError('This model does not support structured output. Remove outputConfig.textFormat and try again.'), what);
@@ -144,8 +151,19 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
       what,
     );
   }
-  const intervention = requestedIntervention(body.guardrailConfig, userText);
+  // A marker asks for an intervention; else the guardrail's contextual grounding check may block the answer.
+  const grounding = body.guardrailConfig
+    ? assessGrounding(guardrailOf(state.guardrails, body.guardrailConfig.guardrailIdentifier), body, answer.text ?? '')
+    : undefined;
+  if (grounding) {
+    record.contextualGrounding = grounding;
+    state.log(
+      `[bedrock-emulator] ${what} contextual grounding: ${grounding.filters.map((f) => `${f.type} ${f.score} (threshold ${f.threshold}) ${f.action}`).join(', ')}`,
+    );
+  }
+  const intervention = requestedIntervention(body.guardrailConfig, userText) ?? (grounding?.blocked ? 'output' : undefined);
   if (intervention) record.guardrailIntervention = intervention;
+  const trace = groundingTrace(body, grounding);
   const modelTokens = tokenize(answer.text ?? '');
   const tokens = intervention ? interveneOn(intervention, modelTokens) : modelTokens;
   const maxTokens = body.inferenceConfig?.maxTokens;
@@ -173,14 +191,20 @@ export async function handleRequest(state: EmulatorState, route: RuntimeRoute, r
     return writeJson(
       res,
       200,
-      { output: { message: { role: 'assistant', content } }, stopReason, usage, metrics: { latencyMs: Date.now() - started } },
+      {
+        output: { message: { role: 'assistant', content } },
+        stopReason,
+        usage,
+        metrics: { latencyMs: Date.now() - started },
+        ...(trace ? { trace } : {}),
+      },
       requestId,
     );
   }
   state.log(
     `[bedrock-emulator] ${what} -> 200 streaming canned answer (${emitted.length} tokens, ${toolUses.length} tool calls, ${stopReason})${fault ? ` with fault ${fault.name}` : ''}`,
   );
-  await streamAnswer(state, res, { what, requestId, started, emitted, toolUses, stopReason, usage, fault });
+  await streamAnswer(state, res, { what, requestId, started, emitted, toolUses, stopReason, usage, fault, trace });
 }
 
 interface Usage {
@@ -200,6 +224,8 @@ interface StreamPlan {
   stopReason: string;
   usage: Usage;
   fault: ResolvedFault | undefined;
+  /** The guardrail trace the metadata event carries, when asked for. */
+  trace: Record<string, unknown> | undefined;
 }
 
 /** JSON text in fragments of at most 8 characters. */
@@ -249,7 +275,13 @@ async function streamAnswer(state: EmulatorState, res: ResponseLike, plan: Strea
         await send(encodeEvent('contentBlockStop', { contentBlockIndex }));
       }
       await send(encodeEvent('messageStop', { stopReason: plan.stopReason }));
-      await send(encodeEvent('metadata', { usage: plan.usage, metrics: { latencyMs: Date.now() - plan.started } }));
+      await send(
+        encodeEvent('metadata', {
+          usage: plan.usage,
+          metrics: { latencyMs: Date.now() - plan.started },
+          ...(plan.trace ? { trace: plan.trace } : {}),
+        }),
+      );
       if (fault?.name === 'midStreamError' && fault.afterMetadata) await send(encodeException(fault.exceptionType, fault.message));
       res.end();
     },

@@ -1,3 +1,4 @@
+import type { EmulatorGuardrail, GroundingAssessment } from './grounding';
 import type { EmulatorPrincipal, EmulatorRole, IssuedRoleCredentials } from './principals';
 
 /**
@@ -160,6 +161,8 @@ export interface RecordedRequest {
   httpVersion: string;
   /** Converse / ConverseStream with a guardrail: the intervention the message asked for (guardrails.ts). */
   guardrailIntervention?: 'input' | 'output';
+  /** Converse / ConverseStream: the contextual grounding check of the answer, when the guardrail has one (grounding.ts). */
+  contextualGrounding?: GroundingAssessment;
   /** The fault applied to this request, if any. */
   fault?: EmulatorFaultName;
   /** The access key id whose signature the emulator verified (only when it knows `principals`). */
@@ -207,6 +210,12 @@ export interface BedrockEmulatorOptions {
   structuredOutputModels?: string[];
   /** Model ids accepted; any other (well-formed) id answers 404 ResourceNotFoundException. Undefined = any id accepted. */
   knownModels?: string[];
+  /**
+   * Guardrails with a contextual grounding check, by guardrail id (or ARN; `'*'`: any guardrail without its own
+   * entry). A call naming one of them with `grounding_source` and `query` blocks gets its answer scored and
+   * blocked below a threshold (grounding.ts). Undefined: no guardrail checks grounding.
+   */
+  guardrails?: Record<string, EmulatorGuardrail>;
   /** Estimated input tokens above which requests answer 400 "Input is too long for requested model." (default 200000). */
   maxInputTokens?: number;
   /** Receives one line per event (start, each request). Default: no-op. */

@@ -66,7 +66,7 @@ export function validateBody(body: ConverseRequestBody): ServiceError | undefine
   return undefined;
 }
 
-/** Text of the last user message's text blocks. */
+/** Text of the last user message's text blocks and guarded text blocks (`guardContent`), in order. */
 export function lastUserText(body: ConverseRequestBody): string {
   const messages = Array.isArray(body.messages) ? body.messages : [];
   for (let i = messages.length - 1; i >= 0; i--) {
@@ -74,11 +74,17 @@ export function lastUserText(body: ConverseRequestBody): string {
     if (message?.role !== 'user') continue;
     const content = Array.isArray(message.content) ? message.content : [];
     return content
-      .filter((block) => block && typeof block.text === 'string')
-      .map((block) => block.text as string)
+      .map((block) => (block && typeof block.text === 'string' ? block.text : guardedText(block)))
+      .filter((text): text is string => text !== undefined)
       .join('\n');
   }
   return '';
+}
+
+/** The text of a `guardContent` block (`{ guardContent: { text: { text, qualifiers? } } }`), if it is one. */
+export function guardedText(block: Record<string, unknown> | undefined): string | undefined {
+  const guard = block?.guardContent as { text?: { text?: unknown } } | undefined;
+  return typeof guard?.text?.text === 'string' ? guard.text.text : undefined;
 }
 
 /** Splits text into streamed pieces: each word with its trailing whitespace. Joining the pieces gives the text back. */

@@ -17,6 +17,10 @@
  * - Otherwise the model gets the caller's plain history and, as the last user turn only, the context block and
  *   the question (rag-prompt.ts); the RAG system prompt goes into Converse's `system` field. What is
  *   streamed back is the model's text only; the context never leaves the function.
+ * - With a guardrail, that turn goes in parts: the passages as a `guardContent` block qualified `grounding_source`,
+ *   the question as one qualified `query` (rag-prompt.ts `buildGuardedContextTurn`), so a guardrail with a contextual
+ *   grounding check scores the answer against them; the passages are those that fit what the check reads. An answer
+ *   it blocks ends like any other intervention (`guardrail_intervened`).
  * - SSE `done` adds `sources` (one `{ title, url?, score }` per document, best first; never a bucket or an internal location) and `fallback` to the model-chat
  *   mode's fields. `fallback` is also true when the model itself answered with exactly the fallback answer
  *   (nothing relevant in the passages); its sources are then empty, since none backed the answer. Plain text
@@ -55,7 +59,7 @@ import { limitAddress, limitCaller, type UpdateItemClient } from '../../limits/r
 import { codePointLength } from '../../prompt/sanitise';
 import { type ChatRequest, validateChatRequest } from '../../prompt/validate';
 import type { RagChatConfig } from './config';
-import { buildContextTurn } from './rag-prompt';
+import { buildContextTurn, buildGuardedContextTurn, groundingPassages } from './rag-prompt';
 
 export interface RagChatDependencies extends InvocationOptions {
   readonly config: RagChatConfig;
@@ -157,7 +161,9 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
     } finally {
       facts.retrievalLatencyMs = now() - retrievalStartedAt;
     }
-    const passages = relevantPassages(retrieved, retrieval.minScore);
+    const relevant = relevantPassages(retrieved, retrieval.minScore);
+    // With a guardrail the passages are its grounding source, which it reads up to a limit: the model gets no more.
+    const passages = config.guardrail ? groundingPassages(relevant) : relevant;
     Object.assign(facts, { retrievedPassages: retrieved.length, keptPassages: passages.length, topScore: retrieved[0]?.score });
 
     if (passages.length === 0) {
@@ -179,6 +185,7 @@ export function createRagChatHandler(deps: RagChatDependencies): StreamHandler {
             systemPrompt: config.systemPrompt,
             history: request.history,
             message: buildContextTurn(passages, request.message),
+            ...(config.guardrail ? { guardedMessage: buildGuardedContextTurn(passages, request.message) } : {}),
             maxTokens: config.maxTokens,
             price: config.prices.get(target.alias),
             guardrail: config.guardrail,

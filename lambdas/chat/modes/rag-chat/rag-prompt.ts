@@ -23,7 +23,14 @@
  *
  * The context belongs to the current turn only: earlier turns go to the model exactly as the caller's plain
  * history (see handler.ts), and nothing of this turn is ever written back to the caller.
+ *
+ * With a guardrail, the same turn goes as parts ({@link buildGuardedContextTurn}): the tags as plain text, the
+ * passages as a `guardContent` block qualified `grounding_source` and the question as one qualified `query`, so the
+ * guardrail's contextual grounding check can score the answer against them (both also `guard_content`, so its other
+ * policies still evaluate them as they did the plain turn). The model reads the same text either way.
  */
+import { GROUNDING_LIMITS, GUARD_QUALIFIERS } from '../../../../contract/guardrails';
+import type { MessagePart } from '../../bedrock/converse-stream';
 
 /** The out-of-scope answer: the construct's `retrieval.fallbackAnswer` default. */
 export const DEFAULT_FALLBACK_ANSWER = "I'm sorry, but I can only answer questions related to our company's services.";
@@ -57,6 +64,46 @@ export function ragSystemPrompt(fallbackAnswer: string): string {
 export function buildContextTurn(passages: readonly ContextPassage[], question: string): string {
   const context = passages.map((passage) => escapePromptText(passage.text.trim())).join('\n\n');
   return `<context>\n${context}\n</context>\n\n<question>\n${escapePromptText(question)}\n</question>`;
+}
+
+/**
+ * The passages the grounded turn carries: best first, as many whole passages as fit the grounding source the check
+ * reads ({@link GROUNDING_LIMITS}.maxSourceChars, escaped and joined); a first passage longer than that alone is cut to
+ * a fifth of it (escaping at most quintuples a character).
+ */
+export function groundingPassages<P extends ContextPassage>(passages: readonly P[]): P[] {
+  const kept: P[] = [];
+  let chars = 0;
+  for (const passage of passages) {
+    const length = escapePromptText(passage.text.trim()).length + (kept.length > 0 ? 2 : 0);
+    if (chars + length > GROUNDING_LIMITS.maxSourceChars) {
+      if (kept.length === 0) kept.push({ ...passage, text: passage.text.trim().slice(0, GROUNDING_LIMITS.maxSourceChars / 5) });
+      break;
+    }
+    kept.push(passage);
+    chars += length;
+  }
+  return kept;
+}
+
+/**
+ * The current user turn as {@link buildContextTurn} writes it, in parts for the guardrail: the context block's
+ * passages qualified `grounding_source`, the question `query` (its first {@link GROUNDING_LIMITS}.maxQueryChars
+ * characters: the check reads no more; the rest follows as `guard_content` only). Give it {@link groundingPassages}.
+ */
+export function buildGuardedContextTurn(passages: readonly ContextPassage[], question: string): MessagePart[] {
+  const context = passages.map((passage) => escapePromptText(passage.text.trim())).join('\n\n');
+  const characters = Array.from(question);
+  const query = characters.slice(0, GROUNDING_LIMITS.maxQueryChars).join('');
+  const rest = characters.slice(GROUNDING_LIMITS.maxQueryChars).join('');
+  return [
+    { text: '<context>\n' },
+    { text: context, qualifiers: [GUARD_QUALIFIERS.groundingSource, GUARD_QUALIFIERS.guardContent] },
+    { text: '\n</context>\n\n<question>\n' },
+    { text: escapePromptText(query), qualifiers: [GUARD_QUALIFIERS.query, GUARD_QUALIFIERS.guardContent] },
+    ...(rest !== '' ? [{ text: escapePromptText(rest), qualifiers: [GUARD_QUALIFIERS.guardContent] }] : []),
+    { text: '\n</question>' },
+  ];
 }
 
 /** Escapes `&`, `<` and `>` so the text can neither close nor open a block of the prompt. */
