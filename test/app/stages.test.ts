@@ -125,6 +125,22 @@ describe.each(stages.map((stage) => [stage.stageName, stage] as const))('stage %
     }
   });
 
+  test('GuestRagChat: its guardrail checks contextual grounding with the stage thresholds (0.75 each unless set), and the function streams it in sync mode', () => {
+    const rag = config.guestRag!;
+    templates.GuestRagChat.hasResourceProperties('AWS::Bedrock::Guardrail', {
+      ContextualGroundingPolicyConfig: {
+        FiltersConfig: [
+          { Type: 'GROUNDING', Threshold: rag.groundingThreshold },
+          { Type: 'RELEVANCE', Threshold: rag.relevanceThreshold },
+        ],
+      },
+    });
+    expect([rag.groundingThreshold, rag.relevanceThreshold]).toEqual([0.75, 0.75]);
+    templates.GuestRagChat.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.guardrailStreamMode]: 'sync', [ENV.knowledgeBaseId]: Match.anyValue() }) },
+    });
+  });
+
   test.each(Object.keys(stacks))('%s: the stage prices reach every function answering with the stage models (its EstimatedCost)', (id) => {
     const answersWithAgent = (id === 'JwtChat' && config.jwtChat?.agent) || (id === 'CallerCredentialsChat' && config.callerCredentialsChat?.agent);
     const prices = Object.fromEntries(Object.entries(config.prices ?? {}).map(([alias, p]) => [alias, { ...p }]));

@@ -22,7 +22,7 @@ const INTEGRATION = [
   '/test/lambdas/chat/modes/completions/(openai-client|guardrail-e2e)\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',
   '/test/lambdas/chat/modes/agent-chat/agent-chat\\.test\\.ts$',
-  '/test/lambdas/chat/modes/rag-chat/(errors|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
+  '/test/lambdas/chat/modes/rag-chat/(errors|grounding-e2e|jwt-auth|knowledge-base-region|rag-chat)\\.test\\.ts$',
   '/test/lambdas/chat/modes/stored-chat/(agent|auth|budgets|chats)\\.test\\.ts$',
   '/test/lambdas/chat/guardrail\\.test\\.ts$',
   '/test/lambdas/chat/faults\\.test\\.ts$',
@@ -33,7 +33,7 @@ const INTEGRATION = [
   // The guest client against the local Cognito/STS stand-in and chat server.
   '/test/client/guest-(chat-client|credentials)\\.test\\.ts$',
   // The local tools: emulators and servers over HTTP, the CLIs and the cdk CLI in child processes.
-  '/test/tools/local/(agent-runtime-emulator|bedrock-emulator|bedrock-emulator-auth|bedrock-emulator-content|cli|function-url-server|openai-mode|sign-in-stand-in)\\.test\\.ts$',
+  '/test/tools/local/(agent-runtime-emulator|bedrock-emulator|bedrock-emulator-auth|bedrock-emulator-content|bedrock-emulator-grounding|cli|function-url-server|openai-mode|sign-in-stand-in)\\.test\\.ts$',
   '/test/tools/synth-command\\.test\\.ts$',
   '/test/tools/keys/keys-cli\\.test\\.ts$',
 ];
