@@ -1,6 +1,6 @@
 /**
  * Stand-ins for what CloudFormation resolves at deploy time: plausible physical names, ids and ARNs for the
- * intrinsics (`Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`) in a synthesized template, so a Lambda
+ * intrinsics (`Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Sub`) in a synthesized template, so a Lambda
  * environment can be read as the function would see it. An intrinsic without a plausible value fails loudly.
  */
 import { createHash } from 'node:crypto';
@@ -11,7 +11,7 @@ export interface DeployTarget {
   readonly stackName: string;
 }
 
-type Template = { Resources: Record<string, { Type: string }> };
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 
 /** A short, stable, alphanumeric token derived from `seed`. */
 function token(seed: string, length: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'): string {
@@ -39,11 +39,29 @@ function refValue(logicalId: string, template: Template, at: DeployTarget): stri
       return `${at.region}_${token(logicalId, 9, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`;
     case 'AWS::Cognito::UserPoolClient':
       return token(logicalId, 26, 'abcdefghijklmnopqrstuvwxyz0123456789');
-    case 'AWS::KMS::Key':
-      return '1234abcd-12ab-34cd-56ef-1234567890ab';
+    case 'AWS::KMS::Key': {
+      const hex = token(logicalId, 32, '0123456789abcdef');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    }
+    case 'AWS::Logs::LogGroup':
+      return named(resource, 'LogGroupName') ?? `${at.stackName}-${logicalId}-${token(logicalId, 12)}`;
+    case 'AWS::S3::Bucket':
+      return named(resource, 'BucketName') ?? `${at.stackName}-${logicalId}-${token(logicalId, 12)}`.toLowerCase();
+    case 'AWS::IAM::Role':
+      return named(resource, 'RoleName') ?? `${at.stackName}-${logicalId}-${token(logicalId, 12)}`;
+    case 'AWS::CloudFront::Distribution':
+      return `E${token(logicalId, 13)}`;
+    case 'AWS::Cognito::IdentityPool':
+      return `${at.region}:${token(logicalId, 8, '0123456789abcdef')}-0000-4000-8000-${token(logicalId, 12, '0123456789abcdef')}`;
     default:
       throw new Error(`Ref to ${logicalId} (${resource.Type}): no plausible physical id in test/support/intrinsics.ts`);
   }
+}
+
+/** The physical name a resource's template gives it, when it gives one as a plain string. */
+function named(resource: { Properties?: Record<string, unknown> }, property: string): string | undefined {
+  const name = resource.Properties?.[property];
+  return typeof name === 'string' ? name : undefined;
 }
 
 function getAttValue(logicalId: string, attribute: string, template: Template, at: DeployTarget): string {
@@ -53,12 +71,32 @@ function getAttValue(logicalId: string, attribute: string, template: Template, a
   switch (key) {
     case 'AWS::Bedrock::KnowledgeBase.KnowledgeBaseId':
       return token(logicalId, 10);
+    case 'AWS::Bedrock::DataSource.DataSourceId':
+      return token(logicalId, 10);
     case 'AWS::Bedrock::KnowledgeBase.KnowledgeBaseArn':
       return `arn:aws:bedrock:${at.region}:${at.account}:knowledge-base/${token(logicalId, 10)}`;
     case 'AWS::Bedrock::ApplicationInferenceProfile.InferenceProfileArn':
       return `arn:aws:bedrock:${at.region}:${at.account}:application-inference-profile/${token(logicalId, 12, 'abcdefghijklmnopqrstuvwxyz0123456789')}`;
     case 'AWS::DynamoDB::GlobalTable.Arn':
       return `arn:aws:dynamodb:${at.region}:${at.account}:table/${refValue(logicalId, template, at)}`;
+    case 'AWS::KMS::Key.Arn':
+      return `arn:aws:kms:${at.region}:${at.account}:key/${refValue(logicalId, template, at)}`;
+    case 'AWS::Logs::LogGroup.Arn':
+      return `arn:aws:logs:${at.region}:${at.account}:log-group:${refValue(logicalId, template, at)}:*`;
+    case 'AWS::S3::Bucket.Arn':
+      return `arn:aws:s3:::${refValue(logicalId, template, at)}`;
+    case 'AWS::IAM::Role.Arn':
+      return `arn:aws:iam::${at.account}:role/${refValue(logicalId, template, at)}`;
+    case 'AWS::Lambda::Function.Arn':
+      return `arn:aws:lambda:${at.region}:${at.account}:function:${refValue(logicalId, template, at)}`;
+    case 'AWS::SQS::Queue.Arn':
+      return `arn:aws:sqs:${at.region}:${at.account}:${at.stackName}-${logicalId}-${token(logicalId, 12)}`;
+    case 'AWS::Bedrock::Guardrail.GuardrailArn':
+      return `arn:aws:bedrock:${at.region}:${at.account}:guardrail/${token(logicalId, 12, 'abcdefghijklmnopqrstuvwxyz0123456789')}`;
+    case 'AWS::Bedrock::GuardrailVersion.Version':
+      return '1';
+    case 'AWS::S3Vectors::Index.IndexArn':
+      return `arn:aws:s3vectors:${at.region}:${at.account}:bucket/${at.stackName.toLowerCase()}-vectors/index/${token(logicalId, 10).toLowerCase()}`;
     case 'AWS::Cognito::UserPool.ProviderURL':
       return `cognito-idp.${at.region}.amazonaws.com/${refValue(logicalId, template, at)}`;
     default:
@@ -88,6 +126,13 @@ export function resolveIntrinsics(value: unknown, template: Template, at: Deploy
       case 'Fn::Select': {
         const [index, list] = args as [number | string, unknown];
         return (resolve(list) as unknown[])[Number(index)];
+      }
+      case 'Fn::Sub': {
+        if (typeof args !== 'string') throw new Error('Fn::Sub with a variable map: not resolved by test/support/intrinsics.ts');
+        return args.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          const [logicalId, attribute] = name.split('.');
+          return attribute === undefined ? refValue(logicalId, template, at) : getAttValue(logicalId, attribute, template, at);
+        });
       }
       case 'Fn::Split': {
         const [separator, text] = args as [string, unknown];
