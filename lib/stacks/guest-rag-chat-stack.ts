@@ -44,7 +44,8 @@ export class GuestRagChatStack extends Stack {
     });
     const { functionProps } = sharedChatResources(this, props);
     // Guests are anonymous: their input and the answers pass content filters and the prompt-attack filter, and each
-    // answer must be grounded in the retrieved passages and relevant to the question.
+    // answer must be grounded in the retrieved passages and relevant to the question. IAM refuses the function any
+    // model call that does not name this guardrail (enforceGuardrail).
     this.guardrail = new ChatGuardrail(this, 'Guardrail', {
       description: 'Content safety and grounding of the guest chatbot',
       contextualGrounding: props.contextualGrounding,
@@ -54,6 +55,7 @@ export class GuestRagChatStack extends Stack {
       ...functionProps,
       auth: ChatAuth.iam(),
       guardrail: this.guardrail,
+      enforceGuardrail: true,
       backend: ChatBackend.knowledgeBase(this.knowledgeBase, modelsFromIds(props.models), {
         numberOfResults: props.numberOfResults,
         minScore: props.minScore,
