@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 import { recordAssembly, restoreAssembly } from '../tools/synth/assembly-cache';
+import { ValidationWorker } from '../tools/synth/validation-worker';
 
 // The assembly of a synthesis that passed every gate from exactly these sources, bundles, dependencies and context
 // is written as it was (tools/synth/assembly-cache.ts), before aws-cdk-lib or any construct is loaded; anything
 // else builds, checks and synthesizes the whole app, and a synthesis that passed is recorded.
 if (!restoreAssembly()) {
-  const { synthesizeChatApp } = require('./chat-app') as typeof import('./chat-app');
-  recordAssembly(synthesizeChatApp().node.findAll());
+  // The CloudFormation validation engine (~4 s of CPU to start) starts now in a worker thread, on the other core,
+  // while aws-cdk-lib loads and the stages are built; unless aws-cdk-lib's validation is switched off.
+  const worker = process.env.CDK_VALIDATION === 'false' ? undefined : ValidationWorker.start();
+  try {
+    const { synthesizeChatApp } = require('./chat-app') as typeof import('./chat-app');
+    recordAssembly(synthesizeChatApp({ worker }).node.findAll());
+  } finally {
+    worker?.stop();
+  }
 }

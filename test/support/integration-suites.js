@@ -35,6 +35,8 @@ const INTEGRATION = [
   // The local tools: emulators and servers over HTTP, the CLIs and the cdk CLI in child processes.
   '/test/tools/local/(agent-runtime-emulator|bedrock-emulator|bedrock-emulator-auth|bedrock-emulator-content|bedrock-emulator-grounding|cli|function-url-server|openai-mode|sign-in-stand-in)\\.test\\.ts$',
   '/test/tools/synth-command\\.test\\.ts$',
+  // aws-cdk-lib's CloudFormation validation engine started in a worker thread, against the same engine in this one.
+  '/test/tools/synth/validation-worker\\.test\\.ts$',
   '/test/tools/keys/keys-cli\\.test\\.ts$',
 ];
 

@@ -123,8 +123,16 @@ function factsDigest(root: string): string {
   );
 }
 
-/** Files every synthesis depends on besides the modules it loads: the compiler settings and the installed dependencies. */
-const ALWAYS = ['tsconfig.json', 'package-lock.json', path.join('node_modules', '.package-lock.json')];
+/**
+ * Files every synthesis depends on besides the modules it loads: the compiler settings, the installed dependencies
+ * and the CloudFormation validation's thread (loaded by its worker, so not in this thread's `require.cache`).
+ */
+const ALWAYS = [
+  'tsconfig.json',
+  'package-lock.json',
+  path.join('node_modules', '.package-lock.json'),
+  path.join('tools', 'synth', 'validation-thread.cjs'),
+];
 
 function readStamps(directory: string): { dir: string; stamp: Stamp }[] {
   let entries: string[];

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CloudFormationValidatePlugin, IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { CachedCloudFormationValidation, useCachedTemplateValidation } from '../../../tools/synth/validation-cache';
+import { ValidationWorker } from '../../../tools/synth/validation-worker';
 
 const work = mkdtempSync(path.join(tmpdir(), 'validation-cache-'));
 let validated: string[][] = [];
@@ -100,4 +101,19 @@ test("names the engine's version as aws-cdk-lib's plugin does, without loading t
   const own = new CloudFormationValidatePlugin();
   expect({ version: cached.version, ruleIds: cached.ruleIds }).toEqual({ version: own.version, ruleIds: own.ruleIds });
   expect(cached.version).toMatch(/^\d+\.\d+\.\d+$/);
+});
+
+test('with a worker thread, the templates not passed before go to it, and what it passes is remembered', () => {
+  const sent: string[][] = [];
+  const worker = {
+    validate: (ctx: IPolicyValidationContext): PolicyValidationPluginReport => {
+      sent.push(ctx.stackTemplates.map((s) => path.basename(s.templatePath)));
+      return { success: true, violations: [] };
+    },
+  } as unknown as ValidationWorker;
+  const plugin = new CachedCloudFormationValidation({ directory: mkdtempSync(path.join(work, 'cache-')), worker });
+  plugin.validate(context({ 'a.template.json': A }));
+  expect(plugin.validate(context({ 'a.template.json': A, 'b.template.json': B }))).toEqual({ success: true, violations: [] });
+  expect(sent).toEqual([['a.template.json'], ['b.template.json']]);
+  expect(validated).toEqual([]);
 });
