@@ -10,7 +10,7 @@ const TEST_ROOT = path.join(__dirname, '..');
 
 /** What only an integration suite does: local services, servers, child processes, the whole app with cdk-nag. */
 const INTEGRATION_WORK =
-  /\b(start\w*Stack|startDynalite|startLocalDynamo|startBedrockEmulator|startFunctionUrlServer|serveHandler|startGuestCredentialsEmulator|startLocalJwtIssuer|createServer|spawn|spawnSync|execFile|execFileSync|buildProjectApp|describeAcknowledgements|findingsWithoutAcknowledgements|addSecurityChecks)\(/;
+  /\b(start\w*Stack|startDynalite|startLocalDynamo|startBedrockEmulator|startFunctionUrlServer|serveHandler|startGuestCredentialsEmulator|startLocalJwtIssuer|createServer|spawn|spawnSync|execFile|execFileSync|buildProjectApp|describeAcknowledgements|nagSynthesis|expectNoUnacknowledgedFindings|addSecurityChecks)\(/;
 
 function suites(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

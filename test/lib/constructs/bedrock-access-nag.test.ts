@@ -18,7 +18,7 @@ import { ChatGuardrail } from '../../../lib/constructs/chat-guardrail';
 import { CrossAccountBedrockRole } from '../../../lib/constructs/cross-account-bedrock-role';
 import { addSecurityChecks } from '../../../lib/security-checks';
 import { projectContext } from '../../support/cdk-app';
-import { describeAcknowledgements } from '../../support/nag';
+import { describeAcknowledgements, expectNoUnacknowledgedFindings } from '../../support/nag';
 
 const HAIKU = BedrockModel.inferenceProfile('global.anthropic.claude-haiku-4-5-20251001-v1:0');
 
@@ -63,8 +63,7 @@ const inherent = (fn: string): string[][] => [
 
 describe('cdk-nag over BedrockAccess and CrossAccountBedrockRole', () => {
   test('synthesizes with zero unacknowledged findings', () => {
-    const { app } = buildApp();
-    expect(() => app.synth()).not.toThrow();
+    expectNoUnacknowledgedFindings(buildApp);
   });
 
   const publicUrl = (fn: string): string[][] =>
