@@ -111,14 +111,30 @@ export async function runKeysCli(argv: readonly string[], out: (line: string) =>
   }
 }
 
+/**
+ * The command line around `runKeysCli`: the output lines go to `out`, an error's message (never a stack) to `err`, and
+ * the result is the exit code (0, or 1 after an error).
+ */
+export async function keysCommand(
+  argv: readonly string[],
+  io: { out: (line: string) => void; err: (line: string) => void },
+  client: DynamoDBClient,
+): Promise<number> {
+  try {
+    await runKeysCli(argv, io.out, client);
+    return 0;
+  } catch (error: unknown) {
+    io.err(error instanceof KeyAdminError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    return 1;
+  }
+}
+
 if (require.main === module) {
   const client = new DynamoDBClient({});
-  runKeysCli(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`), client)
-    .catch((error: unknown) => {
-      process.stderr.write(
-        `${error instanceof KeyAdminError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
-      );
-      process.exitCode = 1;
+  const write = (stream: NodeJS.WriteStream) => (line: string) => stream.write(`${line}\n`);
+  keysCommand(process.argv.slice(2), { out: write(process.stdout), err: write(process.stderr) }, client)
+    .then((code) => {
+      process.exitCode = code;
     })
     .finally(() => client.destroy());
 }

@@ -1,9 +1,12 @@
 /**
- * `npm run keys` as an administrator runs it from a fresh clone: each command a child process (npm, then tsx) with
- * the SDK's default chain and `AWS_ENDPOINT_URL_DYNAMODB` pointing at a dynalite this test started. Each run must
- * exit by itself (bounded: a CLI that keeps a socket open fails here); the key is printed once, alone on the last
- * line of standard output; the table holds its SHA-256 only; a revoked key is refused by the completions function
- * (the built bundle, in its own process) with the openai client's AuthenticationError.
+ * `npm run keys` as an administrator runs it from a fresh clone: the first case (and one mistake) runs each command as a child process
+ * (npm, then tsx) with the SDK's default chain and `AWS_ENDPOINT_URL_DYNAMODB` pointing at a dynalite this test
+ * started; each run must exit by itself (bounded: a CLI that keeps a socket open fails here), and the key is printed
+ * once, alone on the last line of standard output. The other cases run the same command line in this process
+ * (`keysCommand`: its output lines, its error message and its exit code) against the same dynalite, since a child
+ * process per command costs a second of CPU and proves nothing the first case does not. The table holds the key's
+ * SHA-256 only; a revoked key is refused by the completions function (the built bundle, in its own process) with the
+ * openai client's AuthenticationError.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,6 +15,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import OpenAI from 'openai';
+import { keysCommand } from '../../../tools/keys/cli';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../tools/local/bedrock-emulator';
 import { createApiKeyTable, createRateLimitTable } from '../../../tools/local/dynamo';
 import { type BundleProcess, startBundleProcess } from '../../support/bundle-process';
@@ -99,10 +103,29 @@ function keys(...args: string[]): Promise<{ code: number | null; stdout: string;
   });
 }
 
+/** The same command line in this process, with the test's client for the dynalite (`keys` proves the default chain finds it). */
+async function keysInProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await keysCommand(
+    args,
+    {
+      out: (line) => {
+        stdout += `${line}\n`;
+      },
+      err: (line) => {
+        stderr += `${line}\n`;
+      },
+    },
+    dynamo.admin,
+  );
+  return { code, stdout, stderr };
+}
+
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
 
-async function create(name: string, ...extra: string[]): Promise<string> {
-  const run = await keys('create', '--table', TABLE, '--name', name, ...extra);
+async function create(cli: typeof keys, name: string, ...extra: string[]): Promise<string> {
+  const run = await cli('create', '--table', TABLE, '--name', name, ...extra);
   expect({ code: run.code, stderr: run.stderr.trim() }).toEqual({ code: 0, stderr: '' });
   const key = lines(run.stdout).at(-1) ?? '';
   expect(key).toMatch(KEY);
@@ -114,7 +137,18 @@ async function create(name: string, ...extra: string[]): Promise<string> {
 const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${completions.url}v1`, maxRetries: 0, timeout: 20_000 });
 
 test('create prints the key alone on the last line; the table holds only its SHA-256; list shows it without the key', async () => {
-  const key = await create('ci-bot', '--owner', 'team-a', '--requests-per-minute', '30', '--tokens-per-day', '500000', '--expires-in-days', '90');
+  const key = await create(
+    keys,
+    'ci-bot',
+    '--owner',
+    'team-a',
+    '--requests-per-minute',
+    '30',
+    '--tokens-per-day',
+    '500000',
+    '--expires-in-days',
+    '90',
+  );
   const { Items = [] } = await dynamo.admin.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
   const row = Items.find((item) => item.name?.S === 'ci-bot');
   expect(row?.keyHash?.S).toBe(createHash('sha256').update(key).digest('hex'));
@@ -136,15 +170,15 @@ test('create prints the key alone on the last line; the table holds only its SHA
 });
 
 test('set-budget changes a key’s limits; revoke makes the key fail with AuthenticationError', async () => {
-  const key = await create('to-revoke');
-  const budget = await keys('set-budget', '--table', TABLE, '--name', 'to-revoke', '--tokens-per-day', '5', '--cost-per-day-usd', '0.5');
+  const key = await create(keysInProcess, 'to-revoke');
+  const budget = await keysInProcess('set-budget', '--table', TABLE, '--name', 'to-revoke', '--tokens-per-day', '5', '--cost-per-day-usd', '0.5');
   expect(budget.code).toBe(0);
-  const listed = await keys('list', '--table', TABLE);
+  const listed = await keysInProcess('list', '--table', TABLE);
   expect(lines(listed.stdout).find((l) => l.startsWith('to-revoke'))).toMatch(/active .*5 tokens\/day .*0\.5 USD\/day/);
 
-  const revoked = await keys('revoke', '--table', TABLE, '--name', 'to-revoke');
+  const revoked = await keysInProcess('revoke', '--table', TABLE, '--name', 'to-revoke');
   expect(revoked.code).toBe(0);
-  expect(lines((await keys('list', '--table', TABLE)).stdout).find((l) => l.startsWith('to-revoke'))).toContain('REVOKED');
+  expect(lines((await keysInProcess('list', '--table', TABLE)).stdout).find((l) => l.startsWith('to-revoke'))).toContain('REVOKED');
   const error = await client(key)
     .models.list()
     .then(
@@ -155,11 +189,12 @@ test('set-budget changes a key’s limits; revoke makes the key fail with Authen
 });
 
 test('mistakes exit 1 with a message on standard error and no key', async () => {
+  // The command line's own exit code and standard error, once through the child process.
   const duplicate = await keys('create', '--table', TABLE, '--name', 'ci-bot');
   expect(duplicate.code).toBe(1);
   expect(duplicate.stderr).toContain("a key named 'ci-bot' exists already");
   expect(duplicate.stdout).not.toMatch(/sk-bc-/);
-  const unknown = await keys('revoke', '--table', TABLE, '--name', 'nobody');
+  const unknown = await keysInProcess('revoke', '--table', TABLE, '--name', 'nobody');
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toContain("no key is named 'nobody'");
 });
