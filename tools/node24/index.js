@@ -47,6 +47,8 @@ function node24() {
         '--no-audit',
         '--no-fund',
         '--loglevel=error',
+        // The version is exact: npm's cached copy (when this machine has one) is the registry's, no need to ask again.
+        '--prefer-offline',
         `${packageName}@${NODE24_VERSION}`,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
