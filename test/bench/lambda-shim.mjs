@@ -7,10 +7,15 @@
 //   node lambda-shim.mjs serve <module>   an HTTP server on 127.0.0.1 (a warm instance): prints `listening <url>`;
 //                                         each request becomes an event (IAM authorizer unless BENCH_AUTH=none)
 //                                         and the response's bytes (prelude skipped) are relayed as they come
-import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
+//
+// Builtins are loaded as the Lambda runtime loads them, as CommonJS (its RAPID client takes `node:http` through
+// `require`: aws/aws-lambda-nodejs-runtime-interface-client, src/client/rapid-client.ts), not as ES module
+// imports: importing `node:http` as an ES module reads every export, and its `WebSocket` getter loads undici
+// (and zlib, perf_hooks, worker_threads), which the runtime never does; that cost fell on bundle and baseline alike.
+const { createWriteStream } = process.getBuiltinModule('node:fs');
+const { createServer } = process.getBuiltinModule('node:http');
+const { Writable } = process.getBuiltinModule('node:stream');
+const { pathToFileURL } = process.getBuiltinModule('node:url');
 
 const [mode, file] = process.argv.slice(2);
 const DELIMITER = new Uint8Array(8);

@@ -13,11 +13,11 @@ const INTEGRATION = [
   '/test/web/(guest-credentials|page-source)\\.test\\.ts$',
   // Runtime against dynalite, the Bedrock emulator, the local token issuer and the Function-URL server.
   '/test/lambdas/chat/access/bedrock-access\\.test\\.ts$',
-  '/test/lambdas/chat/auth/api-key-cache\\.test\\.ts$',
+  '/test/lambdas/chat/auth/(api-key-cache|remote-key-set)\\.test\\.ts$',
   '/test/lambdas/chat/budgets/(backends|failed-answers)\\.test\\.ts$',
   '/test/lambdas/chat/diagnostics\\.test\\.ts$',
   '/test/lambdas/chat/chats/chat-store\\.test\\.ts$',
-  '/test/lambdas/chat/aws/(http2-session-pool|https-caller)\\.test\\.ts$',
+  '/test/lambdas/chat/aws/(bedrock-connections|https-caller)\\.test\\.ts$',
   '/test/lambdas/chat/limits/rate-limiter\\.test\\.ts$',
   '/test/lambdas/chat/modes/completions/(openai-client|guardrail-e2e)\\.test\\.ts$',
   '/test/lambdas/chat/modes/model-chat/(address-limit|dynamodb-down|errors|jwt-auth|rate-limit|streaming)\\.test\\.ts$',

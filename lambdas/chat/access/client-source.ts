@@ -26,6 +26,8 @@ export interface SendClient {
   // biome-ignore lint/suspicious/noExplicitAny: one wrapper serves every SDK client's command and output types
   send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any>;
   destroy?(): void;
+  /** Opens the client's connection ahead of its first call (the functions' own clients, aws/https-caller.ts). */
+  preconnect?(): void;
 }
 
 export interface ClientLease<C> {
@@ -45,6 +47,8 @@ export interface ClientSource<C> {
   readonly mode: BedrockAccessMode;
   /** The client for one request; `body` is the request's parsed JSON body (caller credentials ride in it). */
   forRequest(body: unknown): ClientLease<C>;
+  /** The function role: opens the module-scope client's connection ahead of the request's first call (entry/clients/preconnect.ts). */
+  readonly preconnect?: () => void;
   /** An assumed role: gets its credentials (the cached ones, or one STS call), for the diagnostics. */
   readonly verifyCredentials?: () => Promise<unknown>;
 }

@@ -1,6 +1,6 @@
 /**
  * `CHAT_AUTH_MODE=jwt`: the request carries a bearer token (bearer-token.ts), verified against the issuer's
- * keys (jwt-verifier.ts) before any other work; the caller is the token's subject. Loaded on demand by
+ * keys (jwt-verifier.ts, the JWKS from remote-key-set.ts) before any other work; the caller is the token's subject. Loaded on demand by
  * authenticator.ts, so only functions configured for tokens evaluate jose.
  */
 import type { JWTVerifyGetKey } from 'jose';
@@ -8,7 +8,8 @@ import type { Authenticator } from './authenticator';
 import { bearerToken } from './bearer-token';
 import { jwtCaller } from './caller';
 import type { JwtAuthConfig } from './jwt-config';
-import { createTokenVerifier, remoteKeySet } from './jwt-verifier';
+import { createTokenVerifier } from './jwt-verifier';
+import { remoteKeySet } from './remote-key-set';
 
 /** `keys` defaults to the issuer's JWKS at `config.jwksUri`, fetched on first use and cached. */
 export function jwtAuthenticator(config: JwtAuthConfig, keys: JWTVerifyGetKey = remoteKeySet(config.jwksUri)): Authenticator {

@@ -16,24 +16,18 @@
  * | a required claim is absent (`iat` is, with a maximum token age) | `token_missing_claim` |
  * | JWKS unreachable, slow, not 200, not a key set            | 503 `auth_unavailable`|
  *
- * The JWKS is fetched on first use, not at init, and cached ({@link JWKS_CACHE_MAX_AGE_MS}); a token
- * signed with an unknown `kid` makes jose refetch it once, at most every {@link JWKS_COOLDOWN_MS}, so a
- * rotated key verifies without a cold start and a flood of made-up `kid`s cannot hammer the issuer.
+ * The JWKS is fetched on first use, not at init, and cached (remote-key-set.ts); a token signed with an unknown
+ * `kid` makes it refetch once, at most every 30 s, so a rotated key verifies without a cold start and a flood of
+ * made-up `kid`s cannot hammer the issuer.
  */
 
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { LIMITS } from '../../../contract/limits';
 import { isError } from '../core/log';
 import { ChatError, internalError } from '../http/errors';
 import { unauthorized } from './bearer-token';
 import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
-
-/** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */
-export const JWKS_TIMEOUT_MS = 3_000;
-/** At most one refetch for unknown `kid`s in this period. */
-export const JWKS_COOLDOWN_MS = 30_000;
-/** Keys are refetched after this even when every `kid` is known (a revoked key stops verifying). */
-export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+import { joseCode, KeySetUnavailableError } from './remote-key-set';
 
 export interface VerifiedToken {
   /** `sub`: the user, owner of the chats and rate-limit key. */
@@ -42,34 +36,6 @@ export interface VerifiedToken {
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
-
-/** The JWKS could not be fetched or used; the cause says why (timeout, refused, status, not a key set). */
-export class KeySetUnavailableError extends Error {
-  public readonly name = 'KeySetUnavailableError';
-}
-
-/**
- * The issuer's keys at `uri`, fetched lazily (nothing happens until the first token is verified).
- * Failures to fetch become {@link KeySetUnavailableError}; an unknown `kid` stays jose's
- * `JWKSNoMatchingKey` (the token's problem, not the issuer's).
- */
-export function remoteKeySet(uri: URL): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(uri, {
-    timeoutDuration: JWKS_TIMEOUT_MS,
-    cooldownDuration: JWKS_COOLDOWN_MS,
-    cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-  });
-  return async (protectedHeader, token) => {
-    try {
-      return await remote(protectedHeader, token);
-    } catch (error) {
-      const code = joseCode(error);
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
-      const detail = isError(error) ? `${error.name}: ${error.message}${causeText(error)}` : String(error);
-      throw new KeySetUnavailableError(`The JWKS at ${uri.origin}${uri.pathname} could not be used (${detail})`, { cause: error });
-    }
-  };
-}
 
 export function createTokenVerifier(config: JwtAuthConfig, keys: JWTVerifyGetKey): TokenVerifier {
   const options: JWTVerifyOptions = {
@@ -142,15 +108,4 @@ function verificationError(error: unknown): ChatError {
       return invalid('token_invalid', 'The token is malformed.');
   }
   return internalError(error);
-}
-
-function joseCode(error: unknown): string | undefined {
-  const code = isError(error) ? (error as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** `fetch failed` says little; its cause (`connect ECONNREFUSED …`, a timeout) says why. */
-function causeText(error: Error): string {
-  const cause = (error as Error & { cause?: unknown }).cause;
-  return isError(cause) ? ` <- ${cause.name}: ${cause.message}${causeText(cause)}` : '';
 }

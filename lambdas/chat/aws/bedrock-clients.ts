@@ -1,7 +1,10 @@
 /**
  * The Bedrock clients of the chat: Bedrock Runtime (`ConverseStream`, `Converse`) and Bedrock Agent Runtime
- * (`Retrieve`, `InvokeAgent`), speaking their REST-JSON protocol over one HTTP/2 session per endpoint kept across
- * calls (aws/http2-session-pool.ts), signed with SigV4 and retried like the SDK (aws/service-error.ts).
+ * (`Retrieve`, `InvokeAgent`), speaking their REST-JSON protocol over HTTPS/1.1 with keep-alive (aws/https-caller.ts:
+ * the connection kept across calls and invocations, replaced after 20 s idle), signed with SigV4 and retried like the
+ * SDK (aws/service-error.ts). Not HTTP/2: Bedrock serves these operations over HTTP/1.1 too, Lambda sends one request
+ * at a time, so one kept socket reuses as well as one session, and `node:http2` alone loads 25 more builtin modules
+ * at every cold start than `node:https` (README, Performance).
  *
  * They take the AWS SDK's commands (`client.send(new ConverseStreamCommand(input))`) and the bundles' stand-ins
  * alike, and answer with the SDK's output shapes: `stream` / `completion` as async iterables of union members
@@ -9,11 +12,11 @@
  * shape (`ThrottlingException`); JSON answers as their members; every output with `$metadata`. As with the SDK, a
  * call is retried only until its answer starts: nothing streamed is ever repeated.
  */
-import type { IncomingHttpHeaders } from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http';
 import { type CredentialSource, defaultCredentials, staticCredentials } from './credentials';
 import { expandPath, serviceEndpoint } from './endpoint';
 import { decodeEventStream, type EventStreamMessage } from './event-stream';
-import { type Http2Response, Http2SessionPool } from './http2-session-pool';
+import { type HttpResponse, KeepAliveHttpCaller, readText } from './https-caller';
 import { type CommandLike, fromBase64, operationOf, toJson } from './operation';
 import { type ResponseMetadata, responseError, StandardRetryStrategy, serviceError, withRetries } from './service-error';
 import { type AwsCredentialIdentity, signRequest } from './signing';
@@ -25,9 +28,9 @@ export interface BedrockClientOptions {
   readonly maxAttempts: number;
   /** An idle stream (no byte) for this long fails the call (`TimeoutError`). */
   readonly requestTimeout: number;
-  /** Sessions idle longer than this are replaced before the next call. @default 20_000 */
+  /** Connections idle longer than this are replaced before the next call. @default 20_000 */
   readonly idleMs?: number;
-  /** @default 3_000 */
+  /** A connection (TCP and TLS) not up within this fails the attempt (`TimeoutError`). @default 3_000 */
   readonly connectTimeoutMs?: number;
 }
 
@@ -74,13 +77,12 @@ const AGENT_OPERATIONS: Record<string, OperationShape> = {
   },
 };
 
-class RestJsonHttp2Client {
+class RestJsonClient {
   private readonly credentials: CredentialSource;
   private readonly retries: StandardRetryStrategy;
   /** As an SDK client's: the retry strategy its calls use. */
   readonly config: { readonly retryStrategy: () => Promise<StandardRetryStrategy> };
-  private readonly pool: Http2SessionPool;
-  private readonly requestTimeout: number;
+  private readonly http: KeepAliveHttpCaller;
   private endpoint: URL | undefined;
 
   constructor(
@@ -92,10 +94,10 @@ class RestJsonHttp2Client {
     this.retries = new StandardRetryStrategy(options.maxAttempts);
     const strategy = this.retries;
     this.config = { retryStrategy: async () => strategy };
-    this.requestTimeout = options.requestTimeout;
-    this.pool = new Http2SessionPool({
+    this.http = new KeepAliveHttpCaller({
+      connectionTimeout: options.connectTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeout,
       ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     });
   }
 
@@ -117,17 +119,17 @@ class RestJsonHttp2Client {
           {
             method: 'POST',
             path: url.pathname,
-            headers: { ':authority': url.host, 'content-type': 'application/json' },
+            headers: { host: url.host, 'content-type': 'application/json' },
             body,
             region: this.options.region,
             service: this.service.signingName,
           },
           credentials,
         );
-        const response = await this.pool.request(url, headers, body, this.requestTimeout, signal);
+        const response = await this.http.open(url, headers, body, signal);
         const metadata: ResponseMetadata = { httpStatusCode: response.status, ...requestIdOf(response.headers) };
-        if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.headers, await readBody(response));
-        if (!shape.eventStream) return { ...(JSON.parse((await readBody(response)) || '{}') as object), $metadata: metadata };
+        if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.headers, await readText(response.body));
+        if (!shape.eventStream) return { ...(JSON.parse((await readText(response.body)) || '{}') as object), $metadata: metadata };
         const { member, revive, headers: headerMembers = {} } = shape.eventStream;
         const fromHeaders = Object.fromEntries(
           Object.entries(headerMembers)
@@ -140,8 +142,14 @@ class RestJsonHttp2Client {
     );
   }
 
+  /** Opens the connection to the endpoint ahead of the first call (aws/https-caller.ts). */
+  preconnect(): void {
+    this.endpoint ??= serviceEndpoint(this.service.variable, this.service.prefix, this.options.region);
+    this.http.preconnect(this.endpoint);
+  }
+
   destroy(): void {
-    this.pool.destroy();
+    this.http.destroy();
   }
 }
 
@@ -150,21 +158,16 @@ function requestIdOf(headers: IncomingHttpHeaders): { requestId?: string } {
   return typeof id === 'string' ? { requestId: id } : {};
 }
 
-async function readBody(response: Http2Response): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response.stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The events of an event-stream answer as union members; an exception or error message throws. */
 async function* events(
-  response: Http2Response,
+  response: HttpResponse,
   revive: ((eventType: string, payload: Record<string, unknown>) => Record<string, unknown>) | undefined,
 ): AsyncGenerator<Record<string, unknown>> {
   try {
-    for await (const message of decodeEventStream(response.stream)) yield toEvent(message, revive);
+    for await (const message of decodeEventStream(response.body)) yield toEvent(message, revive);
   } finally {
-    if (!response.stream.destroyed) response.stream.destroy();
+    // An answer left unread (the caller stopped early, an exception event) closes its connection.
+    if (!response.body.destroyed) response.body.destroy();
   }
 }
 
@@ -188,14 +191,14 @@ function toEvent(
 }
 
 /** Bedrock Runtime (`ConverseStream`, `Converse`). */
-export class BedrockRuntimeLiteClient extends RestJsonHttp2Client {
+export class BedrockRuntimeLiteClient extends RestJsonClient {
   constructor(options: BedrockClientOptions) {
     super(options, { variable: 'BEDROCK_RUNTIME', prefix: 'bedrock-runtime', signingName: 'bedrock' }, RUNTIME_OPERATIONS);
   }
 }
 
 /** Bedrock Agent Runtime (`Retrieve`, `InvokeAgent`). */
-export class AgentRuntimeLiteClient extends RestJsonHttp2Client {
+export class AgentRuntimeLiteClient extends RestJsonClient {
   constructor(options: BedrockClientOptions) {
     super(options, { variable: 'BEDROCK_AGENT_RUNTIME', prefix: 'bedrock-agent-runtime', signingName: 'bedrock' }, AGENT_OPERATIONS);
   }

@@ -79,6 +79,12 @@ export class DynamoDbClient {
     );
   }
 
+  /** Opens the connection to the endpoint ahead of the first call (aws/https-caller.ts). */
+  preconnect(): void {
+    this.endpoint ??= serviceEndpoint('DYNAMODB', 'dynamodb', this.region);
+    this.http.preconnect(this.endpoint);
+  }
+
   destroy(): void {
     this.http.destroy();
   }

@@ -1,20 +1,23 @@
 /**
- * HTTP/1.1 requests with keep-alive for the DynamoDB clients (DynamoDB speaks HTTP/1.1): one agent per client, its
- * connections reused across calls and invocations.
+ * HTTP/1.1 requests with keep-alive for the functions' AWS clients (DynamoDB, Bedrock Runtime, Bedrock Agent
+ * Runtime): one agent per client, its connections reused across calls and invocations.
  * - `connectionTimeout` bounds the TCP and TLS connection, `requestTimeout` the time without a byte on the socket
  *   (an idle timeout, as the SDK's handler sets it), each failing with `TimeoutError`;
  * - connections whose last call ended more than `idleMs` ago (default 20 s) are dropped before the next call: one
  *   that sat idle across a frozen sandbox may have been closed by the far end without us seeing it;
  * - an aborted call fails with `AbortError`, destroying its request (and the answer stream being read);
  * - a failure before the connection was established (refused, connection timeout, DNS) is marked as not sent
- *   (service-error.ts `markNotSent`): the request never left, so a non-idempotent write may be sent again.
+ *   (service-error.ts `markNotSent`): the request never left, so a non-idempotent write may be sent again;
+ * - {@link KeepAliveHttpCaller.preconnect} opens a connection ahead of the first call (TCP and TLS run while the
+ *   function does other work); the next call takes it instead of connecting.
  *
  * `node:http` (plain-HTTP endpoints: local runs and tests) is loaded on first use, and not as an ES module import:
  * that import reads every export of the module, and its `WebSocket` getter alone loads undici, zlib, perf_hooks and
  * worker_threads (18 builtin modules) at every cold start.
  */
-import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Agent, ClientRequestArgs, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import * as https from 'node:https';
+import { isIP, type Socket } from 'node:net';
 import { abortError, isErrorValue, markNotSent, namedError } from './service-error';
 
 export interface HttpCallerOptions {
@@ -33,8 +36,20 @@ export interface HttpResponse {
 
 type HttpModule = Pick<typeof import('node:http'), 'Agent' | 'request'>;
 
+/** Sockets whose connection (TCP, and TLS for https) is established. */
+const established = new WeakSet<object>();
+
+/** A connection opened by {@link KeepAliveHttpCaller.preconnect}, waiting for the next call to its origin. */
+interface Preconnected {
+  readonly origin: string;
+  readonly socket: Socket;
+  /** Hands the socket over: its own error handler and connection timer go, the request's take over. */
+  readonly take: () => Socket;
+}
+
 export class KeepAliveHttpCaller {
   private agent: Agent | undefined;
+  private preconnected: Preconnected | undefined;
   private active = 0;
   private lastActive = 0;
   private readonly idleMs: number;
@@ -46,10 +61,8 @@ export class KeepAliveHttpCaller {
   /** POSTs `body` and resolves once the answer's status and headers are in; the body is read by the caller. */
   open(url: URL, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<HttpResponse> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const http = (url.protocol === 'https:' ? https : process.getBuiltinModule('node:http')) as HttpModule;
     const now = Date.now();
-    if (this.active === 0 && this.lastActive !== 0 && now - this.lastActive > this.idleMs) this.destroy();
-    this.agent ??= new http.Agent({ keepAlive: true, maxSockets: 50 });
+    const { http, agent } = this.agentFor(url, now);
     this.active++;
     this.lastActive = now;
     let ended = false;
@@ -60,7 +73,7 @@ export class KeepAliveHttpCaller {
       this.lastActive = Date.now();
       signal?.removeEventListener('abort', onAbort);
     };
-    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.agent });
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent });
     const onAbort = (): void => {
       if (signal) req.destroy(abortError(signal));
     };
@@ -71,7 +84,7 @@ export class KeepAliveHttpCaller {
     // Until the connection is established nothing of the request is written: a failure before then is marked as not sent.
     let connected = false;
     req.on('socket', (socket) => {
-      if (!socket.connecting) {
+      if (established.has(socket)) {
         connected = true;
         return;
       }
@@ -115,9 +128,78 @@ export class KeepAliveHttpCaller {
     return { status: response.status, headers: response.headers, body: await readText(response.body) };
   }
 
+  /**
+   * Opens a connection to `url`'s origin now, unless one is kept idle (or already opening), so that the next call
+   * finds it up. Nothing is sent; a connection that fails or is not up within `connectionTimeout` is dropped
+   * silently (the next call connects itself and reports its own failure), and an unused one does not keep the
+   * process alive.
+   */
+  preconnect(url: URL): void {
+    const { agent } = this.agentFor(url, Date.now());
+    if (this.preconnected && !this.preconnected.socket.destroyed) return;
+    if (Object.values(agent.freeSockets).some((sockets) => (sockets?.length ?? 0) > 0)) return;
+    const secure = url.protocol === 'https:';
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const options: ClientRequestArgs & { servername?: string } = {
+      host,
+      port: Number(url.port || (secure ? 443 : 80)),
+      ...(secure && !isIP(host) ? { servername: host } : {}),
+    };
+    const socket = agent.createConnection(options) as Socket;
+    socket.unref();
+    const drop = (): void => {
+      if (this.preconnected?.socket === socket) this.preconnected = undefined;
+      socket.destroy();
+    };
+    const timer = setTimeout(drop, this.options.connectionTimeout);
+    timer.unref();
+    socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.on('error', drop);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (this.preconnected?.socket === socket) this.preconnected = undefined;
+    });
+    this.preconnected = {
+      origin: `${options.host}:${options.port}`,
+      socket,
+      take: () => {
+        clearTimeout(timer);
+        socket.off('error', drop);
+        socket.ref();
+        return socket;
+      },
+    };
+  }
+
   destroy(): void {
     this.agent?.destroy();
     this.agent = undefined;
+    const preconnected = this.preconnected;
+    this.preconnected = undefined;
+    preconnected?.socket.destroy();
+  }
+
+  /** The agent for `url`'s scheme (a new one after `idleMs` without calls), connecting through a preconnected socket first. */
+  private agentFor(url: URL, now: number): { http: HttpModule; agent: Agent } {
+    const secure = url.protocol === 'https:';
+    const http = (secure ? https : process.getBuiltinModule('node:http')) as HttpModule;
+    if (this.active === 0 && this.lastActive !== 0 && now - this.lastActive > this.idleMs) this.destroy();
+    if (!this.agent) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+      const connect = agent.createConnection.bind(agent);
+      agent.createConnection = (options, callback) => {
+        const ready = this.preconnected;
+        if (ready && !ready.socket.destroyed && ready.origin === `${options.host}:${options.port}`) {
+          this.preconnected = undefined;
+          return ready.take();
+        }
+        const socket = connect(options, callback);
+        if (socket) socket.once(secure ? 'secureConnect' : 'connect', () => established.add(socket));
+        return socket;
+      };
+      this.agent = agent;
+    }
+    return { http, agent: this.agent };
   }
 }
 

@@ -2,8 +2,7 @@
  * AWS Signature Version 4 for the function's own AWS calls (aws/*-client.ts), on node:crypto: the canonical
  * request (each path segment URI-encoded again, as every service but S3 expects; no query; every header sent,
  * lower-case and sorted; the payload's SHA-256), the string to sign and the signing key (cached per day, region,
- * service and secret, as the SDK's signer caches it). Over HTTP/2 the authority is signed as the `:authority`
- * pseudo-header, as the AWS SDK does.
+ * service and secret, as the SDK's signer caches it). The authority is signed as the `host` header (HTTP/1.1).
  */
 import { createHash, createHmac } from 'node:crypto';
 
@@ -17,7 +16,7 @@ export interface RequestToSign {
   readonly method: string;
   /** The path as sent: each segment already URI-encoded once. */
   readonly path: string;
-  /** Lower-case names; the authority as `host` (HTTP/1.1) or `:authority` (HTTP/2). */
+  /** Lower-case names; the authority as `host`. */
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly region: string;

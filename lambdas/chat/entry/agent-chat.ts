@@ -12,16 +12,17 @@ import { createAgentChatHandler } from '../modes/agent-chat/handler';
 import { clientSource } from './clients/access';
 import { invokeAgentClient } from './clients/agent-runtime';
 import { rateLimiterClient } from './clients/dynamodb';
+import { preconnecting } from './clients/preconnect';
 import { exportHandler } from './export-handler';
 
 const config = loadAgentChatConfig(process.env);
 const dynamo = rateLimiterClient(config.region);
 
-export const streamHandler = createAgentChatHandler({
-  config,
-  authenticator: createAuthenticator(config.auth, { dynamo }),
-  agents: clientSource(config.access, config.region, invokeAgentClient),
-  dynamo,
-});
+const agents = clientSource(config.access, config.region, invokeAgentClient);
+
+export const streamHandler = preconnecting(
+  createAgentChatHandler({ config, authenticator: createAuthenticator(config.auth, { dynamo }), agents, dynamo }),
+  [dynamo, agents],
+);
 
 export const handler = exportHandler(streamHandler);

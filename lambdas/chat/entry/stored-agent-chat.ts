@@ -10,14 +10,18 @@ import { loadStoredAgentChatConfig } from '../modes/stored-chat/config';
 import { createStoredChatHandler } from '../modes/stored-chat/handler';
 import { clientSource } from './clients/access';
 import { invokeAgentClient } from './clients/agent-runtime';
+import { preconnecting } from './clients/preconnect';
 import { exportHandler } from './export-handler';
 import { storedChatDependencies } from './stored-chat-dependencies';
 
 const config = loadStoredAgentChatConfig(process.env);
 
-export const streamHandler = createStoredChatHandler({
-  ...storedChatDependencies(config),
-  backend: agentBackend(clientSource(config.access, config.region, invokeAgentClient), config),
-});
+const { dependencies, clients } = storedChatDependencies(config);
+const bedrock = clientSource(config.access, config.region, invokeAgentClient);
+
+export const streamHandler = preconnecting(createStoredChatHandler({ ...dependencies, backend: agentBackend(bedrock, config) }), [
+  ...clients,
+  bedrock,
+]);
 
 export const handler = exportHandler(streamHandler);

@@ -35,8 +35,10 @@ export function clientSource<C extends SendClient>(
   makeClient: (region: string, credentials?: AwsCredentials) => C,
 ): ClientSource<C> {
   switch (access.mode) {
-    case 'function-role':
-      return functionRoleClients(makeClient(region), region);
+    case 'function-role': {
+      const client = makeClient(region);
+      return { ...functionRoleClients(client, region), preconnect: () => client.preconnect?.() };
+    }
     case 'assume-role':
       return assumedRoleClients(assumedRoleCredentials(access, region), region, (credentials) => makeClient(region, credentials));
     case 'caller-credentials':

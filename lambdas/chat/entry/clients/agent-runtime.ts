@@ -1,6 +1,6 @@
 /**
  * The Bedrock Agent Runtime clients (aws/bedrock-clients.ts): one per operation, because `Retrieve` and
- * `InvokeAgent` wait for their upstream very differently. Neither opens a connection until its first call; the
+ * `InvokeAgent` wait for their upstream very differently. Neither opens a connection before its first call or the invocation's preconnect (preconnect.ts); the
  * endpoint comes from `AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME` when set (local runs and tests), as in the SDK.
  */
 import { AgentRuntimeLiteClient } from '../../aws/bedrock-clients';
@@ -8,9 +8,9 @@ import type { AwsCredentials } from './access';
 
 /** For `Retrieve` (the rag-chat mode), in the knowledge base's region. */
 export function retrieveClient(region: string, credentials?: AwsCredentials): AgentRuntimeLiteClient {
-  // Retrieve usually answers in well under a second; one retry, and a 10 s idle timeout on the HTTP/2 stream, so
-  // a slow knowledge base turns into a prompt error instead of eating the model's time. The handler's deadline
-  // bounds the call as a whole. One HTTP/2 session kept across calls.
+  // Retrieve usually answers in well under a second; one retry, and a 10 s idle timeout on the connection, so a
+  // slow knowledge base turns into a prompt error instead of eating the model's time. The handler's deadline
+  // bounds the call as a whole. One keep-alive connection kept across calls.
   return new AgentRuntimeLiteClient({ region, ...(credentials ? { credentials } : {}), maxAttempts: 2, requestTimeout: 10_000 });
 }
 

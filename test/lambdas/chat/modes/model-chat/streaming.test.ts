@@ -105,11 +105,13 @@ describe('what reaches the model', () => {
     expect(request!.body.inferenceConfig).toEqual({ maxTokens: 300 });
   });
 
-  test('the first alias is the default model; requests are SigV4-signed with the function credentials', async () => {
+  test('the first alias is the default model; requests are SigV4-signed with the function credentials over a kept HTTP/1.1 connection', async () => {
     await postChat(stack.url, { message: 'hi' });
     const [request] = stack.emulator.requests;
     expect(request!.modelId).toBe(TEST_MODELS.haiku);
-    expect(request!.httpVersion).toBe('2.0');
+    // One connection kept across calls (counted in test/lambdas/chat/aws/bedrock-connections.test.ts).
+    expect(request!.httpVersion).toBe('1.1');
+    expect(request!.headers.connection).toBe('keep-alive');
     expect(request!.headers.authorization).toContain(`Credential=${FAKE_CREDENTIALS.accessKeyId}/`);
   });
 });

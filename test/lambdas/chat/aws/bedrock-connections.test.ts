@@ -1,8 +1,9 @@
 /**
- * The functions' Bedrock client and its session pool (lambdas/chat/aws/bedrock-clients.ts, http2-session-pool.ts)
- * against the emulator, through a TCP proxy that counts connections: ConverseStream calls share one session (the
- * SDK's default opens one per call), an idle session is replaced, and a connection that does not come up fails at
- * the connect timeout.
+ * The functions' Bedrock client and its kept connection (lambdas/chat/aws/bedrock-clients.ts over
+ * aws/https-caller.ts: HTTP/1.1 keep-alive) against the emulator, through a TCP proxy that counts connections:
+ * ConverseStream calls share one connection (the SDK's default opens an HTTP/2 session per call), an idle
+ * connection is replaced, a preconnected one is the one the next call uses, an answer left unread does not leave a
+ * broken connection behind, and a connection that does not come up fails at the connect timeout.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
@@ -42,6 +43,11 @@ async function countingProxy(port: number): Promise<CountingProxy> {
         server.close(() => resolve());
       }),
   });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
 }
 
 async function converse(client: Pick<BedrockRuntimeClient, 'send'> | BedrockRuntimeLiteClient): Promise<string> {
@@ -88,19 +94,53 @@ afterAll(async () => {
   await emulator.close();
 });
 
-test('the SDK default opens a session per ConverseStream (the cost the pool removes)', async () => {
+test('the SDK default opens a session per ConverseStream (the cost the kept connection removes)', async () => {
   const sdkDefault = sdkClient();
   for (let i = 0; i < 3; i++) expect(await converse(sdkDefault)).toBe('one two three');
   expect(proxy.connections).toBe(3);
 });
 
-test('ConverseStream calls share one session', async () => {
+test('ConverseStream calls share one HTTP/1.1 keep-alive connection', async () => {
   const reused = liteClient();
   for (let i = 0; i < 3; i++) expect(await converse(reused)).toBe('one two three');
   expect(proxy.connections).toBe(1);
+  expect(emulator.requests.slice(-3).map((r) => r.httpVersion)).toEqual(['1.1', '1.1', '1.1']);
 });
 
-test('a session idle past idleMs is replaced before the next call', async () => {
+test('an answer the caller stops reading closes its connection; the next call opens a new one and succeeds', async () => {
+  const client = liteClient();
+  const out = await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'Hello' }] }] }));
+  for await (const event of out.stream ?? []) if (event.contentBlockDelta) break;
+  expect(await converse(client)).toBe('one two three');
+  expect(proxy.connections).toBe(2);
+});
+
+test('a preconnected connection is the one the first call uses', async () => {
+  const client = liteClient();
+  client.preconnect();
+  await until(() => proxy.connections === 1);
+  expect(await converse(client)).toBe('one two three');
+  client.preconnect(); // one is kept idle: nothing more is opened
+  expect(await converse(client)).toBe('one two three');
+  expect(proxy.connections).toBe(1);
+});
+
+test('a preconnect that is refused is dropped silently; the call connects itself', async () => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as { port: number };
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const refused = liteClient({}, `http://127.0.0.1:${port}`);
+  refused.preconnect();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const error = await converse(refused).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect((error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+});
+
+test('a connection idle past idleMs is replaced before the next call', async () => {
   const reused = liteClient({ idleMs: 50 });
   expect(await converse(reused)).toBe('one two three');
   expect(await converse(reused)).toBe('one two three');
@@ -126,7 +166,8 @@ test('a TLS connection that never comes up fails at the connect timeout, not the
       () => undefined,
       (e: unknown) => e,
     );
-    expect(String(error)).toMatch(/took over 200 ms/);
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(String(error)).toMatch(/within 200 ms/);
     expect(Date.now() - started).toBeLessThan(5_000);
   } finally {
     stuck.destroy();

@@ -1,0 +1,55 @@
+/**
+ * The issuer's key set as the function fetches it (lambdas/chat/auth/remote-key-set.ts), against the local token
+ * issuer: without the global `fetch` (undici is never loaded for it), one fetch for concurrent first tokens, and a
+ * key set that cannot be used failing as the issuer's problem. The cooldown and refetch rules run end to end in
+ * test/lambdas/chat/modes/stored-chat/auth.test.ts.
+ */
+import { jwtVerify } from 'jose';
+import { KeySetUnavailableError, remoteKeySet } from '../../../../lambdas/chat/auth/remote-key-set';
+import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../../../tools/local/jwt-issuer';
+
+let issuer: LocalJwtIssuer;
+const realFetch = globalThis.fetch;
+
+beforeAll(async () => {
+  issuer = await startLocalJwtIssuer();
+});
+
+afterAll(() => issuer.close());
+
+afterEach(() => {
+  globalThis.fetch = realFetch;
+  issuer.fault = 'none';
+});
+
+test('tokens verify against keys fetched without the global fetch; concurrent first tokens share one fetch', async () => {
+  globalThis.fetch = () => Promise.reject(new Error('the key set must not be fetched through the global fetch'));
+  const keys = remoteKeySet(new URL(issuer.jwksUri));
+  const before = issuer.jwksRequests;
+  const tokens = await Promise.all([issuer.sign({ sub: 'a' }), issuer.sign({ sub: 'b' }), issuer.sign({ sub: 'c' })]);
+  const verified = await Promise.all(tokens.map((token) => jwtVerify(token, keys, { issuer: issuer.issuer })));
+  expect(verified.map((v) => v.payload.sub)).toEqual(['a', 'b', 'c']);
+  expect(issuer.jwksRequests).toBe(before + 1);
+});
+
+test.each([
+  ['answers 500', 'status500', /got 500/],
+  ['answers HTML', 'notJson', /not JSON/],
+] as const)('an issuer that %s fails with KeySetUnavailableError naming the JWKS; the next good answer is used', async (_what, fault, detail) => {
+  const keys = remoteKeySet(new URL(issuer.jwksUri));
+  const token = await issuer.sign({ sub: 'a' });
+  issuer.fault = fault;
+  const error = await jwtVerify(token, keys).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(KeySetUnavailableError);
+  expect((error as Error).message).toContain(`The JWKS at ${new URL(issuer.jwksUri).origin}/.well-known/jwks.json could not be used`);
+  expect((error as Error).message).toMatch(detail);
+  issuer.fault = 'none';
+  expect((await jwtVerify(token, keys)).payload.sub).toBe('a');
+});
+
+test('a JSON answer that is no key set fails with KeySetUnavailableError (jose refuses it)', async () => {
+  const keys = remoteKeySet(new URL(issuer.jwksUri), async () => ({ keys: 'none' }));
+  const error = await jwtVerify(await issuer.sign({ sub: 'a' }), keys).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(KeySetUnavailableError);
+  expect((error as Error).message).toMatch(/JWKSInvalid/);
+});
