@@ -15,11 +15,12 @@
  *               handler's share is the bundle's figure minus the baseline's
  *   rps         requests one warm instance completes per second, one at a time (as Lambda sends them)
  *   synth       `npm run synth` (bundle builds and `cdk synth` of every stage with cdk-nag), warm (nothing changed
- *               since the last synth) and cold (every cache off, as in a fresh clone): tools/synth/measure.ts;
+ *               since the last synth), after a source change, after a stage setting change, and cold (every cache
+ *               off, as in a fresh clone): tools/synth/measure.ts;
  *               test suite: `npm test` (both without a baseline)
  *
  * Budgets (TLS, Node 24; the run exits 1 when one is missed, unless --no-budgets): cold ≤ 0.5×, warm p50 ≤ 0.7×,
- * warm p99 ≤ 0.8×, handler per chunk p99 < 1 ms, synth (warm) < 10 s, test suite < 120 s.
+ * warm p99 ≤ 0.8×, handler per chunk p99 < 1 ms, synth (warm and after a change) < 10 s, test suite < 120 s.
  *
  *   npm run bench [-- --cold 21 --warm 500 --rps-seconds 3 --transport both|tls|http --bundles a,b
  *                     --short --no-budgets --skip-synth --skip-tests --json bench-results.json]
@@ -40,7 +41,7 @@ import { startBedrockEmulator } from '../../tools/local/bedrock-emulator';
 import { startDynalite } from '../../tools/local/dynamo';
 import { startLocalJwtIssuer } from '../../tools/local/jwt-issuer';
 import { createLocalTlsCertificate, writeTrustAnchor } from '../../tools/local/tls';
-import { describeTiming, measureSynth } from '../../tools/synth/measure';
+import { describeFigures, measureSynth } from '../../tools/synth/measure';
 import { BUNDLE_PROFILES, type BundleProfile } from '../support/bundle-profiles';
 
 const { node24, NODE24_VERSION } = require('../../tools/node24') as { node24: () => string; NODE24_VERSION: string };
@@ -495,7 +496,13 @@ async function main(): Promise<void> {
     if (r.handlerPerChunkMs.p99 >= BUDGETS.perChunkP99Ms)
       misses.push(`${r.bundle}: handler per chunk p99 ${r.handlerPerChunkMs.p99.toFixed(2)} ms ≥ ${BUDGETS.perChunkP99Ms} ms`);
   }
-  if (synthMs !== undefined && synthMs > BUDGETS.synthMs) misses.push(`synth ${ms(synthMs)} ms > ${BUDGETS.synthMs} ms`);
+  // The synth a developer waits for: nothing changed, a source edited, a stage setting changed (a fresh clone's
+  // first synth, the cold case, is reported but not budgeted).
+  if (synth !== undefined) {
+    const waited = { warm: synth.warm, 'after a source change': synth.sourceChanged, 'after a setting change': synth.settingChanged };
+    for (const [label, timing] of Object.entries(waited))
+      if (timing.wallMs > BUDGETS.synthMs) misses.push(`synth ${label} ${ms(timing.wallMs)} ms > ${BUDGETS.synthMs} ms`);
+  }
   if (testSuiteMs !== undefined && testSuiteMs > BUDGETS.testSuiteMs) misses.push(`test suite ${ms(testSuiteMs)} ms > ${BUDGETS.testSuiteMs} ms`);
 
   console.log(
@@ -504,7 +511,7 @@ async function main(): Promise<void> {
   );
   console.log(table(rows));
   console.log(
-    `synth of all stages: ${synth === undefined ? 'skipped' : `warm ${describeTiming(synth.warm)}; cold ${describeTiming(synth.cold)}; load ${synth.load.map((l) => l.toFixed(1)).join(' → ')}`}; test suite: ${testSuiteMs === undefined ? 'skipped' : `${(testSuiteMs / 1000).toFixed(0)} s`}`,
+    `synth of all stages: ${synth === undefined ? 'skipped' : describeFigures(synth)}; test suite: ${testSuiteMs === undefined ? 'skipped' : `${(testSuiteMs / 1000).toFixed(0)} s`}`,
   );
   writeFileSync(
     values.json,

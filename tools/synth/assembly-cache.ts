@@ -19,7 +19,8 @@ import * as path from 'node:path';
  * difference runs the whole app with every gate. A failed synthesis is never recorded, so a finding is reported on
  * every run until fixed. `SYNTH_CACHE=off` (or `CFN_VALIDATE_CACHE=off`) always synthesizes.
  *
- * Stored in `.cache/synth/`: one folder per recorded assembly (the last few), and the staged assets they share.
+ * Stored in `.cache/synth/`: one folder per recorded assembly (the last few) with a copy of the TypeScript sources
+ * it was made from (`templatesMayDiffer`), and the staged assets they share.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 export const ASSEMBLY_CACHE = path.join(ROOT, '.cache', 'synth');
@@ -192,6 +193,50 @@ export function restoreAssembly(props: AssemblyCacheProps = {}): boolean {
   return true;
 }
 
+function isTypeScript(file: string): boolean {
+  return file.endsWith('.ts');
+}
+
+/** A TypeScript source without its comments, layout and types: what runs (esbuild, which the project builds with). */
+function codeOf(source: string): string {
+  const { transformSync } = require('esbuild') as typeof import('esbuild');
+  return transformSync(source, { loader: 'ts', minifyWhitespace: true, legalComments: 'none' }).code;
+}
+
+/**
+ * Whether this run may synthesize templates other than those of the newest recorded synthesis with this run's
+ * facts, for a run that `restoreAssembly` could not serve. False only when every input that differs is a
+ * TypeScript source whose code is unchanged (comments, layout or types edited): such a run writes new stack
+ * traces into the metadata, but the same templates, so the CloudFormation validation will find all of them
+ * already passed. True when caching is off, nothing is recorded for these facts, or anything else differs. A
+ * guess that only decides where the validation engine starts (bin/app.ts); what is validated is decided by the
+ * validation cache, template by template.
+ */
+export function templatesMayDiffer(props: AssemblyCacheProps = {}): boolean {
+  if (!enabled()) return true;
+  const directory = props.directory ?? ASSEMBLY_CACHE;
+  const root = props.root ?? ROOT;
+  const facts = factsDigest(root);
+  const last = readStamps(directory).find(({ stamp }) => stamp.facts === facts);
+  if (!last) return true;
+  for (const { source, digest } of Object.values(last.stamp.assets)) {
+    if (digest !== undefined && contentDigest(path.resolve(root, source)) !== digest) return true;
+  }
+  for (const [file, digest] of Object.entries(last.stamp.files)) {
+    const now = fileDigest(path.join(root, file));
+    if (now === digest) continue;
+    if (now === null || !isTypeScript(file)) return true;
+    try {
+      const before = readFileSync(path.join(last.dir, 'sources', file), 'utf8');
+      if (codeOf(before) !== codeOf(readFileSync(path.join(root, file), 'utf8'))) return true;
+    } catch {
+      // No copy of the source recorded, or a source esbuild cannot parse (the synthesis will say why).
+      return true;
+    }
+  }
+  return false;
+}
+
 function isStagedAsset(construct: unknown): construct is StagedAsset {
   const c = construct as Partial<StagedAsset>;
   return typeof c.sourcePath === 'string' && typeof c.absoluteStagedPath === 'string';
@@ -249,6 +294,11 @@ export function recordAssembly(constructs: readonly unknown[], props: AssemblyCa
   for (const file of stamp.outputs) {
     mkdirSync(path.dirname(path.join(temporary, 'out', file)), { recursive: true });
     copyFileSync(path.join(outdir, file), path.join(temporary, 'out', file));
+  }
+  // The TypeScript sources as they were, so that a later run can tell an edit of comments from one of code.
+  for (const file of Object.keys(files).filter(isTypeScript)) {
+    mkdirSync(path.dirname(path.join(temporary, 'sources', file)), { recursive: true });
+    copyFileSync(path.join(root, file), path.join(temporary, 'sources', file));
   }
   writeFileSync(path.join(temporary, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
   rmSync(final, { recursive: true, force: true });

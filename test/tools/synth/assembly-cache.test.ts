@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CfnOutput, Stack, Stage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { AssemblyCacheProps, recordAssembly, restoreAssembly } from '../../../tools/synth/assembly-cache';
+import { AssemblyCacheProps, recordAssembly, restoreAssembly, templatesMayDiffer } from '../../../tools/synth/assembly-cache';
 
 const work = mkdtempSync(path.join(tmpdir(), 'assembly-cache-'));
 const saved = { ...process.env };
@@ -128,4 +128,60 @@ test('a staged asset already in the output directory is kept; a missing one is w
   rmSync(path.join(outdir, staged), { recursive: true });
   expect(restoreAssembly({ directory: p.directory, root: p.root, outdir })).toBe(true);
   expect(readdirSync(path.join(outdir, staged))).toEqual(['index.html']);
+});
+
+describe('templatesMayDiffer: whether a run the cache cannot serve may make other templates than the last synthesis', () => {
+  /** The small project with a TypeScript source among the files the app loaded, synthesized and recorded once. */
+  function recordedWithSource(): { p: ReturnType<typeof project>; source: string; props: AssemblyCacheProps } {
+    const p = project();
+    const source = path.join(p.root, 'site.ts');
+    writeFileSync(source, '// The bucket.\nexport const bucketName: string = "one";\n');
+    const outdir = mkdtempSync(path.join(work, 'out-'));
+    const props = { directory: p.directory, root: p.root, outdir, modules: [p.module, source] };
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    new s3assets.Asset(new Stack(new Stage(app, 'dev'), 'Site'), 'Page', { path: p.assetDir });
+    app.synth();
+    recordAssembly(app.node.findAll(), props);
+    return { p, source, props };
+  }
+
+  test('no: only comments, layout or types of a TypeScript source changed', () => {
+    const { source, props } = recordedWithSource();
+    writeFileSync(source, '/** The site bucket, renamed in a comment. */\nexport   const bucketName = "one"; // no type\n');
+    expect(restoreAssembly(props)).toBe(false);
+    expect(templatesMayDiffer(props)).toBe(false);
+  });
+
+  test("yes: a TypeScript source's code, another input, an asset or the context changed", () => {
+    const { p, source, props } = recordedWithSource();
+    const original = readFileSync(source);
+    writeFileSync(source, 'export const bucketName: string = "two";\n');
+    expect(templatesMayDiffer(props)).toBe(true);
+    writeFileSync(source, original);
+    expect(templatesMayDiffer(props)).toBe(false);
+
+    writeFileSync(p.module, '{ "bucketName": "one" }\n\n');
+    expect(templatesMayDiffer(props)).toBe(true);
+    writeFileSync(p.module, '{ "bucketName": "one" }\n');
+
+    writeFileSync(path.join(p.assetDir, 'index.html'), '<h1>two</h1>\n');
+    expect(templatesMayDiffer(props)).toBe(true);
+    writeFileSync(path.join(p.assetDir, 'index.html'), '<h1>one</h1>\n');
+
+    process.env.CDK_CONTEXT_JSON = JSON.stringify({ stages: { dev: { requestsPerMinute: 7 } } });
+    expect(templatesMayDiffer(props)).toBe(true);
+    delete process.env.CDK_CONTEXT_JSON;
+    expect(templatesMayDiffer(props)).toBe(false);
+  });
+
+  test('yes: nothing recorded, a source deleted, or caching off', () => {
+    const { source, props } = recordedWithSource();
+    expect(templatesMayDiffer(props)).toBe(false);
+    expect(templatesMayDiffer({ ...props, directory: mkdtempSync(path.join(work, 'empty-')) })).toBe(true);
+    process.env.SYNTH_CACHE = 'off';
+    expect(templatesMayDiffer(props)).toBe(true);
+    delete process.env.SYNTH_CACHE;
+    rmSync(source);
+    expect(templatesMayDiffer(props)).toBe(true);
+  });
 });
