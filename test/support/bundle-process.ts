@@ -5,7 +5,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BASE_ENV } from './local-services';
+
+/**
+ * Node's arguments that run a TypeScript file with tsx's loader in the one process (as `npm run local` does), rather
+ * than through tsx's CLI, which starts a second node process for it: ~0.2 s of CPU and ~0.4 s of wall time a run.
+ */
+export const TSX_IMPORT = ['--import', pathToFileURL(require.resolve('tsx')).href];
 
 export interface BundleProcess {
   /** The Function-URL-like server's URL, ending in `/`. */
@@ -24,7 +31,7 @@ export function startBundleProcess(
   startTimeoutMs = 30_000,
 ): Promise<BundleProcess> {
   const file = path.join(__dirname, '../../assets', bundle, 'index.mjs');
-  const child: ChildProcess = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'serve-bundle.ts'), file, auth], {
+  const child: ChildProcess = spawn(process.execPath, [...TSX_IMPORT, path.join(__dirname, 'serve-bundle.ts'), file, auth], {
     env: { ...process.env, ...BASE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,10 +10,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FUNCTION_URL_CORS } from '../../../contract';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../tools/local/bedrock-emulator';
+import { TSX_IMPORT } from '../../support/bundle-process';
 import { closedPort, parseSse, postChat } from '../../support/local-services';
 
 const ROOT = path.join(__dirname, '../../..');
 const TSX = require.resolve('tsx/cli');
+
+/** Node's arguments for a CLI script as its npm script runs it: `npm run local` with tsx's loader, `npm run client` through tsx's CLI. */
+function scriptArgs(script: string): string[] {
+  return script === 'client/cli.ts' ? [TSX, path.join(ROOT, script)] : [...TSX_IMPORT, path.join(ROOT, script)];
+}
 // The origins the dev stage allows (what `npm run local` answers preflights for by default).
 const DEV_ORIGINS = (require('../../../cdk.json') as { context: { stages: { dev: { corsAllowedOrigins: string[] } } } }).context.stages.dev
   .corsAllowedOrigins;
@@ -53,13 +59,13 @@ function startProcess(command: string, args: string[], ready: RegExp, env = clea
 }
 
 function start(script: string, args: string[], ready: RegExp): Promise<Running> {
-  return startProcess(process.execPath, [TSX, path.join(ROOT, script), ...args], ready);
+  return startProcess(process.execPath, [...scriptArgs(script), ...args], ready);
 }
 
 /** Runs a CLI to completion (bounded). */
 function run(script: string, args: string[], env = cleanEnv()): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, path.join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...scriptArgs(script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
@@ -233,7 +239,7 @@ describe('npm run local', () => {
   test('--real-bedrock with credentials starts against Amazon Bedrock', async () => {
     const port = await closedPort();
     const env = cleanEnv({ AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
-    const local = await startProcess(process.execPath, [TSX, 'tools/local/cli.ts', '--real-bedrock', '--port', String(port)], /Try:/, env);
+    const local = await startProcess(process.execPath, [...scriptArgs('tools/local/cli.ts'), '--real-bedrock', '--port', String(port)], /Try:/, env);
     try {
       expect(local.output).toMatch(/Bedrock: +Amazon Bedrock in us-east-1/);
     } finally {
@@ -318,7 +324,7 @@ describe('npm run local: whose credentials call Bedrock', () => {
       AWS_ACCESS_KEY_ID: FUNCTION_KEY.accessKeyId,
       AWS_SECRET_ACCESS_KEY: FUNCTION_KEY.secretAccessKey,
     });
-    const local = await startProcess(process.execPath, [TSX, 'tools/local/cli.ts', '--port', String(port), ...args], /Try:/, env);
+    const local = await startProcess(process.execPath, [...scriptArgs('tools/local/cli.ts'), '--port', String(port), ...args], /Try:/, env);
     return { local, url: `http://127.0.0.1:${port}/` };
   };
 

@@ -17,6 +17,7 @@ import { ChatMonitoring } from '../../../../../lib/constructs/chat-monitoring';
 import { createKey } from '../../../../../tools/keys/api-keys';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../../../tools/local/bedrock-emulator';
 import { createApiKeyTable, createRateLimitTable, type Dynalite, startDynalite } from '../../../../../tools/local/dynamo';
+import { TSX_IMPORT } from '../../../../support/bundle-process';
 import { testStack } from '../../../../support/cdk-app';
 import { emfProblems, publishedMetrics } from '../../../../support/emf';
 import { FAKE_CREDENTIALS } from '../../../../support/events';
@@ -56,7 +57,7 @@ beforeAll(async () => {
   await createRateLimitTable(admin, 'guardrail-limits');
   await createApiKeyTable(admin, 'guardrail-keys');
   key = await createKey(admin, 'guardrail-keys', { name: 'tests', owner: 'ci' });
-  child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../../../support/serve-bundle.ts'), BUNDLE], {
+  child = spawn(process.execPath, [...TSX_IMPORT, path.join(__dirname, '../../../../support/serve-bundle.ts'), BUNDLE], {
     env: {
       ...process.env,
       ...BASE_ENV,

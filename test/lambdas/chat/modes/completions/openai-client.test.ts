@@ -13,6 +13,7 @@ import { totalTokens } from '../../../../../lambdas/chat/budgets/budget';
 import { createKey, revokeKey } from '../../../../../tools/keys/api-keys';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../../../tools/local/bedrock-emulator';
 import { createApiKeyTable, createRateLimitTable, type Dynalite, startDynalite } from '../../../../../tools/local/dynamo';
+import { TSX_IMPORT } from '../../../../support/bundle-process';
 import { FAKE_CREDENTIALS } from '../../../../support/events';
 import { BASE_ENV, TEST_MODELS, TEST_REGION } from '../../../../support/local-services';
 
@@ -47,7 +48,7 @@ function client(apiKey = key): OpenAI {
 }
 
 async function startBundle(env: Record<string, string>): Promise<string> {
-  child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../../../support/serve-bundle.ts'), BUNDLE], {
+  child = spawn(process.execPath, [...TSX_IMPORT, path.join(__dirname, '../../../../support/serve-bundle.ts'), BUNDLE], {
     env: { ...process.env, ...BASE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

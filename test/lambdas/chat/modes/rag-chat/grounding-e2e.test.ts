@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GUEST_RAG_GROUNDING } from '../../../../../contract/guardrails';
 import { type BedrockEmulator, startBedrockEmulator } from '../../../../../tools/local/bedrock-emulator';
 import { createRateLimitTable, type Dynalite, startDynalite } from '../../../../../tools/local/dynamo';
+import { TSX_IMPORT } from '../../../../support/bundle-process';
 import { emfProblems } from '../../../../support/emf';
 import { FAKE_CREDENTIALS } from '../../../../support/events';
 import { BASE_ENV, parseSse, TEST_MODELS, TEST_REGION } from '../../../../support/local-services';
@@ -59,7 +60,7 @@ beforeAll(async () => {
   dynalite = await startDynalite({ port: 0 });
   admin = new DynamoDBClient({ endpoint: dynalite.url, region: TEST_REGION, credentials: FAKE_CREDENTIALS });
   await createRateLimitTable(admin, 'grounding-limits');
-  child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../../../support/serve-bundle.ts'), BUNDLE], {
+  child = spawn(process.execPath, [...TSX_IMPORT, path.join(__dirname, '../../../../support/serve-bundle.ts'), BUNDLE], {
     env: {
       ...process.env,
       ...BASE_ENV,
