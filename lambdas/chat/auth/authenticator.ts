@@ -4,7 +4,9 @@
  *
  * Each method is one module; the bearer-token one (jose, the JWKS cache) is loaded with `import()` only by a
  * function configured for it, so a bundle deployed with IAM auth never evaluates jose. The bundler puts it
- * in its own chunk (lambdas/build.mjs); a function configured for tokens starts loading it at init.
+ * in its own chunk (lambdas/build.mjs); a function configured for tokens starts loading it at init, and each
+ * invocation starts fetching the issuer's key set when none is cached (`preconnect`, remote-key-set.ts), while
+ * that chunk may still be loading.
  */
 import { AUTH_MODES } from '../../../contract/env';
 import { internalError } from '../http/errors';
@@ -14,12 +16,15 @@ import type { Caller } from './caller';
 import type { AuthConfig } from './config';
 import { iamAuthenticator } from './iam-authenticator';
 import { publicAuthenticator } from './public-authenticator';
+import { RemoteKeySet } from './remote-key-set';
 
 export interface Authenticator {
   /** The `CHAT_AUTH_MODE` it implements. */
   readonly method: AuthConfig['mode'];
   /** Who is calling; a 401 (or 503 when the method's own dependency fails) when the request is not authenticated. */
   authenticate(event: FunctionUrlEvent): Promise<Caller>;
+  /** Starts what checking the invocation's caller will wait for (a token's key set), as the invocation starts. */
+  readonly preconnect?: () => void;
 }
 
 /** Clients an authentication method may need: API keys are looked up in DynamoDB. */
@@ -38,11 +43,16 @@ export function createAuthenticator(config: AuthConfig, clients: AuthenticatorCl
       return iamAuthenticator(config.guestRoles);
     case AUTH_MODES.publicUrl:
       return publicAuthenticator();
-    case AUTH_MODES.jwt:
-      return lazyAuthenticator(
-        config.mode,
-        import('./jwt-authenticator').then((module) => module.jwtAuthenticator(config.jwt)),
-      );
+    case AUTH_MODES.jwt: {
+      const keys = new RemoteKeySet(config.jwt.jwksUri);
+      return {
+        ...lazyAuthenticator(
+          config.mode,
+          import('./jwt-authenticator').then((module) => module.jwtAuthenticator(config.jwt, keys)),
+        ),
+        preconnect: () => keys.prefetch(),
+      };
+    }
   }
 }
 

@@ -8,12 +8,12 @@ import type { Authenticator } from './authenticator';
 import { bearerToken } from './bearer-token';
 import { jwtCaller } from './caller';
 import type { JwtAuthConfig } from './jwt-config';
-import { createTokenVerifier } from './jwt-verifier';
-import { remoteKeySet } from './remote-key-set';
+import { createTokenVerifier, keySetGetKey } from './jwt-verifier';
+import { RemoteKeySet } from './remote-key-set';
 
-/** `keys` defaults to the issuer's JWKS at `config.jwksUri`, fetched on first use and cached. */
-export function jwtAuthenticator(config: JwtAuthConfig, keys: JWTVerifyGetKey = remoteKeySet(config.jwksUri)): Authenticator {
-  const verifyToken = createTokenVerifier(config, keys);
+/** `keys`: the issuer's JWKS (by default the one at `config.jwksUri`, fetched when first needed and cached), or a key lookup. */
+export function jwtAuthenticator(config: JwtAuthConfig, keys: RemoteKeySet | JWTVerifyGetKey = new RemoteKeySet(config.jwksUri)): Authenticator {
+  const verifyToken = createTokenVerifier(config, keys instanceof RemoteKeySet ? keySetGetKey(keys) : keys);
   return {
     method: 'jwt',
     authenticate: async (event) => jwtCaller((await verifyToken(bearerToken(event))).subject),

@@ -21,13 +21,13 @@
  * made-up `kid`s cannot hammer the issuer.
  */
 
-import { type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { LIMITS } from '../../../contract/limits';
 import { isError } from '../core/log';
 import { ChatError, internalError } from '../http/errors';
 import { unauthorized } from './bearer-token';
 import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
-import { joseCode, KeySetUnavailableError } from './remote-key-set';
+import { type FetchedKeySet, KeySetUnavailableError, keySetUnavailable, type RemoteKeySet } from './remote-key-set';
 
 export interface VerifiedToken {
   /** `sub`: the user, owner of the chats and rate-limit key. */
@@ -36,6 +36,41 @@ export interface VerifiedToken {
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+
+/**
+ * jose's key lookup over the issuer's set (remote-key-set.ts): the key for the token's `kid` and `alg` from the
+ * cached set; an unknown `kid` makes the set refetch once (outside the cooldown) and is looked up again. A set
+ * that cannot be fetched or used is {@link KeySetUnavailableError}; an unknown `kid` stays jose's
+ * `JWKSNoMatchingKey` (the token's problem, not the issuer's).
+ */
+export function keySetGetKey(remote: RemoteKeySet): JWTVerifyGetKey {
+  const lookups = new WeakMap<FetchedKeySet, JWTVerifyGetKey>();
+  const lookupIn = (set: FetchedKeySet): JWTVerifyGetKey => {
+    let lookup = lookups.get(set);
+    if (!lookup) {
+      lookup = createLocalJWKSet(set.jwks as JSONWebKeySet);
+      lookups.set(set, lookup);
+    }
+    return lookup;
+  };
+  return async (protectedHeader, token) => {
+    try {
+      const set = await remote.current();
+      try {
+        return await lookupIn(set)(protectedHeader, token);
+      } catch (error) {
+        if (joseCode(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+        const newer = await remote.refetch(set);
+        if (!newer) throw error;
+        return await lookupIn(newer)(protectedHeader, token);
+      }
+    } catch (error) {
+      const code = joseCode(error);
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
+      throw keySetUnavailable(remote.uri, error);
+    }
+  };
+}
 
 export function createTokenVerifier(config: JwtAuthConfig, keys: JWTVerifyGetKey): TokenVerifier {
   const options: JWTVerifyOptions = {
@@ -108,4 +143,9 @@ function verificationError(error: unknown): ChatError {
       return invalid('token_invalid', 'The token is malformed.');
   }
   return internalError(error);
+}
+
+function joseCode(error: unknown): string | undefined {
+  const code = isError(error) ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -1,21 +1,21 @@
 /**
- * The issuer's JWKS, fetched on first use and cached, for jose to verify tokens against (jwt-verifier.ts).
+ * The issuer's JWKS, fetched when first needed and cached, for jose to verify tokens against (jwt-verifier.ts
+ * `keySetGetKey` turns a fetched set into jose's key lookup).
  *
  * Fetched with a plain `node:https` GET rather than jose's `createRemoteJWKSet`, which fetches through the global
  * `fetch`: that loads and compiles undici on the first request of every cold start (measured: README, Performance).
- * jose still selects and imports the key (`createLocalJWKSet`) and verifies; the caching rules are jose's remote key
- * set's:
- * - the keys are fetched on first use and refetched once older than {@link JWKS_CACHE_MAX_AGE_MS};
- * - a token whose `kid` is not in the set makes them refetch once, unless they were fetched within
+ * This module does not import jose, so it sits in the bundle's main chunk: an invocation can start the fetch
+ * ({@link RemoteKeySet.prefetch}, entry/clients/preconnect.ts) while jose's chunk is still loading. The caching
+ * rules are jose's remote key set's:
+ * - the set is fetched when first needed and refetched once older than {@link JWKS_CACHE_MAX_AGE_MS};
+ * - a token whose `kid` is not in the set makes it refetch once, unless it was fetched within
  *   {@link JWKS_COOLDOWN_MS}, so a rotated key verifies without a cold start and a flood of made-up `kid`s
  *   cannot hammer the issuer; concurrent requests share one fetch;
- * - a fetch that does not answer 200 with a key set within {@link JWKS_TIMEOUT_MS} fails with
- *   {@link KeySetUnavailableError} (503 `auth_unavailable`: our dependency failing); an unknown `kid` stays
- *   jose's `JWKSNoMatchingKey` (the token's problem, not the issuer's).
+ * - a fetch that does not answer 200 with a key set within {@link JWKS_TIMEOUT_MS} fails (the verifier makes it
+ *   {@link KeySetUnavailableError}: 503 `auth_unavailable`, our dependency failing); a failed fetch is not cached.
  */
 import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
-import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { isError } from '../core/log';
 
 /** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */
@@ -32,49 +32,70 @@ export class KeySetUnavailableError extends Error {
   public readonly name = 'KeySetUnavailableError';
 }
 
-/** The issuer's keys at `uri`, fetched lazily (nothing happens until the first token is verified). */
-export function remoteKeySet(uri: URL, fetchKeySet: (uri: URL) => Promise<unknown> = getJson): JWTVerifyGetKey {
-  interface FetchedKeys {
-    readonly getKey: JWTVerifyGetKey;
-    readonly fetchedAt: number;
-  }
-  let local: FetchedKeys | undefined;
-  let pending: Promise<FetchedKeys> | undefined;
-  const reload = (): Promise<FetchedKeys> => {
-    pending ??= fetchKeySet(uri)
-      .then((keySet) => {
-        local = { getKey: createLocalJWKSet(keySet as JSONWebKeySet), fetchedAt: Date.now() };
-        return local;
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
-  return async (protectedHeader, token) => {
-    try {
-      const keys = local && Date.now() < local.fetchedAt + JWKS_CACHE_MAX_AGE_MS ? local : await reload();
-      try {
-        return await keys.getKey(protectedHeader, token);
-      } catch (error) {
-        if (joseCode(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
-        // Refetched meanwhile (a concurrent request): that set, without another fetch.
-        if (local && local !== keys) return await local.getKey(protectedHeader, token);
-        if (Date.now() < keys.fetchedAt + JWKS_COOLDOWN_MS) throw error;
-        return await (await reload()).getKey(protectedHeader, token);
-      }
-    } catch (error) {
-      const code = joseCode(error);
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
-      const detail = isError(error) ? `${error.name}: ${error.message}${causeText(error)}` : String(error);
-      throw new KeySetUnavailableError(`The JWKS at ${uri.origin}${uri.pathname} could not be used (${detail})`, { cause: error });
-    }
-  };
+/** A fetched key set: the issuer's JSON (checked to be a key set) and when it arrived. */
+export interface FetchedKeySet {
+  readonly jwks: { readonly keys: readonly object[] };
+  readonly fetchedAt: number;
 }
 
-export function joseCode(error: unknown): string | undefined {
-  const code = isError(error) ? (error as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
+/** The issuer's key set at `uri`; nothing is fetched until a request needs it or an invocation prefetches it. */
+export class RemoteKeySet {
+  private fetched: FetchedKeySet | undefined;
+  private pending: Promise<FetchedKeySet> | undefined;
+
+  constructor(
+    readonly uri: URL,
+    private readonly fetchJson: (uri: URL) => Promise<unknown> = getJson,
+  ) {}
+
+  /** Starts fetching the set when none is cached fresh (nor being fetched); a failure is left to the next request's own fetch. */
+  prefetch(): void {
+    if (!this.isFresh()) this.reload().catch(() => undefined);
+  }
+
+  /** The set to verify with: the cached one while fresh, else a fetch (shared by concurrent callers). */
+  current(): Promise<FetchedKeySet> {
+    return this.fetched && this.isFresh() ? Promise.resolve(this.fetched) : this.reload();
+  }
+
+  /**
+   * After a token's `kid` was not in `seen`: the set fetched since, or a new fetch, or undefined when `seen` was
+   * fetched within the cooldown (the token's key is unknown).
+   */
+  async refetch(seen: FetchedKeySet): Promise<FetchedKeySet | undefined> {
+    if (this.fetched && this.fetched !== seen) return this.fetched;
+    if (Date.now() < seen.fetchedAt + JWKS_COOLDOWN_MS) return undefined;
+    return this.reload();
+  }
+
+  private isFresh(): boolean {
+    return this.fetched !== undefined && Date.now() < this.fetched.fetchedAt + JWKS_CACHE_MAX_AGE_MS;
+  }
+
+  private reload(): Promise<FetchedKeySet> {
+    this.pending ??= this.fetchJson(this.uri)
+      .then((json) => {
+        if (!isKeySet(json)) throw Object.assign(new Error('JSON Web Key Set malformed'), { name: 'JWKSInvalid', code: 'ERR_JWKS_INVALID' });
+        this.fetched = { jwks: json, fetchedAt: Date.now() };
+        return this.fetched;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
+    return this.pending;
+  }
+}
+
+/** What jose accepts as a key set: an object whose `keys` is an array of objects. */
+function isKeySet(json: unknown): json is FetchedKeySet['jwks'] {
+  const keys = (json as { keys?: unknown } | null)?.keys;
+  return typeof json === 'object' && Array.isArray(keys) && keys.every((key) => typeof key === 'object' && key !== null && !Array.isArray(key));
+}
+
+/** The key set could not be fetched or used: `detail` says why (refused, timeout, status, not a key set). */
+export function keySetUnavailable(uri: URL, error: unknown): KeySetUnavailableError {
+  const detail = isError(error) ? `${error.name}: ${error.message}${causeText(error)}` : String(error);
+  return new KeySetUnavailableError(`The JWKS at ${uri.origin}${uri.pathname} could not be used (${detail})`, { cause: error });
 }
 
 /** `connect ECONNREFUSED …`, a timeout: the cause says why. */

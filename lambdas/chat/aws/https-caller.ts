@@ -129,15 +129,16 @@ export class KeepAliveHttpCaller {
   }
 
   /**
-   * Opens a connection to `url`'s origin now, unless one is kept idle (or already opening), so that the next call
-   * finds it up. Nothing is sent; a connection that fails or is not up within `connectionTimeout` is dropped
+   * Opens a connection to `url`'s origin now, unless one is kept idle, in use or already opening, so that the next
+   * call finds it up. Nothing is sent; a connection that fails or is not up within `connectionTimeout` is dropped
    * silently (the next call connects itself and reports its own failure), and an unused one does not keep the
    * process alive.
    */
   preconnect(url: URL): void {
     const { agent } = this.agentFor(url, Date.now());
     if (this.preconnected && !this.preconnected.socket.destroyed) return;
-    if (Object.values(agent.freeSockets).some((sockets) => (sockets?.length ?? 0) > 0)) return;
+    const open = (pool: NodeJS.ReadOnlyDict<unknown[]>): boolean => Object.values(pool).some((sockets) => (sockets?.length ?? 0) > 0);
+    if (open(agent.freeSockets) || open(agent.sockets)) return;
     const secure = url.protocol === 'https:';
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const options: ClientRequestArgs & { servername?: string } = {

@@ -18,11 +18,9 @@ import { exportHandler } from './export-handler';
 const config = loadAgentChatConfig(process.env);
 const dynamo = rateLimiterClient(config.region);
 
+const authenticator = createAuthenticator(config.auth, { dynamo });
 const agents = clientSource(config.access, config.region, invokeAgentClient);
 
-export const streamHandler = preconnecting(
-  createAgentChatHandler({ config, authenticator: createAuthenticator(config.auth, { dynamo }), agents, dynamo }),
-  [dynamo, agents],
-);
+export const streamHandler = preconnecting(createAgentChatHandler({ config, authenticator, agents, dynamo }), [authenticator, dynamo, agents]);
 
 export const handler = exportHandler(streamHandler);

@@ -4,7 +4,8 @@
  *
  * Init does only what the first request needs: read and check the environment (a bad value fails the
  * cold start with a message naming it), construct the two clients (clients/), which open no connection
- * at init (each invocation opens them as it starts, clients/preconnect.ts), and the authenticator (the token verifier is loaded only when configured).
+ * at init (each invocation opens them as it starts, clients/preconnect.ts), and the authenticator (the
+ * token verifier is loaded only when configured).
  * Endpoints come from the SDK's own `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` / `AWS_ENDPOINT_URL_DYNAMODB`
  * variables (used locally and in tests); nothing here sets an endpoint.
  */
@@ -22,18 +23,19 @@ const config = loadModelChatConfig(process.env);
 // One DynamoDB client for the limiter, the budgets and API key lookups (all fail fast).
 const dynamo = rateLimiterClient(config.region);
 
+const authenticator = createAuthenticator(config.auth, { dynamo });
 const bedrock = clientSource(config.access, config.region, bedrockRuntimeClient);
 
 export const streamHandler = preconnecting(
   createModelChatHandler({
     config,
-    authenticator: createAuthenticator(config.auth, { dynamo }),
+    authenticator,
     bedrock,
     dynamo,
     // Budgets: one ADD per answer, never retried after an unknown outcome (it could count the answer twice).
     usageCounter: usageCounterClient(config.region),
   }),
-  [dynamo, bedrock],
+  [authenticator, dynamo, bedrock],
 );
 
 export const handler = exportHandler(streamHandler);

@@ -25,6 +25,7 @@ const config = loadRagChatConfig(process.env);
 // One DynamoDB client for the limiter, the budgets and API key lookups (all fail fast).
 const dynamo = rateLimiterClient(config.region);
 
+const authenticator = createAuthenticator(config.auth, { dynamo });
 const bedrock = clientSource(config.access, config.region, bedrockRuntimeClient);
 // Retrieve runs where the knowledge base is, whatever region a caller's credentials name.
 const agentRuntime = clientSource(config.access, config.retrieval.region, (_region, credentials) =>
@@ -34,14 +35,14 @@ const agentRuntime = clientSource(config.access, config.retrieval.region, (_regi
 export const streamHandler = preconnecting(
   createRagChatHandler({
     config,
-    authenticator: createAuthenticator(config.auth, { dynamo }),
+    authenticator,
     bedrock,
     agentRuntime,
     dynamo,
     // Budgets: one ADD per answer, never retried after an unknown outcome (it could count the answer twice).
     usageCounter: usageCounterClient(config.region),
   }),
-  [dynamo, agentRuntime, bedrock],
+  [authenticator, dynamo, agentRuntime, bedrock],
 );
 
 export const handler = exportHandler(streamHandler);

@@ -1,7 +1,7 @@
 /**
  * What both stored-chat entries hand the handler besides their answer backend: the rate limit and its client,
  * the authenticator (the token verifier over the issuer's key set), and the history store; and the DynamoDB
- * clients a request opens connections for as it starts (clients/preconnect.ts). Nothing here opens a connection
+ * clients a request opens connections for as it starts, the key set first (clients/preconnect.ts). Nothing here opens a connection
  * or fetches anything at init (the JWKS is fetched by the first token verification, then cached).
  */
 import { createAuthenticator } from '../auth/authenticator';
@@ -15,17 +15,18 @@ export function storedChatDependencies(config: StoredChatConfig): {
   readonly dependencies: Omit<StoredChatDependencies, 'backend'>;
   readonly clients: readonly Preconnectable[];
 } {
+  const authenticator = createAuthenticator(config.auth);
   const limiter = rateLimiterClient(config.region);
   const history = historyClient(config.region);
   return {
     dependencies: {
       rateLimit: config.rateLimit,
       budgets: config.budgets,
-      authenticator: createAuthenticator(config.auth),
+      authenticator,
       limiter,
       usageCounter: usageCounterClient(config.region),
       store: new ChatStore(history, config.history.tableName, config.history.retentionDays),
     },
-    clients: [limiter, history],
+    clients: [authenticator, limiter, history],
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The Bedrock Agent Runtime clients (aws/bedrock-clients.ts): one per operation, because `Retrieve` and
- * `InvokeAgent` wait for their upstream very differently. Neither opens a connection before its first call or the invocation's preconnect (preconnect.ts); the
- * endpoint comes from `AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME` when set (local runs and tests), as in the SDK.
+ * `InvokeAgent` wait for their upstream very differently. Neither opens a connection before its first call or
+ * the invocation's preconnect (preconnect.ts); the endpoint comes from `AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME` when set (local runs and tests), as in the SDK.
  */
 import { AgentRuntimeLiteClient } from '../../aws/bedrock-clients';
 import type { AwsCredentials } from './access';

@@ -1,8 +1,8 @@
 /**
  * The Bedrock Runtime client of the entries that answer with a model (`ConverseStream`): the function's own
  * (aws/bedrock-clients.ts), not the AWS SDK's, because its module evaluation, endpoint rules, credential chain and
- * middleware were most of a cold start's work (README, Performance). It opens no connection before its first call or the invocation's preconnect (preconnect.ts);
- * the endpoint comes from `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` when set (local runs and tests), as in the SDK.
+ * middleware were most of a cold start's work (README, Performance). It opens no connection before its first call
+ * or the invocation's preconnect (preconnect.ts); the endpoint comes from `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` when set (local runs and tests), as in the SDK.
  */
 import { BedrockRuntimeLiteClient } from '../../aws/bedrock-clients';
 import type { AwsCredentials } from './access';

@@ -1,7 +1,7 @@
 /**
  * The DynamoDB clients (aws/dynamodb-client.ts): one per table use, because their failures are handled
- * differently. Neither opens a connection before its first call or the invocation's preconnect (preconnect.ts); the endpoint comes from
- * `AWS_ENDPOINT_URL_DYNAMODB` when set (local runs and tests), as in the SDK. Connections are kept alive.
+ * differently. Neither opens a connection before its first call or the invocation's preconnect (preconnect.ts);
+ * the endpoint comes from `AWS_ENDPOINT_URL_DYNAMODB` when set (local runs and tests), as in the SDK. Connections are kept alive.
  */
 import { DynamoDbClient } from '../../aws/dynamodb-client';
 

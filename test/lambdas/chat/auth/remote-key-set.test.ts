@@ -1,11 +1,13 @@
 /**
- * The issuer's key set as the function fetches it (lambdas/chat/auth/remote-key-set.ts), against the local token
- * issuer: without the global `fetch` (undici is never loaded for it), one fetch for concurrent first tokens, and a
- * key set that cannot be used failing as the issuer's problem. The cooldown and refetch rules run end to end in
+ * The issuer's key set as the function fetches it (lambdas/chat/auth/remote-key-set.ts) and jose's lookup over it
+ * (jwt-verifier.ts `keySetGetKey`), against the local token issuer: without the global `fetch` (undici is never
+ * loaded for it), one fetch for concurrent first tokens, a prefetch the first token then uses, and a key set that
+ * cannot be used failing as the issuer's problem. The cooldown and refetch rules run end to end in
  * test/lambdas/chat/modes/stored-chat/auth.test.ts.
  */
 import { jwtVerify } from 'jose';
-import { KeySetUnavailableError, remoteKeySet } from '../../../../lambdas/chat/auth/remote-key-set';
+import { keySetGetKey } from '../../../../lambdas/chat/auth/jwt-verifier';
+import { KeySetUnavailableError, RemoteKeySet } from '../../../../lambdas/chat/auth/remote-key-set';
 import { type LocalJwtIssuer, startLocalJwtIssuer } from '../../../../tools/local/jwt-issuer';
 
 let issuer: LocalJwtIssuer;
@@ -24,7 +26,7 @@ afterEach(() => {
 
 test('tokens verify against keys fetched without the global fetch; concurrent first tokens share one fetch', async () => {
   globalThis.fetch = () => Promise.reject(new Error('the key set must not be fetched through the global fetch'));
-  const keys = remoteKeySet(new URL(issuer.jwksUri));
+  const keys = keySetGetKey(new RemoteKeySet(new URL(issuer.jwksUri)));
   const before = issuer.jwksRequests;
   const tokens = await Promise.all([issuer.sign({ sub: 'a' }), issuer.sign({ sub: 'b' }), issuer.sign({ sub: 'c' })]);
   const verified = await Promise.all(tokens.map((token) => jwtVerify(token, keys, { issuer: issuer.issuer })));
@@ -32,11 +34,22 @@ test('tokens verify against keys fetched without the global fetch; concurrent fi
   expect(issuer.jwksRequests).toBe(before + 1);
 });
 
+test('a prefetch is the fetch the first token uses; with a fresh set cached, a prefetch fetches nothing', async () => {
+  const remote = new RemoteKeySet(new URL(issuer.jwksUri));
+  const keys = keySetGetKey(remote);
+  const before = issuer.jwksRequests;
+  remote.prefetch();
+  expect((await jwtVerify(await issuer.sign({ sub: 'a' }), keys)).payload.sub).toBe('a');
+  remote.prefetch();
+  expect((await jwtVerify(await issuer.sign({ sub: 'b' }), keys)).payload.sub).toBe('b');
+  expect(issuer.jwksRequests).toBe(before + 1);
+});
+
 test.each([
   ['answers 500', 'status500', /got 500/],
   ['answers HTML', 'notJson', /not JSON/],
 ] as const)('an issuer that %s fails with KeySetUnavailableError naming the JWKS; the next good answer is used', async (_what, fault, detail) => {
-  const keys = remoteKeySet(new URL(issuer.jwksUri));
+  const keys = keySetGetKey(new RemoteKeySet(new URL(issuer.jwksUri)));
   const token = await issuer.sign({ sub: 'a' });
   issuer.fault = fault;
   const error = await jwtVerify(token, keys).catch((e: unknown) => e);
@@ -47,9 +60,14 @@ test.each([
   expect((await jwtVerify(token, keys)).payload.sub).toBe('a');
 });
 
-test('a JSON answer that is no key set fails with KeySetUnavailableError (jose refuses it)', async () => {
-  const keys = remoteKeySet(new URL(issuer.jwksUri), async () => ({ keys: 'none' }));
-  const error = await jwtVerify(await issuer.sign({ sub: 'a' }), keys).catch((e: unknown) => e);
+test('a JSON answer that is no key set fails with KeySetUnavailableError and is not cached', async () => {
+  let answer: unknown = { keys: 'none' };
+  const remote = new RemoteKeySet(new URL(issuer.jwksUri), async () => answer);
+  const keys = keySetGetKey(remote);
+  const token = await issuer.sign({ sub: 'a' });
+  const error = await jwtVerify(token, keys).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(KeySetUnavailableError);
-  expect((error as Error).message).toMatch(/JWKSInvalid/);
+  expect((error as Error).message).toMatch(/JWKSInvalid: JSON Web Key Set malformed/);
+  answer = await (await fetch(issuer.jwksUri)).json();
+  expect((await jwtVerify(token, keys)).payload.sub).toBe('a');
 });
