@@ -6,9 +6,11 @@
  * - warm: nothing changed since the last synth (one untimed run first, so the caches hold this checkout);
  * - after a change to a construct's source that leaves every template as it was (a comment added to
  *   `lib/constructs/rate-limit-table.ts`): the app runs with every gate, no template needs validating;
+ * - after a change to that construct's code that changes its resource (a tag on the rate-limit table, a value not
+ *   used before): every stack with a rate-limit table, in every stage, has a new template to validate;
  * - after a stage setting changed (`requestsPerMinute` of the `dev` stage in `cdk.json`, a value not used
  *   before): the app runs with every gate, and the dev stage's changed templates are validated.
- * The two changes are made to the files in place and undone as soon as their run ends (also when it fails), so
+ * The changes are made to the files in place and undone as soon as their run ends (also when it fails), so
  * the checkout is as it was; each run goes into a fresh output directory. Wall time, and CPU (user + system of
  * every process the command ran, from Linux's /proc: children's times once they were waited for) when available.
  */
@@ -30,6 +32,8 @@ export interface SynthFigures {
   readonly warm: SynthTiming;
   /** After a construct's source changed without changing a template (a comment added). */
   readonly sourceChanged: SynthTiming;
+  /** After a construct's code changed the templates of every stage that uses it. */
+  readonly constructChanged: SynthTiming;
   /** After a stage setting changed the dev stage's templates. */
   readonly settingChanged: SynthTiming;
   /** One-minute load average before the first run and after the last. */
@@ -87,6 +91,13 @@ function withFileChanged<T>(file: string, change: (content: string) => string, r
 /** The construct whose source the after-a-change case edits (a comment: no template changes). */
 const CONSTRUCT_SOURCE = path.join(ROOT, 'lib', 'constructs', 'rate-limit-table.ts');
 
+/** The rate-limit table's source with a tag added to its table (every template with such a table changes). */
+function withTableTag(source: string, value: string): string {
+  const anchor = '      billing: dynamodb.Billing.onDemand(),\n';
+  if (!source.includes(anchor)) throw new Error(`${CONSTRUCT_SOURCE} no longer has the line the construct change edits: ${anchor.trim()}`);
+  return source.replace(anchor, `${anchor}      tags: [{ key: 'synth-bench', value: '${value}' }],\n`);
+}
+
 /** `cdk.json` with the dev stage's `requestsPerMinute` set to `value`. */
 function withDevRequestsPerMinute(cdkJson: string, value: number): string {
   const config = JSON.parse(cdkJson) as { context: { stages: { dev: { requestsPerMinute: number } } } };
@@ -95,8 +106,8 @@ function withDevRequestsPerMinute(cdkJson: string, value: number): string {
 }
 
 /**
- * The cold case, an untimed run, the warm case, then the two after-a-change cases; `outdir(label)` gives each run
- * a fresh directory.
+ * The cold case, an untimed run, the warm case, then the after-a-change cases; `outdir(label)` gives each run a
+ * fresh directory.
  */
 export function measureSynth(outdir: (label: string) => string): SynthFigures {
   const before = loadavg()[0] ?? 0;
@@ -110,19 +121,25 @@ export function measureSynth(outdir: (label: string) => string): SynthFigures {
     (source) => `${source}// npm run bench:synth, ${stamp}: a source change that leaves every template as it was\n`,
     () => timeSynth(outdir('source-changed')),
   );
+  const constructChanged = withFileChanged(
+    CONSTRUCT_SOURCE,
+    (source) => withTableTag(source, String(stamp)),
+    () => timeSynth(outdir('construct-changed')),
+  );
   const settingChanged = withFileChanged(
     path.join(ROOT, 'cdk.json'),
     (cdkJson) => withDevRequestsPerMinute(cdkJson, 1000 + (stamp % 90_000)),
     () => timeSynth(outdir('setting-changed')),
   );
-  return { cold, warm, sourceChanged, settingChanged, load: [before, loadavg()[0] ?? 0] };
+  return { cold, warm, sourceChanged, constructChanged, settingChanged, load: [before, loadavg()[0] ?? 0] };
 }
 
-/** `warm 5.1 s wall, 4.2 s CPU; after a source change …; after a setting change …; cold …` */
+/** `warm 5.1 s wall, 4.2 s CPU; after a source change …; after a construct change …; after a setting change …; cold …` */
 export function describeFigures(figures: SynthFigures): string {
   return [
     `warm ${describeTiming(figures.warm)}`,
     `after a source change ${describeTiming(figures.sourceChanged)}`,
+    `after a construct change ${describeTiming(figures.constructChanged)}`,
     `after a stage setting change ${describeTiming(figures.settingChanged)}`,
     `cold ${describeTiming(figures.cold)}`,
     `load ${figures.load.map((l) => l.toFixed(1)).join(' → ')}`,
