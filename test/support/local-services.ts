@@ -5,8 +5,8 @@
  * server in front, invoked through the Lambda runtime miniature.
  */
 
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type BedrockEmulator, type BedrockEmulatorOptions, startBedrockEmulator } from '../../tools/local/bedrock-emulator';
@@ -125,13 +125,35 @@ export function serveHandler(handler: unknown, options: ServeOptions): Promise<F
   });
 }
 
-/** A port nothing listens on (bound, then released). */
+/**
+ * A port nothing listens on: one below the kernel's ephemeral range, found free (bound, then released). A port
+ * from `listen(0)` would be in that range, where the next server a test starts on port 0 (its own token issuer,
+ * say) may be given the same port and answer where nothing should.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const range = /^(\d+)/.exec(readFileIfPresent('/proc/sys/net/ipv4/ip_local_port_range'));
+  const below = Math.max(2048, Number(range?.[1] ?? 32768));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 1024 + Math.floor(Math.random() * (below - 1024));
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range after 50 attempts');
+}
+
+function readFileIfPresent(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /**
