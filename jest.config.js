@@ -34,6 +34,8 @@ module.exports = {
   // Jest's default is one worker less than the cores (a single worker on two): use them all.
   maxWorkers: '100%',
   testTimeout: 60000,
+  // From a fresh clone (no timings yet) the longest suites start first: test/support/test-sequencer.js.
+  testSequencer: '<rootDir>/test/support/test-sequencer.js',
   projects: [
     {
       ...shared,

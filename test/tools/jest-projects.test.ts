@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const { INTEGRATION } = require('../support/integration-suites') as { INTEGRATION: string[] };
+const { HEAVY_SUITES } = require('../support/heavy-suites') as { HEAVY_SUITES: string[] };
 const TEST_ROOT = path.join(__dirname, '..');
 
 /** What only an integration suite does: local services, servers, child processes, the whole app with cdk-nag. */
@@ -33,5 +34,11 @@ describe('jest projects', () => {
   test('every integration pattern names at least one suite', () => {
     const unused = INTEGRATION.filter((pattern) => !all.some((file) => new RegExp(pattern).test(file.split(path.sep).join('/'))));
     expect(unused).toEqual([]);
+  });
+
+  test('every suite the test sequencer starts first exists, and is listed once', () => {
+    const names = all.map((file) => path.relative(TEST_ROOT, file).split(path.sep).join('/'));
+    expect(HEAVY_SUITES.filter((suite) => !names.includes(suite))).toEqual([]);
+    expect(HEAVY_SUITES.filter((suite, index) => HEAVY_SUITES.indexOf(suite) !== index)).toEqual([]);
   });
 });
