@@ -17,7 +17,7 @@
  * | JWKS unreachable, slow, not 200, not a key set            | 503 `auth_unavailable`|
  *
  * The JWKS is fetched on first use, not at init, and cached (remote-key-set.ts); a token signed with an unknown
- * `kid` makes it refetch once, at most every 30 s, so a rotated key verifies without a cold start and a flood of
+ * `kid` makes it refetch once, at most every `JWKS_COOLDOWN_MS`, so a rotated key verifies without a cold start and a flood of
  * made-up `kid`s cannot hammer the issuer.
  */
 

@@ -15,7 +15,7 @@
  *   {@link KeySetUnavailableError}: 503 `auth_unavailable`, our dependency failing); a failed fetch is not cached.
  */
 import type { IncomingMessage } from 'node:http';
-import * as https from 'node:https';
+import { httpModuleFor } from '../aws/https-caller';
 import { isError } from '../core/log';
 
 /** A JWKS request that takes longer fails (503): the caller should not wait for a hung issuer. */
@@ -109,7 +109,7 @@ function causeText(error: Error): string {
  * (a local issuer) is loaded on first use only, not as a module import (aws/https-caller.ts says why).
  */
 function getJson(uri: URL): Promise<unknown> {
-  const client = (uri.protocol === 'https:' ? https : process.getBuiltinModule('node:http')) as Pick<typeof https, 'get'>;
+  const client = httpModuleFor(uri);
   return new Promise((resolve, reject) => {
     const req = client.get(uri, { headers: { accept: 'application/json' } });
     const timer = setTimeout(

@@ -34,7 +34,12 @@ export interface HttpResponse {
   readonly body: IncomingMessage;
 }
 
-type HttpModule = Pick<typeof import('node:http'), 'Agent' | 'request'>;
+type HttpModule = Pick<typeof import('node:http'), 'Agent' | 'get' | 'request'>;
+
+/** `node:https` for an https URL, else `node:http`, loaded on first use (not as a module import: see above). */
+export function httpModuleFor(url: URL): HttpModule {
+  return (url.protocol === 'https:' ? https : process.getBuiltinModule('node:http')) as HttpModule;
+}
 
 /** Sockets whose connection (TCP, and TLS for https) is established. */
 const established = new WeakSet<object>();
@@ -183,7 +188,7 @@ export class KeepAliveHttpCaller {
   /** The agent for `url`'s scheme (a new one after `idleMs` without calls), connecting through a preconnected socket first. */
   private agentFor(url: URL, now: number): { http: HttpModule; agent: Agent } {
     const secure = url.protocol === 'https:';
-    const http = (secure ? https : process.getBuiltinModule('node:http')) as HttpModule;
+    const http = httpModuleFor(url);
     if (this.active === 0 && this.lastActive !== 0 && now - this.lastActive > this.idleMs) this.destroy();
     if (!this.agent) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
