@@ -2,7 +2,7 @@
  * Every chat handler built in-process from its real configuration loader, real authenticators and real request
  * handling, with in-process stand-ins only where a request would leave the function: Bedrock (a stream of one
  * answer), the knowledge base (one passage), the agent (one chunk) and DynamoDB (counts of 1, no stored chat, the
- * one API key below). Bearer tokens are verified by jose against a local key set (nothing fetched).
+ * one API key below). Bearer tokens are verified against a local key set (nothing fetched).
  *
  * For suites about what a handler makes of a request (parsing, validation, routing): most requests are refused
  * before any upstream call, and those that get through are answered by the stand-ins. Faults of the upstreams are
@@ -11,13 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { RetrieveCommandOutput } from '@aws-sdk/client-bedrock-agent-runtime';
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { API_KEY_TABLE, CHAT_HISTORY_TABLE, RATE_LIMIT_TABLE } from '../../contract/tables';
 import { callerCredentialClients, functionRoleClients } from '../../lambdas/chat/access/client-source';
 import { apiKeyHash } from '../../lambdas/chat/auth/api-key-authenticator';
 import { createAuthenticator } from '../../lambdas/chat/auth/authenticator';
 import type { AuthConfig } from '../../lambdas/chat/auth/config';
 import { jwtAuthenticator } from '../../lambdas/chat/auth/jwt-authenticator';
+import { localKeyLookup } from '../../lambdas/chat/auth/jwt-verifier';
 import type { ConverseStreamClient } from '../../lambdas/chat/bedrock/converse-stream';
 import type { InvokeAgentClient } from '../../lambdas/chat/bedrock/invoke-agent';
 import type { RetrieveClient } from '../../lambdas/chat/bedrock/retrieve';
@@ -206,7 +207,7 @@ export async function buildInProcessChat(): Promise<InProcessChat> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const kid = 'props-key';
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-  const keys = createLocalJWKSet({ keys: [jwk] });
+  const keys = localKeyLookup({ keys: [jwk] });
   const jwtOf = (auth: AuthConfig) => {
     if (auth.mode !== 'jwt') throw new Error('not a JWT configuration');
     return jwtAuthenticator(auth.jwt, keys);

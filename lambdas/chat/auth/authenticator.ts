@@ -2,11 +2,10 @@
  * The authentication step of every mode, chosen by `CHAT_AUTH_MODE` (auth/config.ts): the first step of a
  * request, before any other work, so an unauthenticated request costs no DynamoDB or Bedrock call.
  *
- * Each method is one module; the bearer-token one (jose, the JWKS cache) is loaded with `import()` only by a
- * function configured for it, so a bundle deployed with IAM auth never evaluates jose. The bundler puts it
- * in its own chunk (lambdas/build.mjs); a function configured for tokens starts loading it at init, and each
- * invocation starts fetching the issuer's key set when none is cached (`preconnect`, remote-key-set.ts), while
- * that chunk may still be loading.
+ * Each method is one module. The bearer-token one verifies with `node:crypto`, which every function loads anyway
+ * (SigV4), so it is imported like the others: nothing of it runs unless the function is configured for tokens.
+ * Such a function starts fetching the issuer's key set as each invocation starts when none is cached
+ * (`preconnect`, remote-key-set.ts).
  */
 import { AUTH_MODES } from '../../../contract/env';
 import { internalError } from '../http/errors';
@@ -15,6 +14,7 @@ import { apiKeyAuthenticator, type GetItemClient } from './api-key-authenticator
 import type { Caller } from './caller';
 import type { AuthConfig } from './config';
 import { iamAuthenticator } from './iam-authenticator';
+import { jwtAuthenticator } from './jwt-authenticator';
 import { publicAuthenticator } from './public-authenticator';
 import { RemoteKeySet } from './remote-key-set';
 
@@ -45,33 +45,9 @@ export function createAuthenticator(config: AuthConfig, clients: AuthenticatorCl
       return publicAuthenticator();
     case AUTH_MODES.jwt: {
       const keys = new RemoteKeySet(config.jwt.jwksUri);
-      return {
-        ...lazyAuthenticator(
-          config.mode,
-          import('./jwt-authenticator').then((module) => module.jwtAuthenticator(config.jwt, keys)),
-        ),
-        preconnect: () => keys.prefetch(),
-      };
+      return { ...jwtAuthenticator(config.jwt, keys), preconnect: () => keys.prefetch() };
     }
   }
-}
-
-/** An authenticator whose module is still loading: requests wait for it (a failed load is a 500, logged). */
-function lazyAuthenticator(method: AuthConfig['mode'], loading: Promise<Authenticator>): Authenticator {
-  // Until a request awaits it, a failed load must not become an unhandled rejection (which ends the process).
-  loading.catch(() => undefined);
-  return {
-    method,
-    authenticate: async (event) => {
-      let authenticator: Authenticator;
-      try {
-        authenticator = await loading;
-      } catch (error) {
-        throw internalError(error);
-      }
-      return authenticator.authenticate(event);
-    },
-  };
 }
 
 /** The verified user of a mode that keeps data per user; its config accepts only methods that identify one. */

@@ -1,8 +1,10 @@
 /**
- * Verifies bearer tokens with `jose`: signature against the issuer's JWKS, an allow-list of asymmetric
- * algorithms, `iss`, audience, `exp`/`nbf` with a clock tolerance, and required claims (`sub` and `exp`
- * always). Every failure becomes a 401 with a stable code (bearer-token.ts), except an issuer whose keys
- * cannot be fetched: that is our dependency failing, 503 `auth_unavailable`.
+ * Verifies bearer tokens by jose's rules, with `node:crypto`: the header and an allow-list of asymmetric algorithms
+ * (jws.ts), the signature against the issuer's JWKS (local-key-set.ts), then `iss`, audience, `exp`/`nbf` with a
+ * clock tolerance and required claims, `sub` and `exp` always (jwt-claims.ts). jose's `jwtVerify` is the oracle:
+ * test/lambdas/chat/auth/jwt-verifier.test.ts gives both the same tokens and expects the same outcome. Every
+ * failure becomes a 401 with a stable code (bearer-token.ts), except an issuer whose keys cannot be fetched or
+ * used: that is our dependency failing, 503 `auth_unavailable`.
  *
  * | failure                                                   | code                  |
  * |-----------------------------------------------------------|-----------------------|
@@ -12,96 +14,126 @@
  * | `iss` differs                                             | `token_wrong_issuer`  |
  * | `aud` lacks the audience (Cognito: id token `aud`, access token `client_id`) | `token_wrong_audience` |
  * | Cognito `token_use` not the accepted one                  | `token_wrong_type`    |
- * | no key in the JWKS has the token's `kid` (after one refetch) | `token_unknown_key` |
+ * | no key in the JWKS has the token's `kid` (after one refetch), or several match | `token_unknown_key` |
  * | a required claim is absent (`iat` is, with a maximum token age) | `token_missing_claim` |
- * | JWKS unreachable, slow, not 200, not a key set            | 503 `auth_unavailable`|
+ * | JWKS unreachable, slow, not 200, not a key set, or the selected key unusable (private, malformed, RSA under 2048 bits) | 503 `auth_unavailable`|
  *
  * The JWKS is fetched on first use, not at init, and cached (remote-key-set.ts); a token signed with an unknown
  * `kid` makes it refetch once, at most every `JWKS_COOLDOWN_MS`, so a rotated key verifies without a cold start and a flood of
  * made-up `kid`s cannot hammer the issuer.
  */
 
-import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import { LIMITS } from '../../../contract/limits';
-import { isError } from '../core/log';
-import { ChatError, internalError } from '../http/errors';
+import { ChatError } from '../http/errors';
 import { unauthorized } from './bearer-token';
+import { type CompactJws, jsonObject, readCompactJws, tokenError, verifiedPayload } from './jws';
+import { type ClaimRules, checkClaims, type JwtClaims } from './jwt-claims';
 import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
+import { LocalKeySet, type NoKey } from './local-key-set';
 import { type FetchedKeySet, KeySetUnavailableError, keySetUnavailable, type RemoteKeySet } from './remote-key-set';
 
 export interface VerifiedToken {
   /** `sub`: the user, owner of the chats and rate-limit key. */
   readonly subject: string;
-  readonly claims: JWTPayload;
+  readonly claims: JwtClaims;
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 
 /**
- * jose's key lookup over the issuer's set (remote-key-set.ts): the key for the token's `kid` and `alg` from the
- * cached set; an unknown `kid` makes the set refetch once (outside the cooldown) and is looked up again. A set
- * that cannot be fetched or used is {@link KeySetUnavailableError}; an unknown `kid` stays jose's
- * `JWKSNoMatchingKey` (the token's problem, not the issuer's).
+ * The key that verifies a token (read, not yet trusted: jws.ts): a 401 `token_unknown_key` when the issuer has
+ * none or several for it, {@link KeySetUnavailableError} (503) when the issuer's set cannot be fetched or used.
  */
-export function keySetGetKey(remote: RemoteKeySet): JWTVerifyGetKey {
-  const lookups = new WeakMap<FetchedKeySet, JWTVerifyGetKey>();
-  const lookupIn = (set: FetchedKeySet): JWTVerifyGetKey => {
-    let lookup = lookups.get(set);
-    if (!lookup) {
-      lookup = createLocalJWKSet(set.jwks as JSONWebKeySet);
-      lookups.set(set, lookup);
+export type KeyLookup = (jws: CompactJws) => Promise<KeyObject>;
+
+/**
+ * The lookup over the issuer's set (remote-key-set.ts): the key for the token's `kid` and `alg` from the cached set;
+ * an unknown `kid` makes the set refetch once (outside the cooldown) and is looked up again. A set that cannot
+ * be fetched or used, or whose selected key cannot be, is {@link KeySetUnavailableError}.
+ */
+export function keySetGetKey(remote: RemoteKeySet): KeyLookup {
+  const sets = new WeakMap<FetchedKeySet, LocalKeySet>();
+  const selectIn = (fetched: FetchedKeySet, jws: CompactJws): ReturnType<LocalKeySet['select']> => {
+    let set = sets.get(fetched);
+    if (!set) {
+      set = new LocalKeySet(fetched.jwks);
+      sets.set(fetched, set);
     }
-    return lookup;
+    return set.select(jws.alg, jws.algorithm, jws.header.kid);
   };
-  return async (protectedHeader, token) => {
+  return async (jws) => {
+    let key: ReturnType<LocalKeySet['select']>;
     try {
-      const set = await remote.current();
-      try {
-        return await lookupIn(set)(protectedHeader, token);
-      } catch (error) {
-        if (joseCode(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
-        const newer = await remote.refetch(set);
-        if (!newer) throw error;
-        return await lookupIn(newer)(protectedHeader, token);
+      const fetched = await remote.current();
+      key = selectIn(fetched, jws);
+      if (key === 'no_matching_key') {
+        const newer = await remote.refetch(fetched);
+        if (newer) key = selectIn(newer, jws);
       }
     } catch (error) {
-      const code = joseCode(error);
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
       throw keySetUnavailable(remote.uri, error);
     }
+    if (typeof key === 'string') throw unknownKey(key);
+    return key;
   };
 }
 
-export function createTokenVerifier(config: JwtAuthConfig, keys: JWTVerifyGetKey): TokenVerifier {
-  const options: JWTVerifyOptions = {
+/** A lookup over a set held in memory (no fetch): local runs and tests. */
+export function localKeyLookup(jwks: { readonly keys: readonly object[] }): KeyLookup {
+  const set = new LocalKeySet(jwks);
+  return async (jws) => {
+    let key: ReturnType<LocalKeySet['select']>;
+    try {
+      key = set.select(jws.alg, jws.algorithm, jws.header.kid);
+    } catch (error) {
+      throw new KeySetUnavailableError('A key of the local JSON Web Key Set cannot be used', { cause: error });
+    }
+    if (typeof key === 'string') throw unknownKey(key);
+    return key;
+  };
+}
+
+function unknownKey(why: NoKey): ChatError {
+  return unauthorized('token_unknown_key', "The token's signing key is not one of the issuer's keys.", 'invalid_token', tokenError(why));
+}
+
+export function createTokenVerifier(config: JwtAuthConfig, keys: KeyLookup): TokenVerifier {
+  const algorithms = new Set(config.algorithms);
+  const rules: ClaimRules = {
     issuer: config.issuer,
-    // Cognito access tokens carry no `aud`: the audience is checked after verification instead.
+    // Cognito access tokens carry no `aud`: the audience is checked after the claims instead.
     ...(config.cognitoTokenUse === undefined ? { audience: config.audience } : {}),
-    algorithms: [...config.algorithms],
-    clockTolerance: config.clockSkewSeconds,
     requiredClaims: [...new Set(['sub', 'exp', ...config.requiredClaims])],
-    // jose then requires `iat` and refuses a token issued longer ago (clock tolerance included) as expired.
+    clockTolerance: config.clockSkewSeconds,
+    // Then `iat` is required, and a token issued longer ago (clock tolerance included) is refused as expired.
     ...(config.maxTokenAgeSeconds !== undefined ? { maxTokenAge: config.maxTokenAgeSeconds } : {}),
   };
 
   return async function verifyToken(token) {
-    let payload: JWTPayload;
+    const jws = readCompactJws(token, algorithms);
+    let key: KeyObject;
     try {
-      ({ payload } = await jwtVerify(token, keys, options));
+      key = await keys(jws);
     } catch (error) {
-      throw verificationError(error);
+      if (error instanceof KeySetUnavailableError) {
+        throw new ChatError(503, 'auth_unavailable', 'The service cannot verify tokens right now. Try again shortly.', {}, error);
+      }
+      throw error;
     }
-    if (config.cognitoTokenUse !== undefined) checkCognitoToken(payload, config.cognitoTokenUse, config.audience);
-    const subject = payload.sub;
+    const claims = jsonObject(verifiedPayload(jws, key), 'JWT Claims Set must be a top-level JSON object');
+    checkClaims(claims, rules, Math.floor(Date.now() / 1000));
+    if (config.cognitoTokenUse !== undefined) checkCognitoToken(claims, config.cognitoTokenUse, config.audience);
+    const subject = claims.sub;
     if (typeof subject !== 'string' || subject === '' || subject.length > LIMITS.maxSubjectLength) {
       throw unauthorized('token_invalid', `The token's subject must be a string of 1-${LIMITS.maxSubjectLength} characters.`, 'invalid_token');
     }
-    return { subject, claims: payload };
+    return { subject, claims };
   };
 }
 
 /** Cognito: `token_use` is `id` (audience in `aud`) or `access` (audience in `client_id`, no `aud`). */
-function checkCognitoToken(payload: JWTPayload, accepted: CognitoTokenUse, audience: string): void {
+function checkCognitoToken(payload: JwtClaims, accepted: CognitoTokenUse, audience: string): void {
   const tokenUse = payload.token_use;
   if (tokenUse === undefined) throw unauthorized('token_missing_claim', "The token lacks the required claim 'token_use'.", 'invalid_token');
   if ((tokenUse !== 'id' && tokenUse !== 'access') || (accepted !== 'any' && tokenUse !== accepted)) {
@@ -111,41 +143,4 @@ function checkCognitoToken(payload: JWTPayload, accepted: CognitoTokenUse, audie
   const matches =
     tokenUse === 'id' ? payload.aud === audience || (Array.isArray(payload.aud) && payload.aud.includes(audience)) : payload.client_id === audience;
   if (!matches) throw unauthorized('token_wrong_audience', 'The token was not issued for this application.', 'invalid_token');
-}
-
-function verificationError(error: unknown): ChatError {
-  if (error instanceof KeySetUnavailableError) {
-    return new ChatError(503, 'auth_unavailable', 'The service cannot verify tokens right now. Try again shortly.', {}, error);
-  }
-  const invalid = (code: Parameters<typeof unauthorized>[0], message: string): ChatError => unauthorized(code, message, 'invalid_token', error);
-  const { claim, reason } = (isError(error) ? error : {}) as { claim?: unknown; reason?: unknown };
-  switch (joseCode(error)) {
-    case 'ERR_JWT_EXPIRED':
-      if (claim === 'iat') return invalid('token_expired', 'The token was issued too long ago for this service. Sign in again.');
-      return invalid('token_expired', 'The token has expired.');
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (reason === 'missing') return invalid('token_missing_claim', `The token lacks the required claim '${String(claim)}'.`);
-      if (claim === 'nbf') return invalid('token_not_yet_valid', 'The token is not valid yet.');
-      if (claim === 'iss') return invalid('token_wrong_issuer', 'The token was issued by another issuer.');
-      if (claim === 'aud') return invalid('token_wrong_audience', 'The token was not issued for this application.');
-      return invalid('token_invalid', `The token's '${String(claim)}' claim is invalid.`);
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return invalid('token_unknown_key', "The token's signing key is not one of the issuer's keys.");
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return invalid('token_invalid', "The token's signing algorithm is not accepted.");
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return invalid('token_invalid', "The token's signature is invalid.");
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-    case 'ERR_JWK_INVALID':
-      return invalid('token_invalid', 'The token is malformed.');
-  }
-  return internalError(error);
-}
-
-function joseCode(error: unknown): string | undefined {
-  const code = isError(error) ? (error as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
 }

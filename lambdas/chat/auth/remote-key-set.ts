@@ -1,12 +1,11 @@
 /**
- * The issuer's JWKS, fetched when first needed and cached, for jose to verify tokens against (jwt-verifier.ts
- * `keySetGetKey` turns a fetched set into jose's key lookup).
+ * The issuer's JWKS, fetched when first needed and cached, to verify tokens against (jwt-verifier.ts
+ * `keySetGetKey` selects a token's key in a fetched set, local-key-set.ts).
  *
- * Fetched with a plain `node:https` GET rather than jose's `createRemoteJWKSet`, which fetches through the global
- * `fetch`: that loads and compiles undici on the first request of every cold start (measured: README, Performance).
- * This module does not import jose, so it sits in the bundle's main chunk: an invocation can start the fetch
- * ({@link RemoteKeySet.prefetch}, entry/clients/preconnect.ts) while jose's chunk is still loading. The caching
- * rules are jose's remote key set's:
+ * Fetched with a plain `node:https` GET rather than through the global `fetch` (as jose's `createRemoteJWKSet`
+ * does), which loads and compiles undici on the first request of every cold start (measured: README,
+ * Performance). An invocation starts the fetch as it starts ({@link RemoteKeySet.prefetch},
+ * entry/clients/preconnect.ts). The caching rules are jose's remote key set's:
  * - the set is fetched when first needed and refetched once older than {@link JWKS_CACHE_MAX_AGE_MS};
  * - a token whose `kid` is not in the set makes it refetch once, unless it was fetched within
  *   {@link JWKS_COOLDOWN_MS}, so a rotated key verifies without a cold start and a flood of made-up `kid`s

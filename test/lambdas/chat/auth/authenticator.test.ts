@@ -1,9 +1,7 @@
-/** The authentication step chosen by `CHAT_AUTH_MODE`, and the lazy loading of the token verifier. */
-import type * as AuthenticatorModule from '../../../../lambdas/chat/auth/authenticator';
+/** The authentication step chosen by `CHAT_AUTH_MODE`. */
 import { createAuthenticator, requireUser } from '../../../../lambdas/chat/auth/authenticator';
 import { caller } from '../../../../lambdas/chat/auth/caller';
 import type { JwtAuthConfig } from '../../../../lambdas/chat/auth/jwt-config';
-import { ChatError } from '../../../../lambdas/chat/http/errors';
 import { functionUrlEvent } from '../../../support/events';
 
 const JWT: JwtAuthConfig = {
@@ -25,27 +23,6 @@ test('jwt: a request without a bearer token is refused with 401 token_missing (t
   const authenticator = createAuthenticator({ mode: 'jwt', jwt: JWT });
   expect(authenticator.method).toBe('jwt');
   await expect(authenticator.authenticate(functionUrlEvent())).rejects.toMatchObject({ status: 401, code: 'token_missing' });
-});
-
-test('jwt, the verifier module failing to load (a module mock: no real bundle fails so): 500 internal_error on every request', async () => {
-  try {
-    await jest.isolateModulesAsync(async () => {
-      jest.doMock('../../../../lambdas/chat/auth/jwt-authenticator', () => {
-        throw new Error('chunk missing');
-      });
-      const isolated = require('../../../../lambdas/chat/auth/authenticator') as typeof AuthenticatorModule;
-      const IsolatedChatError = (require('../../../../lambdas/chat/http/errors') as { ChatError: typeof ChatError }).ChatError;
-      const authenticator = isolated.createAuthenticator({ mode: 'jwt', jwt: JWT });
-      await new Promise((resolve) => setImmediate(resolve)); // the load has failed before any request
-      for (let i = 0; i < 2; i++) {
-        const error = await authenticator.authenticate(functionUrlEvent()).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(IsolatedChatError);
-        expect(error).toMatchObject({ status: 500, code: 'internal_error' });
-      }
-    });
-  } finally {
-    jest.dontMock('../../../../lambdas/chat/auth/jwt-authenticator');
-  }
 });
 
 test('requireUser: the verified subject, or a 500 for a caller without one (its config should have refused the method)', () => {
