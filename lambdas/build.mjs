@@ -82,7 +82,7 @@ function bundleOptions(name, outdir) {
     entryPoints: { index: join(root, BUNDLES[name]) },
     outdir,
     // ESM chunks: code reached only through import() (the SDK's credential providers and protocol parts, the
-    // token verifier) goes to chunks/ and is read and evaluated when first imported, not at init. Without
+    // STS client of an assumed role) goes to chunks/ and is read and evaluated when first imported, not at init. Without
     // splitting esbuild wraps each such module in a lazy function, and the single file is parsed whole.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
