@@ -13,8 +13,8 @@ type ValidationReply = { readonly report: PolicyValidationPluginReport } | { rea
 /**
  * aws-cdk-lib's CloudFormation validation (`CloudFormationValidatePlugin`, the `@aws/cloudformation-validate`
  * WebAssembly engine) in a worker thread that starts its engine at once. Building the engine takes ~3 s of CPU
- * (with `--liftoff-only`) before the first template is checked; started with the app, it is built on the second core while the stages are
- * constructed, and `validate` then only checks templates. The report is the plugin's own, as in the app's thread.
+ * (with `--liftoff-only`) before the first template is checked; started with the app, it is built on the second
+ * core while the stages are constructed, and `validate` then only checks templates. The report is the plugin's own, as in the app's thread.
  *
  * `validate` is synchronous, as aws-cdk-lib calls plugins: it waits on a shared flag for the thread's answer.
  * The thread does not keep the process alive; `stop()` ends it.
