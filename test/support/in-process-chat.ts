@@ -18,7 +18,8 @@ import { apiKeyHash } from '../../lambdas/chat/auth/api-key-authenticator';
 import { createAuthenticator } from '../../lambdas/chat/auth/authenticator';
 import type { AuthConfig } from '../../lambdas/chat/auth/config';
 import { jwtAuthenticator } from '../../lambdas/chat/auth/jwt-authenticator';
-import { localKeyLookup } from '../../lambdas/chat/auth/jwt-verifier';
+import { keySetGetKey } from '../../lambdas/chat/auth/jwt-verifier';
+import { RemoteKeySet } from '../../lambdas/chat/auth/remote-key-set';
 import type { ConverseStreamClient } from '../../lambdas/chat/bedrock/converse-stream';
 import type { InvokeAgentClient } from '../../lambdas/chat/bedrock/invoke-agent';
 import type { RetrieveClient } from '../../lambdas/chat/bedrock/retrieve';
@@ -207,7 +208,8 @@ export async function buildInProcessChat(): Promise<InProcessChat> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const kid = 'props-key';
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-  const keys = localKeyLookup({ keys: [jwk] });
+  // The functions' own key lookup, over a set that is handed over instead of fetched.
+  const keys = keySetGetKey(new RemoteKeySet(new URL('https://issuer.example.com/.well-known/jwks.json'), async () => ({ keys: [jwk] })));
   const jwtOf = (auth: AuthConfig) => {
     if (auth.mode !== 'jwt') throw new Error('not a JWT configuration');
     return jwtAuthenticator(auth.jwt, keys);

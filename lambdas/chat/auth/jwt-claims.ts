@@ -51,7 +51,7 @@ export function checkClaims(claims: JwtClaims, rules: ClaimRules, now: number): 
 }
 
 /** `aud`: the audience itself, or an array holding it. */
-function hasAudience(aud: unknown, audience: string): boolean {
+export function hasAudience(aud: unknown, audience: string): boolean {
   return aud === audience || (Array.isArray(aud) && aud.includes(audience));
 }
 

@@ -28,7 +28,7 @@ import { LIMITS } from '../../../contract/limits';
 import { ChatError } from '../http/errors';
 import { unauthorized } from './bearer-token';
 import { type CompactJws, jsonObject, readCompactJws, tokenError, verifiedPayload } from './jws';
-import { type ClaimRules, checkClaims, type JwtClaims } from './jwt-claims';
+import { type ClaimRules, checkClaims, hasAudience, type JwtClaims } from './jwt-claims';
 import type { CognitoTokenUse, JwtAuthConfig } from './jwt-config';
 import { LocalKeySet, type NoKey } from './local-key-set';
 import { type FetchedKeySet, KeySetUnavailableError, keySetUnavailable, type RemoteKeySet } from './remote-key-set';
@@ -73,21 +73,6 @@ export function keySetGetKey(remote: RemoteKeySet): KeyLookup {
       }
     } catch (error) {
       throw keySetUnavailable(remote.uri, error);
-    }
-    if (typeof key === 'string') throw unknownKey(key);
-    return key;
-  };
-}
-
-/** A lookup over a set held in memory (no fetch): local runs and tests. */
-export function localKeyLookup(jwks: { readonly keys: readonly object[] }): KeyLookup {
-  const set = new LocalKeySet(jwks);
-  return async (jws) => {
-    let key: ReturnType<LocalKeySet['select']>;
-    try {
-      key = set.select(jws.alg, jws.algorithm, jws.header.kid);
-    } catch (error) {
-      throw new KeySetUnavailableError('A key of the local JSON Web Key Set cannot be used', { cause: error });
     }
     if (typeof key === 'string') throw unknownKey(key);
     return key;
@@ -140,7 +125,6 @@ function checkCognitoToken(payload: JwtClaims, accepted: CognitoTokenUse, audien
     const wanted = accepted === 'any' ? 'an ID or access token' : `an ${accepted === 'id' ? 'ID' : 'access'} token`;
     throw unauthorized('token_wrong_type', `This endpoint accepts ${wanted} of the user pool.`, 'invalid_token');
   }
-  const matches =
-    tokenUse === 'id' ? payload.aud === audience || (Array.isArray(payload.aud) && payload.aud.includes(audience)) : payload.client_id === audience;
+  const matches = tokenUse === 'id' ? hasAudience(payload.aud, audience) : payload.client_id === audience;
   if (!matches) throw unauthorized('token_wrong_audience', 'The token was not issued for this application.', 'invalid_token');
 }

@@ -14,8 +14,8 @@ import { ASYMMETRIC_ALGORITHMS } from '../../../../contract/patterns';
 import { unauthorized } from '../../../../lambdas/chat/auth/bearer-token';
 import { JWS_ALGORITHMS } from '../../../../lambdas/chat/auth/jws';
 import type { JwtAuthConfig } from '../../../../lambdas/chat/auth/jwt-config';
-import { createTokenVerifier, localKeyLookup } from '../../../../lambdas/chat/auth/jwt-verifier';
-import { KeySetUnavailableError } from '../../../../lambdas/chat/auth/remote-key-set';
+import { createTokenVerifier, type KeyLookup, keySetGetKey } from '../../../../lambdas/chat/auth/jwt-verifier';
+import { KeySetUnavailableError, RemoteKeySet } from '../../../../lambdas/chat/auth/remote-key-set';
 import { ChatError, internalError } from '../../../../lambdas/chat/http/errors';
 
 const ISSUER = 'https://issuer.example.com';
@@ -121,9 +121,12 @@ function outcomeOf(error: unknown): Outcome {
   throw error;
 }
 
+/** The functions' key lookup over `jwks`, handed over instead of fetched. */
+const lookup = (jwks: JSONWebKeySet): KeyLookup => keySetGetKey(new RemoteKeySet(new URL(`${ISSUER}/.well-known/jwks.json`), async () => jwks));
+
 async function ours(jwt: string, rules: JwtAuthConfig, jwks: JSONWebKeySet): Promise<Outcome> {
   try {
-    return { sub: (await createTokenVerifier(rules, localKeyLookup(jwks))(jwt)).subject };
+    return { sub: (await createTokenVerifier(rules, lookup(jwks))(jwt)).subject };
   } catch (error) {
     return outcomeOf(error);
   }
@@ -416,7 +419,7 @@ describe('where the verifier departs from jose, on purpose', () => {
 
 test('a refusal carries the reason for the log, never a part of the token', async () => {
   const jwt = token({ payload: claims({ iss: 'https://evil.example.com' }) });
-  const error = await createTokenVerifier(config(), localKeyLookup(SET))(jwt).catch((e: unknown) => e);
+  const error = await createTokenVerifier(config(), lookup(SET))(jwt).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ChatError);
   const cause = (error as Error).cause as Error;
   expect(cause.name).toBe('JWTClaimValidationFailed');
